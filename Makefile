@@ -1,0 +1,79 @@
+# Porchlight — `make dev` runs it, `make test` checks it. Both set themselves up on a clean clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8787
+export WRANGLER_SEND_METRICS := false
+
+.PHONY: dev test test-d1 setup assets lint fmt typecheck pytest browser wrangler-check bench clean
+
+$(BIN)/porchlight: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# htmx and Swagger UI come from npm and are copied into public/ (never committed).
+public/static/vendor/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p public/static/vendor/swagger-ui
+	cp node_modules/htmx.org/dist/htmx.min.js public/static/vendor/htmx.min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css public/static/vendor/swagger-ui/
+
+assets: public/static/vendor/htmx.min.js
+
+.dev.vars: | $(BIN)/porchlight
+	$(BIN)/porchlight dev-vars
+
+setup: $(BIN)/porchlight node_modules/.package-lock.json assets .dev.vars
+
+dev: setup
+	$(BIN)/porchlight db migrate
+	$(BIN)/porchlight demo seed
+	PORT=$(PORT) $(BIN)/porchlight serve
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+fmt:
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+typecheck:
+	$(BIN)/mypy src
+
+pytest:
+	$(BIN)/pytest -q -m "not browser and not wrangler"
+
+# The whole non-browser suite again, with every query going through the D1 adapter and a fake
+# D1 binding that enforces D1's rules.
+test-d1: setup
+	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q -m "not browser and not wrangler"
+
+browser:
+	$(BIN)/pytest -q -m browser
+
+# The Worker bundle and config are valid, and the migrations apply on the real D1 engine (offline).
+wrangler-check:
+	npx wrangler deploy --dry-run --outdir .wrangler/dry-run > .wrangler-dry-run.log 2>&1 || (cat .wrangler-dry-run.log; exit 1)
+	rm -rf .wrangler/ci-state
+	CI=true npx wrangler d1 migrations apply DB --local --persist-to .wrangler/ci-state > .wrangler-migrate.log 2>&1 \
+		|| (cat .wrangler-migrate.log; exit 1)
+	$(BIN)/pytest -q -m wrangler
+	@echo "wrangler: bundle, config and migrations OK"
+
+test: setup lint typecheck
+	$(BIN)/pytest -q -m "not wrangler"
+	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q -m "not browser and not wrangler"
+	$(MAKE) --no-print-directory wrangler-check
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules public/static/vendor .wrangler .pytest_cache .ruff_cache .mypy_cache

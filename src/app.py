@@ -1,0 +1,69 @@
+"""The ASGI application: one FastAPI app for both runtimes, built around a `Bindings`."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import guard
+import pages
+from bindings import Bindings
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self';"
+    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Defaults for every response; a handler that sets its own header (e.g. a looser CSP) wins."""
+
+    def __init__(self, app: ASGIApp, production: bool):
+        self.app = app
+        self.defaults = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", CSP.encode()),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if production:
+            self.defaults.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.defaults if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(bindings: Bindings) -> FastAPI:
+    from routes import ROUTERS
+
+    app = FastAPI(
+        title="Porchlight",
+        version="0.1.0",
+        description="Lead-to-cash workspace for home-service businesses. Authenticate with "
+        "`Authorization: Bearer <token>` (create one under Account).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # served by routes/system.py so it passes the authorization gate too
+        dependencies=[Depends(guard.authorize_route)],
+    )
+    app.state.bindings = bindings
+    for router in ROUTERS:
+        app.include_router(router)
+    pages.install_error_handlers(app)
+    if bindings.static_dir is not None and bindings.static_dir.exists():
+        app.mount("/static", StaticFiles(directory=bindings.static_dir / "static"), name="static")
+    app.add_middleware(SecurityHeaders, production=bindings.settings.production)
+    return app

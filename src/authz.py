@@ -1,0 +1,129 @@
+"""The one authorization module: may this user do X (to this record)?
+
+Three layers, all answered here:
+1. `ROUTES` — every registered route's (method, path) names the action it needs, or PUBLIC /
+   SIGNED_IN. `app.authorize_route` enforces it for every request before any handler runs; a route
+   missing from the table is refused (default deny), and tests/test_authz.py fails.
+2. `ACTIONS` — which roles may perform an action (seed 002 "Page access by role", extended with
+   Porchlight's pages).
+3. Record scope — `visible_office()` and the per-resource access functions built on it answer
+   404 for another office's record exactly as for a missing one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from users import ROLES, User
+
+PUBLIC = "public"  # anyone, no session needed (login page, health, intake webhooks)
+SIGNED_IN = "signed_in"  # any active user (their own account, logout)
+
+STAFF = frozenset({"owner", "admin", "finance_admin", "agent", "viewer"})
+EVERYONE = frozenset(ROLES)
+OWNER = frozenset({"owner"})
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # Leads: everyone reaches the page; partners see only their own records (read-only).
+    "leads.view": EVERYONE,
+    "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "leads.delete": OWNER,
+    # Clients: staff; partners never see the customer book.
+    "clients.view": STAFF,
+    "clients.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # Billing mirrors the Finance column: owner and finance admin, viewer read-only.
+    "billing.view": frozenset({"owner", "finance_admin", "viewer"}),
+    "reports.view": STAFF,
+    # Maintenance is the Control Panel: owner only.
+    "maintenance.view": OWNER,
+    "users.manage": OWNER,
+    "offices.manage": OWNER,
+    "offices.view": STAFF,
+    "audit.view": OWNER,
+}
+
+# Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
+    ("GET", "/api/me"): SIGNED_IN,
+    ("GET", "/leads"): "leads.view",
+    ("GET", "/clients"): "clients.view",
+    ("GET", "/billing"): "billing.view",
+    ("GET", "/reports"): "reports.view",
+    ("GET", "/maintenance"): "maintenance.view",
+    ("GET", "/maintenance/users"): "users.manage",
+    ("GET", "/maintenance/users/new"): "users.manage",
+    ("POST", "/maintenance/users"): "users.manage",
+    ("GET", "/maintenance/users/{user_id}"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}/active"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}/password"): "users.manage",
+    ("GET", "/maintenance/offices"): "offices.manage",
+    ("POST", "/maintenance/offices"): "offices.manage",
+    ("GET", "/maintenance/offices/{office_id}"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}/delete"): "offices.manage",
+    ("GET", "/maintenance/audit"): "audit.view",
+    ("GET", "/offices/{slug}"): "offices.view",
+    ("GET", "/api/offices"): "offices.view",
+    ("GET", "/api/offices/{office_id}"): "offices.view",
+    ("GET", "/api/users"): "users.manage",
+    ("POST", "/api/users"): "users.manage",
+    ("GET", "/api/audit"): "audit.view",
+}
+
+# Unsafe-method routes that authenticate by something other than the session cookie (a signature,
+# a shared secret, a pre-login double-submit token) and so are exempt from the session CSRF check.
+CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset({("POST", "/login")})
+
+# Top-bar navigation: (label, href, action). Items the role cannot open are hidden.
+NAV = (
+    ("Leads", "/leads", "leads.view"),
+    ("Clients", "/clients", "clients.view"),
+    ("Billing", "/billing", "billing.view"),
+    ("Reports", "/reports", "reports.view"),
+    ("Maintenance", "/maintenance", "maintenance.view"),
+)
+
+
+def can(user: User | None, action: str) -> bool:
+    if action == PUBLIC:
+        return True
+    if user is None or not user.active:
+        return False
+    if action == SIGNED_IN:
+        return True
+    allowed = ACTIONS.get(action)
+    if allowed is None:
+        raise KeyError(f"unknown action {action!r}")
+    return user.role in allowed
+
+
+def route_rule(method: str, path: str) -> str | None:
+    return ROUTES.get((method, path))
+
+
+def nav_for(user: User) -> list[tuple[str, str]]:
+    return [(label, href) for label, href, action in NAV if can(user, action)]
+
+
+def visible_office(user: User, office_id: int | None) -> bool:
+    """Record-level office scope: owners and all-office users see every office."""
+    return user.sees_office(office_id)
+
+
+def office_filter(user: User, column: str = "office_id") -> tuple[str, tuple[str, ...]]:
+    """A SQL condition limiting rows to the user's offices, for list queries."""
+    if user.all_offices:
+        return "1 = 1", ()
+    return f"{column} IN (SELECT value FROM json_each(?))", (json.dumps(sorted(user.office_ids)),)

@@ -1,0 +1,225 @@
+"""`porchlight` — the local command line: serve, migrate, manage offices/users/tokens, run cron."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+
+import bindings as bindings_module
+import config
+from records import Actor
+
+CLI_ACTOR = Actor(None, "CLI")
+
+
+def _bindings() -> bindings_module.Bindings:
+    try:
+        return bindings_module.local()
+    except config.SettingsError as exc:
+        sys.exit(f"porchlight: {exc}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app import create_app
+    from scheduler import run_forever
+
+    b = _bindings()
+    port = args.port or int(os.environ.get("PORT", "8787"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(b), host=args.host, port=port, lifespan="off", log_level="info", proxy_headers=False)
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(run_forever(b, stop)) if not args.no_cron else None
+        print(
+            f"Porchlight on http://{args.host}:{port}  (database {bindings_module.database_path()})",
+            flush=True,
+        )
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            if jobs:
+                await jobs
+
+    asyncio.run(main())
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from storage import migrations
+    from storage.sqlite import connect
+
+    path = bindings_module.database_path()
+    conn = connect(path)
+    applied = migrations.migrate(conn)
+    total = len(migrations.applied(conn))
+    print(
+        f"{path}: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}; {total} in total"
+    )
+
+
+def cmd_devvars(args: argparse.Namespace) -> None:
+    if config.ensure_dev_vars(bindings_module.DEV_VARS):
+        print(f"wrote {bindings_module.DEV_VARS} with fresh secrets")
+
+
+async def _offices(args: argparse.Namespace) -> None:
+    import offices
+
+    b = _bindings()
+    if args.action == "create":
+        try:
+            office = await offices.create_office(
+                b.db, b.clock.now(), CLI_ACTOR, name=args.name, time_zone=args.tz, jobs_enabled=args.jobs
+            )
+        except offices.OfficeError as exc:
+            sys.exit(f"porchlight: {exc}")
+        print(f"created office {office.name} (id {office.id}, {office.time_zone})")
+    else:
+        for o in await offices.all_offices(b.db):
+            flags = ("jobs" if o.jobs_enabled else "") + ("" if o.active else " inactive")
+            print(f"{o.id:>4}  {o.slug:<20} {o.name:<24} {o.time_zone:<22} {flags}")
+
+
+async def _users(args: argparse.Namespace) -> None:
+    import offices
+    import users
+    from passwords import PasswordPolicyError
+
+    b = _bindings()
+    if args.action == "list":
+        for u in await users.all_users(b.db):
+            scope = "all" if u.all_offices else ",".join(str(i) for i in sorted(u.office_ids))
+            print(f"{u.id:>4}  {u.email:<32} {u.role:<14} offices={scope:<10} {'active' if u.active else 'inactive'}")
+        return
+    if args.action == "deactivate":
+        user = await users.by_email(b.db, args.email)
+        if user is None:
+            sys.exit(f"porchlight: no user {args.email}")
+        await users.set_active(b.db, b.clock.now(), CLI_ACTOR, user, False)
+        print(f"deactivated {user.email}; their sessions were ended")
+        return
+    password = os.environ.get("PORCHLIGHT_PASSWORD") or getpass.getpass("Password for the new user: ")
+    office_ids: set[int] = set()
+    all_offices = args.offices.strip().lower() == "all"
+    if not all_offices:
+        for name in filter(None, (n.strip() for n in args.offices.split(","))):
+            office = await offices.by_name(b.db, name) or await offices.by_slug(b.db, name)
+            if office is None:
+                sys.exit(f"porchlight: no office named {name!r} (see `porchlight offices list`)")
+            office_ids.add(office.id)
+    try:
+        profile = users.check_profile(args.name, args.role, all_offices, office_ids, args.partner)
+        user = await users.create_user(
+            b.db, b.clock.now(), CLI_ACTOR, email=args.email, password=password, profile=profile
+        )
+    except (users.UserError, PasswordPolicyError) as exc:
+        sys.exit(f"porchlight: {exc}")
+    print(f"created {user.role} {user.email} (id {user.id})")
+
+
+async def _tokens(args: argparse.Namespace) -> None:
+    import api_tokens
+    import users
+
+    b = _bindings()
+    user = await users.by_email(b.db, args.email)
+    if user is None or not user.active:
+        sys.exit(f"porchlight: no active user {args.email}")
+    token = await api_tokens.create_token(b.db, b.clock.now(), CLI_ACTOR, user, args.name)
+    print(token)
+
+
+async def _cron(args: argparse.Namespace) -> None:
+    import cron
+
+    b = _bindings()
+    try:
+        result = await cron.run_job(b, args.job, holder="cli")
+    except cron.UnknownJob:
+        sys.exit(f"porchlight: unknown job {args.job!r}; jobs: {', '.join(cron.JOBS)}")
+    print(json.dumps(result))
+
+
+async def _demo(args: argparse.Namespace) -> None:
+    import demo
+
+    b = _bindings()
+    if b.settings.production:
+        sys.exit("porchlight: refusing to seed demo data in production")
+    logins = await demo.seed(b.db, b.clock.now())
+    if logins is None:
+        print("demo data: the database already has users; nothing seeded")
+        return
+    print("demo data seeded. Sign in with:")
+    for email, password, role in logins:
+        print(f"  {role:<14} {email:<28} {password}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the app (and its cron jobs) locally")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="default $PORT or 8787")
+    s.add_argument("--no-cron", action="store_true", help="do not run scheduled jobs in-process")
+    s.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("migrate", help="apply pending migrations to $PORCHLIGHT_DB").set_defaults(func=cmd_migrate)
+
+    sub.add_parser("dev-vars", help="create .dev.vars with fresh secrets if missing").set_defaults(func=cmd_devvars)
+
+    o = sub.add_parser("offices", help="offices").add_subparsers(dest="action", required=True)
+    oc = o.add_parser("create")
+    oc.add_argument("--name", required=True)
+    oc.add_argument("--tz", default="America/New_York", help="IANA time zone")
+    oc.add_argument("--jobs", action="store_true", help="turn the Jobs feature on")
+    o.add_parser("list")
+    for sp in (oc, o.choices["list"]):
+        sp.set_defaults(func=lambda a: asyncio.run(_offices(a)))
+
+    u = sub.add_parser("users", help="users").add_subparsers(dest="action", required=True)
+    uc = u.add_parser("create", help="password from $PORCHLIGHT_PASSWORD or a prompt")
+    uc.add_argument("--email", required=True)
+    uc.add_argument("--name", required=True)
+    uc.add_argument("--role", required=True, choices=["owner", "admin", "finance_admin", "agent", "viewer", "partner"])
+    uc.add_argument("--offices", default="all", help="'all' or comma-separated office names")
+    uc.add_argument("--partner", default=None, help="partner name (role partner)")
+    ud = u.add_parser("deactivate")
+    ud.add_argument("--email", required=True)
+    ul = u.add_parser("list")
+    for sp in (uc, ud, ul):
+        sp.set_defaults(func=lambda a: asyncio.run(_users(a)))
+
+    t = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)
+    tc = t.add_parser("create", help="print a new API token for a user (shown once)")
+    tc.add_argument("--email", required=True)
+    tc.add_argument("--name", required=True)
+    tc.set_defaults(func=lambda a: asyncio.run(_tokens(a)))
+
+    c = sub.add_parser("cron", help="scheduled jobs").add_subparsers(dest="action", required=True)
+    cr = c.add_parser("run", help="run one job now")
+    cr.add_argument("job")
+    cr.set_defaults(func=lambda a: asyncio.run(_cron(a)))
+
+    d = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    d.add_parser("seed", help="seed demo offices and users once").set_defaults(func=lambda a: asyncio.run(_demo(a)))
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Settings: read once, strictly, from the runtime's environment into a frozen object.
+
+Locally the environment is `os.environ` layered over `.dev.vars` (wrangler's dotenv format); on the
+Worker it is `env` (vars and secrets). Secrets are wrapped in `Secret`, whose repr never shows the
+value, so a settings object can be logged or printed in a traceback safely.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets as _secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class Secret:
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and _secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class SettingsError(Exception):
+    """A required setting is missing or malformed; the message names it and says what is expected."""
+
+
+# Secrets the app cannot start without. `make dev` generates them into .dev.vars; production sets them
+# with `wrangler secret put`.
+REQUIRED_SECRETS = ("ENCRYPTION_KEY", "WEBHOOK_SECRET")
+OPTIONAL_SECRETS = ("QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_WEBHOOK_VERIFIER_TOKEN", "ANTHROPIC_API_KEY")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str  # "production" | "development" | "test"
+    encryption_key: Secret
+    webhook_secret: Secret
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    optional: tuple[tuple[str, Secret], ...] = ()
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"
+
+    def secret(self, name: str) -> Secret | None:
+        return dict(self.optional).get(name)
+
+
+def _int(source: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    raw = source.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _key(raw: str) -> Secret:
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError("ENCRYPTION_KEY must be base64 of 32 random bytes") from None
+    if len(key) != 32:
+        raise SettingsError(f"ENCRYPTION_KEY must decode to 32 bytes (AES-256), got {len(key)}")
+    return Secret(raw)
+
+
+def load(source: Mapping[str, Any]) -> Settings:
+    missing = [n for n in REQUIRED_SECRETS if not source.get(n)]
+    if missing:
+        raise SettingsError(
+            f"missing required secret(s): {', '.join(missing)}. Locally `make dev` writes them to "
+            ".dev.vars; on Cloudflare set them with `wrangler secret put NAME`."
+        )
+    env = str(source.get("PORCHLIGHT_ENV") or "development")
+    if env not in {"production", "development", "test"}:
+        raise SettingsError(f"PORCHLIGHT_ENV must be production, development or test, got {env!r}")
+    optional = tuple((n, Secret(str(source[n]))) for n in OPTIONAL_SECRETS if source.get(n))
+    return Settings(
+        env=env,
+        encryption_key=_key(str(source["ENCRYPTION_KEY"])),
+        webhook_secret=Secret(str(source["WEBHOOK_SECRET"])),
+        session_idle_minutes=_int(source, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        session_absolute_hours=_int(source, "SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30),
+        optional=optional,
+    )
+
+
+def parse_dev_vars(text: str) -> dict[str, str]:
+    """The subset of dotenv that wrangler's .dev.vars uses: KEY=value, optional quotes, # comments."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def generate_dev_vars() -> str:
+    """Fresh secrets for a new local checkout. Called at run time only (never at import)."""
+    return (
+        "# Local secrets for `make dev` (wrangler reads this file too). Generated; never commit it.\n"
+        "PORCHLIGHT_ENV=development\n"
+        f"ENCRYPTION_KEY={base64.b64encode(_secrets.token_bytes(32)).decode()}\n"
+        f"WEBHOOK_SECRET={_secrets.token_urlsafe(32)}\n"
+    )
+
+
+def ensure_dev_vars(path: Path) -> bool:
+    """Create .dev.vars with new secrets if it is missing. Returns True when it wrote one."""
+    if path.exists():
+        return False
+    path.write_text(generate_dev_vars(), encoding="utf-8")
+    path.chmod(0o600)
+    return True

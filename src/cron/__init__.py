@@ -1,0 +1,76 @@
+"""Scheduled jobs: a registry from each cron expression in wrangler.toml to its jobs.
+
+The Worker's `scheduled()` (src/entry.py), the local scheduler (`make dev`) and
+`porchlight cron run NAME` all dispatch through here. Every job is an idempotent tick: it claims
+its lease with a conditional write, does a bounded amount of work, and reports what it did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bindings import Bindings
+from clock import iso
+from cron import housekeeping
+
+Job = Callable[[Bindings, datetime], Awaitable[dict[str, int]]]
+
+JOBS: dict[str, Job] = {
+    "housekeeping": housekeeping.run,
+}
+
+# Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
+SCHEDULE: dict[str, tuple[str, ...]] = {
+    "*/10 * * * *": ("housekeeping",),
+}
+
+LEASE = timedelta(minutes=5)
+
+
+class UnknownJob(KeyError):
+    pass
+
+
+async def run_job(bindings: Bindings, name: str, holder: str = "local") -> dict[str, object]:
+    """Run one job now if nobody else holds its lease. Returns what happened."""
+    if name not in JOBS:
+        raise UnknownJob(name)
+    db, now = bindings.db, bindings.clock.now()
+    await db.run("INSERT INTO cron_leases (job) VALUES (?) ON CONFLICT (job) DO NOTHING", name)
+    claimed = await db.run(
+        "UPDATE cron_leases SET holder = ?, leased_until = ?, last_started = ?"
+        " WHERE job = ? AND (leased_until IS NULL OR leased_until <= ?)",
+        holder,
+        iso(now + LEASE),
+        iso(now),
+        name,
+        iso(now),
+    )
+    if claimed.changes != 1:
+        return {"job": name, "skipped": "another run holds the lease"}
+    try:
+        result = await JOBS[name](bindings, now)
+        outcome = ", ".join(f"{k}={v}" for k, v in result.items()) or "nothing to do"
+    except Exception as exc:
+        outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+        result = {}
+        raise
+    finally:
+        await db.run(
+            "UPDATE cron_leases SET holder = NULL, leased_until = NULL, last_finished = ?, last_result = ?"
+            " WHERE job = ? AND holder = ?",
+            iso(bindings.clock.now()),
+            outcome,
+            name,
+            holder,
+        )
+    return {"job": name, **result}
+
+
+async def dispatch(bindings: Bindings, cron: str, holder: str = "local") -> list[dict[str, object]]:
+    """Run every job registered for a cron expression (what `scheduled()` receives)."""
+    names = SCHEDULE.get(cron)
+    if names is None:
+        raise UnknownJob(f"no jobs registered for cron {cron!r}")
+    return [await run_job(bindings, name, holder) for name in names]

@@ -1,0 +1,8 @@
+"""HTTP routes: parse and validate, call one domain function, render or answer JSON.
+
+Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
+"""
+
+from routes import account, api, auth, maintenance, shell, system
+
+ROUTERS = [system.router, auth.router, shell.router, account.router, maintenance.router, api.router]

@@ -1,0 +1,306 @@
+"""Maintenance (the owner's control panel): users, offices, audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+
+import offices
+import records
+import users
+from clock import iso, parse
+from guard import NotFound, bindings_of, current_user
+from offices import OfficeError
+from pages import redirect, render
+from passwords import PasswordPolicyError
+from users import UserError
+
+router = APIRouter(prefix="/maintenance", include_in_schema=False)
+
+
+@router.get("")
+async def index(request: Request) -> Response:
+    db = bindings_of(request).db
+    counts = {
+        "users": (await db.first("SELECT COUNT(*) AS n FROM users WHERE active = 1") or {"n": 0})["n"],
+        "offices": (await db.first("SELECT COUNT(*) AS n FROM offices WHERE active = 1") or {"n": 0})["n"],
+        "audit": (await db.first("SELECT COUNT(*) AS n FROM audit_log") or {"n": 0})["n"],
+    }
+    return render(request, "maintenance/index.html", counts=counts)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+async def _user_or_404(request: Request, user_id: int) -> users.User:
+    target = await users.get(bindings_of(request).db, user_id)
+    if target is None:
+        raise NotFound("We couldn't find that user.")
+    return target
+
+
+async def _user_form(request: Request, target: users.User | None, status: int = 200, error: str = "", **form):
+    db = bindings_of(request).db
+    timeline = await records.timeline_for(db, "user", target.id) if target else []
+    return render(
+        request,
+        "maintenance/user_form.html",
+        status_code=status,
+        target=target,
+        offices=await offices.all_offices(db),
+        roles=users.ROLE_LABELS,
+        error=error,
+        form=form,
+        timeline=timeline,
+    )
+
+
+@router.get("/users")
+async def user_list(request: Request) -> Response:
+    db = bindings_of(request).db
+    office_names = {o.id: o.name for o in await offices.all_offices(db)}
+    return render(request, "maintenance/users.html", people=await users.all_users(db), office_names=office_names)
+
+
+@router.get("/users/new")
+async def user_new(request: Request) -> Response:
+    return await _user_form(request, None)
+
+
+@router.post("/users")
+async def user_create(
+    request: Request,
+    name: str = Form("", max_length=200),
+    email: str = Form("", max_length=254),
+    role: str = Form("agent", max_length=20),
+    all_offices: bool = Form(False),
+    office_ids: list[int] = Form([]),
+    partner_name: str = Form("", max_length=120),
+    password: str = Form("", max_length=1024),
+) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    form = {
+        "name": name,
+        "email": email,
+        "role": role,
+        "all_offices": all_offices,
+        "office_ids": office_ids,
+        "partner_name": partner_name,
+    }
+    try:
+        profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
+        created = await users.create_user(
+            b.db, b.clock.now(), actor.actor, email=email, password=password, profile=profile
+        )
+    except (UserError, PasswordPolicyError) as exc:
+        return await _user_form(request, None, 400, str(exc), **form)
+    return redirect(f"/maintenance/users/{created.id}", f"{created.name} can now sign in.")
+
+
+@router.get("/users/{user_id}")
+async def user_edit(request: Request, user_id: int) -> Response:
+    return await _user_form(request, await _user_or_404(request, user_id))
+
+
+@router.post("/users/{user_id}")
+async def user_update(
+    request: Request,
+    user_id: int,
+    name: str = Form("", max_length=200),
+    role: str = Form("agent", max_length=20),
+    all_offices: bool = Form(False),
+    office_ids: list[int] = Form([]),
+    partner_name: str = Form("", max_length=120),
+) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    target = await _user_or_404(request, user_id)
+    try:
+        profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
+        await users.update_user(b.db, b.clock.now(), actor.actor, target, profile)
+    except UserError as exc:
+        return await _user_form(request, target, 400, str(exc))
+    return redirect(f"/maintenance/users/{user_id}", "Saved.")
+
+
+@router.post("/users/{user_id}/active")
+async def user_active(request: Request, user_id: int, active: bool = Form(...)) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    target = await _user_or_404(request, user_id)
+    try:
+        await users.set_active(b.db, b.clock.now(), actor.actor, target, active)
+    except UserError as exc:
+        return await _user_form(request, target, 400, str(exc))
+    return redirect(f"/maintenance/users/{user_id}", f"{target.name} {'reactivated' if active else 'deactivated'}.")
+
+
+@router.post("/users/{user_id}/password")
+async def user_password(request: Request, user_id: int, password: str = Form("", max_length=1024)) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    target = await _user_or_404(request, user_id)
+    try:
+        await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
+    except PasswordPolicyError as exc:
+        return await _user_form(request, target, 400, str(exc))
+    return redirect(f"/maintenance/users/{user_id}", "Password changed; their sessions were ended.")
+
+
+# --- offices ---------------------------------------------------------------------------------
+
+
+async def _office_or_404(request: Request, office_id: int) -> offices.Office:
+    office = await offices.get(bindings_of(request).db, office_id)
+    if office is None:
+        raise NotFound("We couldn't find that office.")
+    return office
+
+
+async def _offices_page(request: Request, status: int = 200, error: str = "", **form) -> Response:
+    db = bindings_of(request).db
+    rows = await db.all(
+        "SELECT o.*, (SELECT COUNT(*) FROM user_offices uo WHERE uo.office_id = o.id) AS members"
+        " FROM offices o ORDER BY o.name"
+    )
+    return render(
+        request,
+        "maintenance/offices.html",
+        status_code=status,
+        rows=rows,
+        error=error,
+        form=form,
+        zones=sorted(offices.time_zones()),
+    )
+
+
+@router.get("/offices")
+async def office_list(request: Request) -> Response:
+    return await _offices_page(request)
+
+
+@router.post("/offices")
+async def office_create(
+    request: Request,
+    name: str = Form("", max_length=200),
+    time_zone: str = Form("America/New_York", max_length=64),
+    jobs_enabled: bool = Form(False),
+) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    try:
+        office = await offices.create_office(
+            b.db, b.clock.now(), actor.actor, name=name, time_zone=time_zone, jobs_enabled=jobs_enabled
+        )
+    except OfficeError as exc:
+        return await _offices_page(request, 400, str(exc), name=name, time_zone=time_zone)
+    return redirect("/maintenance/offices", f"Office {office.name} added.")
+
+
+@router.get("/offices/{office_id}")
+async def office_edit(request: Request, office_id: int) -> Response:
+    office = await _office_or_404(request, office_id)
+    return render(request, "maintenance/office_form.html", office=office, zones=sorted(offices.time_zones()), error="")
+
+
+@router.post("/offices/{office_id}")
+async def office_update(
+    request: Request,
+    office_id: int,
+    name: str = Form("", max_length=200),
+    time_zone: str = Form("", max_length=64),
+    jobs_enabled: bool = Form(False),
+    active: bool = Form(False),
+) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    office = await _office_or_404(request, office_id)
+    try:
+        await offices.update_office(
+            b.db,
+            b.clock.now(),
+            actor.actor,
+            office,
+            name=name,
+            time_zone=time_zone,
+            jobs_enabled=jobs_enabled,
+            active=active,
+        )
+    except OfficeError as exc:
+        return render(
+            request,
+            "maintenance/office_form.html",
+            status_code=400,
+            office=office,
+            zones=sorted(offices.time_zones()),
+            error=str(exc),
+        )
+    return redirect("/maintenance/offices", "Office saved.")
+
+
+@router.post("/offices/{office_id}/delete")
+async def office_delete(request: Request, office_id: int) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    office = await _office_or_404(request, office_id)
+    try:
+        await offices.delete_office(b.db, b.clock.now(), actor.actor, office)
+    except OfficeError as exc:
+        return render(
+            request,
+            "maintenance/office_form.html",
+            status_code=409,
+            office=office,
+            zones=sorted(offices.time_zones()),
+            error=str(exc),
+        )
+    return redirect("/maintenance/offices", f"Office {office.name} deleted.")
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@router.get("/audit")
+async def audit(
+    request: Request,
+    action: str = Query("", max_length=60),
+    since: str = Query("", max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$"),
+    until: str = Query("", max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$"),
+    actor: str = Query("", max_length=12, pattern=r"^\d*$"),
+    office: str = Query("", max_length=12, pattern=r"^\d*$"),
+    before: str = Query("", max_length=12, pattern=r"^\d*$"),
+) -> Response:
+    db = bindings_of(request).db
+    try:
+        start = iso(parse(since)) if since else None
+        end = iso(parse(until) + timedelta(days=1)) if until else None
+    except ValueError:
+        raise HTTPException(400, "Dates must be real calendar days (YYYY-MM-DD).") from None
+    rows = await records.audit_page(
+        db,
+        action=action or None,
+        since=start,
+        until=end,
+        actor_user_id=int(actor) if actor else None,
+        office_id=int(office) if office else None,
+        before_id=int(before) if before else None,
+    )
+    return render(
+        request,
+        "maintenance/audit.html",
+        rows=rows,
+        actions=await records.audit_actions(db),
+        people=await users.all_users(db),
+        offices=await offices.all_offices(db),
+        filters={
+            "action": action,
+            "since": since,
+            "until": until,
+            "actor": int(actor) if actor else None,
+            "office": int(office) if office else None,
+        },
+        next_before=rows[-1]["id"] if len(rows) == records.AUDIT_PAGE else None,
+    )

@@ -1,0 +1,77 @@
+"""The one database chokepoint: a small async interface with two implementations.
+
+`SqliteDatabase` (local, CPython) and `D1Database` (the Worker's D1 binding) answer the same four
+calls. Multi-statement changes go through `batch`, which is atomic in both — D1 has no interactive
+transactions, so nothing in the app may rely on BEGIN/COMMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Param = str | int | float | bytes | None
+Row = dict[str, Any]
+
+MAX_PARAMS = 100  # D1's limit per statement; the SQLite implementation enforces it too.
+MAX_SAFE_INT = 2**53
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    sql: str
+    params: tuple[Param, ...] = ()
+
+
+def q(sql: str, *params: Param) -> Statement:
+    """Build a statement for `batch`: `q("UPDATE users SET name = ? WHERE id = ?", name, uid)`."""
+    return Statement(sql, params)
+
+
+@dataclass(slots=True)
+class Result:
+    rows: list[Row] = field(default_factory=list)
+    changes: int = 0
+    last_row_id: int | None = None
+
+
+class DatabaseError(Exception):
+    """A statement failed; the batch it belonged to changed nothing."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint (UNIQUE, FOREIGN KEY, CHECK) refused the change."""
+
+
+class BindError(DatabaseError):
+    """A parameter D1 cannot bind (datetime, bool-as-object, big int, too many parameters)."""
+
+
+def check_params(params: Sequence[Any]) -> tuple[Param, ...]:
+    """Refuse what D1 would refuse, so local runs catch it before the edge does."""
+    if len(params) > MAX_PARAMS:
+        raise BindError(f"{len(params)} bound parameters; D1 allows {MAX_PARAMS} (use json_each(?))")
+    out: list[Param] = []
+    for p in params:
+        if p is None or isinstance(p, str | float | bytes):
+            out.append(p)
+        elif isinstance(p, bool):
+            out.append(int(p))
+        elif isinstance(p, int):
+            if not -MAX_SAFE_INT <= p <= MAX_SAFE_INT:
+                raise BindError("integers beyond 2^53 cannot cross into D1; store them as text")
+            out.append(p)
+        else:
+            raise BindError(f"cannot bind {type(p).__name__}; bind str, int, float, bytes or None")
+    return tuple(out)
+
+
+class Database(Protocol):
+    async def all(self, sql: str, *params: Param) -> list[Row]: ...
+
+    async def first(self, sql: str, *params: Param) -> Row | None: ...
+
+    async def run(self, sql: str, *params: Param) -> Result: ...
+
+    async def batch(self, statements: Sequence[Statement]) -> list[Result]: ...

@@ -1,0 +1,197 @@
+"""Shared fixtures: a real migrated SQLite database per test (or the D1 adapter over a fake D1
+binding when PORCHLIGHT_TEST_DB=d1), a frozen clock, the ASGI app, and the personas.
+
+The personas are created once per session through the real verbs (offices.create_office,
+users.create_user) into a template database file, which each test copies: argon2 hashing then
+costs once, not once per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+import config
+import offices
+import sessions
+import users
+from app import create_app
+from bindings import Bindings
+from clock import FrozenClock
+from records import SYSTEM
+from storage import Database, migrations
+from storage.d1 import D1Database
+from storage.sqlite import SqliteDatabase, connect
+from tests.fakes.d1 import FakeD1Binding
+
+PASSWORD = "correct horse battery staple"
+START = "2026-11-22T15:00:00.000Z"
+TEST_ENV = {
+    "PORCHLIGHT_ENV": "test",
+    "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "WEBHOOK_SECRET": "test-webhook-secret-value",
+}
+DB_MODE = os.environ.get("PORCHLIGHT_TEST_DB", "sqlite")
+
+# (key, role, office letter or None for all, partner name)
+PERSONAS = (
+    ("owner", "owner", None, None),
+    ("admin", "admin", "A", None),
+    ("finance", "finance_admin", "A", None),
+    ("agent", "agent", "A", None),
+    ("viewer", "viewer", "A", None),
+    ("partner", "partner", "A", "GDQ"),
+    ("agent_b", "agent", "B", None),
+)
+
+
+def test_settings(**overrides: str) -> config.Settings:
+    return config.load({**TEST_ENV, **overrides})
+
+
+async def _build_template(path: Path) -> None:
+    conn = connect(path)
+    migrations.migrate(conn)
+    db = SqliteDatabase(conn)
+    now = FrozenClock(START).now()
+    a = await offices.create_office(db, now, SYSTEM, name="Garage", time_zone="America/New_York", jobs_enabled=True)
+    b = await offices.create_office(db, now, SYSTEM, name="Sliding", time_zone="America/Los_Angeles")
+    ids = {"A": a.id, "B": b.id}
+    for key, role, letter, partner in PERSONAS:
+        profile = users.check_profile(
+            key.replace("_", " ").title(), role, letter is None, {ids[letter]} if letter else set(), partner
+        )
+        await users.create_user(db, now, SYSTEM, email=f"{key}@example.test", password=PASSWORD, profile=profile)
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "porchlight.sqlite3"
+    asyncio.run(_build_template(path))
+    return path
+
+
+def open_database(path: Path) -> tuple[Database, sqlite3.Connection]:
+    """The database under test, in the mode the run asks for."""
+    if DB_MODE == "d1":
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        return D1Database(FakeD1Binding(conn)), conn
+    db = SqliteDatabase.open(path)
+    return db, db.conn
+
+
+@pytest.fixture
+def db_path(template_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "porchlight.sqlite3"
+    shutil.copy(template_db, path)
+    return path
+
+
+@pytest.fixture
+def database(db_path: Path):
+    db, conn = open_database(db_path)
+    yield db
+    conn.close()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings() -> config.Settings:
+    return test_settings()
+
+
+@pytest.fixture
+def bindings(database: Database, clock: FrozenClock, settings: config.Settings, tmp_path: Path) -> Bindings:
+    from filestore import LocalFileStore
+
+    return Bindings(db=database, settings=settings, clock=clock, files=LocalFileStore(tmp_path / "files"))
+
+
+@pytest.fixture
+def app(bindings: Bindings):
+    return create_app(bindings)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@dataclass
+class Personas:
+    db: Database
+    office_a: offices.Office
+    office_b: offices.Office
+    by_key: dict[str, users.User]
+
+    def __getattr__(self, key: str) -> users.User:
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+@pytest.fixture
+async def people(database: Database) -> Personas:
+    a = await offices.by_name(database, "Garage")
+    b = await offices.by_name(database, "Sliding")
+    assert a and b
+    found = {}
+    for key, *_ in PERSONAS:
+        user = await users.by_email(database, f"{key}@example.test")
+        assert user is not None
+        found[key] = user
+    return Personas(database, a, b, found)
+
+
+async def sign_in(client: httpx.AsyncClient, bindings: Bindings, user: users.User) -> str:
+    """Start a session directly (the login form is tested on its own) and set the cookie.
+    Returns the session's CSRF token."""
+    token = await sessions.start(
+        bindings.db, bindings.clock.now(), bindings.settings, user, ip=None, user_agent="pytest"
+    )
+    client.cookies.set(sessions.cookie_name(bindings.settings), token)
+    session = await sessions.resume(bindings.db, bindings.clock.now(), bindings.settings, token)
+    assert session is not None
+    return session.csrf_token
+
+
+async def login_form(client: httpx.AsyncClient, email: str, password: str = PASSWORD, **extra) -> httpx.Response:
+    """Sign in through the real form: GET /login for its token, then POST it."""
+    page = await client.get("/login")
+    match = re.search(r'name="login_token" value="([^"]+)"', page.text)
+    assert match, "login form has no token"
+    data = {"email": email, "password": password, "login_token": match.group(1), "next": "/", **extra}
+    return await client.post("/login", data=data)
+
+
+def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every row of every table: to prove a refused request changed nothing."""
+    tables = [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
+    return {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}").fetchall()), key=repr) for t in tables}
+
+
+def snapshot_file(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(str(path))
+    try:
+        return snapshot(conn)
+    finally:
+        conn.close()
