@@ -46,6 +46,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def route_keys(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every API route, however FastAPI nests included routers internally."""
+    from fastapi import routing
+
+    walk = getattr(routing, "iter_route_contexts", None)  # FastAPI >= 0.13x keeps routers nested
+    keys: set[tuple[str, str]] = set()
+    for route in walk(app.routes) if walk else app.routes:
+        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if path and methods:
+            keys |= {(method, path) for method in methods}
+    return keys
+
+
 def create_app(bindings: Bindings) -> FastAPI:
     from routes import ROUTERS
 

@@ -75,9 +75,16 @@ def redirect(url: str, flash: str | None = None) -> RedirectResponse:
     return response
 
 
-def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+async def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     if guard.wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    if not hasattr(request.state, "user"):
+        # No route matched, so the gate never ran: still show the signed-in shell on the error page.
+        try:
+            principal = await guard.identify(request)
+            request.state.user, request.state.session = principal.user, principal.session
+        except guard.LoginRequired:
+            request.state.user = None
     return render(request, "error.html", status_code=status, status=status, message=message)
 
 
@@ -95,11 +102,11 @@ def install_error_handlers(app: Any) -> None:
 
     @app.exception_handler(guard.Forbidden)
     async def _forbidden(request: Request, exc: guard.Forbidden) -> Response:
-        return _error(request, 403, exc.message)
+        return await _error(request, 403, exc.message)
 
     @app.exception_handler(guard.NotFound)
     async def _not_found(request: Request, exc: guard.NotFound) -> Response:
-        return _error(request, 404, exc.message)
+        return await _error(request, 404, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -110,7 +117,7 @@ def install_error_handlers(app: Any) -> None:
             else messages.get(exc.status_code, str(exc.detail))
         )
         headers = dict(exc.headers or {})
-        return _error(request, exc.status_code, message, headers)
+        return await _error(request, exc.status_code, message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -56,7 +56,8 @@ async def start(
     statements = [
         q(
             "INSERT INTO sessions"
-            " (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             digest(token),
             user.id,
             secrets.token_urlsafe(32),

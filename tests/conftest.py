@@ -54,7 +54,7 @@ PERSONAS = (
 )
 
 
-def test_settings(**overrides: str) -> config.Settings:
+def make_settings(**overrides: str) -> config.Settings:
     return config.load({**TEST_ENV, **overrides})
 
 
@@ -111,7 +111,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings() -> config.Settings:
-    return test_settings()
+    return make_settings()
 
 
 @pytest.fixture
@@ -173,8 +173,14 @@ async def sign_in(client: httpx.AsyncClient, bindings: Bindings, user: users.Use
 
 
 async def login_form(client: httpx.AsyncClient, email: str, password: str = PASSWORD, **extra) -> httpx.Response:
-    """Sign in through the real form: GET /login for its token, then POST it."""
+    """Sign in through the real form: GET /login for its token, then POST it (with any session
+    cookie the browser already had, as a browser would)."""
+    held = [c for c in client.cookies.jar if c.name in (sessions.COOKIE, sessions.SECURE_COOKIE)]
+    for cookie in held:
+        client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
     page = await client.get("/login")
+    for cookie in held:
+        client.cookies.jar.set_cookie(cookie)
     match = re.search(r'name="login_token" value="([^"]+)"', page.text)
     assert match, "login form has no token"
     data = {"email": email, "password": password, "login_token": match.group(1), "next": "/", **extra}

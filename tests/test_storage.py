@@ -1,0 +1,139 @@
+"""The Database interface: both implementations, atomic batches, and D1's rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from storage import BindError, DatabaseError, IntegrityError, q
+from storage.d1 import D1Database
+from storage.sqlite import SqliteDatabase
+from tests.fakes.d1 import D1Error, FakeD1Binding
+
+SCHEMA = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER)"
+
+
+@pytest.fixture(params=["sqlite", "d1"])
+def db(request, tmp_path):
+    conn = sqlite3.connect(str(tmp_path / "t.sqlite3"), check_same_thread=False)
+    conn.execute(SCHEMA)
+    conn.commit()
+    if request.param == "sqlite":
+        conn.close()
+        database = SqliteDatabase.open(tmp_path / "t.sqlite3")
+        yield database
+        database.close()
+    else:
+        yield D1Database(FakeD1Binding(conn))
+        conn.close()
+
+
+async def test_it_runs_and_reads_back(db):
+    result = await db.run("INSERT INTO t (name, n) VALUES (?, ?)", "a", 1)
+    assert result.changes == 1 and result.last_row_id == 1
+    assert await db.all("SELECT name, n FROM t") == [{"name": "a", "n": 1}]
+    assert await db.first("SELECT name FROM t WHERE n = ?", 1) == {"name": "a"}
+    assert await db.first("SELECT name FROM t WHERE n = ?", 2) is None
+
+
+async def test_a_batch_is_all_or_nothing(db):
+    await db.run("INSERT INTO t (name) VALUES ('keep')")
+    with pytest.raises(IntegrityError):
+        await db.batch(
+            [
+                q("INSERT INTO t (name) VALUES (?)", "first"),
+                q("UPDATE t SET n = 7 WHERE name = 'keep'"),
+                q("INSERT INTO t (name) VALUES (?)", "keep"),  # UNIQUE violation: everything rolls back
+            ]
+        )
+    assert await db.all("SELECT name, n FROM t") == [{"name": "keep", "n": None}]
+
+
+async def test_a_batch_returns_each_statements_result(db):
+    results = await db.batch(
+        [q("INSERT INTO t (name) VALUES ('a'), ('b')"), q("SELECT COUNT(*) AS c FROM t"), q("DELETE FROM t")]
+    )
+    assert results[0].changes == 2
+    assert results[1].rows == [{"c": 2}]
+    assert results[2].changes == 2
+
+
+async def test_it_refuses_more_than_100_parameters(db):
+    with pytest.raises(BindError):
+        await db.all("SELECT " + ", ".join("?" for _ in range(101)), *range(101))
+    rows = await db.all("SELECT value FROM json_each(?)", "[" + ",".join(map(str, range(500))) + "]")
+    assert len(rows) == 500  # the documented way around the limit
+
+
+@pytest.mark.parametrize("value", [datetime.now(UTC), (1, 2), [1], bytearray(b"x"), 2**60, object()])
+async def test_it_refuses_bind_types_d1_cannot_take(db, value):
+    with pytest.raises(BindError):
+        await db.run("INSERT INTO t (name) VALUES (?)", value)
+    assert await db.all("SELECT * FROM t") == []
+
+
+async def test_it_refuses_interactive_transactions(db):
+    with pytest.raises(DatabaseError):
+        await db.run("BEGIN")
+
+
+async def test_bools_become_integers(db):
+    await db.run("INSERT INTO t (name, n) VALUES (?, ?)", "x", True)
+    assert (await db.first("SELECT n FROM t"))["n"] == 1
+
+
+# --- the fake binding itself behaves like D1 --------------------------------------------------
+
+
+@pytest.fixture
+def binding(tmp_path):
+    conn = sqlite3.connect(str(tmp_path / "d1.sqlite3"))
+    conn.execute(SCHEMA)
+    conn.commit()
+    yield FakeD1Binding(conn)
+    conn.close()
+
+
+async def test_the_fake_d1_returns_d1s_result_shape(binding):
+    result = await binding.prepare("INSERT INTO t (name) VALUES (?)").bind("a").run()
+    assert result["success"] is True and result["results"] == []
+    assert set(result["meta"]) == {
+        "duration",
+        "changes",
+        "last_row_id",
+        "changed_db",
+        "rows_read",
+        "rows_written",
+        "size_after",
+    }
+    assert result["meta"]["changes"] == 1 and result["meta"]["last_row_id"] == 1
+    assert await binding.prepare("SELECT name FROM t").first("name") == "a"
+    assert await binding.prepare("SELECT id, name FROM t").raw(columnNames=True) == [["id", "name"], [1, "a"]]
+
+
+async def test_the_fake_d1_rejects_what_d1_rejects(binding):
+    with pytest.raises(D1Error, match="D1_TYPE_ERROR"):
+        binding.prepare("SELECT ?").bind(datetime.now(UTC))
+    with pytest.raises(D1Error, match="too many SQL variables"):
+        binding.prepare("SELECT 1").bind(*range(101))
+    with pytest.raises(D1Error, match="transaction"):
+        binding.prepare("BEGIN TRANSACTION")
+    with pytest.raises(D1Error, match="too long"):
+        binding.prepare("SELECT '" + "x" * 100_001 + "'")
+
+
+async def test_the_fake_d1_batch_rolls_back_on_failure(binding):
+    with pytest.raises(D1Error):
+        await binding.batch(
+            [binding.prepare("INSERT INTO t (name) VALUES ('a')"), binding.prepare("INSERT INTO t (name) VALUES ('a')")]
+        )
+    assert (await binding.prepare("SELECT COUNT(*) AS c FROM t").first("c")) == 0
+
+
+def test_the_suite_runs_on_the_database_it_was_asked_for(database):
+    from tests.conftest import DB_MODE
+
+    expected = D1Database if DB_MODE == "d1" else SqliteDatabase
+    assert isinstance(database, expected)
