@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import sys
 
@@ -29,6 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from app import create_app
     from scheduler import run_forever
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     b = _bindings()
     port = args.port or int(os.environ.get("PORT", "8787"))
     server = uvicorn.Server(
