@@ -200,10 +200,20 @@ async def office_create(
     return redirect("/maintenance/offices", f"Office {office.name} added.")
 
 
+def _office_form(request: Request, office: offices.Office, status: int = 200, error: str = "") -> Response:
+    return render(
+        request,
+        "maintenance/office_form.html",
+        status_code=status,
+        office=office,
+        zones=sorted(offices.time_zones()),
+        error=error,
+    )
+
+
 @router.get("/offices/{office_id}")
 async def office_edit(request: Request, office_id: int) -> Response:
-    office = await _office_or_404(request, office_id)
-    return render(request, "maintenance/office_form.html", office=office, zones=sorted(offices.time_zones()), error="")
+    return _office_form(request, await _office_or_404(request, office_id))
 
 
 @router.post("/offices/{office_id}")
@@ -230,14 +240,7 @@ async def office_update(
             active=active,
         )
     except OfficeError as exc:
-        return render(
-            request,
-            "maintenance/office_form.html",
-            status_code=400,
-            office=office,
-            zones=sorted(offices.time_zones()),
-            error=str(exc),
-        )
+        return _office_form(request, office, 400, str(exc))
     return redirect("/maintenance/offices", "Office saved.")
 
 
@@ -249,14 +252,7 @@ async def office_delete(request: Request, office_id: int) -> Response:
     try:
         await offices.delete_office(b.db, b.clock.now(), actor.actor, office)
     except OfficeError as exc:
-        return render(
-            request,
-            "maintenance/office_form.html",
-            status_code=409,
-            office=office,
-            zones=sorted(offices.time_zones()),
-            error=str(exc),
-        )
+        return _office_form(request, office, 409, str(exc))
     return redirect("/maintenance/offices", f"Office {office.name} deleted.")
 
 

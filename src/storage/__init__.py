@@ -75,3 +75,17 @@ class Database(Protocol):
     async def run(self, sql: str, *params: Param) -> Result: ...
 
     async def batch(self, statements: Sequence[Statement]) -> list[Result]: ...
+
+
+class ReadHelpers:
+    """`all` and `first` in terms of `run`, shared by both implementations."""
+
+    async def run(self, sql: str, *params: Param) -> Result:
+        raise NotImplementedError
+
+    async def all(self, sql: str, *params: Param) -> list[Row]:
+        return (await self.run(sql, *params)).rows
+
+    async def first(self, sql: str, *params: Param) -> Row | None:
+        rows = (await self.run(sql, *params)).rows
+        return rows[0] if rows else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storage import Database, DatabaseError, IntegrityError, Param, Result, Row, Statement, check_params
+from storage import Database, DatabaseError, IntegrityError, Param, ReadHelpers, Result, Statement, check_params
 
 
 def _py(value: Any) -> Any:
@@ -32,7 +32,7 @@ def _error(exc: Exception) -> DatabaseError:
     return DatabaseError(text)
 
 
-class D1Database(Database):
+class D1Database(ReadHelpers, Database):
     def __init__(self, binding: Any):
         self.binding = binding
 
@@ -40,13 +40,6 @@ class D1Database(Database):
         stmt = self.binding.prepare(st.sql)
         params = check_params(st.params)
         return stmt.bind(*params) if params else stmt
-
-    async def all(self, sql: str, *params: Param) -> list[Row]:
-        return (await self.run(sql, *params)).rows
-
-    async def first(self, sql: str, *params: Param) -> Row | None:
-        rows = (await self.run(sql, *params)).rows
-        return rows[0] if rows else None
 
     async def run(self, sql: str, *params: Param) -> Result:
         try:

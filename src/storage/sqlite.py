@@ -17,8 +17,8 @@ from storage import (
     DatabaseError,
     IntegrityError,
     Param,
+    ReadHelpers,
     Result,
-    Row,
     Statement,
     check_params,
 )
@@ -51,7 +51,7 @@ def _guard(sql: str) -> None:
         raise DatabaseError(f"{head} is not allowed: D1 has no interactive transactions; use batch()")
 
 
-class SqliteDatabase(Database):
+class SqliteDatabase(ReadHelpers, Database):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.writes = 0  # statements that changed rows; tests use it to prove GETs never write
@@ -70,13 +70,6 @@ class SqliteDatabase(Database):
         changes = cur.rowcount if cur.rowcount > 0 else 0
         self.writes += changes
         return Result(rows=rows, changes=changes, last_row_id=cur.lastrowid)
-
-    async def all(self, sql: str, *params: Param) -> list[Row]:
-        return (await self.run(sql, *params)).rows
-
-    async def first(self, sql: str, *params: Param) -> Row | None:
-        rows = (await self.run(sql, *params)).rows
-        return rows[0] if rows else None
 
     async def run(self, sql: str, *params: Param) -> Result:
         try:
