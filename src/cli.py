@@ -51,7 +51,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
             if jobs:
                 await jobs
 
-    asyncio.run(main())
+    # uvicorn's own loop choice (uvloop when installed), as `uvicorn app` would use.
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(main())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
