@@ -70,6 +70,26 @@ async def all_offices(db: Database, *, include_inactive: bool = True) -> list[Of
     return [Office.from_row(r) for r in await db.all(sql)]
 
 
+async def with_member_counts(db: Database) -> list[Row]:
+    return await db.all(
+        "SELECT o.*, (SELECT COUNT(*) FROM user_offices uo WHERE uo.office_id = o.id) AS members"
+        " FROM offices o ORDER BY o.name"
+    )
+
+
+async def active_members(db: Database, office_id: int) -> list[Row]:
+    return await db.all(
+        "SELECT u.name, u.role FROM users u JOIN user_offices uo ON uo.user_id = u.id"
+        " WHERE uo.office_id = ? AND u.active = 1 ORDER BY u.name",
+        office_id,
+    )
+
+
+async def count_active(db: Database) -> int:
+    row = await db.first("SELECT COUNT(*) AS n FROM offices WHERE active = 1")
+    return int(row["n"]) if row else 0
+
+
 async def get(db: Database, office_id: int) -> Office | None:
     row = await db.first("SELECT * FROM offices WHERE id = ?", office_id)
     return Office.from_row(row) if row else None

@@ -146,6 +146,11 @@ async def audit_page(
     )
 
 
+async def audit_count(db: Database) -> int:
+    row = await db.first("SELECT COUNT(*) AS n FROM audit_log")
+    return int(row["n"]) if row else 0
+
+
 async def audit_actions(db: Database) -> list[str]:
     rows = await db.all("SELECT DISTINCT action FROM audit_log ORDER BY action")
     return [r["action"] for r in rows]

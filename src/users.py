@@ -103,8 +103,8 @@ async def all_users(db: Database) -> list[User]:
     return [u for u in (_hydrate(r) for r in rows) if u]
 
 
-async def count(db: Database) -> int:
-    row = await db.first("SELECT COUNT(*) AS n FROM users")
+async def count(db: Database, *, active_only: bool = False) -> int:
+    row = await db.first("SELECT COUNT(*) AS n FROM users" + (" WHERE active = 1" if active_only else ""))
     return int(row["n"]) if row else 0
 
 

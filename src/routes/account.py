@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 import api_tokens
+import offices
 from guard import bindings_of, current_user
 from pages import redirect, render
 
@@ -16,8 +17,7 @@ async def _account_page(request: Request, new_token: str | None = None) -> Respo
     user = current_user(request)
     db = bindings_of(request).db
     tokens = await api_tokens.for_user(db, user.id)
-    office_rows = await db.all("SELECT id, name FROM offices ORDER BY name")
-    office_names = [o["name"] for o in office_rows if user.sees_office(o["id"])]
+    office_names = [o.name for o in await offices.all_offices(db) if user.sees_office(o.id)]
     response = render(request, "account.html", tokens=tokens, office_names=office_names, new_token=new_token)
     if new_token:
         response.headers["cache-control"] = "no-store"  # the one time the plain token is shown

@@ -24,9 +24,9 @@ router = APIRouter(prefix="/maintenance", include_in_schema=False)
 async def index(request: Request) -> Response:
     db = bindings_of(request).db
     counts = {
-        "users": (await db.first("SELECT COUNT(*) AS n FROM users WHERE active = 1") or {"n": 0})["n"],
-        "offices": (await db.first("SELECT COUNT(*) AS n FROM offices WHERE active = 1") or {"n": 0})["n"],
-        "audit": (await db.first("SELECT COUNT(*) AS n FROM audit_log") or {"n": 0})["n"],
+        "users": await users.count(db, active_only=True),
+        "offices": await offices.count_active(db),
+        "audit": await records.audit_count(db),
     }
     return render(request, "maintenance/index.html", counts=counts)
 
@@ -162,10 +162,7 @@ async def _office_or_404(request: Request, office_id: int) -> offices.Office:
 
 async def _offices_page(request: Request, status: int = 200, error: str = "", **form) -> Response:
     db = bindings_of(request).db
-    rows = await db.all(
-        "SELECT o.*, (SELECT COUNT(*) FROM user_offices uo WHERE uo.office_id = o.id) AS members"
-        " FROM offices o ORDER BY o.name"
-    )
+    rows = await offices.with_member_counts(db)
     return render(
         request,
         "maintenance/offices.html",

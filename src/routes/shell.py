@@ -65,9 +65,5 @@ async def office_page(request: Request, slug: str) -> Response:
     office = await offices.by_slug(db, slug)
     if office is None or not authz.visible_office(user, office.id):
         raise NotFound("We couldn't find that office.")
-    members = await db.all(
-        "SELECT u.name, u.role FROM users u JOIN user_offices uo ON uo.user_id = u.id"
-        " WHERE uo.office_id = ? AND u.active = 1 ORDER BY u.name",
-        office.id,
-    )
+    members = await offices.active_members(db, office.id)
     return render(request, "office.html", office=office, members=members)

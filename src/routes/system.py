@@ -9,6 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from guard import bindings_of
+from storage import DatabaseError, migrations
 
 router = APIRouter()
 
@@ -17,10 +18,10 @@ router = APIRouter()
 async def healthz(request: Request) -> JSONResponse:
     db = bindings_of(request).db
     try:
-        row = await db.first("SELECT COUNT(*) AS n FROM d1_migrations")
-    except Exception:
+        applied = await migrations.applied_count(db)
+    except DatabaseError:
         return JSONResponse({"ok": False, "db": "error", "migrations": None}, status_code=503)
-    return JSONResponse({"ok": True, "db": "ok", "migrations": int(row["n"]) if row else 0})
+    return JSONResponse({"ok": True, "db": "ok", "migrations": applied})
 
 
 @router.get("/openapi.json", include_in_schema=False)

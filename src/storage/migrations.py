@@ -12,6 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage import Database
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 TABLE = "d1_migrations"
 
@@ -46,6 +48,12 @@ def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 def applied(conn: sqlite3.Connection) -> list[str]:
     conn.execute(CREATE_TABLE)
     return [r[0] for r in conn.execute(f"SELECT name FROM {TABLE} ORDER BY id")]
+
+
+async def applied_count(db: Database) -> int:
+    """How many migrations the database records, through the app's own chokepoint (either runtime)."""
+    row = await db.first(f"SELECT COUNT(*) AS n FROM {TABLE}")
+    return int(row["n"]) if row else 0
 
 
 def pending(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
