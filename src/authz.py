@@ -49,6 +49,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/docs"): PUBLIC,
     ("GET", "/login"): PUBLIC,
+    ("POST", "/webhook/leads"): PUBLIC,
+    ("POST", "/webhook/facebook"): PUBLIC,
+    ("POST", "/webhook/s/{token}"): PUBLIC,
+    ("GET", "/request-help"): PUBLIC,
+    ("POST", "/request-help"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/"): SIGNED_IN,
@@ -84,7 +89,15 @@ ROUTES: dict[tuple[str, str], str] = {
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
 # a shared secret, a pre-login double-submit token) and so are exempt from the session CSRF check.
-CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset({("POST", "/login")})
+CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/login"),
+        ("POST", "/webhook/leads"),  # shared secret
+        ("POST", "/webhook/facebook"),  # shared secret
+        ("POST", "/webhook/s/{token}"),  # per-source token
+        ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
+    }
+)
 
 # Top-bar navigation: (label, href, action). Items the role cannot open are hidden.
 NAV = (

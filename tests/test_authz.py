@@ -45,6 +45,7 @@ def _concrete(path: str, people) -> str:
         "office_id": str(people.office_a.id),
         "slug": people.office_a.slug,
         "token_id": "999999",
+        "token": "not-a-real-source-token",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
@@ -66,7 +67,9 @@ async def test_every_route_answers_each_role_as_the_table_says(app, client, bind
         before = snapshot_file(db_path) if method != "GET" else None
         response = await _request(client, method, _concrete(path, people), csrf)
         label = f"{persona} {method} {path} → {response.status_code}"
-        if authz.can(user, rule):
+        if path.startswith("/webhook/"):
+            assert response.status_code < 500, label  # their own secret decides; see test_intake.py
+        elif authz.can(user, rule):
             assert response.status_code not in (401, 403), label
             assert response.status_code < 500, label
         elif user is None:

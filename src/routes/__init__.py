@@ -3,6 +3,14 @@
 Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
 """
 
-from routes import account, api, auth, maintenance, shell, system
+from routes import account, api, auth, intake, maintenance, shell, system
 
-ROUTERS = [system.router, auth.router, shell.router, account.router, maintenance.router, api.router]
+ROUTERS = [
+    system.router,
+    auth.router,
+    intake.router,
+    shell.router,
+    account.router,
+    maintenance.router,
+    api.router,
+]

@@ -1,0 +1,333 @@
+"""Lead intake: partner webhooks and the website form — durable, idempotent, rate-limited, lossless."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_ENV, snapshot_file
+
+FIXTURES = Path(__file__).parent / "fixtures" / "intake"
+SECRET = {"x-webhook-secret": TEST_ENV["WEBHOOK_SECRET"]}
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+async def lead(db, display_id: str) -> dict:
+    row = await db.first(
+        "SELECT l.*, o.name AS office FROM leads l JOIN offices o ON o.id = l.office_id WHERE display_id = ?",
+        display_id,
+    )
+    assert row is not None, display_id
+    return row
+
+
+async def count(db, table: str, where: str = "1 = 1", *params) -> int:
+    return (await db.first(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", *params))["n"]
+
+
+async def token_for(db, key: str) -> str:
+    return (await db.first("SELECT webhook_token FROM lead_sources WHERE key = ?", key))["webhook_token"]
+
+
+# --- recorded partner payloads ----------------------------------------------------------------
+
+
+async def test_facebook_lead_ads_flat_payload(client, database, people):
+    r = await client.post("/webhook/facebook", json=fixture("facebook_lead_ads_flat.json"), headers=SECRET)
+    assert r.status_code == 200
+    body = r.json()
+    assert next(iter(body)) == "status" and body["status"] == "success" and body["lead_id"].startswith("L-")
+    row = await lead(database, body["lead_id"])
+    assert (row["name"], row["phone"], row["phone_last10"], row["email"], row["zip"]) == (
+        "Big Lou",
+        "+13057942213",
+        "3057942213",
+        "biglou@example.com",
+        "33130",
+    )
+    assert row["source_key"] == "facebook" and row["status"] == "fresh"
+    assert row["campaign"] == "Miami 25mi homeowners" and row["ad_name"] == "Garage door repair - Nov"
+    assert row["service"] == "Spring broke, door stuck half open" and row["how_soon"] == "asap"
+    assert row["external_id"] == "1203948576612345"
+    assert row["received_at"] == "2026-11-22T14:58:11.000Z"
+    assert row["office"] == "General"  # nothing routed it: the final fallback, created on demand
+    payload = await database.first("SELECT body, channel FROM lead_payloads WHERE lead_id = ?", row["id"])
+    assert json.loads(payload["body"])["form_id"] == "876543210987654" and payload["channel"] == "webhook:facebook"
+    assert await count(database, "timeline_entries", "subject_type = 'lead' AND subject_id = ?", row["id"]) == 1
+    assert await count(database, "audit_log", "action = 'lead.created'") == 1
+
+
+async def test_facebook_graph_field_data_shape(client, database):
+    r = await client.post("/webhook/facebook", json=fixture("facebook_graph_field_data.json"), headers=SECRET)
+    row = await lead(database, r.json()["lead_id"])
+    assert (row["name"], row["phone"], row["zip"]) == ("Carmen Díaz", "+17864301187", "33145")
+
+
+async def test_angi_payload_with_fee(client, database):
+    r = await client.post("/webhook/leads", json=fixture("angi.json"), headers=SECRET)
+    row = await lead(database, r.json()["lead_id"])
+    assert row["source_key"] == "angi" and row["name"] == "Mike Patel" and row["phone"] == "+19547021836"
+    assert row["fee_cents"] == 4250 and row["service"] == "Repair a Garage Door Opener"
+    assert row["notes"].startswith("Opener hums") and row["external_id"] == "ANGI-55512093"
+
+
+async def test_google_lead_form_through_its_source_token(client, database):
+    token = await token_for(database, "google")
+    body = fixture("google_lead_form.json") | {"source": "facebook"}  # a token forces its source
+    r = await client.post(f"/webhook/s/{token}", json=body)
+    row = await lead(database, r.json()["lead_id"])
+    assert row["source_key"] == "google" and row["name"] == "Sarah Kim" and row["email"] == "sarah.kim@example.com"
+
+
+async def test_plain_website_form_posted_to_the_webhook(client, database):
+    raw = (FIXTURES / "website_form.txt").read_text()
+    r = await client.post(
+        "/webhook/leads?source=website",
+        content=raw,
+        headers={**SECRET, "content-type": "application/x-www-form-urlencoded"},
+    )
+    row = await lead(database, r.json()["lead_id"])
+    assert row["name"] == "Zoë O'Neil" and row["phone"] == "+13057942213" and row["source_key"] == "website"
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [
+        ("/webhook/leads", {}),
+        ("/webhook/leads", {"x-webhook-secret": "wrong"}),
+        ("/webhook/leads?secret=wrong", {}),
+        ("/webhook/facebook", {"x-webhook-secret": ""}),
+        ("/webhook/s/not-a-token", {}),
+    ],
+)
+async def test_authentication_failures_write_nothing(client, db_path, url, headers):
+    before = snapshot_file(db_path)
+    r = await client.post(url, json=fixture("angi.json"), headers=headers)
+    assert r.status_code == 401 and r.json()["status"] == "error"
+    assert snapshot_file(db_path) == before
+
+
+async def test_the_secret_may_ride_in_the_query_string(client):
+    r = await client.post(f"/webhook/leads?secret={TEST_ENV['WEBHOOK_SECRET']}", json=fixture("angi.json"))
+    assert r.status_code == 200
+
+
+# --- idempotency --------------------------------------------------------------------------------
+
+
+async def test_a_partner_retry_returns_the_original_lead(client, database):
+    first = await client.post("/webhook/leads", json=fixture("angi.json"), headers=SECRET)
+    for _ in range(3):  # HomeAdvisor/Angi re-send three times
+        again = await client.post("/webhook/leads", json=fixture("angi.json"), headers=SECRET)
+        assert again.status_code == 200 and again.json()["lead_id"] == first.json()["lead_id"]
+    assert await count(database, "leads") == 1
+
+
+async def test_the_same_external_id_from_another_source_is_a_new_lead(client, database):
+    await client.post("/webhook/leads", json=fixture("angi.json"), headers=SECRET)
+    await client.post("/webhook/leads", json=fixture("angi.json") | {"source": "thumbtack"}, headers=SECRET)
+    assert await count(database, "leads") == 2
+
+
+async def test_an_idempotency_key_dedupes_payloads_without_ids(client, database):
+    body = {"name": "No Id", "phone": "3057942213", "source": "website"}
+    a = await client.post("/webhook/leads", json=body, headers={**SECRET, "idempotency-key": "k-1"})
+    b = await client.post("/webhook/leads", json=body, headers={**SECRET, "idempotency-key": "k-1"})
+    c = await client.post("/webhook/leads", json=body, headers={**SECRET, "idempotency-key": "k-2"})
+    assert a.json()["lead_id"] == b.json()["lead_id"] != c.json()["lead_id"]
+    assert await count(database, "leads") == 2
+
+
+async def test_concurrent_copies_make_one_lead(client, database):
+    responses = await asyncio.gather(
+        *(client.post("/webhook/leads", json=fixture("angi.json"), headers=SECRET) for _ in range(10))
+    )
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["lead_id"] for r in responses}) == 1
+    assert await count(database, "leads") == 1
+    assert await count(database, "lead_payloads") == 1
+
+
+# --- routing ---------------------------------------------------------------------------------------
+
+
+async def test_office_resolution_order(client, database, people):
+    garage, sliding = people.office_a, people.office_b
+    await database.run("INSERT INTO tracking_sources (label, office_id) VALUES ('Sliding Line', ?)", sliding.id)
+    await database.run("UPDATE lead_sources SET default_office_id = ? WHERE key = 'yelp'", garage.id)
+    base = {"phone": "3057942213", "source": "yelp"}
+    cases = [
+        ({"name": "A", "office": "Sliding", "bb_source": "sliding line"}, "Sliding", False),  # payload office wins
+        ({"name": "B", "bb_source": "SLIDING LINE"}, "Sliding", True),  # tracking source, any case
+        ({"name": "C", "office": "Nowhere"}, "Garage", False),  # unknown office → source default
+        ({"name": "D", "source": "nextdoor"}, "General", False),  # no default → General
+    ]
+    for extra, office, noted in cases:
+        r = await client.post("/webhook/leads", json=base | extra, headers=SECRET)
+        row = await lead(database, r.json()["lead_id"])
+        assert row["office"] == office, extra
+        notes = await database.all(
+            "SELECT body FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ?", row["id"]
+        )
+        assert any("Office auto-set" in n["body"] for n in notes) == noted, extra
+
+
+# --- BookBack reactivation ---------------------------------------------------------------------
+
+
+async def test_bookback_reactivates_a_known_phone(client, database, clock):
+    first = await client.post("/webhook/leads", json=fixture("angi.json") | {"source": "yelp"}, headers=SECRET)
+    display = first.json()["lead_id"]
+    await database.run(
+        "UPDATE leads SET status = 'converted', call_count = 5, next_contact_at = '2026-11-23T10:00:00.000Z'"
+        " WHERE display_id = ?",
+        display,
+    )
+    clock.advance(days=3)
+    r = await client.post(
+        "/webhook/leads",
+        json={"source": "bookback", "name": "Mike P", "phone": "(954) 702-1836", "notes": "Wants a quote again"},
+        headers=SECRET,
+    )
+    assert r.json() == {"status": "success", "lead_id": display, "result": "reactivated"}
+    row = await lead(database, display)
+    assert row["status"] == "fresh" and row["call_count"] == 0 and row["next_contact_at"] is None
+    assert (
+        row["reactivated"] == 1
+        and "--- BookBack AI, 2026-11-25" in row["notes"]
+        and "Wants a quote again" in row["notes"]
+    )
+    assert row["notes"].startswith("Opener hums")  # appended, not replaced
+    entry = await database.first(
+        "SELECT body FROM timeline_entries WHERE subject_id = ? ORDER BY id DESC LIMIT 1", row["id"]
+    )
+    assert entry["body"] == "Reactivated by BookBack AI — was Converted (Yelp)"
+    assert await count(database, "leads") == 1
+
+
+async def test_bookback_with_a_new_phone_creates_a_lead(client, database):
+    r = await client.post(
+        "/webhook/leads", json={"source": "bookback", "name": "New", "phone": "3054172290"}, headers=SECRET
+    )
+    assert r.json()["result"] == "created"
+
+
+# --- rate limit -----------------------------------------------------------------------------------
+
+
+async def test_the_101st_lead_in_ten_minutes_gets_429(client, database, clock):
+    for i in range(100):
+        r = await client.post("/webhook/leads", json={"name": f"L{i}", "source": "yelp"}, headers=SECRET)
+        assert r.status_code == 200
+        clock.advance(seconds=3)  # 100 leads over 5 minutes
+    over = await client.post("/webhook/leads", json={"name": "one too many", "source": "yelp"}, headers=SECRET)
+    assert over.status_code == 429 and int(over.headers["retry-after"]) > 0
+    assert await count(database, "leads", "source_key = 'yelp'") == 100
+    assert await count(database, "audit_log", "action = 'intake.rate_limited'") == 1
+    other = await client.post("/webhook/leads", json={"name": "other source", "source": "angi"}, headers=SECRET)
+    assert other.status_code == 200  # other sources are unaffected
+    clock.advance(seconds=int(over.headers["retry-after"]))
+    again = await client.post("/webhook/leads", json={"name": "later", "source": "yelp"}, headers=SECRET)
+    assert again.status_code == 200  # the oldest lead left the window
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+async def test_oversized_bodies_get_413(client, db_path):
+    before = snapshot_file(db_path)
+    r = await client.post("/webhook/leads", json={"name": "x" * 70_000}, headers=SECRET)
+    assert r.status_code == 413
+    assert snapshot_file(db_path) == before
+
+
+async def test_wrong_content_type_gets_415_and_bad_json_400(client, db_path):
+    before = snapshot_file(db_path)
+    r = await client.post("/webhook/leads", content=b"name=x", headers={**SECRET, "content-type": "text/plain"})
+    assert r.status_code == 415
+    r = await client.post(
+        "/webhook/leads", content=b'{"name": ', headers={**SECRET, "content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert snapshot_file(db_path) == before
+
+
+@pytest.mark.parametrize("body", [[{"name": "in a list"}], "just a string", {"utm_source": "nothing else"}])
+async def test_authenticated_but_unusable_deliveries_are_quarantined(client, database, body):
+    r = await client.post("/webhook/leads", json=body, headers=SECRET)
+    assert r.status_code == 202 and r.json()["status"] == "success" and r.json()["quarantined"] is True
+    kept = await database.first("SELECT * FROM intake_quarantine")
+    assert json.loads(kept["body"]) == body and kept["reason"]
+    assert await count(database, "leads") == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["José 🛠️ Núñez", "שלום עליכם", "Zero\u200bWidth", "<script>alert(1)</script>", "Robert'); DROP TABLE leads;--"],
+)
+async def test_hostile_or_unusual_names_are_stored_as_text(client, database, name):
+    r = await client.post("/webhook/leads", json={"name": name, "phone": "3057942213"}, headers=SECRET)
+    row = await lead(database, r.json()["lead_id"])
+    assert row["name"] == name
+
+
+async def test_a_bad_phone_is_accepted_and_flagged(client, database):
+    r = await client.post("/webhook/leads", json={"name": "Prank", "phone": "123-123-1234"}, headers=SECRET)
+    row = await lead(database, r.json()["lead_id"])
+    assert row["phone"] is None and row["phone_flagged"] == 1 and row["phone_raw"] == "123-123-1234"
+
+
+# --- the website request-help form ---------------------------------------------------------------
+
+
+async def test_the_form_renders_and_may_be_framed(client, people):
+    r = await client.get("/request-help?office=garage&utm_source=google&utm_campaign=fall")
+    assert r.status_code == 200 and 'name="company_website"' in r.text
+    assert 'value="google"' in r.text and "frame-ancestors *" in r.headers["content-security-policy"]
+
+
+async def test_a_form_submission_becomes_a_lead_with_its_tracking(client, database, people):
+    raw = (FIXTURES / "website_form.txt").read_text()
+    r = await client.post(
+        "/request-help?office=garage", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 200 and "Thank you" in r.text
+    row = await database.first("SELECT l.*, o.name AS office FROM leads l JOIN offices o ON o.id = l.office_id")
+    assert row["name"] == "Zoë O'Neil" and row["office"] == "Garage" and row["source_key"] == "website"
+    assert "utm_source: google" in row["notes"] and "referrer: https://doors.example/contact" in row["notes"]
+    assert row["notes"].startswith("Gate code is 4411")
+    again = await client.post(
+        "/request-help?office=garage", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert again.status_code == 200
+    assert await count(database, "leads") == 1  # a double click is one lead
+
+
+async def test_a_json_submission_answers_json(client, database):
+    r = await client.post("/request-help", json={"name": "Ana", "email": "ana@example.com"})
+    assert r.json()["status"] == "success" and r.json()["lead_id"].startswith("L-")
+
+
+async def test_the_honeypot_drops_bots_silently(client, db_path):
+    before = snapshot_file(db_path)
+    r = await client.post("/request-help", json={"name": "Bot", "phone": "3057942213", "company_website": "x.biz"})
+    assert r.json()["status"] == "success"
+    assert snapshot_file(db_path) == before
+
+
+async def test_missing_contact_details_get_a_clear_422(client, db_path):
+    before = snapshot_file(db_path)
+    r = await client.post("/request-help", data={"name": "", "phone": "", "email": ""})
+    assert r.status_code == 422 and "Tell us your name" in r.text and "phone number or an email" in r.text
+    j = await client.post("/request-help", json={"name": "x" * 300, "phone": "3057942213"})
+    assert j.status_code == 422 and "name" in j.json()["errors"]
+    assert snapshot_file(db_path) == before
