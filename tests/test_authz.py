@@ -46,6 +46,7 @@ def _concrete(path: str, people) -> str:
         "slug": people.office_a.slug,
         "token_id": "999999",
         "token": "not-a-real-source-token",
+        "display_id": "L-1001",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

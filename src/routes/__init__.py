@@ -3,12 +3,13 @@
 Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
 """
 
-from routes import account, api, auth, intake, maintenance, shell, system
+from routes import account, api, auth, intake, leads, maintenance, shell, system
 
 ROUTERS = [
     system.router,
     auth.router,
     intake.router,
+    leads.router,
     shell.router,
     account.router,
     maintenance.router,

@@ -13,11 +13,6 @@ from pages import render
 router = APIRouter(include_in_schema=False)
 
 EMPTY_PAGES = {
-    "leads": (
-        "Leads",
-        "Every enquiry from your website, booking widget and lead partners lands here, newest and most urgent first.",
-        "Lead intake arrives with the Leads capability.",
-    ),
     "clients": (
         "Clients",
         "Customers you have converted: contacts, sites, secure access, files and everything that happened.",

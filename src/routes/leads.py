@@ -1,0 +1,200 @@
+"""The leads queue and the lead record (pages and JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+
+import lead_sources
+import leads
+import offices
+import records
+from clock import iso
+from guard import NotFound, bindings_of, current_user
+from pages import render
+from users import User
+
+router = APIRouter()
+
+PRESETS = {"48h": timedelta(hours=48), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def _day(text: str, zone: ZoneInfo) -> datetime:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=zone)
+    except ValueError:
+        raise HTTPException(422, f"Dates must be YYYY-MM-DD, not {text!r}.") from None
+
+
+def build_query(
+    user: User,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    office: list[int],
+    status: list[str],
+    source: list[str],
+    urgency: list[str],
+    q: str,
+    preset: str,
+    since: str,
+    until: str,
+    transferred: bool,
+    reactivated: bool,
+    archived: bool,
+    page: int,
+    per_page: int,
+) -> leads.Query:
+    bad = [s for s in status if s not in leads.STATUSES] + [u for u in urgency if u not in leads.URGENCIES]
+    if bad:
+        raise HTTPException(422, f"Unknown filter value(s): {', '.join(bad)}.")
+    start = end = None
+    if preset == "today":
+        start = iso(now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0))
+    elif preset in PRESETS:
+        start = iso(now - PRESETS[preset])
+    elif preset:
+        raise HTTPException(422, f"Unknown date preset {preset!r}: use today, 48h, 7d or 30d.")
+    if since:
+        start = iso(_day(since, zone))
+    if until:
+        end = iso(_day(until, zone) + timedelta(days=1))
+    return leads.Query(
+        offices=[o for o in office if user.sees_office(o)] or ([] if not office else [-1]),
+        statuses=status,
+        sources=source,
+        urgencies=urgency,
+        search=q,
+        since=start,
+        until=end,
+        transferred=transferred,
+        reactivated=reactivated,
+        archived=archived,
+        page=page,
+        per_page=per_page,
+    )
+
+
+async def _zone(request: Request, user: User) -> ZoneInfo:
+    visible = [o for o in await offices.all_offices(bindings_of(request).db) if user.sees_office(o.id)]
+    return visible[0].zone if visible else ZoneInfo("UTC")
+
+
+class QueueParams:
+    """The queue's filters, shared by the page and the JSON API (repeat a key for several values)."""
+
+    def __init__(
+        self,
+        office: list[int] = Query([]),
+        status: list[str] = Query([]),
+        source: list[str] = Query([]),
+        urgency: list[str] = Query([]),
+        q: str = Query("", max_length=40),
+        preset: str = Query("", max_length=10),
+        since: str = Query("", max_length=10),
+        until: str = Query("", max_length=10),
+        transferred: bool = False,
+        reactivated: bool = False,
+        archived: bool = False,
+        page: int = Query(1, ge=1, le=100_000),
+        per_page: int = Query(leads.PER_PAGE, ge=1, le=100),
+    ):
+        self.values: dict[str, Any] = {k: v for k, v in locals().items() if k != "self"}
+
+
+async def _run_queue(request: Request, params: QueueParams) -> tuple[leads.Query, list[Any], int]:
+    user = current_user(request)
+    b = bindings_of(request)
+    now = b.clock.now()
+    query = build_query(user, now, await _zone(request, user), **params.values)
+    rows, total = await leads.queue(b.db, user, query, now)
+    return query, rows, total
+
+
+@router.get("/leads", include_in_schema=False)
+async def queue_page(request: Request, params: QueueParams = Depends()) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    now = b.clock.now()
+    query, rows, total = await _run_queue(request, params)
+    first = (query.page - 1) * query.per_page + 1 if rows else 0
+    items = [
+        leads.public(r, user, now)
+        | {"tz": r["time_zone"], "source_label": r["source_label"], "source_color": r["source_color"]}
+        for r in rows
+    ]
+    return render(
+        request,
+        "leads/queue.html",
+        title="Leads",
+        items=items,
+        total=total,
+        first=first,
+        last=first + len(rows) - 1 if rows else 0,
+        query=query,
+        filters=params.values,
+        offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id)],
+        sources=await lead_sources.all_sources(b.db),
+        statuses=leads.STATUS_LABELS,
+        marker=await leads.latest_change(b.db, user),
+    )
+
+
+async def _lead_or_404(request: Request, display_id: str) -> Any:
+    row = await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id)
+    if row is None:
+        raise NotFound("We couldn't find that lead.")
+    return row
+
+
+@router.get("/leads/{display_id}", include_in_schema=False)
+async def lead_page(request: Request, display_id: str) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    row = await _lead_or_404(request, display_id)
+    return render(
+        request,
+        "leads/record.html",
+        title=f"{row['display_id']} · {row['name'] or 'Lead'}",
+        lead=leads.public(row, user, b.clock.now())
+        | {
+            "notes": row["notes"],
+            "service": row["service"],
+            "how_soon": row["how_soon"],
+            "address": row["address"],
+            "source_label": row["source_label"],
+        },
+        statuses=leads.STATUS_LABELS,
+        timeline=await records.timeline_for(b.db, "lead", row["id"]),
+    )
+
+
+@router.get("/api/leads", tags=["leads"], summary="The leads queue, filtered and paged")
+async def api_queue(request: Request, params: QueueParams = Depends()) -> dict[str, Any]:
+    user = current_user(request)
+    now = bindings_of(request).clock.now()
+    _, rows, total = await _run_queue(request, params)
+    return {"items": [leads.public(r, user, now) for r in rows], "total": total}
+
+
+@router.get("/api/leads/changes", tags=["leads"], summary="A marker that changes when visible leads change")
+async def api_changes(request: Request) -> dict[str, str]:
+    return {"marker": await leads.latest_change(bindings_of(request).db, current_user(request))}
+
+
+@router.get("/api/leads/{display_id}", tags=["leads"], summary="One lead with its timeline")
+async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
+    user = current_user(request)
+    b = bindings_of(request)
+    row = await _lead_or_404(request, display_id)
+    timeline = await records.timeline_for(b.db, "lead", row["id"])
+    return leads.public(row, user, b.clock.now()) | {
+        "notes": row["notes"],
+        "service": row["service"],
+        "how_soon": row["how_soon"],
+        "timeline": [{k: t[k] for k in ("created_at", "kind", "body", "actor_label")} for t in timeline],
+    }
