@@ -201,3 +201,11 @@ def snapshot_file(path: Path) -> dict[str, list[tuple]]:
         return snapshot(conn)
     finally:
         conn.close()
+
+
+async def sign_in_api(client: httpx.AsyncClient, bindings: Bindings, user: users.User) -> str:
+    """Sign in and send the session's CSRF token on every request, as the app's own pages do."""
+    client.cookies.clear()
+    csrf = await sign_in(client, bindings, user)
+    client.headers["x-csrf-token"] = csrf
+    return csrf

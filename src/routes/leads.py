@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
+import lead_actions
 import lead_sources
 import leads
 import offices
 import records
-from clock import iso
+from clock import iso, parse
 from guard import NotFound, bindings_of, current_user
-from pages import render
+from pages import redirect, render
 from users import User
 
 router = APIRouter()
@@ -151,6 +154,18 @@ async def _lead_or_404(request: Request, display_id: str) -> Any:
     return row
 
 
+def _local_fields(row: Any) -> dict[str, Any]:
+    """What the record page needs in the lead office's local time."""
+    zone = ZoneInfo(row["time_zone"])
+    local = parse(row["next_contact_at"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if row["next_contact_at"] else ""
+    return {
+        "tz_label": row["time_zone"].split("/")[-1].replace("_", " "),
+        "next_contact_local": local,
+        "archived": bool(row["archived_at"]),
+        "call_count": row["call_count"],
+    }
+
+
 @router.get("/leads/{display_id}", include_in_schema=False)
 async def lead_page(request: Request, display_id: str) -> Response:
     user = current_user(request)
@@ -161,6 +176,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
         "leads/record.html",
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
         lead=leads.public(row, user, b.clock.now())
+        | _local_fields(row)
         | {
             "notes": row["notes"],
             "service": row["service"],
@@ -198,3 +214,134 @@ async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
         "how_soon": row["how_soon"],
         "timeline": [{k: t[k] for k in ("created_at", "kind", "body", "actor_label")} for t in timeline],
     }
+
+
+# --- what staff do to a lead ------------------------------------------------------------------
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str = Field(max_length=30)
+    next_contact_at: datetime | None = None
+    reason: str = Field("", max_length=500)
+
+
+def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+    user = current_user(request)
+    b = bindings_of(request)
+    row = await _lead_or_404(request, display_id)
+    return await verb(b.db, b.clock.now(), user, row, **kwargs), row
+
+
+async def _api_act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+    try:
+        await _act(request, display_id, verb, **kwargs)
+    except lead_actions.Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    except lead_actions.LeadError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return await api_lead(request, display_id)
+
+
+async def _page_act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], done: str, **kwargs: Any):
+    try:
+        await _act(request, display_id, verb, **kwargs)
+    except lead_actions.LeadError as exc:
+        return redirect(f"/leads/{display_id}", str(exc))
+    return redirect(f"/leads/{display_id}" if verb is not lead_actions.delete_lead else "/leads?archived=1", done)
+
+
+@router.patch("/api/leads/{display_id}", tags=["leads"], summary="Change a lead's status (with its rules)")
+async def api_patch(request: Request, display_id: str, body: StatusChange) -> dict[str, Any]:
+    row = await _lead_or_404(request, display_id)
+    when = _aware(body.next_contact_at, ZoneInfo(row["time_zone"]))
+    return await _api_act(
+        request, display_id, lead_actions.change_status, status=body.status, next_contact_at=when, reason=body.reason
+    )
+
+
+@router.post("/api/leads/{display_id}/claim", tags=["leads"], summary="Claim a fresh lead")
+async def api_claim(request: Request, display_id: str) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.claim_lead)
+
+
+@router.post("/api/leads/{display_id}/call-attempts", tags=["leads"], summary="Log a call; snooze to the next try")
+async def api_call(request: Request, display_id: str) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.log_call_attempt)
+
+
+@router.post("/api/leads/{display_id}/archive", tags=["leads"], summary="Archive (admin and up)")
+async def api_archive(request: Request, display_id: str) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.archive_lead)
+
+
+@router.post("/api/leads/{display_id}/restore", tags=["leads"], summary="Restore an archived lead (admin and up)")
+async def api_restore(request: Request, display_id: str) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.restore_lead)
+
+
+@router.delete("/api/leads/{display_id}", tags=["leads"], summary="Delete an archived lead for good (owner)")
+async def api_delete(request: Request, display_id: str) -> Response:
+    try:
+        await _act(request, display_id, lead_actions.delete_lead)
+    except lead_actions.LeadError as exc:
+        raise HTTPException(409 if isinstance(exc, lead_actions.Conflict) else 422, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.post("/leads/{display_id}/claim", include_in_schema=False)
+async def page_claim(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.claim_lead, "Claimed — the number is yours to call.")
+
+
+@router.post("/leads/{display_id}/call", include_in_schema=False)
+async def page_call(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.log_call_attempt, "Call logged; next try scheduled.")
+
+
+@router.post("/leads/{display_id}/status", include_in_schema=False)
+async def page_status(
+    request: Request,
+    display_id: str,
+    status: str = Form(..., max_length=30),
+    next_contact_at: str = Form("", max_length=20),
+    reason: str = Form("", max_length=500),
+) -> Response:
+    row = await _lead_or_404(request, display_id)
+    when = None
+    if next_contact_at:
+        try:
+            when = datetime.fromisoformat(next_contact_at).replace(tzinfo=ZoneInfo(row["time_zone"]))
+        except ValueError:
+            return redirect(f"/leads/{display_id}", "Next contact must be a date and time.")
+    return await _page_act(
+        request,
+        display_id,
+        lead_actions.change_status,
+        "Status saved.",
+        status=status,
+        next_contact_at=when,
+        reason=reason,
+    )
+
+
+@router.post("/leads/{display_id}/archive", include_in_schema=False)
+async def page_archive(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.archive_lead, "Archived.")
+
+
+@router.post("/leads/{display_id}/restore", include_in_schema=False)
+async def page_restore(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.restore_lead, "Restored to the queue.")
+
+
+@router.post("/leads/{display_id}/delete", include_in_schema=False)
+async def page_delete(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.delete_lead, "Deleted for good.")

@@ -1,0 +1,249 @@
+"""What staff do to a lead: claim, change status, log a call, archive, restore, delete.
+
+Each verb is one batch with its timeline and audit rows, guarded by the row's `version` so two
+people acting at once cannot overwrite each other silently (the loser gets `Conflict`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import records
+from clock import iso, parse
+from leads import CALLBACK, STATUS_LABELS, STATUSES
+from records import Actor
+from storage import Database, Row, Statement, q
+from users import User
+
+
+class LeadError(ValueError):
+    """A rule refused the change; the message tells the person what to do instead."""
+
+
+class Conflict(LeadError):
+    """Someone else changed the lead first."""
+
+
+class CapReached(LeadError):
+    """The source's snooze sequence is used up: the next step is Irrelevant."""
+
+
+def _update(row: Row, now: datetime, sets: str, *params: object) -> Statement:
+    return Statement(
+        f"UPDATE leads SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+        (*params, iso(now), row["id"], row["version"]),  # type: ignore[arg-type]
+    )
+
+
+async def _apply(db: Database, statements: list[Statement]) -> None:
+    results = await db.batch(statements)
+    if results[0].changes != 1:
+        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.")
+
+
+def _entry(now: datetime, user: User, row: Row, kind: str, body: str, **meta: object) -> Statement:
+    return records.timeline(
+        now, user.actor, "lead", row["id"], kind, body, office_id=row["office_id"], meta=meta or None
+    )
+
+
+def _audit(now: datetime, user: User, row: Row, action: str, summary: str, **meta: object) -> Statement:
+    return records.audit(
+        now,
+        user.actor,
+        action,
+        f"{row['display_id']}: {summary}",
+        office_id=row["office_id"],
+        meta={"lead": row["display_id"], **meta},
+    )
+
+
+async def claim_lead(db: Database, now: datetime, user: User, row: Row) -> None:
+    """Stamp a fresh lead with who is calling it. Not a lock: a second claim wins, both are recorded."""
+    if row["status"] != "fresh":
+        raise LeadError("Only fresh leads are claimed; this one is already being worked.")
+    await _apply(
+        db,
+        [
+            _update(
+                row,
+                now,
+                "claimed_by = ?, claimed_at = ?, first_response_at = COALESCE(first_response_at, ?)",
+                user.id,
+                iso(now),
+                iso(now),
+            ),
+            _entry(now, user, row, "status", f"Lead claimed by {user.name}"),
+            _audit(now, user, row, "lead.claimed", f"claimed by {user.name}"),
+        ],
+    )
+
+
+def _describe_status(old: str, new: str, next_contact: str | None) -> str:
+    text = f"Status: {STATUS_LABELS[old]} → {STATUS_LABELS[new]}"
+    if next_contact:
+        text += f" (next contact {parse(next_contact).strftime('%b %-d %H:%M UTC')})"
+    return text
+
+
+async def change_status(
+    db: Database,
+    now: datetime,
+    user: User,
+    row: Row,
+    status: str,
+    *,
+    next_contact_at: datetime | None = None,
+    reason: str = "",
+) -> None:
+    """Seed 002's rules: callback statuses need a next contact, Irrelevant needs a reason, leaving
+    Fresh clears the claim."""
+    if status not in STATUSES:
+        raise LeadError(f"Status must be one of: {', '.join(STATUSES)}.")
+    reason = " ".join(reason.split())[:500]
+    if status in CALLBACK and next_contact_at is None:
+        raise LeadError(f"{STATUS_LABELS[status]} needs a next-contact date and time.")
+    if status == "irrelevant" and not reason:
+        raise LeadError("Irrelevant needs a reason (wrong service, prank, outside the area…).")
+    if status == row["status"] and (next_contact_at is None or iso(next_contact_at) == row["next_contact_at"]):
+        return
+    next_text = iso(next_contact_at) if status in CALLBACK and next_contact_at else None
+    clear_claim = "" if status == "fresh" else ", claimed_by = NULL, claimed_at = NULL"
+    await _apply(
+        db,
+        [
+            _update(
+                row,
+                now,
+                "status = ?, next_contact_at = ?, irrelevant_reason = ?,"
+                " first_response_at = COALESCE(first_response_at, ?)" + clear_claim,
+                status,
+                next_text,
+                reason if status == "irrelevant" else None,
+                iso(now),
+            ),
+            _entry(
+                now,
+                user,
+                row,
+                "status",
+                _describe_status(row["status"], status, next_text) + (f" — {reason}" if status == "irrelevant" else ""),
+                previous=row["status"],
+            ),
+            _audit(
+                now,
+                user,
+                row,
+                "lead.status_changed",
+                f"{row['status']} → {status}",
+                previous=row["status"],
+                status=status,
+                next_contact_at=next_text,
+                reason=reason or None,
+            ),
+        ],
+    )
+
+
+async def sequence_for(db: Database, source_key: str) -> tuple[str, list[int]]:
+    row = await db.first(
+        "SELECT s.label, s.steps FROM lead_sources l JOIN snooze_sequences s ON s.key = l.snooze_sequence"
+        " WHERE l.key = ?",
+        source_key,
+    ) or await db.first("SELECT label, steps FROM snooze_sequences WHERE key = 'standard'")
+    if row is None:
+        raise LeadError("No snooze sequence is configured.")
+    return row["label"], [int(m) for m in json.loads(row["steps"])]
+
+
+async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) -> datetime:
+    """Count a call and schedule the next try from the source's snooze sequence. Returns when."""
+    label, steps = await sequence_for(db, row["source_key"])
+    attempt = row["call_count"] + 1
+    if attempt > len(steps):
+        raise CapReached(
+            f"That would be call {attempt}; the {label} sequence stops at {len(steps)}. Mark the lead Irrelevant "
+            "or set a next contact by hand."
+        )
+    when = now + timedelta(minutes=steps[attempt - 1])
+    await _apply(
+        db,
+        [
+            _update(
+                row,
+                now,
+                "call_count = ?, next_contact_at = ?, first_response_at = COALESCE(first_response_at, ?)",
+                attempt,
+                iso(when),
+                iso(now),
+            ),
+            _entry(
+                now,
+                user,
+                row,
+                "call",
+                f"Call attempt #{attempt} by {user.name} — next try "
+                f"{when.strftime('%b %-d %H:%M UTC')} ({label} sequence)",
+                attempt=attempt,
+            ),
+            _audit(
+                now,
+                user,
+                row,
+                "lead.call_attempt",
+                f"call attempt #{attempt}",
+                attempt=attempt,
+                next_contact_at=iso(when),
+            ),
+        ],
+    )
+    return when
+
+
+async def archive_lead(db: Database, now: datetime, user: User, row: Row) -> None:
+    if row["archived_at"]:
+        return
+    await _apply(
+        db,
+        [
+            _update(row, now, "archived_at = ?", iso(now)),
+            _entry(now, user, row, "sys", f"Archived by {user.name}"),
+            _audit(now, user, row, "lead.archived", "archived"),
+        ],
+    )
+
+
+async def restore_lead(db: Database, now: datetime, user: User, row: Row) -> None:
+    if not row["archived_at"]:
+        return
+    await _apply(
+        db,
+        [
+            _update(row, now, "archived_at = NULL"),
+            _entry(now, user, row, "sys", f"Restored by {user.name}"),
+            _audit(now, user, row, "lead.restored", "restored"),
+        ],
+    )
+
+
+async def delete_lead(db: Database, now: datetime, user: User, row: Row) -> None:
+    """Owner-only, archived leads only, and for good: the audit row keeps what was removed."""
+    if not row["archived_at"]:
+        raise LeadError("Archive the lead first; only archived leads can be deleted.")
+    results = await db.batch(
+        [
+            q("DELETE FROM leads WHERE id = ? AND version = ? AND archived_at IS NOT NULL", row["id"], row["version"]),
+            q("DELETE FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ?", row["id"]),
+            records.audit(
+                now,
+                Actor(user.id, user.name),
+                "lead.deleted",
+                f"{row['display_id']} deleted for good",
+                office_id=row["office_id"],
+                meta={"lead": row["display_id"], "name": row["name"], "source": row["source_key"]},
+            ),
+        ]
+    )
+    if results[0].changes != 1:
+        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.")

@@ -1,0 +1,165 @@
+"""Claim, status rules, call attempts with snooze sequences, archive/restore/delete, conflicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import lead_actions
+import leads
+from tests.conftest import sign_in_api, snapshot_file
+from tests.test_leads_queue import make_lead
+
+
+async def timeline(db, display_id):
+    rows = await db.all(
+        "SELECT t.body FROM timeline_entries t JOIN leads l ON l.id = t.subject_id AND t.subject_type = 'lead'"
+        " WHERE l.display_id = ? ORDER BY t.id",
+        display_id,
+    )
+    return [r["body"] for r in rows]
+
+
+async def test_claiming_reveals_the_number_and_a_second_claim_wins(client, bindings, people, database):
+    display = await make_lead(bindings, people.office_a, name="Claim me", phone="3054172290")
+    await sign_in_api(client, bindings, people.agent)
+    r = await client.post(f"/api/leads/{display}/claim")
+    assert r.status_code == 200 and r.json()["phone"] == "+13054172290" and r.json()["claimed_by"] == "Agent"
+    client.cookies.clear()
+    await sign_in_api(client, bindings, people.admin)
+    assert "4172290" not in (await client.get(f"/api/leads/{display}")).json()["phone"]  # hidden until *you* claim
+    assert (await client.post(f"/api/leads/{display}/claim")).json()["claimed_by"] == "Admin"
+    assert (await timeline(database, display))[-2:] == ["Lead claimed by Agent", "Lead claimed by Admin"]
+    row = await database.first("SELECT first_response_at FROM leads WHERE display_id = ?", display)
+    assert row["first_response_at"] == "2026-11-22T15:00:00.000Z"
+
+
+async def test_status_rules(client, bindings, people, database):
+    display = await make_lead(bindings, people.office_a, name="Rules")
+    await sign_in_api(client, bindings, people.agent)
+    await client.post(f"/api/leads/{display}/claim")
+    r = await client.patch(f"/api/leads/{display}", json={"status": "needs_follow_up"})
+    assert r.status_code == 422 and "next-contact" in r.json()["detail"]
+    r = await client.patch(f"/api/leads/{display}", json={"status": "irrelevant"})
+    assert r.status_code == 422 and "reason" in r.json()["detail"]
+    r = await client.patch(f"/api/leads/{display}", json={"status": "teleported"})
+    assert r.status_code == 422
+    r = await client.patch(
+        f"/api/leads/{display}", json={"status": "consultation_call", "next_contact_at": "2026-11-23T10:00:00-05:00"}
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "consultation_call" and body["next_contact_at"] == "2026-11-23T15:00:00.000Z"
+    assert body["claimed_by"] is None and body["urgency"] == "medium"  # leaving Fresh clears the claim
+    r = await client.patch(f"/api/leads/{display}", json={"status": "irrelevant", "reason": "Outside the area"})
+    assert r.json()["urgency"] == "low"
+    assert (await timeline(database, display))[-1] == "Status: Consultation call → Irrelevant — Outside the area"
+    audit = await database.first("SELECT meta FROM audit_log WHERE action = 'lead.status_changed' ORDER BY id DESC")
+    assert json.loads(audit["meta"])["reason"] == "Outside the area"
+
+
+async def test_a_naive_next_contact_is_read_in_the_offices_time_zone(client, bindings, people):
+    display = await make_lead(bindings, people.office_a, name="Local time")  # Garage: America/New_York
+    csrf = await sign_in_api(client, bindings, people.agent)
+    r = await client.post(
+        f"/leads/{display}/status",
+        data={"csrf_token": csrf, "status": "not_yet_scheduled", "next_contact_at": "2026-11-23T09:30"},
+    )
+    assert r.status_code == 303
+    assert (await client.get(f"/api/leads/{display}")).json()["next_contact_at"] == "2026-11-23T14:30:00.000Z"
+
+
+async def test_call_attempts_follow_the_sources_sequence_until_the_cap(client, bindings, people, clock, database):
+    display = await make_lead(bindings, people.office_a, name="Yelp lead", source="yelp")  # Aggressive, 14 steps
+    await sign_in_api(client, bindings, people.agent)
+    first = (await client.post(f"/api/leads/{display}/call-attempts")).json()
+    assert first["next_contact_at"] == "2026-11-22T15:05:00.000Z"  # 5 min
+    second = (await client.post(f"/api/leads/{display}/call-attempts")).json()
+    assert second["next_contact_at"] == "2026-11-22T15:10:00.000Z"  # 10 min after now (clock frozen)
+    for _ in range(12):
+        assert (await client.post(f"/api/leads/{display}/call-attempts")).status_code == 200
+    capped = await client.post(f"/api/leads/{display}/call-attempts")
+    assert capped.status_code == 422 and "Irrelevant" in capped.json()["detail"]
+    row = await database.first("SELECT call_count, next_contact_at FROM leads WHERE display_id = ?", display)
+    assert row["call_count"] == 14 and row["next_contact_at"] == "2026-12-12T15:00:00.000Z"  # the 20-day step
+    assert (await timeline(database, display))[-1].startswith("Call attempt #14 by Agent")
+
+
+async def test_the_standard_sequence_has_22_steps_and_bookback_14():
+    from storage import migrations
+    from storage.sqlite import connect
+
+    conn = connect(":memory:")
+    migrations.migrate(conn)
+    steps = {r["key"]: json.loads(r["steps"]) for r in conn.execute("SELECT key, steps FROM snooze_sequences")}
+    assert len(steps["standard"]) == 22 and 16 <= sum(steps["standard"][:-1]) / 1440 <= 17
+    assert steps["aggressive"] == [5, 10, 20, 30, 60, 120, 180, 720, 1440, 1440, 1440, 2880, 2880, 28800]
+    assert steps["bookback"] == [15] * 7 + [480] * 7
+
+
+async def test_archive_restore_and_delete_by_role(client, bindings, people, database, db_path):
+    display = await make_lead(bindings, people.office_a, name="Archive me")
+    agent_csrf = await sign_in_api(client, bindings, people.agent)
+    before = snapshot_file(db_path)
+    assert (await client.post(f"/api/leads/{display}/archive")).status_code == 403  # agents cannot archive
+    assert (await client.post(f"/leads/{display}/archive", data={"csrf_token": agent_csrf})).status_code == 403
+    after = snapshot_file(db_path)
+    assert after == before
+    client.cookies.clear()
+    await sign_in_api(client, bindings, people.admin)
+    assert (await client.post(f"/api/leads/{display}/archive")).status_code == 200
+    assert (await client.get("/api/leads")).json()["total"] == 0
+    assert [i["id"] for i in (await client.get("/api/leads", params={"archived": "true"})).json()["items"]] == [display]
+    assert (await client.delete(f"/api/leads/{display}")).status_code == 403  # owner only
+    assert (await client.post(f"/api/leads/{display}/restore")).status_code == 200
+    assert (await client.get("/api/leads")).json()["total"] == 1
+    client.cookies.clear()
+    await sign_in_api(client, bindings, people.owner)
+    refused = await client.delete(f"/api/leads/{display}")
+    assert refused.status_code == 422 and "Archive the lead first" in refused.json()["detail"]
+    await client.post(f"/api/leads/{display}/archive")
+    assert (await client.delete(f"/api/leads/{display}")).status_code == 204
+    assert await database.first("SELECT id FROM leads WHERE display_id = ?", display) is None
+    audit = [
+        r["action"] for r in await database.all("SELECT action FROM audit_log WHERE action LIKE 'lead.%' ORDER BY id")
+    ]
+    assert audit[-4:] == ["lead.archived", "lead.restored", "lead.archived", "lead.deleted"]
+
+
+async def test_viewers_and_partners_only_read(client, bindings, people):
+    display = await make_lead(bindings, people.office_a, name="Read only", partner="GDQ")
+    for who in (people.viewer, people.partner):
+        client.cookies.clear()
+        await sign_in_api(client, bindings, who)
+        assert (await client.get(f"/api/leads/{display}")).status_code == 200
+        assert (await client.post(f"/api/leads/{display}/claim")).status_code == 403
+        assert (await client.patch(f"/api/leads/{display}", json={"status": "converted"})).status_code == 403
+
+
+async def test_another_offices_lead_cannot_be_touched(client, bindings, people, db_path):
+    display = await make_lead(bindings, people.office_a, name="Not yours")
+    await sign_in_api(client, bindings, people.agent_b)
+    before = snapshot_file(db_path)
+    assert (await client.post(f"/api/leads/{display}/claim")).status_code == 404
+    assert (await client.patch(f"/api/leads/{display}", json={"status": "converted"})).status_code == 404
+    assert snapshot_file(db_path) == before
+
+
+async def test_a_stale_write_is_refused_as_a_conflict(bindings, people):
+    display = await make_lead(bindings, people.office_a, name="Race")
+    stale = await leads.lead_for_user(bindings.db, people.agent, display)
+    await lead_actions.claim_lead(bindings.db, bindings.clock.now(), people.admin, stale)
+    with pytest.raises(lead_actions.Conflict):
+        await lead_actions.change_status(bindings.db, bindings.clock.now(), people.agent, stale, "converted")
+
+
+async def test_the_record_page_offers_only_what_the_role_may_do(client, bindings, people):
+    display = await make_lead(bindings, people.office_a, name="Buttons")
+    await sign_in_api(client, bindings, people.agent)
+    page = (await client.get(f"/leads/{display}")).text
+    assert "Show number" in page and "Save status" in page and "/archive" not in page
+    client.cookies.clear()
+    await sign_in_api(client, bindings, people.viewer)
+    page = (await client.get(f"/leads/{display}")).text
+    assert "Show number" not in page and "Save status" not in page
