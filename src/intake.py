@@ -22,7 +22,7 @@ import phones
 import records
 from clock import iso
 from lead_sources import Source
-from records import SYSTEM, Ref
+from records import SYSTEM, Actor, Ref
 from storage import Database, IntegrityError, Statement, q
 
 RATE_LIMIT = 100
@@ -311,10 +311,11 @@ def _lead_insert(now: datetime, ref: str, fields: Fields, source: Source, routin
 class Delivery:
     """What arrived, as it arrived: kept with the lead (or in quarantine)."""
 
-    channel: str  # webhook:leads | webhook:facebook | webhook:source | request_help | online_booking
+    channel: str  # webhook:leads | webhook:facebook | webhook:source | request_help | online_booking | manual
     content_type: str
     body: str
     idempotency_key: str | None = None
+    actor: Actor = SYSTEM  # a person for leads staff type in; the system for everything that arrives
 
 
 def _payload_row(now: datetime, lead: Ref, source: Source, delivery: Delivery) -> Statement:
@@ -352,18 +353,24 @@ async def _create(
         *_key_rows(now, lead, source, keys),
         records.timeline(
             now,
-            SYSTEM,
+            delivery.actor,
             "lead",
             lead,
             "sys",
-            f"Lead received from {source.label}",
+            f"Lead created by {delivery.actor.label}"
+            if delivery.actor.user_id
+            else f"Lead received from {source.label}",
             office_id=office,
             meta={"channel": delivery.channel},
         ),
-        *([records.timeline(now, SYSTEM, "lead", lead, "sys", routing.note, office_id=office)] if routing.note else []),
+        *(
+            [records.timeline(now, delivery.actor, "lead", lead, "sys", routing.note, office_id=office)]
+            if routing.note
+            else []
+        ),
         records.audit(
             now,
-            SYSTEM,
+            delivery.actor,
             "lead.created",
             f"New {source.label} lead: {fields.name or fields.phone.raw or fields.email}",
             office_id=office,

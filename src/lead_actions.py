@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import intake
+import phones
 import records
 from clock import iso, parse
+from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
+from offices import Office
 from records import Actor
 from storage import Database, Row, Statement, q
 from users import User
@@ -247,3 +251,37 @@ async def delete_lead(db: Database, now: datetime, user: User, row: Row) -> None
     )
     if results[0].changes != 1:
         raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.")
+
+
+async def create_lead(
+    db: Database, now: datetime, user: User, values: dict[str, str], office: Office, source: Source
+) -> str:
+    """A lead typed in by staff: the same intake path as every lead, with stricter phone rules
+    (seed 002 refuses placeholder numbers in staff forms) and the person as the actor."""
+    if not (values.get("full_name") or values.get("name") or "").strip():
+        raise LeadError("A lead needs a name.")
+    if values.get("phone"):
+        phone = phones.normalize(values["phone"])
+        if phone.flagged:
+            raise LeadError(f"{values['phone']!r} is not a phone number we can call; check it or leave it empty.")
+    payload = {k: v for k, v in values.items() if v}
+    delivery = intake.Delivery("manual", "application/json", json.dumps(payload), None, user.actor)
+    outcome = await intake.receive(db, now, source, payload, delivery, fixed_office=office)
+    if outcome.lead_id is None:
+        raise LeadError("Too many leads from this source right now; try again in a few minutes.")
+    return outcome.lead_id
+
+
+def office_for_new_lead(user: User, requested: int | None, visible: list[Office]) -> Office:
+    """Admins and owners pick any of their offices; agents get their first assigned office (seed 002)."""
+    mine = [o for o in visible if user.sees_office(o.id) and o.active]
+    if not mine:
+        raise LeadError("You have no active office to put a lead in.")
+    if user.role == "agent":
+        return mine[0] if user.all_offices else min(mine, key=lambda o: o.id)
+    if requested is None:
+        return mine[0]
+    for office in mine:
+        if office.id == requested:
+            return office
+    raise LeadError("Choose one of your offices.")

@@ -166,6 +166,11 @@ def _local_fields(row: Any) -> dict[str, Any]:
     }
 
 
+@router.get("/leads/new", include_in_schema=False)  # before /leads/{display_id}, which would swallow it
+async def new_lead_page(request: Request) -> Response:
+    return await _new_lead_form(request)
+
+
 @router.get("/leads/{display_id}", include_in_schema=False)
 async def lead_page(request: Request, display_id: str) -> Response:
     user = current_user(request)
@@ -345,3 +350,98 @@ async def page_restore(request: Request, display_id: str) -> Response:
 @router.post("/leads/{display_id}/delete", include_in_schema=False)
 async def page_delete(request: Request, display_id: str) -> Response:
     return await _page_act(request, display_id, lead_actions.delete_lead, "Deleted for good.")
+
+
+# --- leads typed in by staff -------------------------------------------------------------------
+
+
+class LeadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    zip: str = Field("", max_length=20)
+    address: str = Field("", max_length=500)
+    service_type: str = Field("", max_length=300)
+    how_soon: str = Field("", max_length=100)
+    notes: str = Field("", max_length=20_000)
+    office_id: int | None = None
+    source: str = Field("manual", max_length=40)
+
+
+async def _create(request: Request, body: LeadIn) -> str:
+    user = current_user(request)
+    b = bindings_of(request)
+    source = await lead_sources.by_key(b.db, body.source)
+    if source is None:
+        raise lead_actions.LeadError(f"Unknown source {body.source!r}.")
+    office = lead_actions.office_for_new_lead(user, body.office_id, await offices.all_offices(b.db))
+    values = body.model_dump(exclude={"office_id", "source"})
+    values["full_name"] = values.pop("name")
+    return await lead_actions.create_lead(b.db, b.clock.now(), user, values, office, source)
+
+
+@router.post("/api/leads", tags=["leads"], summary="Create a lead by hand", status_code=201)
+async def api_create(request: Request, body: LeadIn) -> dict[str, Any]:
+    try:
+        display = await _create(request, body)
+    except lead_actions.LeadError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return await api_lead(request, display)
+
+
+async def _new_lead_form(request: Request, status: int = 200, error: str = "", values: dict | None = None) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    return render(
+        request,
+        "leads/new.html",
+        status_code=status,
+        error=error,
+        values=values or {},
+        offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id) and o.active],
+        sources=[s for s in await lead_sources.all_sources(b.db) if s.active],
+        chooses_office=user.role != "agent",
+    )
+
+
+@router.post("/leads", include_in_schema=False)
+async def new_lead_submit(
+    request: Request,
+    name: str = Form("", max_length=200),
+    phone: str = Form("", max_length=40),
+    email: str = Form("", max_length=254),
+    zip: str = Form("", max_length=20),
+    service_type: str = Form("", max_length=300),
+    notes: str = Form("", max_length=20_000),
+    office_id: str = Form("", max_length=12),
+    source: str = Form("manual", max_length=40),
+) -> Response:
+    values = {
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "zip": zip,
+        "service_type": service_type,
+        "notes": notes,
+        "office_id": office_id,
+        "source": source,
+    }
+    try:
+        body = LeadIn(
+            name=name or " ",
+            address="",
+            how_soon="",
+            phone=phone,
+            email=email,
+            zip=zip,
+            service_type=service_type,
+            notes=notes,
+            office_id=int(office_id) if office_id.isdigit() else None,
+            source=source,
+        )
+        display = await _create(request, body)
+    except lead_actions.LeadError as exc:
+        return await _new_lead_form(request, 400, str(exc), values)
+    return redirect(f"/leads/{display}", "Lead created.")
