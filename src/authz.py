@@ -98,6 +98,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/offices/{office_id}"): "offices.manage",
     ("POST", "/maintenance/offices/{office_id}/delete"): "offices.manage",
     ("GET", "/maintenance/audit"): "audit.view",
+    ("GET", "/maintenance/quarantine"): "maintenance.view",
+    ("POST", "/maintenance/quarantine/{item_id}/resolve"): "maintenance.view",
     ("GET", "/offices/{slug}"): "offices.view",
     ("GET", "/api/offices"): "offices.view",
     ("GET", "/api/offices/{office_id}"): "offices.view",

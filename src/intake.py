@@ -516,3 +516,19 @@ async def receive(
             return reactivated
     routing = await route(db, fields, source, fixed_office)
     return await _create(db, now, fields, source, routing, delivery, keys)
+
+
+async def quarantined(db: Database, *, include_resolved: bool = False, limit: int = 100) -> list[Any]:
+    where = "" if include_resolved else " WHERE resolved_at IS NULL"
+    return await db.all(f"SELECT * FROM intake_quarantine{where} ORDER BY id DESC LIMIT ?", limit)
+
+
+async def resolve_quarantined(db: Database, now: datetime, actor: Actor, item_id: int) -> bool:
+    """Mark a kept delivery as dealt with (its body stays for the record)."""
+    results = await db.batch(
+        [
+            q("UPDATE intake_quarantine SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL", iso(now), item_id),
+            records.audit(now, actor, "intake.quarantine_resolved", f"Quarantined delivery #{item_id} marked resolved"),
+        ]
+    )
+    return results[0].changes == 1

@@ -47,6 +47,7 @@ def _concrete(path: str, people) -> str:
         "token_id": "999999",
         "token": "not-a-real-source-token",
         "display_id": "L-1001",
+        "item_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -331,3 +331,17 @@ async def test_missing_contact_details_get_a_clear_422(client, db_path):
     j = await client.post("/request-help", json={"name": "x" * 300, "phone": "3057942213"})
     assert j.status_code == 422 and "name" in j.json()["errors"]
     assert snapshot_file(db_path) == before
+
+
+async def test_the_owner_sees_and_resolves_quarantined_deliveries(client, bindings, people, database):
+    from tests.conftest import sign_in
+
+    await client.post("/webhook/leads", json=["not", "an", "object"], headers=SECRET)
+    csrf = await sign_in(client, bindings, people.owner)
+    page = await client.get("/maintenance/quarantine")
+    assert page.status_code == 200 and "not a JSON object" in page.text and "[&#34;not&#34;" in page.text
+    item = await database.first("SELECT id FROM intake_quarantine")
+    r = await client.post(f"/maintenance/quarantine/{item['id']}/resolve", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    assert (await database.first("SELECT resolved_at FROM intake_quarantine"))["resolved_at"]
+    assert "Nothing in quarantine" in (await client.get("/maintenance/quarantine")).text

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+import intake
 import offices
 import records
 import users
@@ -27,6 +28,7 @@ async def index(request: Request) -> Response:
         "users": await users.count(db, active_only=True),
         "offices": await offices.count_active(db),
         "audit": await records.audit_count(db),
+        "quarantine": len(await intake.quarantined(db)),
     }
     return render(request, "maintenance/index.html", counts=counts)
 
@@ -297,3 +299,22 @@ async def audit(
         },
         next_before=rows[-1]["id"] if len(rows) == records.AUDIT_PAGE else None,
     )
+
+
+# --- intake quarantine --------------------------------------------------------------------------
+
+
+@router.get("/quarantine")
+async def quarantine_list(request: Request, all: bool = False) -> Response:
+    db = bindings_of(request).db
+    return render(
+        request, "maintenance/quarantine.html", rows=await intake.quarantined(db, include_resolved=all), show_all=all
+    )
+
+
+@router.post("/quarantine/{item_id}/resolve")
+async def quarantine_resolve(request: Request, item_id: int) -> Response:
+    actor = current_user(request)
+    b = bindings_of(request)
+    done = await intake.resolve_quarantined(b.db, b.clock.now(), actor.actor, item_id)
+    return redirect("/maintenance/quarantine", "Marked resolved." if done else "That delivery was already resolved.")
