@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from storage import Database, Row
+import records
+from clock import iso
+from records import Actor
+from storage import Database, IntegrityError, Row, q
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,151 @@ async def by_token(db: Database, token: str) -> Source | None:
 
 async def all_sources(db: Database) -> list[Source]:
     return [Source.from_row(r) for r in await db.all("SELECT * FROM lead_sources ORDER BY position, id")]
+
+
+class SourceError(ValueError):
+    """Input a person can fix; the message says how."""
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+async def _check(db: Database, label: str, color: str, office_id: int | None, sequence: str) -> tuple[str, str]:
+    label = " ".join(label.split())
+    if not 1 <= len(label) <= 60:
+        raise SourceError("Label must be 1–60 characters.")
+    if not _COLOR.match(color):
+        raise SourceError("Colour must look like #1877f2.")
+    if office_id is not None and not await db.first("SELECT id FROM offices WHERE id = ?", office_id):
+        raise SourceError("That default office does not exist.")
+    if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
+        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+    return label, color.lower()
+
+
+async def create_source(
+    db: Database,
+    now: datetime,
+    actor: Actor,
+    *,
+    key: str,
+    label: str,
+    color: str = "#64748b",
+    default_office_id: int | None = None,
+    snooze_sequence: str = "standard",
+) -> Source:
+    key = key.strip().lower()
+    if not _KEY.match(key):
+        raise SourceError("Key must be 2–40 lower-case letters, digits or _, starting with a letter.")
+    label, color = await _check(db, label, color, default_office_id, snooze_sequence)
+    try:
+        await db.batch(
+            [
+                q(
+                    "INSERT INTO lead_sources (key, label, default_office_id, color, active, position, snooze_sequence,"
+                    " webhook_token, created_at) VALUES (?, ?, ?, ?, 1,"
+                    " (SELECT COALESCE(MAX(position), 0) + 1 FROM lead_sources), ?, ?, ?)",
+                    key,
+                    label,
+                    default_office_id,
+                    color,
+                    snooze_sequence,
+                    new_token(),
+                    iso(now),
+                ),
+                records.audit(now, actor, "source.created", f"Lead source {label} ({key}) added", meta={"key": key}),
+            ]
+        )
+    except IntegrityError:
+        raise SourceError(f"A source with key {key!r} already exists.") from None
+    source = await by_key(db, key)
+    assert source is not None
+    return source
+
+
+async def update_source(
+    db: Database,
+    now: datetime,
+    actor: Actor,
+    source: Source,
+    *,
+    label: str,
+    color: str,
+    default_office_id: int | None,
+    snooze_sequence: str,
+    active: bool,
+) -> None:
+    label, color = await _check(db, label, color, default_office_id, snooze_sequence)
+    await db.batch(
+        [
+            q(
+                "UPDATE lead_sources SET label = ?, color = ?, default_office_id = ?, snooze_sequence = ?, active = ?"
+                " WHERE id = ?",
+                label,
+                color,
+                default_office_id,
+                snooze_sequence,
+                int(active),
+                source.id,
+            ),
+            records.audit(
+                now,
+                actor,
+                "source.updated",
+                f"Lead source {label} ({source.key}) changed",
+                meta={
+                    "key": source.key,
+                    "active": active,
+                    "default_office_id": default_office_id,
+                    "snooze_sequence": snooze_sequence,
+                },
+            ),
+        ]
+    )
+
+
+async def rotate_token(db: Database, now: datetime, actor: Actor, source: Source) -> None:
+    """A new webhook token; the old one stops working at once."""
+    await db.batch(
+        [
+            q("UPDATE lead_sources SET webhook_token = ? WHERE id = ?", new_token(), source.id),
+            records.audit(
+                now, actor, "source.token_rotated", f"Webhook token of {source.label} rotated", meta={"key": source.key}
+            ),
+        ]
+    )
+
+
+async def move(db: Database, now: datetime, actor: Actor, source: Source, direction: int) -> None:
+    """Swap places with the neighbour above (-1) or below (+1) in the shared order."""
+    ordered = await all_sources(db)
+    index = next(i for i, s in enumerate(ordered) if s.id == source.id)
+    other = index + direction
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    await db.batch(
+        [
+            *(
+                q("UPDATE lead_sources SET position = ? WHERE id = ?", position, s.id)
+                for position, s in enumerate(ordered, 1)
+            ),
+            records.audit(
+                now,
+                actor,
+                "source.reordered",
+                f"Lead source {source.label} moved {'up' if direction < 0 else 'down'}",
+                meta={"key": source.key},
+            ),
+        ]
+    )
+
+
+async def tokens(db: Database) -> dict[str, str]:
+    """Webhook tokens by key: for the owner's eyes only."""
+    return {r["key"]: r["webhook_token"] for r in await db.all("SELECT key, webhook_token FROM lead_sources")}
+
+
+async def sequences(db: Database) -> list[Row]:
+    return await db.all("SELECT key, label FROM snooze_sequences ORDER BY key")

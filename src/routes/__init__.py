@@ -3,13 +3,14 @@
 Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
 """
 
-from routes import account, api, auth, intake, leads, maintenance, shell, system
+from routes import account, api, auth, intake, leads, maintenance, shell, sources, system
 
 ROUTERS = [
     system.router,
     auth.router,
     intake.router,
     leads.router,
+    sources.router,
     shell.router,
     account.router,
     maintenance.router,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 import intake
+import lead_sources
 import offices
 import records
 import users
@@ -29,6 +30,7 @@ async def index(request: Request) -> Response:
         "offices": await offices.count_active(db),
         "audit": await records.audit_count(db),
         "quarantine": len(await intake.quarantined(db)),
+        "sources": len(await lead_sources.all_sources(db)),
     }
     return render(request, "maintenance/index.html", counts=counts)
 

@@ -1,0 +1,207 @@
+"""Lead sources: the owner's settings page and the JSON API (seed 002 "Lead sources")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+import authz
+import lead_sources
+import offices
+from guard import NotFound, bindings_of, current_user
+from lead_sources import Source, SourceError
+from pages import redirect, render
+
+router = APIRouter()
+
+
+async def _source_or_404(request: Request, key: str) -> Source:
+    source = await lead_sources.by_key(bindings_of(request).db, key[:40])
+    if source is None:
+        raise NotFound("No such lead source.")
+    return source
+
+
+def _out(source: Source, token: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": source.key,
+        "label": source.label,
+        "color": source.color,
+        "active": source.active,
+        "default_office_id": source.default_office_id,
+        "snooze_sequence": source.snooze_sequence,
+    }
+    if token is not None:  # only the owner sees webhook tokens
+        data["webhook_token"] = token
+    return data
+
+
+@router.get("/api/sources", tags=["leads"], summary="Lead sources in their shared order (tokens for the owner)")
+async def api_list(request: Request) -> list[dict[str, Any]]:
+    user = current_user(request)
+    db = bindings_of(request).db
+    tokens = await lead_sources.tokens(db) if authz.can(user, "sources.manage") else {}
+    return [_out(s, tokens.get(s.key)) for s in await lead_sources.all_sources(db)]
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(max_length=40)
+    label: str = Field(max_length=60)
+    color: str = Field("#64748b", max_length=7)
+    default_office_id: int | None = None
+    snooze_sequence: str = Field("standard", max_length=40)
+
+
+class SourcePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(None, max_length=60)
+    color: str | None = Field(None, max_length=7)
+    default_office_id: int | None = None
+    snooze_sequence: str | None = Field(None, max_length=40)
+    active: bool | None = None
+    rotate_token: bool = False
+
+
+@router.post("/api/sources", tags=["leads"], summary="Add a lead source (owner)", status_code=201)
+async def api_create(request: Request, body: SourceIn) -> dict[str, Any]:
+    user = current_user(request)
+    b = bindings_of(request)
+    try:
+        source = await lead_sources.create_source(b.db, b.clock.now(), user.actor, **body.model_dump())
+    except SourceError as exc:
+        raise HTTPException(409 if "already exists" in str(exc) else 422, str(exc)) from None
+    return _out(source, (await lead_sources.tokens(b.db))[source.key])
+
+
+@router.patch("/api/sources/{key}", tags=["leads"], summary="Change a lead source or rotate its token (owner)")
+async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, Any]:
+    user = current_user(request)
+    b = bindings_of(request)
+    source = await _source_or_404(request, key)
+    fields = body.model_dump(exclude_unset=True)
+    try:
+        await lead_sources.update_source(
+            b.db,
+            b.clock.now(),
+            user.actor,
+            source,
+            label=fields.get("label", source.label),
+            color=fields.get("color", source.color),
+            default_office_id=fields.get("default_office_id", source.default_office_id),
+            snooze_sequence=fields.get("snooze_sequence", source.snooze_sequence),
+            active=fields.get("active", source.active),
+        )
+    except SourceError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if body.rotate_token:
+        await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
+    updated = await _source_or_404(request, key)
+    return _out(updated, (await lead_sources.tokens(b.db))[key])
+
+
+# --- the settings page ----------------------------------------------------------------------------
+
+
+async def _page(request: Request, status: int = 200, error: str = "") -> Response:
+    db = bindings_of(request).db
+    return render(
+        request,
+        "maintenance/sources.html",
+        status_code=status,
+        error=error,
+        sources=await lead_sources.all_sources(db),
+        tokens=await lead_sources.tokens(db),
+        offices=await offices.all_offices(db),
+        sequences=await lead_sources.sequences(db),
+        base_url=str(request.base_url).rstrip("/"),
+    )
+
+
+@router.get("/maintenance/sources", include_in_schema=False)
+async def page(request: Request) -> Response:
+    return await _page(request)
+
+
+def _office(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+@router.post("/maintenance/sources", include_in_schema=False)
+async def page_create(
+    request: Request,
+    key: str = Form("", max_length=40),
+    label: str = Form("", max_length=60),
+    color: str = Form("#64748b", max_length=7),
+    default_office_id: str = Form("", max_length=12),
+    snooze_sequence: str = Form("standard", max_length=40),
+) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    try:
+        await lead_sources.create_source(
+            b.db,
+            b.clock.now(),
+            user.actor,
+            key=key,
+            label=label,
+            color=color,
+            default_office_id=_office(default_office_id),
+            snooze_sequence=snooze_sequence,
+        )
+    except SourceError as exc:
+        return await _page(request, 400, str(exc))
+    return redirect("/maintenance/sources", f"Source {label} added.")
+
+
+@router.post("/maintenance/sources/{key}", include_in_schema=False)
+async def page_update(
+    request: Request,
+    key: str,
+    label: str = Form("", max_length=60),
+    color: str = Form("#64748b", max_length=7),
+    default_office_id: str = Form("", max_length=12),
+    snooze_sequence: str = Form("standard", max_length=40),
+    active: bool = Form(False),
+) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    source = await _source_or_404(request, key)
+    try:
+        await lead_sources.update_source(
+            b.db,
+            b.clock.now(),
+            user.actor,
+            source,
+            label=label,
+            color=color,
+            default_office_id=_office(default_office_id),
+            snooze_sequence=snooze_sequence,
+            active=active,
+        )
+    except SourceError as exc:
+        return await _page(request, 400, str(exc))
+    return redirect("/maintenance/sources", f"{label} saved.")
+
+
+@router.post("/maintenance/sources/{key}/rotate", include_in_schema=False)
+async def page_rotate(request: Request, key: str) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    source = await _source_or_404(request, key)
+    await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
+    return redirect("/maintenance/sources", f"New token for {source.label}; update the partner's webhook URL.")
+
+
+@router.post("/maintenance/sources/{key}/move", include_in_schema=False)
+async def page_move(request: Request, key: str, direction: str = Form(..., pattern="^(up|down)$")) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    source = await _source_or_404(request, key)
+    await lead_sources.move(b.db, b.clock.now(), user.actor, source, -1 if direction == "up" else 1)
+    return redirect("/maintenance/sources")
