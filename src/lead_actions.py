@@ -285,3 +285,97 @@ def office_for_new_lead(user: User, requested: int | None, visible: list[Office]
         if office.id == requested:
             return office
     raise LeadError("Choose one of your offices.")
+
+
+EDITABLE = {
+    "name": 200,
+    "phone": 40,
+    "email": 254,
+    "zip": 20,
+    "address": 500,
+    "service": 300,
+    "how_soon": 100,
+    "campaign": 300,
+}
+NEXT_ACTIONS = ("reply", "follow_up", "review_request")
+
+
+async def edit_lead(
+    db: Database, now: datetime, user: User, row: Row, changes: dict[str, str | int | None]
+) -> list[str]:
+    """Inline edits of intake fields and of the response workflow (next action, assignee).
+    Returns the names of the fields that changed."""
+    sets: list[str] = []
+    params: list[object] = []
+    changed: dict[str, list[object]] = {}
+    for key, value in changes.items():
+        old: object
+        new: object
+        if key in EDITABLE:
+            text = intake.clean_text(value, EDITABLE[key])
+            if key == "name" and not text:
+                raise LeadError("A lead needs a name.")
+            if key == "phone":
+                phone = phones.normalize(text)
+                if text and phone.flagged:
+                    raise LeadError(f"{text!r} is not a phone number we can call.")
+                sets += ["phone = ?", "phone_raw = ?", "phone_last10 = ?", "phone_flagged = 0"]
+                params += [phone.e164, phone.raw, phone.last10]
+                old, new = row["phone_raw"], phone.raw
+            else:
+                if key == "email":
+                    text = text.lower()
+                sets.append(f"{key} = ?")
+                params.append(text)
+                old, new = row[key], text
+        elif key == "next_action":
+            if value not in (*NEXT_ACTIONS, None, ""):
+                raise LeadError(f"Next action must be one of: {', '.join(NEXT_ACTIONS)}.")
+            new, old = value or None, row["next_action"]
+            sets.append("next_action = ?")
+            params.append(new)
+        elif key == "assigned_user_id":
+            new, old = await _assignee(db, row, value), row["assigned_user_id"]
+            sets.append("assigned_user_id = ?")
+            params.append(new)
+        else:
+            raise LeadError(f"{key!r} cannot be edited here.")
+        if old != new:
+            changed[key] = [old, new]
+    if not changed:
+        return []
+    names = ", ".join(k.replace("_", " ") for k in changed)
+    await _apply(
+        db,
+        [
+            _update(row, now, ", ".join(sets), *params),
+            _entry(now, user, row, "sys", f"Edited by {user.name}: {names}"),
+            _audit(now, user, row, "lead.edited", f"edited {names}", changes=changed),
+        ],
+    )
+    return list(changed)
+
+
+async def _assignee(db: Database, row: Row, value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        user_id = int(str(value))
+    except ValueError:
+        raise LeadError("Assign the lead to a user id.") from None
+    found = await db.first(
+        "SELECT u.id FROM users u WHERE u.id = ? AND u.active = 1 AND u.role != 'partner' AND (u.all_offices = 1"
+        " OR u.role = 'owner' OR EXISTS (SELECT 1 FROM user_offices uo WHERE uo.user_id = u.id AND uo.office_id = ?))",
+        user_id,
+        row["office_id"],
+    )
+    if found is None:
+        raise LeadError("Assign the lead to an active staff member of its office.")
+    return user_id
+
+
+async def add_note(db: Database, now: datetime, user: User, row: Row, text: str) -> None:
+    text = intake.clean_text(text, 5000)
+    if not text:
+        raise LeadError("Write something first.")
+    await db.batch([_entry(now, user, row, "note", text), _audit(now, user, row, "lead.note_added", "note added")])

@@ -130,7 +130,8 @@ _COLUMNS = (
     "l.id, l.display_id, l.office_id, o.name AS office_name, o.time_zone, l.source_key, s.label AS source_label,"
     " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_flagged, l.email, l.zip,"
     " l.campaign, l.next_contact_at, l.claimed_by, cu.name AS claimed_by_name, l.created_at, l.received_at,"
-    " l.reactivated, l.transferred, l.fee_cents, l.call_count, l.archived_at"
+    " l.reactivated, l.transferred, l.fee_cents, l.call_count, l.archived_at, l.next_action, l.assigned_user_id,"
+    " l.first_response_at"
 )
 _FROM = (
     " FROM leads l JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"
@@ -196,6 +197,9 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
         "next_contact_at": row["next_contact_at"],
         "created_at": row["created_at"],
         "received_at": row["received_at"],
+        "next_action": row.get("next_action"),
+        "assigned_user_id": row.get("assigned_user_id"),
+        "first_response_at": row.get("first_response_at"),
     }
 
 

@@ -77,10 +77,12 @@ async def with_member_counts(db: Database) -> list[Row]:
     )
 
 
-async def active_members(db: Database, office_id: int) -> list[Row]:
+async def active_members(db: Database, office_id: int, *, with_ids: bool = False) -> list[Row]:
+    """Active staff who see this office (assigned to it, or to all offices when `with_ids`)."""
+    everyone = " OR u.all_offices = 1 OR u.role = 'owner'" if with_ids else ""
     return await db.all(
-        "SELECT u.name, u.role FROM users u JOIN user_offices uo ON uo.user_id = u.id"
-        " WHERE uo.office_id = ? AND u.active = 1 ORDER BY u.name",
+        "SELECT u.id, u.name, u.role FROM users u WHERE u.active = 1 AND u.role != 'partner' AND (EXISTS"
+        f" (SELECT 1 FROM user_offices uo WHERE uo.user_id = u.id AND uo.office_id = ?){everyone}) ORDER BY u.name",
         office_id,
     )
 

@@ -163,3 +163,57 @@ async def test_the_record_page_offers_only_what_the_role_may_do(client, bindings
     await sign_in_api(client, bindings, people.viewer)
     page = (await client.get(f"/leads/{display}")).text
     assert "Show number" not in page and "Save status" not in page
+
+
+async def test_inline_edits_workflow_fields_and_notes(client, bindings, people, database):
+    display = await make_lead(bindings, people.office_a, name="Edit me", phone="3054172290")
+    await sign_in_api(client, bindings, people.agent)
+    r = await client.patch(
+        f"/api/leads/{display}",
+        json={
+            "name": "Edited Name",
+            "email": "NEW@Example.com",
+            "zip": "33139",
+            "next_action": "follow_up",
+            "assigned_user_id": people.admin.id,
+        },
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["name"], body["email"], body["zip"], body["next_action"], body["assigned_user_id"]) == (
+        "Edited Name",
+        "new@example.com",
+        "33139",
+        "follow_up",
+        people.admin.id,
+    )
+    assert body["timeline"][0]["body"] == "Edited by Agent: name, email, zip, next action, assigned user id"
+    audit = await database.first("SELECT meta FROM audit_log WHERE action = 'lead.edited'")
+    assert json.loads(audit["meta"])["changes"]["name"] == ["Edit me", "Edited Name"]
+    # rules: a placeholder phone, an assignee from another office, an unknown next action
+    assert (await client.patch(f"/api/leads/{display}", json={"phone": "1231231234"})).status_code == 422
+    assert (
+        await client.patch(f"/api/leads/{display}", json={"assigned_user_id": people.agent_b.id})
+    ).status_code == 422
+    assert (await client.patch(f"/api/leads/{display}", json={"next_action": "dance"})).status_code == 422
+    assert (await client.patch(f"/api/leads/{display}", json={"name": ""})).status_code == 422
+    assert (await client.patch(f"/api/leads/{display}", json={"office_id": 2})).status_code == 422  # not editable
+    # a note lands on the timeline, newest first
+    r = await client.post(f"/api/leads/{display}/notes", json={"text": "Prefers texts after 6pm"})
+    assert r.json()["timeline"][0] == {
+        "created_at": "2026-11-22T15:00:00.000Z",
+        "kind": "note",
+        "body": "Prefers texts after 6pm",
+        "actor_label": "Agent",
+    }
+
+
+async def test_the_edit_form_never_leaks_or_wipes_a_hidden_phone(client, bindings, people, database):
+    display = await make_lead(bindings, people.office_a, name="Hidden phone", phone="3054172290")
+    csrf = await sign_in_api(client, bindings, people.agent)
+    page = (await client.get(f"/leads/{display}")).text
+    assert "4172290" not in page and "Claim the lead to see" in page
+    r = await client.post(f"/leads/{display}/edit", data={"csrf_token": csrf, "name": "Renamed"})
+    assert r.status_code == 303
+    row = await database.first("SELECT name, phone FROM leads WHERE display_id = ?", display)
+    assert row == {"name": "Renamed", "phone": "+13054172290"}

@@ -159,6 +159,7 @@ def _local_fields(row: Any) -> dict[str, Any]:
     zone = ZoneInfo(row["time_zone"])
     local = parse(row["next_contact_at"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if row["next_contact_at"] else ""
     return {
+        "phone_edit": row["phone_raw"] or row["phone"] or "",  # shown only when the phone is visible
         "tz_label": row["time_zone"].split("/")[-1].replace("_", " "),
         "next_contact_local": local,
         "archived": bool(row["archived_at"]),
@@ -182,6 +183,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
         lead=leads.public(row, user, b.clock.now())
         | _local_fields(row)
+        | {"phone_shown": leads.phone_visible(row, user)}
         | {
             "notes": row["notes"],
             "service": row["service"],
@@ -191,6 +193,8 @@ async def lead_page(request: Request, display_id: str) -> Response:
         },
         statuses=leads.STATUS_LABELS,
         timeline=await records.timeline_for(b.db, "lead", row["id"]),
+        staff=await offices.active_members(b.db, row["office_id"], with_ids=True),
+        next_actions=lead_actions.NEXT_ACTIONS,
     )
 
 
@@ -224,12 +228,30 @@ async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
 # --- what staff do to a lead ------------------------------------------------------------------
 
 
-class StatusChange(BaseModel):
+class LeadPatch(BaseModel):
+    """Any subset: status (with its rules), intake fields, and the response workflow."""
+
     model_config = ConfigDict(extra="forbid")
 
-    status: str = Field(max_length=30)
+    status: str | None = Field(None, max_length=30)
     next_contact_at: datetime | None = None
     reason: str = Field("", max_length=500)
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    zip: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=500)
+    service: str | None = Field(None, max_length=300)
+    how_soon: str | None = Field(None, max_length=100)
+    campaign: str | None = Field(None, max_length=300)
+    next_action: str | None = Field(None, max_length=20)
+    assigned_user_id: int | None = None
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=5000)
 
 
 def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -263,13 +285,29 @@ async def _page_act(request: Request, display_id: str, verb: Callable[..., Await
     return redirect(f"/leads/{display_id}" if verb is not lead_actions.delete_lead else "/leads?archived=1", done)
 
 
-@router.patch("/api/leads/{display_id}", tags=["leads"], summary="Change a lead's status (with its rules)")
-async def api_patch(request: Request, display_id: str, body: StatusChange) -> dict[str, Any]:
-    row = await _lead_or_404(request, display_id)
-    when = _aware(body.next_contact_at, ZoneInfo(row["time_zone"]))
-    return await _api_act(
-        request, display_id, lead_actions.change_status, status=body.status, next_contact_at=when, reason=body.reason
-    )
+@router.patch("/api/leads/{display_id}", tags=["leads"], summary="Edit a lead: fields, workflow, status")
+async def api_patch(request: Request, display_id: str, body: LeadPatch) -> dict[str, Any]:
+    given = body.model_dump(exclude_unset=True)
+    edits = {k: v for k, v in given.items() if k not in ("status", "next_contact_at", "reason")}
+    if edits:
+        await _api_act(request, display_id, lead_actions.edit_lead, changes=edits)
+    if body.status is not None:
+        row = await _lead_or_404(request, display_id)
+        when = _aware(body.next_contact_at, ZoneInfo(row["time_zone"]))
+        await _api_act(
+            request,
+            display_id,
+            lead_actions.change_status,
+            status=body.status,
+            next_contact_at=when,
+            reason=body.reason,
+        )
+    return await api_lead(request, display_id)
+
+
+@router.post("/api/leads/{display_id}/notes", tags=["leads"], summary="Add a note to the lead's timeline")
+async def api_note(request: Request, display_id: str, body: NoteIn) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.add_note, text=body.text)
 
 
 @router.post("/api/leads/{display_id}/claim", tags=["leads"], summary="Claim a fresh lead")
@@ -445,3 +483,37 @@ async def new_lead_submit(
     except lead_actions.LeadError as exc:
         return await _new_lead_form(request, 400, str(exc), values)
     return redirect(f"/leads/{display}", "Lead created.")
+
+
+@router.post("/leads/{display_id}/edit", include_in_schema=False)
+async def page_edit(
+    request: Request,
+    display_id: str,
+    name: str = Form("", max_length=200),
+    phone: str | None = Form(None, max_length=40),  # absent while the phone is hidden (unclaimed fresh lead)
+    email: str = Form("", max_length=254),
+    zip: str = Form("", max_length=20),
+    address: str = Form("", max_length=500),
+    service: str = Form("", max_length=300),
+    how_soon: str = Form("", max_length=100),
+    next_action: str = Form("", max_length=20),
+    assigned_user_id: str = Form("", max_length=12),
+) -> Response:
+    changes: dict[str, str | int | None] = {
+        "name": name,
+        "email": email,
+        "zip": zip,
+        "address": address,
+        "service": service,
+        "how_soon": how_soon,
+        "next_action": next_action or None,
+        "assigned_user_id": int(assigned_user_id) if assigned_user_id.isdigit() else None,
+    }
+    if phone is not None:
+        changes["phone"] = phone
+    return await _page_act(request, display_id, lead_actions.edit_lead, "Saved.", changes=changes)
+
+
+@router.post("/leads/{display_id}/notes", include_in_schema=False)
+async def page_note(request: Request, display_id: str, text: str = Form("", max_length=5000)) -> Response:
+    return await _page_act(request, display_id, lead_actions.add_note, "Note added.", text=text)
