@@ -3,6 +3,11 @@
 The machine has two cores and the server under test takes one, so the client must cost as little
 as possible per request: raw asyncio streams, a pre-built request, and a parser that reads only the
 status line, Content-Length and the body (every response we measure carries Content-Length).
+
+GETs repeat one pre-built request. Writes that must differ per request (a POST with a unique body,
+or a different URL each time) pass `next_request`, which builds each request's bytes (see
+`build_post`), and `classify`, which labels each response from its status and body so the caller
+can prove what the server did (e.g. every POST created a row) rather than only count 200s.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+Classify = Callable[[int, bytes], str]  # (status, body) -> a label the outcome counts
 
 HOST = "127.0.0.1"  # only ever loopback
 
@@ -31,6 +38,8 @@ class Load:
     warmup_s: float = 1.0
     duration_s: float = 5.0
     max_requests: int = 2_000_000  # a hard cap on work (and memory) whatever the duration
+    next_request: Callable[[], bytes] | None = None  # per-request bytes instead of repeating GET `path`
+    classify: Classify | None = None  # label every response (warm-up included) from its status and body
 
 
 @dataclass
@@ -40,6 +49,8 @@ class Outcome:
     latencies_ms: list[float]
     statuses: dict[int, int]  # every response, warm-up included
     probes: dict[str, float]  # how much each probe's counter grew over the measured window
+    labels: dict[str, int] = field(default_factory=dict)  # `Load.classify` counts, warm-up included
+    issued: int = 0  # requests sent, warm-up included (reaching `Load.max_requests` cuts a run short)
 
     @property
     def rps(self) -> float:
@@ -57,14 +68,30 @@ def percentile(ordered: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def build_request(load: Load) -> bytes:
-    lines = [f"GET {load.path} HTTP/1.1", f"Host: {HOST}:{load.port}", "User-Agent: porchlight-bench"]
-    lines += [f"{k}: {v}" for k, v in load.headers.items()]
+def _head(method: str, path: str, port: int, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "User-Agent: porchlight-bench"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def build_request(load: Load) -> bytes:
+    return _head("GET", load.path, load.port, load.headers)
+
+
+def build_post(port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """One complete POST (head and body), for a `Load.next_request` factory."""
+    head = {"Content-Type": "application/json", **(headers or {}), "Content-Length": str(len(body))}
+    return _head("POST", path, port, head) + body
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
     """Consume one response and return its status code."""
+    status, _ = await read_response_body(reader)
+    return status
+
+
+async def read_response_body(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Consume one response and return its status code and body."""
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, _, rest = head.partition(b"\r\n")
     parts = status_line.split(b" ", 2)
@@ -78,9 +105,8 @@ async def read_response(reader: asyncio.StreamReader) -> int:
             break
     if length is None:
         raise ProtocolError("response without Content-Length (chunked bodies are not supported here)")
-    if length:
-        await reader.readexactly(length)
-    return int(parts[1])
+    body = await reader.readexactly(length) if length else b""
+    return int(parts[1]), body
 
 
 @dataclass
@@ -91,10 +117,24 @@ class _Window:
     issued: int = 0
 
 
-async def _connection(
-    load: Load, request: bytes, window: _Window, latencies_ms: list[float], statuses: dict[int, int]
-) -> None:
+@dataclass
+class _Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+async def _classified(classify: Classify, reader: asyncio.StreamReader, labels: dict[str, int]) -> int:
+    """Read one response and count the label `classify` gives it."""
+    status, body = await read_response_body(reader)
+    label = classify(status, body)
+    labels[label] = labels.get(label, 0) + 1
+    return status
+
+
+async def _connection(load: Load, request: bytes, window: _Window, tally: _Tally) -> None:
     reader, writer = await asyncio.open_connection(HOST, load.port)
+    latencies_ms, statuses = tally.latencies_ms, tally.statuses
     try:
         clock = time.perf_counter
         while window.issued < window.cap:
@@ -102,8 +142,11 @@ async def _connection(
             if sent >= window.end:
                 break
             window.issued += 1
-            writer.write(request)
-            status = await read_response(reader)
+            writer.write(request if load.next_request is None else load.next_request())
+            if load.classify is None:
+                status, _ = await read_response_body(reader)
+            else:
+                status = await _classified(load.classify, reader, tally.labels)
             finished = clock()
             statuses[status] = statuses.get(status, 0) + 1
             # Warm-up requests (and any finishing after the window) are served but not recorded.
@@ -130,13 +173,12 @@ async def _probe_window(window: _Window, probes: dict[str, Probe]) -> dict[str, 
 
 
 async def run(load: Load, probes: dict[str, Probe] | None = None) -> Outcome:
-    request = build_request(load)
+    request = build_request(load) if load.next_request is None else b""
     now = time.perf_counter()
     window = _Window(start=now + load.warmup_s, end=now + load.warmup_s + load.duration_s, cap=load.max_requests)
-    latencies_ms: list[float] = []
-    statuses: dict[int, int] = {}
+    tally = _Tally()
     sampler = asyncio.ensure_future(_probe_window(window, probes or {}))
-    tasks = [_connection(load, request, window, latencies_ms, statuses) for _ in range(load.concurrency)]
+    tasks = [_connection(load, request, window, tally) for _ in range(load.concurrency)]
     try:
         # A stuck server must not hang the benchmark: give in-flight requests a grace period, then give up.
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=load.warmup_s + load.duration_s + 10)
@@ -144,9 +186,11 @@ async def run(load: Load, probes: dict[str, Probe] | None = None) -> Outcome:
     finally:
         sampler.cancel()
     return Outcome(
-        requests=len(latencies_ms),
+        requests=len(tally.latencies_ms),
         seconds=load.duration_s,
-        latencies_ms=latencies_ms,
-        statuses=statuses,
+        latencies_ms=tally.latencies_ms,
+        statuses=tally.statuses,
         probes=grown,
+        labels=tally.labels,
+        issued=window.issued,
     )

@@ -179,26 +179,39 @@ def markdown_section(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(existing: str | None, section: str) -> str:
+def markers(name: str) -> tuple[str, str]:
+    """The start and end markers of benchmark NAME's section of docs/performance.md."""
+    return f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+
+
+def merge(existing: str | None, section: str, start_marker: str = START, end_marker: str = END) -> str:
     """Replace our section in the document, leaving every other section alone."""
     if existing is None:
         return f"{DOC_INTRO}\n{section}"
-    start, end = existing.find(START), existing.find(END)
+    start, end = existing.find(start_marker), existing.find(end_marker)
     if start == -1 or end < start:
         return existing.rstrip("\n") + "\n\n" + section
-    tail = existing[end + len(END) :].lstrip("\n")
+    tail = existing[end + len(end_marker) :].lstrip("\n")
     return existing[:start] + section + (f"\n{tail}" if tail else "")
 
 
 def write_doc(results: dict[str, Any], path: Path = DOC) -> None:
+    write_section("http", markdown_section(results), path)
+
+
+def write_section(name: str, section: str, path: Path = DOC) -> None:
+    """Write benchmark NAME's section (which must start and end with its markers) into the document."""
+    start_marker, end_marker = markers(name)
+    if not (section.startswith(start_marker) and section.rstrip("\n").endswith(end_marker)):
+        raise ValueError(f"section for {name!r} must be wrapped in its own markers")
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else None
-    path.write_text(merge(existing, markdown_section(results)), encoding="utf-8")
+    path.write_text(merge(existing, section, start_marker, end_marker), encoding="utf-8")
 
 
-def write_json(results: dict[str, Any], directory: Path = RESULTS) -> Path:
+def write_json(results: dict[str, Any], directory: Path = RESULTS, prefix: str = "http") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"http-{stamp}.json"
+    path = directory / f"{prefix}-{stamp}.json"
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return path

@@ -103,9 +103,16 @@ def start_porchlight(env: dict[str, str], tmp: Path) -> Server:
 
 
 def start_hello(env: dict[str, str], tmp: Path) -> Server:
-    # `porchlight serve` runs uvicorn with its auto loop (uvloop when installed) and auto HTTP parser
-    # (httptools), access log on, lifespan off and no proxy headers. The baseline is served exactly the
-    # same way, or the ratio would be unfair.
+    return start_asgi("hello", "hello:app", env, tmp)
+
+
+def start_asgi(name: str, app: str, env: dict[str, str], tmp: Path) -> Server:
+    """Serve a baseline app from bench/ (`module:callable`) with uvicorn, as Porchlight is served.
+
+    `porchlight serve` runs uvicorn with its auto loop (uvloop when installed) and auto HTTP parser
+    (httptools), access log on, lifespan off and no proxy headers. A baseline is served exactly the
+    same way, or the ratio would be unfair.
+    """
     port = free_port()
     argv = [
         sys.executable,
@@ -126,9 +133,9 @@ def start_hello(env: dict[str, str], tmp: Path) -> Server:
         "--no-proxy-headers",
         "--log-level",
         "info",
-        "hello:app",
+        app,
     ]
-    return start("hello", argv, port, env, tmp)
+    return start(name, argv, port, env, tmp)
 
 
 def request(
