@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import calling_hours
 import intake
 import phones
 import records
@@ -170,7 +171,8 @@ async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) ->
             f"That would be call {attempt}; the {label} sequence stops at {len(steps)}. Mark the lead Irrelevant "
             "or set a next contact by hand."
         )
-    when = now + timedelta(minutes=steps[attempt - 1])
+    when, moved = await calling_hours.shift_into_hours(db, row, now + timedelta(minutes=steps[attempt - 1]))
+    note = ", moved into calling hours" if moved else ""
     await _apply(
         db,
         [
@@ -188,7 +190,7 @@ async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) ->
                 row,
                 "call",
                 f"Call attempt #{attempt} by {user.name} — next try "
-                f"{when.strftime('%b %-d %H:%M UTC')} ({label} sequence)",
+                f"{when.strftime('%b %-d %H:%M UTC')} ({label} sequence{note})",
                 attempt=attempt,
             ),
             _audit(

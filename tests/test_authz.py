@@ -49,6 +49,7 @@ def _concrete(path: str, people) -> str:
         "display_id": "L-1001",
         "item_id": "1",
         "key": "yelp",
+        "state": "FL",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

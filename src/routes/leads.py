@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+import calling_hours
 import lead_actions
 import lead_sources
 import leads
@@ -127,7 +128,11 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     first = (query.page - 1) * query.per_page + 1 if rows else 0
     items = [
         leads.public(r, user, now)
-        | {"tz": r["time_zone"], "source_label": r["source_label"], "source_color": r["source_color"]}
+        | {
+            "tz": str(calling_hours.place_of(r).zone),
+            "source_label": r["source_label"],
+            "source_color": r["source_color"],
+        }
         for r in rows
     ]
     return render(
@@ -167,6 +172,16 @@ def _local_fields(row: Any) -> dict[str, Any]:
     }
 
 
+async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
+    outside, local, place = await calling_hours.outside_now(db, row, now)
+    return {
+        "outside": outside,
+        "local": local.strftime("%-I:%M %p %a"),
+        "state": place.state or "",
+        "zone": str(place.zone).split("/")[-1].replace("_", " "),
+    }
+
+
 @router.get("/leads/new", include_in_schema=False)  # before /leads/{display_id}, which would swallow it
 async def new_lead_page(request: Request) -> Response:
     return await _new_lead_form(request)
@@ -194,6 +209,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
         statuses=leads.STATUS_LABELS,
         timeline=await records.timeline_for(b.db, "lead", row["id"]),
         staff=await offices.active_members(b.db, row["office_id"], with_ids=True),
+        hours=await _hours_context(b.db, row, b.clock.now()),
         next_actions=lead_actions.NEXT_ACTIONS,
     )
 

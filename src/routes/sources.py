@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import authz
+import calling_hours
 import lead_sources
 import offices
 from guard import NotFound, bindings_of, current_user
@@ -205,3 +206,63 @@ async def page_move(request: Request, key: str, direction: str = Form(..., patte
     source = await _source_or_404(request, key)
     await lead_sources.move(b.db, b.clock.now(), user.actor, source, -1 if direction == "up" else 1)
     return redirect("/maintenance/sources")
+
+
+# --- calling hours --------------------------------------------------------------------------------
+
+
+def _hour(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+async def _hours_page(request: Request, status: int = 200, error: str = "") -> Response:
+    return render(
+        request,
+        "maintenance/calling_hours.html",
+        status_code=status,
+        error=error,
+        rows=await calling_hours.all_hours(bindings_of(request).db),
+        default=(calling_hours.DEFAULT_START, calling_hours.DEFAULT_END),
+    )
+
+
+@router.get("/maintenance/calling-hours", include_in_schema=False)
+async def hours_page(request: Request) -> Response:
+    return await _hours_page(request)
+
+
+@router.post("/maintenance/calling-hours", include_in_schema=False)
+async def hours_set(
+    request: Request,
+    state: str = Form("", max_length=2),
+    start: str = Form("", max_length=2),
+    end: str = Form("", max_length=2),
+    sunday_start: str = Form("", max_length=2),
+    sunday_end: str = Form("", max_length=2),
+) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    if _hour(start) is None or _hour(end) is None:
+        return await _hours_page(request, 400, "Start and end are whole hours, 0 to 24.")
+    try:
+        await calling_hours.set_hours(
+            b.db,
+            b.clock.now(),
+            user.actor,
+            state=state,
+            start=_hour(start) or 0,
+            end=_hour(end) or 0,
+            sunday_start=_hour(sunday_start),
+            sunday_end=_hour(sunday_end),
+        )
+    except calling_hours.HoursError as exc:
+        return await _hours_page(request, 400, str(exc))
+    return redirect("/maintenance/calling-hours", f"Calling hours for {state.upper()} saved.")
+
+
+@router.post("/maintenance/calling-hours/{state}/delete", include_in_schema=False)
+async def hours_clear(request: Request, state: str) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    await calling_hours.clear_hours(b.db, b.clock.now(), user.actor, state.upper()[:2])
+    return redirect("/maintenance/calling-hours", f"{state.upper()[:2]} uses the default hours again.")
