@@ -12,8 +12,7 @@ Three layers, all answered here:
 
 from __future__ import annotations
 
-import json
-
+from storage import Param, sql_in
 from users import ROLES, User
 
 PUBLIC = "public"  # anyone, no session needed (login page, health, intake webhooks)
@@ -171,8 +170,8 @@ def visible_office(user: User, office_id: int | None) -> bool:
     return user.sees_office(office_id)
 
 
-def office_filter(user: User, column: str = "office_id") -> tuple[str, tuple[str, ...]]:
+def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Param]]:
     """A SQL condition limiting rows to the user's offices, for list queries."""
     if user.all_offices:
-        return "1 = 1", ()
-    return f"{column} IN (SELECT value FROM json_each(?))", (json.dumps(sorted(user.office_ids)),)
+        return "1 = 1", []
+    return sql_in(column, sorted(user.office_ids) or [-1])

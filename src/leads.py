@@ -1,7 +1,7 @@
 """Leads: the prospects staff work (seed 002 "Leads dashboard", "Lead statuses & urgency").
 
 Urgency is derived at read time from status, next contact and the clock — never stored — both in
-Python (`urgency`) and in SQL (`_TIER`, used for the queue's sort order and urgency filter).
+Python (`urgency`) and in SQL (`_TIERS` for the queue's sort order, `_URGENCY_SQL` for its filter).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 
 import authz
 from clock import iso
-from storage import Database, Param, Row
+from storage import Database, Param, Row, sql_in
 from users import User
 
 STATUSES = ("fresh", "not_yet_scheduled", "needs_follow_up", "consultation_call", "converted", "irrelevant")
@@ -40,17 +40,6 @@ def urgency(status: str, next_contact_at: str | None, now: datetime) -> str:
     return "medium"
 
 
-# Sort tiers (seed 002 "How rows are sorted"): overdue callbacks → fresh without a callback →
-# callbacks in the future → converted → irrelevant. `?` is now.
-_TIER = (
-    "CASE"
-    " WHEN l.status IN ('not_yet_scheduled', 'needs_follow_up', 'consultation_call', 'fresh')"
-    "  AND l.next_contact_at IS NOT NULL AND l.next_contact_at <= ? THEN 0"
-    " WHEN l.status = 'fresh' AND l.next_contact_at IS NULL THEN 1"
-    " WHEN l.status IN ('not_yet_scheduled', 'needs_follow_up', 'consultation_call', 'fresh') THEN 2"
-    " WHEN l.status = 'converted' THEN 3"
-    " ELSE 4 END"
-)
 _URGENCY_SQL = {
     "high": "(l.status = 'fresh' OR (l.status IN ('not_yet_scheduled', 'needs_follow_up', 'consultation_call')"
     " AND l.next_contact_at <= ?))",
@@ -74,15 +63,13 @@ class Query:
     archived: bool = False
     page: int = 1
     per_page: int = PER_PAGE
+    count_cap: int = 10_000  # beyond this the queue says "10,000+": an exact count of a million rows costs more
 
 
 def _scope(user: User) -> tuple[list[str], list[Param]]:
     """Rows this user may see at all: their offices, and for partners only their partner's leads."""
-    where: list[str] = []
-    params: list[Param] = []
-    condition, args = authz.office_filter(user, "l.office_id")
-    where.append(condition)
-    params.extend(args)
+    condition, params = authz.office_filter(user, "l.office_id")
+    where = [condition]
     if user.role == "partner":
         where.append("l.partner_name = ?")
         params.append(user.partner_name or "\x00")
@@ -98,8 +85,9 @@ def _filters(query: Query, now: datetime) -> tuple[list[str], list[Param]]:
         ("l.source_key", query.sources),
     ):
         if values:
-            where.append(f"{column} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(values))
+            condition, args = sql_in(column, list(values))
+            where.append(condition)
+            params.extend(args)
     if query.urgencies:
         where.append("(" + " OR ".join(_URGENCY_SQL[u] for u in query.urgencies) + ")")
         params.extend(iso(now) for _ in query.urgencies)
@@ -139,22 +127,71 @@ _FROM = (
 )
 
 
+# The queue's tiers as separate conditions, so each can be read in created order off an index
+# instead of sorting every matching row by a computed tier. `?` is now.
+_OPEN = "('not_yet_scheduled', 'needs_follow_up', 'consultation_call', 'fresh')"
+_TIERS = (
+    (f"l.status IN {_OPEN} AND l.next_contact_at <= ?", 1),
+    ("l.status = 'fresh' AND l.next_contact_at IS NULL", 0),
+    (
+        f"((l.status IN {_OPEN} AND l.next_contact_at > ?) OR (l.status IN {_OPEN} AND l.status != 'fresh'"
+        " AND l.next_contact_at IS NULL))",
+        1,
+    ),
+    ("l.status = 'converted'", 0),
+    ("l.status = 'irrelevant'", 0),
+)
+# Tiers 0 and 2 are ranges of next_contact_at. When few rows fall in them, reading those rows off the
+# (status, next_contact_at) index and sorting them is cheapest; when many do, walking the created-order
+# index and skipping the rest is. A capped count picks the way per request.
+_RANGE_TIERS = {0, 2}
+_SORT_LIMIT = 2_000
+
+
+def _walk_by_created(condition: str) -> str:
+    """The same condition with its status/next-contact terms hidden from the planner (unary +), so
+    it reads rows in created order instead of by next contact."""
+    return condition.replace("l.status", "+l.status").replace("l.next_contact_at", "+l.next_contact_at")
+
+
 async def queue(db: Database, user: User, query: Query, now: datetime) -> tuple[list[Row], int]:
-    """One page of the queue in sort-tier order, newest first inside a tier, and the total."""
+    """One page of the queue in sort-tier order, newest first inside a tier, and the total — counted up to
+    `count_cap + 1`, so a total above the cap means "more than the cap"."""
     scope, scope_params = _scope(user)
     filters, filter_params = _filters(query, now)
     where = " AND ".join(scope + filters)
-    params = [*scope_params, *filter_params]
-    total_row = await db.first(f"SELECT COUNT(*) AS n FROM leads l WHERE {where}", *params)
+    params: list[Param] = [*scope_params, *filter_params]
     per_page = max(1, min(query.per_page, 100))
-    rows = await db.all(
-        f"SELECT {_COLUMNS}, {_TIER} AS tier {_FROM} WHERE {where} ORDER BY tier, l.created_at DESC, l.id DESC"
-        " LIMIT ? OFFSET ?",
-        iso(now),
-        *params,
-        per_page,
-        (max(query.page, 1) - 1) * per_page,
+    offset = (max(query.page, 1) - 1) * per_page
+    filtered = f"SELECT l.id, l.status, l.next_contact_at, l.created_at FROM leads l WHERE {where}"
+    total_row = await db.first(f"SELECT COUNT(*) AS n FROM ({filtered} LIMIT ?)", *params, query.count_cap + 1)
+    # One branch per tier, each cut at the page's end; the filter is a non-materialized CTE so its
+    # parameters are bound once and every branch still reaches the indexes.
+    branches: list[str] = []
+    branch_params: list[Param] = []
+    for tier, (condition, uses_now) in enumerate(_TIERS):
+        tier_params: list[Param] = [iso(now)] * uses_now
+        if tier in _RANGE_TIERS:
+            dense = await db.first(
+                f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({filtered}) AS l WHERE {condition} LIMIT ?)",
+                *params,
+                *tier_params,
+                _SORT_LIMIT + 1,
+            )
+            if dense and dense["n"] > _SORT_LIMIT:
+                condition = _walk_by_created(condition)
+        branches.append(
+            f"SELECT * FROM (SELECT l.id, {tier} AS tier, l.created_at FROM f AS l WHERE {condition}"
+            " ORDER BY l.created_at DESC, l.id DESC LIMIT ?)"
+        )
+        branch_params += [*tier_params, offset + per_page]
+    page = (
+        f"WITH f AS NOT MATERIALIZED ({filtered})"
+        f" SELECT p.tier, {_COLUMNS} FROM ({' UNION ALL '.join(branches)}) p JOIN leads l ON l.id = p.id"
+        " JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"
+        " LEFT JOIN users cu ON cu.id = l.claimed_by ORDER BY p.tier, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
     )
+    rows = await db.all(page, *params, *branch_params, per_page, offset)
     return rows, int(total_row["n"]) if total_row else 0
 
 
@@ -204,9 +241,13 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
 
 
 async def latest_change(db: Database, user: User) -> str:
-    """A cheap marker for polling: changes whenever a visible lead is added or updated."""
-    scope, params = _scope(user)
-    row = await db.first(
-        f"SELECT MAX(l.updated_at) AS at, COUNT(*) AS n FROM leads l WHERE {' AND '.join(scope)}", *params
-    )
-    return f"{row['at'] or ''}/{row['n']}" if row else ""
+    """A cheap marker for polling: moves whenever a lead in the user's offices is added or updated.
+    One index probe per office (leads_office_updated), however many leads there are."""
+    if user.all_offices:
+        row = await db.first("SELECT MAX(updated_at) AS at FROM leads")
+    else:
+        row = await db.first(
+            "SELECT MAX((SELECT MAX(updated_at) FROM leads WHERE office_id = j.value)) AS at FROM json_each(?) j",
+            json.dumps(sorted(user.office_ids)),
+        )
+    return (row["at"] if row else None) or ""

@@ -131,3 +131,19 @@ async def test_the_change_marker_moves_when_a_lead_arrives(client, bindings, peo
     await make_lead(bindings, people.office_a, name="New one")
     after = (await client.get("/api/leads/changes")).json()["marker"]
     assert before != after
+
+
+async def test_counts_stop_at_the_cap_and_say_so(client, bindings, people):
+    import leads
+
+    for i in range(7):
+        await make_lead(bindings, people.office_a, name=f"Many {i}")
+    rows, total = await leads.queue(
+        bindings.db, people.owner, leads.Query(per_page=2, count_cap=5), bindings.clock.now()
+    )
+    assert len(rows) == 2 and total == 6  # counted to cap + 1: "more than 5"
+    exact = await leads.queue(bindings.db, people.owner, leads.Query(count_cap=50), bindings.clock.now())
+    assert exact[1] == 7
+    await sign_in(client, bindings, people.owner)
+    body = (await client.get("/api/leads")).json()
+    assert body["total"] == 7 and body["total_capped"] is False

@@ -218,8 +218,13 @@ async def lead_page(request: Request, display_id: str) -> Response:
 async def api_queue(request: Request, params: QueueParams = Depends()) -> dict[str, Any]:
     user = current_user(request)
     now = bindings_of(request).clock.now()
-    _, rows, total = await _run_queue(request, params)
-    return {"items": [leads.public(r, user, now) for r in rows], "total": total}
+    query, rows, total = await _run_queue(request, params)
+    capped = total > query.count_cap
+    return {
+        "items": [leads.public(r, user, now) for r in rows],
+        "total": min(total, query.count_cap),
+        "total_capped": capped,  # true: there are more than `total` matching leads
+    }
 
 
 @router.get("/api/leads/changes", tags=["leads"], summary="A marker that changes when visible leads change")

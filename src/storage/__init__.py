@@ -7,6 +7,7 @@ transactions, so nothing in the app may rely on BEGIN/COMMIT.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -65,6 +66,16 @@ def check_params(params: Sequence[Any]) -> tuple[Param, ...]:
         else:
             raise BindError(f"cannot bind {type(p).__name__}; bind str, int, float, bytes or None")
     return tuple(out)
+
+
+def sql_in(column: str, values: Sequence[Param]) -> tuple[str, list[Param]]:
+    """`column IN (…)` the planner can use well: an equality for one value (so an index also yields the
+    order), placeholders for short lists, json_each for long ones (D1's 100-parameter limit)."""
+    if len(values) == 1:
+        return f"{column} = ?", [values[0]]
+    if len(values) <= 10:
+        return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
+    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
 
 
 class Database(Protocol):
