@@ -275,7 +275,7 @@ def _lead_insert(now: datetime, ref: str, fields: Fields, source: Source, routin
         " partner_name, tracking_source, external_id, fee_cents, received_at, created_at, updated_at)"
         f" SELECT {next_id}, 'L-' || {next_id}, ?, {office_sql}, ?, 'fresh', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
         " ?, ?, ?, ?, ?, ?, ?"
-        " WHERE (SELECT COUNT(*) FROM leads WHERE source_key = ? AND created_at > ?) < ?",
+        " WHERE (SELECT COUNT(*) FROM leads WHERE source_key = ? AND created_at > ?) < ? RETURNING display_id",
         (
             ref,
             office_param,
@@ -378,8 +378,8 @@ async def _create(
         ),
     ]
     try:
-        await db.batch(statements)
-    except IntegrityError:
+        results = await db.batch(statements)
+    except IntegrityError:  # a repeat (its key exists) or over the rate limit (the lead row was not inserted)
         duplicate = await _existing(db, source.key, keys)
         if duplicate:
             return Outcome("duplicate", duplicate)
@@ -387,9 +387,8 @@ async def _create(
         if wait is not None:
             return await _rate_limited(db, now, source, wait)
         raise
-    row = await db.first("SELECT display_id FROM leads WHERE intake_ref = ?", ref)
-    assert row is not None
-    return Outcome("created", row["display_id"])
+    inserted = results[0 if routing.office_id is not None else 1].rows
+    return Outcome("created", inserted[0]["display_id"])
 
 
 async def _rate_limited(db: Database, now: datetime, source: Source, wait: int) -> Outcome:
@@ -507,10 +506,12 @@ async def receive(
     if extra_notes:
         fields.notes = "\n\n".join(filter(None, (fields.notes, extra_notes)))[: LIMITS["notes"]]
     keys = _keys(fields, delivery.idempotency_key)
-    known = await _existing(db, source.key, keys)
-    if known:
-        return Outcome("duplicate", known)
+    # A repeat is found by the batch itself (its key collides) — no read on the common path. BookBack
+    # updates an existing lead instead of inserting, so it looks first.
     if source.key == "bookback":
+        known = await _existing(db, source.key, keys)
+        if known:
+            return Outcome("duplicate", known)
         reactivated = await _reactivate(db, now, fields, source, delivery, keys)
         if reactivated:
             return reactivated
