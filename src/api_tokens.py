@@ -86,7 +86,10 @@ async def revoke_token(db: Database, now: datetime, actor: Actor, user: User, to
                 token_id,
                 user.id,
             ),
-            records.audit(now, actor, "token.revoked", f"API token #{token_id} of {user.name} revoked"),
+            # unknown, someone else's or already revoked: nothing happened, so nothing is audited
+            records.if_changed(
+                records.audit(now, actor, "token.revoked", f"API token #{token_id} of {user.name} revoked")
+            ),
         ]
     )
     return results[0].changes == 1

@@ -18,7 +18,7 @@ from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
 from offices import Office
 from records import Actor
-from storage import Database, Row, Statement, q
+from storage import Database, Param, Row, Statement, q
 from users import User
 
 
@@ -34,10 +34,10 @@ class CapReached(LeadError):
     """The source's snooze sequence is used up: the next step is Irrelevant."""
 
 
-def _update(row: Row, now: datetime, sets: str, *params: object) -> Statement:
+def _update(row: Row, now: datetime, sets: str, *params: Param) -> Statement:
     return Statement(
         f"UPDATE leads SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-        (*params, iso(now), row["id"], row["version"]),  # type: ignore[arg-type]
+        (*params, iso(now), row["id"], row["version"]),
     )
 
 
@@ -308,7 +308,7 @@ async def edit_lead(
     """Inline edits of intake fields and of the response workflow (next action, assignee).
     Returns the names of the fields that changed."""
     sets: list[str] = []
-    params: list[object] = []
+    params: list[Param] = []
     changed: dict[str, list[object]] = {}
     for key, value in changes.items():
         old: object

@@ -63,6 +63,13 @@ def audit(
     )
 
 
+def if_changed(statement: Statement) -> Statement:
+    """The same audit/timeline insert, made only when the batch's previous statement changed a row
+    (SQLite's changes(), which D1 shares within a batch): a no-op leaves no record, atomically."""
+    head, _, values = statement.sql.partition(" VALUES ")
+    return Statement(f"{head} SELECT {values.strip()[1:-1]} WHERE changes() = 1", statement.params)
+
+
 def timeline(
     now: datetime,
     actor: Actor,

@@ -202,3 +202,12 @@ async def test_the_account_page_creates_and_shows_a_token_once(client, people, b
     again = await client.get("/account")
     assert "Copy your new token" not in again.text and "my script" in again.text
     assert await count(database, "api_tokens", "user_id = ?", people.viewer.id) == 1
+
+
+async def test_revoking_twice_audits_once(client, people, bindings, database):
+    await api_tokens.create_token(bindings.db, bindings.clock.now(), SYSTEM, people.agent, "script")
+    token_id = (await api_tokens.for_user(bindings.db, people.agent.id))[0]["id"]
+    assert await api_tokens.revoke_token(bindings.db, bindings.clock.now(), SYSTEM, people.agent, token_id)
+    assert not await api_tokens.revoke_token(bindings.db, bindings.clock.now(), SYSTEM, people.agent, token_id)
+    assert not await api_tokens.revoke_token(bindings.db, bindings.clock.now(), SYSTEM, people.admin, token_id)
+    assert await count(database, "audit_log", "action = 'token.revoked'") == 1

@@ -285,7 +285,7 @@ async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[
     user = current_user(request)
     b = bindings_of(request)
     row = await _lead_or_404(request, display_id)
-    return await verb(b.db, b.clock.now(), user, row, **kwargs), row
+    return await verb(b.db, b.clock.now(), user, row, **kwargs)
 
 
 async def _api_act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:

@@ -54,7 +54,6 @@ def _guard(sql: str) -> None:
 class SqliteDatabase(ReadHelpers, Database):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self.writes = 0  # statements that changed rows; tests use it to prove GETs never write
 
     @classmethod
     def open(cls, path: str | Path) -> SqliteDatabase:
@@ -68,7 +67,6 @@ class SqliteDatabase(ReadHelpers, Database):
         cur = self.conn.execute(st.sql, check_params(st.params))
         rows = [dict(r) for r in cur.fetchall()] if cur.description else []
         changes = cur.rowcount if cur.rowcount > 0 else 0
-        self.writes += changes
         return Result(rows=rows, changes=changes, last_row_id=cur.lastrowid)
 
     async def run(self, sql: str, *params: Param) -> Result:
@@ -81,14 +79,12 @@ class SqliteDatabase(ReadHelpers, Database):
         if not statements:
             return []
         results: list[Result] = []
-        writes_before = self.writes
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for st in statements:
                 results.append(self._execute(st))
         except BaseException as exc:
             self.conn.execute("ROLLBACK")
-            self.writes = writes_before
             if isinstance(exc, sqlite3.Error):
                 raise _translate(exc) from exc
             raise
