@@ -28,6 +28,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
     "leads.delete": OWNER,
+    # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
+    # or partners. Kept apart from leads.edit so the two can diverge.
+    "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
     # Clients: staff; partners never see the customer book.
     "clients.view": STAFF,
     "clients.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
@@ -84,6 +87,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/leads/{display_id}/archive"): "leads.archive",
     ("POST", "/leads/{display_id}/restore"): "leads.archive",
     ("POST", "/leads/{display_id}/delete"): "leads.delete",
+    ("GET", "/api/leads/{display_id}/candidates"): "leads.convert",
+    ("POST", "/api/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/api/leads/{display_id}/return"): "leads.convert",
+    ("GET", "/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/leads/{display_id}/return"): "leads.convert",
+    ("GET", "/clients/{display_id}"): "clients.view",
     ("GET", "/clients"): "clients.view",
     ("GET", "/billing"): "billing.view",
     ("GET", "/reports"): "reports.view",

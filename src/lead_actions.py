@@ -111,6 +111,12 @@ async def change_status(
         raise LeadError(f"{STATUS_LABELS[status]} needs a next-contact date and time.")
     if status == "irrelevant" and not reason:
         raise LeadError("Irrelevant needs a reason (wrong service, prank, outside the area…).")
+    # Converted means "is a customer now": only converting (which makes or links the customer) sets it,
+    # and only returning to leads (which unlinks it) clears it.
+    if row.get("customer_id") is not None and status != "converted":
+        raise LeadError("This lead is a customer now; use Return to leads to work it again.")
+    if status == "converted" and row["status"] != "converted":
+        raise LeadError("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
     if status == row["status"] and (next_contact_at is None or iso(next_contact_at) == row["next_contact_at"]):
         return
     next_text = iso(next_contact_at) if status in CALLBACK and next_contact_at else None
@@ -223,6 +229,8 @@ async def archive_lead(db: Database, now: datetime, user: User, row: Row) -> Non
 async def restore_lead(db: Database, now: datetime, user: User, row: Row) -> None:
     if not row["archived_at"]:
         return
+    if row.get("customer_id") is not None:
+        raise LeadError("This lead became a customer; use Return to leads to bring it back to the queue.")
     await _apply(
         db,
         [

@@ -151,7 +151,9 @@ async def test_a_stale_write_is_refused_as_a_conflict(bindings, people):
     stale = await leads.lead_for_user(bindings.db, people.agent, display)
     await lead_actions.claim_lead(bindings.db, bindings.clock.now(), people.admin, stale)
     with pytest.raises(lead_actions.Conflict):
-        await lead_actions.change_status(bindings.db, bindings.clock.now(), people.agent, stale, "converted")
+        await lead_actions.change_status(
+            bindings.db, bindings.clock.now(), people.agent, stale, "irrelevant", reason="Wrong number"
+        )
 
 
 async def test_the_record_page_offers_only_what_the_role_may_do(client, bindings, people):

@@ -3,13 +3,15 @@
 Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
 """
 
-from routes import account, api, auth, intake, leads, maintenance, shell, sources, system
+from routes import account, api, auth, conversion, customers, intake, leads, maintenance, shell, sources, system
 
 ROUTERS = [
     system.router,
     auth.router,
     intake.router,
     leads.router,
+    conversion.router,
+    customers.router,
     sources.router,
     shell.router,
     account.router,

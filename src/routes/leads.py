@@ -12,7 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import calling_hours
+import customers
 import lead_actions
+import lead_conversion
 import lead_sources
 import leads
 import offices
@@ -126,12 +128,14 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     now = b.clock.now()
     query, rows, total = await _run_queue(request, params)
     first = (query.page - 1) * query.per_page + 1 if rows else 0
+    converted = await customers.links_for_leads(b.db, [r["id"] for r in rows if r["status"] == "converted"])
     items = [
         leads.public(r, user, now)
         | {
             "tz": str(calling_hours.place_of(r).zone),
             "source_label": r["source_label"],
             "source_color": r["source_color"],
+            "customer": converted.get(r["id"]),
         }
         for r in rows
     ]
@@ -172,6 +176,16 @@ def _local_fields(row: Any) -> dict[str, Any]:
     }
 
 
+async def _conversion_context(db: Any, row: Any) -> dict[str, Any] | None:
+    """The customer a converted lead points at, and (Jobs offices) the job values it opens with."""
+    customer = await customers.display_id_of(db, row["customer_id"])
+    if customer is None:
+        return None
+    office = await offices.get(db, row["office_id"])
+    new_job = lead_conversion.new_job_values(row, customer, office) if office else None
+    return {"customer": customer, "new_job": new_job}
+
+
 async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
     outside, local, place = await calling_hours.outside_now(db, row, now)
     return {
@@ -195,6 +209,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
     return render(
         request,
         "leads/record.html",
+        conversion=await _conversion_context(b.db, row),
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
         lead=leads.public(row, user, b.clock.now())
         | _local_fields(row)
@@ -239,6 +254,8 @@ async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
     row = await _lead_or_404(request, display_id)
     timeline = await records.timeline_for(b.db, "lead", row["id"])
     return leads.public(row, user, b.clock.now()) | {
+        "customer_id": await customers.display_id_of(b.db, row["customer_id"]),
+        "archived": bool(row["archived_at"]),
         "notes": row["notes"],
         "service": row["service"],
         "how_soon": row["how_soon"],
