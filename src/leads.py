@@ -76,50 +76,12 @@ def _scope(user: User) -> tuple[list[str], list[Param]]:
     return where, params
 
 
-def _filters(query: Query, now: datetime) -> tuple[list[str], list[Param]]:
-    where: list[str] = ["l.archived_at IS NOT NULL" if query.archived else "l.archived_at IS NULL"]
-    params: list[Param] = []
-    for column, values in (
-        ("l.office_id", query.offices),
-        ("l.status", query.statuses),
-        ("l.source_key", query.sources),
-    ):
-        if values:
-            condition, args = sql_in(column, list(values))
-            where.append(condition)
-            params.extend(args)
-    if query.urgencies:
-        where.append("(" + " OR ".join(_URGENCY_SQL[u] for u in query.urgencies) + ")")
-        params.extend(iso(now) for _ in query.urgencies)
-    if query.since:
-        where.append("l.created_at >= ?")
-        params.append(query.since)
-    if query.until:
-        where.append("l.created_at < ?")
-        params.append(query.until)
-    if query.transferred:
-        where.append("l.transferred = 1")
-    if query.reactivated:
-        where.append("l.reactivated = 1")
-    term = query.search.strip()[:40]
-    if term:
-        digits = re.sub(r"\D", "", term)
-        like = f"%{term}%"
-        options = ["l.name LIKE ?", "l.email LIKE ?", "l.campaign LIKE ?", "l.zip LIKE ?", "l.display_id = ?"]
-        params.extend([like, like, like, like, term.upper()])
-        if len(digits) >= 3:
-            options.append("l.phone_last10 LIKE ?")
-            params.append(f"%{digits}%")
-        where.append("(" + " OR ".join(options) + ")")
-    return where, params
-
-
 _COLUMNS = (
     "l.id, l.display_id, l.office_id, o.name AS office_name, o.time_zone, l.source_key, s.label AS source_label,"
     " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_flagged, l.email, l.zip,"
     " l.campaign, l.next_contact_at, l.claimed_by, cu.name AS claimed_by_name, l.created_at, l.received_at,"
     " l.reactivated, l.transferred, l.fee_cents, l.call_count, l.archived_at, l.next_action, l.assigned_user_id,"
-    " l.first_response_at"
+    " l.first_response_at, l.customer_id"
 )
 _FROM = (
     " FROM leads l JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"
@@ -127,72 +89,284 @@ _FROM = (
 )
 
 
-# The queue's tiers as separate conditions, so each can be read in created order off an index
-# instead of sorting every matching row by a computed tier. `?` is now.
+# The queue's tiers, each a condition on status and next contact (`?N` placeholders bound to now), with
+# the statuses it can hold and the urgencies it can show, so a filter that rules a tier out skips it.
 _OPEN = "('not_yet_scheduled', 'needs_follow_up', 'consultation_call', 'fresh')"
+
+
+@dataclass(frozen=True)
+class _Tier:
+    condition: str  # `{now}` stands for the bound clock
+    statuses: tuple[str, ...]
+    urgencies: tuple[str, ...]
+    status_key: str | None = None  # one status, read off leads_q_status in created order
+
+
 _TIERS = (
-    (f"l.status IN {_OPEN} AND l.next_contact_at <= ?", 1),
-    ("l.status = 'fresh' AND l.next_contact_at IS NULL", 0),
-    (
-        f"((l.status IN {_OPEN} AND l.next_contact_at > ?) OR (l.status IN {_OPEN} AND l.status != 'fresh'"
-        " AND l.next_contact_at IS NULL))",
-        1,
+    _Tier(f"l.status IN {_OPEN} AND l.next_contact_at <= {{now}}", ("fresh", *CALLBACK), ("high",)),
+    _Tier("l.status = 'fresh' AND l.next_contact_at IS NULL", ("fresh",), ("high",), "fresh"),
+    _Tier(
+        f"l.status IN {_OPEN} AND (l.next_contact_at > {{now}} OR (l.status != 'fresh' AND l.next_contact_at IS NULL))",
+        ("fresh", *CALLBACK),
+        ("high", "medium"),
     ),
-    ("l.status = 'converted'", 0),
-    ("l.status = 'irrelevant'", 0),
+    _Tier("l.status = 'converted'", ("converted",), ("low",), "converted"),
+    _Tier("l.status = 'irrelevant'", ("irrelevant",), ("low",), "irrelevant"),
 )
-# Tiers 0 and 2 are ranges of next_contact_at. When few rows fall in them, reading those rows off the
-# (status, next_contact_at) index and sorting them is cheapest; when many do, walking the created-order
-# index and skipping the rest is. A capped count picks the way per request.
-_RANGE_TIERS = {0, 2}
-_SORT_LIMIT = 2_000
+_TIER_CASE = (
+    "CASE " + " ".join(f"WHEN {t.condition} THEN {n}" for n, t in enumerate(_TIERS)) + f" ELSE {len(_TIERS)} END"
+)
+# Below this many matching leads the page is read whole and sorted; above it each tier is read in
+# created order off an index and stopped at the page's end.
+_SMALL = 2_000
+# Search looks at this many of the newest matches (FTS5 hands them over newest first, cheaply).
+SEARCH_CAP = 2_000
 
 
-def _walk_by_created(condition: str) -> str:
-    """The same condition with its status/next-contact terms hidden from the planner (unary +), so
-    it reads rows in created order instead of by next contact."""
-    return condition.replace("l.status", "+l.status").replace("l.next_contact_at", "+l.next_contact_at")
+class _Binder:
+    """Numbered placeholders (`?1`, `?2`…), so one condition can appear in several branches of a
+    statement while each value is bound once (D1 allows 100 parameters per statement)."""
+
+    def __init__(self) -> None:
+        self.values: list[Param] = []
+
+    def __call__(self, sql: str, args: list[Param]) -> str:
+        parts = sql.split("?")
+        if len(parts) - 1 != len(args):
+            raise ValueError("placeholder count does not match the arguments")
+        out = [parts[0]]
+        for value, rest in zip(args, parts[1:], strict=True):
+            self.values.append(value)
+            out.append(f"?{len(self.values)}{rest}")
+        return "".join(out)
+
+    def one(self, value: Param) -> str:
+        return self("?", [value])
+
+    def args(self, sql: str) -> list[Param]:
+        """The values for one statement: SQLite wants exactly as many as its highest `?N`."""
+        used = [int(n) for n in _NUMBERED.findall(sql)]
+        return self.values[: max(used, default=0)]
 
 
-async def queue(db: Database, user: User, query: Query, now: datetime) -> tuple[list[Row], int]:
-    """One page of the queue in sort-tier order, newest first inside a tier, and the total — counted up to
-    `count_cap + 1`, so a total above the cap means "more than the cap"."""
+_NUMBERED = re.compile(r"\?(\d+)")
+
+
+def _filters(query: Query, now: datetime, bind: _Binder) -> list[str]:
+    where = ["l.archived_at IS NOT NULL" if query.archived else "l.archived_at IS NULL"]
+    for column, values in (
+        ("l.office_id", query.offices),
+        ("l.status", query.statuses),
+        ("l.source_key", query.sources),
+    ):
+        if values:
+            condition, args = sql_in(column, list(values))
+            where.append(bind(condition, args))
+    if query.urgencies:
+        moment = bind.one(iso(now))
+        where.append("(" + " OR ".join(_URGENCY_SQL[u].replace("?", moment) for u in query.urgencies) + ")")
+    if query.since:
+        where.append(bind("l.created_at >= ?", [query.since]))
+    if query.until:
+        where.append(bind("l.created_at < ?", [query.until]))
+    if query.transferred:
+        where.append("l.transferred = 1")
+    if query.reactivated:
+        where.append("l.reactivated = 1")
+    return where
+
+
+_DISPLAY_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
+_PHONEISH = re.compile(r"^[\d\s().+-]+$")
+SEARCH_MIN = 3  # the trigram index cannot find anything shorter
+
+
+def search_expression(term: str) -> str | None:
+    """The FTS5 query for what someone typed, or None when it is too short to search.
+
+    Each word of three characters or more must appear somewhere (so "smith john" finds "John Smith");
+    something shaped like a phone number is searched as its digits, so "(305) 794-22" finds 305794222….
+    """
+    term = term.strip()[:60]
+    digits = re.sub(r"\D", "", term)
+    if _PHONEISH.match(term) and len(digits) >= SEARCH_MIN:
+        # phone_last10 has no country code: drop a typed "+1", or the 1 of an eleven-digit number.
+        national = term.lstrip().startswith("+1") or (len(digits) == 11 and digits.startswith("1"))
+        words = [digits[1:] if national else digits]
+        if len(words[0]) < SEARCH_MIN:
+            return None
+    else:
+        words = [w for w in term.split() if len(w) >= SEARCH_MIN] or ([term] if len(term) >= SEARCH_MIN else [])
+    if not words:
+        return None
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+@dataclass
+class QueuePage:
+    rows: list[Row]
+    total: int  # exact up to the query's count_cap; `capped` says there are more
+    capped: bool = False
+    search_limited: bool = False  # the search matched more than SEARCH_CAP leads; only the newest were looked at
+    search_too_short: bool = False
+
+
+@dataclass(frozen=True)
+class _Range:
+    index: str
+    condition: str  # the entries of `index` a read would walk
+    ordered: bool  # an equality-only prefix: the entries come out in created order
+    probe: bool = True  # worth counting to compare; False: assume it is large
+
+
+async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tuple[str, str]:
+    """The indexes this query reads: one for counting, one that yields created order for the tier walks.
+
+    Each index holds every filter column (migration 0007), so any of them gives the right answer and
+    the choice only decides how many entries are skipped on the way. With several filters, each
+    candidate's range is counted (capped, index-only) and the smallest wins; the planner has no
+    statistics to know that "consultation calls in one office" is smaller by status than by office."""
+    if query.transferred or query.reactivated:
+        index = "leads_q_transferred" if query.transferred else "leads_q_reactivated"
+        return index, index
+    offices = query.offices or ([] if user.all_offices else sorted(user.office_ids))
+    if query.archived:
+        index = "leads_q_office" if len(offices) == 1 else "leads_q_created"
+        return index, index
+    candidates: list[_Range] = []
+    for index, column, values, archived in (
+        ("leads_q_source", "l.source_key", query.sources, ""),
+        ("leads_q_office", "l.office_id", offices, " AND l.archived_at IS NULL"),
+        ("leads_q_status", "l.status", query.statuses, " AND l.archived_at IS NULL"),
+    ):
+        if values:
+            condition, args = sql_in(column, list(values))
+            candidates.append(_Range(index, bind(condition, args) + archived, len(values) == 1))
+    dated = [bind(sql, [v]) for sql, v in (("l.created_at >= ?", query.since), ("l.created_at < ?", query.until)) if v]
+    candidates.append(_Range("leads_q_created", " AND ".join(["l.archived_at IS NULL", *dated]), True, bool(dated)))
+    sizes = [_PROBE + 1] * len(candidates)
+    if sum(c.probe for c in candidates) > 1:
+        for n, c in enumerate(candidates):
+            if c.probe:
+                sizes[n] = await _count(db, f"leads l INDEXED BY {c.index}", c.condition, bind, _PROBE + 1)
+    by_size = sorted(range(len(candidates)), key=lambda n: sizes[n])  # stable: ties keep the order above
+    counting = candidates[by_size[0]].index
+    walking = next(candidates[n].index for n in by_size if candidates[n].ordered)
+    return counting, walking
+
+
+_PROBE = 10_000
+
+
+def _tiers_for(query: Query) -> list[int]:
+    """Tiers the filters leave possible, so no branch walks an index looking for rows that cannot be."""
+    return [
+        n
+        for n, tier in enumerate(_TIERS)
+        if (not query.statuses or set(tier.statuses) & set(query.statuses))
+        and (not query.urgencies or set(tier.urgencies) & set(query.urgencies))
+    ]
+
+
+async def _count(db: Database, source: str, where: str, bind: _Binder, limit: int) -> int:
+    sql = f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM {source} WHERE {where} LIMIT {int(limit)})"
+    row = await db.first(sql, *bind.args(sql))
+    return int(row["n"]) if row else 0
+
+
+async def queue(db: Database, user: User, query: Query, now: datetime) -> QueuePage:
+    """One page of the queue in sort-tier order, newest first inside a tier (archived leads: most recently
+    archived first), and the total, counted up to `count_cap + 1`.
+
+    Every statement reads one named index without visiting the table (see `_index`): a capped count;
+    then either the whole match, when it is small, sorted; or one branch per tier, each read in created
+    order and stopped at the page's end, merged. Search first narrows to the newest SEARCH_CAP matches
+    of the trigram index, which is always small."""
+    bind = _Binder()
     scope, scope_params = _scope(user)
-    filters, filter_params = _filters(query, now)
-    where = " AND ".join(scope + filters)
-    params: list[Param] = [*scope_params, *filter_params]
+    conditions = [bind(" AND ".join(scope), scope_params), *_filters(query, now, bind)]
+    moment = bind.one(iso(now))
     per_page = max(1, min(query.per_page, 100))
     offset = (max(query.page, 1) - 1) * per_page
-    filtered = f"SELECT l.id, l.status, l.next_contact_at, l.created_at FROM leads l WHERE {where}"
-    total_row = await db.first(f"SELECT COUNT(*) AS n FROM ({filtered} LIMIT ?)", *params, query.count_cap + 1)
-    # One branch per tier, each cut at the page's end; the filter is a non-materialized CTE so its
-    # parameters are bound once and every branch still reaches the indexes.
-    branches: list[str] = []
-    branch_params: list[Param] = []
-    for tier, (condition, uses_now) in enumerate(_TIERS):
-        tier_params: list[Param] = [iso(now)] * uses_now
-        if tier in _RANGE_TIERS:
-            dense = await db.first(
-                f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({filtered}) AS l WHERE {condition} LIMIT ?)",
-                *params,
-                *tier_params,
-                _SORT_LIMIT + 1,
+    counting, walking = await _choose(db, user, query, bind)
+    source = f"leads l INDEXED BY {counting}"
+    limited = False
+    term = query.search.strip()
+    if term:
+        if m := _DISPLAY_ID.match(term):
+            conditions.append(bind("l.display_id = ?", [f"L-{m.group(1)}"]))
+        else:
+            expression = search_expression(term)
+            if expression is None:
+                return QueuePage([], 0, search_too_short=True)
+            matches = bind(
+                "SELECT rowid FROM lead_terms WHERE lead_terms MATCH ? ORDER BY rowid DESC LIMIT ?",
+                [expression, SEARCH_CAP],
             )
-            if dense and dense["n"] > _SORT_LIMIT:
-                condition = _walk_by_created(condition)
-        branches.append(
-            f"SELECT * FROM (SELECT l.id, {tier} AS tier, l.created_at FROM f AS l WHERE {condition}"
-            " ORDER BY l.created_at DESC, l.id DESC LIMIT ?)"
+            conditions.append(f"l.id IN ({matches})")
+            found = await db.first(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM lead_terms WHERE lead_terms MATCH ? LIMIT ?)",
+                expression,
+                SEARCH_CAP + 1,
+            )
+            limited = bool(found and found["n"] > SEARCH_CAP)
+        source = "leads l NOT INDEXED"  # a handful of rows by rowid
+    where = " AND ".join(conditions)
+    total = await _count(db, source, where, bind, query.count_cap + 1)
+    if query.archived:
+        picked = (
+            f"SELECT l.id, l.archived_at, l.created_at FROM {source} WHERE {where}"
+            f" ORDER BY l.archived_at DESC, l.created_at DESC, l.id DESC LIMIT {per_page} OFFSET {offset}"
         )
-        branch_params += [*tier_params, offset + per_page]
-    page = (
-        f"WITH f AS NOT MATERIALIZED ({filtered})"
-        f" SELECT p.tier, {_COLUMNS} FROM ({' UNION ALL '.join(branches)}) p JOIN leads l ON l.id = p.id"
-        " JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"
-        " LEFT JOIN users cu ON cu.id = l.claimed_by ORDER BY p.tier, p.created_at DESC, p.id DESC LIMIT ? OFFSET ?"
+        order = "p.archived_at DESC, p.created_at DESC, p.id DESC"
+    elif total <= _SMALL or term:
+        tier = _TIER_CASE.replace("{now}", moment)
+        picked = (
+            f"SELECT l.id, {tier} AS tier, l.created_at FROM {source} WHERE {where}"
+            f" ORDER BY tier, l.created_at DESC, l.id DESC LIMIT {per_page} OFFSET {offset}"
+        )
+        order = "p.tier, p.created_at DESC, p.id DESC"
+    else:
+        picked = await _tier_branches(db, query, walking, where, moment, bind, offset + per_page)
+        picked = f"SELECT * FROM ({picked}) ORDER BY tier, created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}"
+        order = "p.tier, p.created_at DESC, p.id DESC"
+    sql = (
+        f"SELECT {_COLUMNS} FROM ({picked}) p JOIN leads l ON l.id = p.id JOIN offices o ON o.id = l.office_id"
+        " LEFT JOIN lead_sources s ON s.key = l.source_key LEFT JOIN users cu ON cu.id = l.claimed_by"
+        f" ORDER BY {order}"
     )
-    rows = await db.all(page, *params, *branch_params, per_page, offset)
-    return rows, int(total_row["n"]) if total_row else 0
+    rows = await db.all(sql, *bind.args(sql))
+    return QueuePage(rows, min(total, query.count_cap), total > query.count_cap, limited)
+
+
+_NEXT = "leads l INDEXED BY leads_q_next"
+
+
+async def _tier_branches(
+    db: Database, query: Query, walk: str, where: str, moment: str, bind: _Binder, limit: int
+) -> str:
+    """One SELECT per possible tier, each its first `limit` rows newest first, as a UNION ALL."""
+    branches = []
+    for n in _tiers_for(query):
+        tier = _TIERS[n]
+        condition = tier.condition.replace("{now}", moment)
+        if walk in ("leads_q_transferred", "leads_q_reactivated"):  # small, and the only ones holding the flag
+            index = walk
+        elif tier.status_key:
+            index = "leads_q_status"  # one status: its rows in created order
+        elif await _count(db, _NEXT, f"l.archived_at IS NULL AND {condition}", bind, _SMALL + 1) <= _SMALL:
+            # Few open leads at all in this next-contact range: read them by next contact and sort.
+            # Counted without the other filters, since this is the cost of that read, all that matters.
+            index = "leads_q_next"
+        else:
+            index = walk
+        branches.append(
+            f"SELECT * FROM (SELECT l.id, {n} AS tier, l.created_at FROM leads l INDEXED BY {index}"
+            f" WHERE {where} AND {condition} ORDER BY l.created_at DESC, l.id DESC LIMIT {int(limit)})"
+        )
+    if not branches:
+        return "SELECT NULL AS id, NULL AS tier, NULL AS created_at WHERE 0"
+    return " UNION ALL ".join(branches)
 
 
 async def lead_for_user(db: Database, user: User, display_id: str) -> Row | None:
@@ -243,11 +417,9 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
 async def latest_change(db: Database, user: User) -> str:
     """A cheap marker for polling: moves whenever a lead in the user's offices is added or updated.
     One index probe per office (leads_office_updated), however many leads there are."""
-    if user.all_offices:
-        row = await db.first("SELECT MAX(updated_at) AS at FROM leads")
-    else:
-        row = await db.first(
-            "SELECT MAX((SELECT MAX(updated_at) FROM leads WHERE office_id = j.value)) AS at FROM json_each(?) j",
-            json.dumps(sorted(user.office_ids)),
-        )
+    offices = "SELECT id FROM offices" if user.all_offices else "SELECT value AS id FROM json_each(?)"
+    params = [] if user.all_offices else [json.dumps(sorted(user.office_ids))]
+    row = await db.first(
+        f"SELECT MAX((SELECT MAX(updated_at) FROM leads WHERE office_id = j.id)) AS at FROM ({offices}) j", *params
+    )
     return (row["at"] if row else None) or ""

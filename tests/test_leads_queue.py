@@ -138,12 +138,111 @@ async def test_counts_stop_at_the_cap_and_say_so(client, bindings, people):
 
     for i in range(7):
         await make_lead(bindings, people.office_a, name=f"Many {i}")
-    rows, total = await leads.queue(
-        bindings.db, people.owner, leads.Query(per_page=2, count_cap=5), bindings.clock.now()
-    )
-    assert len(rows) == 2 and total == 6  # counted to cap + 1: "more than 5"
+    capped = await leads.queue(bindings.db, people.owner, leads.Query(per_page=2, count_cap=5), bindings.clock.now())
+    assert len(capped.rows) == 2 and capped.total == 5 and capped.capped  # "5+": counted to the cap and past it
     exact = await leads.queue(bindings.db, people.owner, leads.Query(count_cap=50), bindings.clock.now())
-    assert exact[1] == 7
+    assert exact.total == 7 and not exact.capped
     await sign_in(client, bindings, people.owner)
     body = (await client.get("/api/leads")).json()
     assert body["total"] == 7 and body["total_capped"] is False
+
+
+async def test_search_finds_substrings_words_numbers_and_follows_edits(client, bindings, people, database):
+    a = people.office_a
+    ana = await make_lead(bindings, a, name="Ana María Ortiz", phone="3054172290", email="ana.ortiz@example.com")
+    await make_lead(bindings, a, name="Bob Smith", phone="7864301187", campaign="Spring Doors")
+    await sign_in(client, bindings, people.owner)
+
+    async def search(term):
+        r = await client.get("/api/leads", params={"q": term})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def names(term):
+        return sorted(i["name"] for i in (await search(term))["items"])
+
+    assert await names("ortiz ana") == ["Ana María Ortiz"]  # every word, any order
+    assert await names("MARÍA") == ["Ana María Ortiz"]  # case-insensitive, accents kept
+    assert await names("(305) 417-22") == ["Ana María Ortiz"]  # a phone typed with punctuation
+    assert await names("+1 786 430") == ["Bob Smith"]  # the country code is not part of the digits
+    assert await names("ring door") == ["Bob Smith"]  # inside words of the campaign
+    assert await names(ana.lower()) == ["Ana María Ortiz"]  # a lead number, exactly
+    assert await names("zzz-nothing") == []
+    short = await search("an")
+    assert short["items"] == [] and short["search_too_short"] is True
+    # The index follows edits and deletes (triggers on leads).
+    await database.run("UPDATE leads SET name = 'Anabel Quist' WHERE display_id = ?", ana)
+    assert await names("ortiz ana") == ["Anabel Quist"]  # still matched by the e-mail
+    assert await names("quist") == ["Anabel Quist"]
+    assert await names("maría") == []
+    await database.run("DELETE FROM leads WHERE display_id = ?", ana)
+    assert await names("quist") == []
+
+
+async def test_search_looks_at_the_newest_matches_and_says_so(client, bindings, people, monkeypatch):
+    import leads
+
+    monkeypatch.setattr(leads, "SEARCH_CAP", 3)
+    for i in range(5):
+        await make_lead(bindings, people.office_a, name=f"Harper {i}")
+    await sign_in(client, bindings, people.owner)
+    body = (await client.get("/api/leads", params={"q": "harper"})).json()
+    assert sorted(i["name"] for i in body["items"]) == ["Harper 2", "Harper 3", "Harper 4"]
+    assert body["total"] == 3 and body["search_limited"] is True
+    page = await client.get("/leads", params={"q": "harper"})
+    assert "covers the newest 3 of them" in page.text
+
+
+async def test_large_results_take_the_per_tier_path_with_the_same_order(client, bindings, people, clock, monkeypatch):
+    """Above leads._SMALL matches the page is merged from one read per tier; it must equal the sorted read."""
+    import leads
+
+    a = people.office_a
+    made = []
+    statuses = [
+        ("irrelevant", None),
+        ("converted", None),
+        ("needs_follow_up", "2026-11-23T10:00:00.000Z"),  # future callback
+        ("consultation_call", "2026-11-22T09:00:00.000Z"),  # overdue
+        ("fresh", None),
+        ("not_yet_scheduled", None),
+        ("fresh", "2026-11-22T08:00:00.000Z"),  # fresh with an overdue callback
+    ]
+    for n in range(21):
+        status, next_contact = statuses[n % len(statuses)]
+        lead = await make_lead(bindings, a, name=f"P{n:02d}", source="yelp" if n % 2 else "angi")
+        await set_status(bindings.db, lead, status, next_contact)
+        made.append(lead)
+        clock.advance(minutes=1)
+    now = clock.now()
+    cases = [
+        leads.Query(per_page=100),
+        leads.Query(per_page=4, page=2),
+        leads.Query(sources=["yelp"], per_page=100),
+        leads.Query(urgencies=["high"], per_page=100),
+        leads.Query(urgencies=["medium", "low"], per_page=100),
+        leads.Query(statuses=["fresh", "converted"], per_page=100),
+        leads.Query(offices=[a.id], per_page=5, page=3),
+    ]
+    for user in (people.owner, people.agent):
+        for query in cases:
+            monkeypatch.setattr(leads, "_SMALL", 10_000)
+            sorted_read = await leads.queue(bindings.db, user, query, now)
+            monkeypatch.setattr(leads, "_SMALL", 1)
+            merged = await leads.queue(bindings.db, user, query, now)
+            assert [r["display_id"] for r in merged.rows] == [r["display_id"] for r in sorted_read.rows], query
+            assert merged.total == sorted_read.total
+    everything = await leads.queue(bindings.db, people.owner, leads.Query(per_page=100), now)
+    tiers = [leads.urgency(r["status"], r["next_contact_at"], now) for r in everything.rows]
+    assert tiers == sorted(tiers, key=["high", "medium", "low"].index) and len(everything.rows) == 21
+
+
+async def test_the_archive_lists_the_most_recently_archived_first(client, bindings, people, clock, database):
+    first = await make_lead(bindings, people.office_a, name="Archived first")
+    second = await make_lead(bindings, people.office_a, name="Archived second")
+    await database.run("UPDATE leads SET archived_at = '2026-11-22T16:00:00.000Z' WHERE display_id = ?", second)
+    await database.run("UPDATE leads SET archived_at = '2026-11-22T17:00:00.000Z' WHERE display_id = ?", first)
+    await sign_in(client, bindings, people.admin)
+    items = (await client.get("/api/leads", params={"archived": "true"})).json()["items"]
+    assert [i["name"] for i in items] == ["Archived first", "Archived second"]
+    assert (await client.get("/api/leads")).json()["items"] == []

@@ -112,13 +112,12 @@ class QueueParams:
         self.values: dict[str, Any] = {k: v for k, v in locals().items() if k != "self"}
 
 
-async def _run_queue(request: Request, params: QueueParams) -> tuple[leads.Query, list[Any], int]:
+async def _run_queue(request: Request, params: QueueParams) -> tuple[leads.Query, leads.QueuePage]:
     user = current_user(request)
     b = bindings_of(request)
     now = b.clock.now()
     query = build_query(user, now, await _zone(request, user), **params.values)
-    rows, total = await leads.queue(b.db, user, query, now)
-    return query, rows, total
+    return query, await leads.queue(b.db, user, query, now)
 
 
 @router.get("/leads", include_in_schema=False)
@@ -126,7 +125,8 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     user = current_user(request)
     b = bindings_of(request)
     now = b.clock.now()
-    query, rows, total = await _run_queue(request, params)
+    query, result = await _run_queue(request, params)
+    rows = result.rows
     first = (query.page - 1) * query.per_page + 1 if rows else 0
     converted = await customers.links_for_leads(b.db, [r["id"] for r in rows if r["status"] == "converted"])
     items = [
@@ -144,7 +144,10 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         "leads/queue.html",
         title="Leads",
         items=items,
-        total=total,
+        result=result,
+        search_min=leads.SEARCH_MIN,
+        search_cap=leads.SEARCH_CAP,
+        total=result.total,
         first=first,
         last=first + len(rows) - 1 if rows else 0,
         query=query,
@@ -233,13 +236,17 @@ async def lead_page(request: Request, display_id: str) -> Response:
 async def api_queue(request: Request, params: QueueParams = Depends()) -> dict[str, Any]:
     user = current_user(request)
     now = bindings_of(request).clock.now()
-    query, rows, total = await _run_queue(request, params)
-    capped = total > query.count_cap
-    return {
-        "items": [leads.public(r, user, now) for r in rows],
-        "total": min(total, query.count_cap),
-        "total_capped": capped,  # true: there are more than `total` matching leads
+    query, result = await _run_queue(request, params)
+    answer: dict[str, Any] = {
+        "items": [leads.public(r, user, now) for r in result.rows],
+        "total": result.total,
+        "total_capped": result.capped,  # true: there are more than `total` matching leads
     }
+    if query.search.strip():
+        # The search looked only at the newest SEARCH_CAP matches / the term was too short to search.
+        answer["search_limited"] = result.search_limited
+        answer["search_too_short"] = result.search_too_short
+    return answer
 
 
 @router.get("/api/leads/changes", tags=["leads"], summary="A marker that changes when visible leads change")
