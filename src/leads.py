@@ -237,7 +237,12 @@ async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tupl
     for index, column, values, archived in (
         ("leads_q_source", "l.source_key", query.sources, ""),
         ("leads_q_office", "l.office_id", offices, " AND l.archived_at IS NULL"),
-        ("leads_q_status", "l.status", query.statuses, " AND l.archived_at IS NULL"),
+        (
+            "leads_q_status",
+            "l.status",
+            query.statuses or _implied_statuses(query.urgencies),
+            " AND l.archived_at IS NULL",
+        ),
     ):
         if values:
             condition, args = sql_in(column, list(values))
@@ -256,6 +261,12 @@ async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tupl
 
 
 _PROBE = 10_000
+
+
+def _implied_statuses(urgencies: list[str]) -> list[str]:
+    """The statuses an urgency filter allows (urgency is derived from status and next contact)."""
+    allowed = {"high": ("fresh", *CALLBACK), "medium": CALLBACK, "low": ("converted", "irrelevant")}
+    return sorted({s for u in urgencies for s in allowed[u]}) if urgencies else []
 
 
 def _tiers_for(query: Query) -> list[int]:
