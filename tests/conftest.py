@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ async def _build_template(path: Path) -> None:
             key.replace("_", " ").title(), role, letter is None, {ids[letter]} if letter else set(), partner
         )
         await users.create_user(db, now, SYSTEM, email=f"{key}@example.test", password=PASSWORD, profile=profile)
-    conn.close()
+    db.close()  # the writer's connection too: the last one out folds the WAL into the file we copy
 
 
 @pytest.fixture(scope="session")
@@ -81,13 +81,13 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def open_database(path: Path) -> tuple[Database, sqlite3.Connection]:
-    """The database under test, in the mode the run asks for."""
+def open_database(path: Path) -> tuple[Database, Callable[[], None]]:
+    """The database under test, in the mode the run asks for, and how to close it."""
     if DB_MODE == "d1":
         conn = sqlite3.connect(str(path), check_same_thread=False)
-        return D1Database(FakeD1Binding(conn)), conn
+        return D1Database(FakeD1Binding(conn)), conn.close
     db = SqliteDatabase.open(path)
-    return db, db.conn
+    return db, db.close
 
 
 @pytest.fixture
@@ -99,9 +99,9 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def database(db_path: Path):
-    db, conn = open_database(db_path)
+    db, close = open_database(db_path)
     yield db
-    conn.close()
+    close()
 
 
 @pytest.fixture
