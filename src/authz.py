@@ -28,6 +28,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
     "leads.delete": OWNER,
+    # The duplicates tool archives leads, so it follows archive: admin and above.
+    "leads.merge": frozenset({"owner", "admin", "finance_admin"}),
     # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
     # or partners. Kept apart from leads.edit so the two can diverge.
     "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
@@ -87,6 +89,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/leads/{display_id}/archive"): "leads.archive",
     ("POST", "/leads/{display_id}/restore"): "leads.archive",
     ("POST", "/leads/{display_id}/delete"): "leads.delete",
+    ("GET", "/leads/duplicates"): "leads.merge",
+    ("POST", "/leads/duplicates/merge"): "leads.merge",
+    ("GET", "/api/leads/duplicates"): "leads.merge",
+    ("POST", "/api/leads/duplicates/merge"): "leads.merge",
     ("GET", "/api/leads/{display_id}/candidates"): "leads.convert",
     ("POST", "/api/leads/{display_id}/convert"): "leads.convert",
     ("POST", "/api/leads/{display_id}/return"): "leads.convert",

@@ -3,12 +3,26 @@
 Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
 """
 
-from routes import account, api, auth, conversion, customers, intake, leads, maintenance, shell, sources, system
+from routes import (
+    account,
+    api,
+    auth,
+    conversion,
+    customers,
+    duplicates,
+    intake,
+    leads,
+    maintenance,
+    shell,
+    sources,
+    system,
+)
 
 ROUTERS = [
     system.router,
     auth.router,
     intake.router,
+    duplicates.router,  # before leads: /leads/duplicates is not a lead id
     leads.router,
     conversion.router,
     customers.router,
