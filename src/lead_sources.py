@@ -204,3 +204,24 @@ async def tokens(db: Database) -> dict[str, str]:
 
 async def sequences(db: Database) -> list[Row]:
     return await db.all("SELECT key, label FROM snooze_sequences ORDER BY key")
+
+
+async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Source, sequence: str) -> bool:
+    """Point a source at another snooze sequence. Returns whether anything changed."""
+    if sequence == source.snooze_sequence:
+        return False
+    if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
+        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+    await db.batch(
+        [
+            q("UPDATE lead_sources SET snooze_sequence = ? WHERE id = ?", sequence, source.id),
+            records.audit(
+                now,
+                actor,
+                "source.sequence_assigned",
+                f"Lead source {source.label} now snoozes by the {sequence} sequence",
+                meta={"key": source.key, "snooze_sequence": sequence, "previous": source.snooze_sequence},
+            ),
+        ]
+    )
+    return True

@@ -15,6 +15,7 @@ import calling_hours
 import customers
 import lead_actions
 import lead_conversion
+import lead_settings
 import lead_sources
 import leads
 import offices
@@ -129,6 +130,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     rows = result.rows
     first = (query.page - 1) * query.per_page + 1 if rows else 0
     converted = await customers.links_for_leads(b.db, [r["id"] for r in rows if r["status"] == "converted"])
+    escalation = await lead_settings.escalation_minutes(b.db)
     items = [
         leads.public(r, user, now)
         | {
@@ -136,6 +138,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
             "source_label": r["source_label"],
             "source_color": r["source_color"],
             "customer": converted.get(r["id"]),
+            "escalated": lead_settings.escalated(r, now, escalation),
         }
         for r in rows
     ]
@@ -237,8 +240,11 @@ async def api_queue(request: Request, params: QueueParams = Depends()) -> dict[s
     user = current_user(request)
     now = bindings_of(request).clock.now()
     query, result = await _run_queue(request, params)
+    escalation = await lead_settings.escalation_minutes(bindings_of(request).db)
     answer: dict[str, Any] = {
-        "items": [leads.public(r, user, now) for r in result.rows],
+        "items": [
+            leads.public(r, user, now) | {"escalated": lead_settings.escalated(r, now, escalation)} for r in result.rows
+        ],
         "total": result.total,
         "total_capped": result.capped,  # true: there are more than `total` matching leads
     }

@@ -31,6 +31,7 @@ async def index(request: Request) -> Response:
         "audit": await records.audit_count(db),
         "quarantine": len(await intake.quarantined(db)),
         "sources": len(await lead_sources.all_sources(db)),
+        "sequences": len(await lead_sources.sequences(db)),
     }
     return render(request, "maintenance/index.html", counts=counts)
 

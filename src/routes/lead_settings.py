@@ -1,0 +1,168 @@
+"""Lead settings (owner, under Maintenance): the escalation timer, snooze sequences and which
+source uses which sequence.
+
+The step editor works without JavaScript: "Add a step" and "Remove" post the form back and get it
+re-rendered with the change, unsaved; htmx (when loaded) swaps just the editor instead of the page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+import lead_settings
+import lead_sources
+import snooze_sequences
+from guard import NotFound, bindings_of, current_user
+from lead_settings import SettingsError
+from lead_sources import SourceError
+from pages import redirect, render
+from snooze_sequences import Sequence, SequenceError
+
+router = APIRouter(prefix="/maintenance/lead-settings", include_in_schema=False)
+
+HOME = "/maintenance/lead-settings"
+
+
+async def _page(request: Request, status: int = 200, error: str = "") -> Response:
+    db = bindings_of(request).db
+    sequences = await snooze_sequences.all_sequences(db)
+    return render(
+        request,
+        "maintenance/lead_settings.html",
+        status_code=status,
+        error=error,
+        escalation=await lead_settings.escalation_minutes(db),
+        max_escalation=lead_settings.MAX_ESCALATION_MINUTES,
+        sequences=sequences,
+        sources=await lead_sources.all_sources(db),
+        describe=snooze_sequences.describe,
+    )
+
+
+@router.get("")
+async def page(request: Request) -> Response:
+    return await _page(request)
+
+
+@router.post("/escalation")
+async def set_escalation(request: Request, minutes: str = Form("", max_length=6)) -> Response:
+    b = bindings_of(request)
+    if not minutes.strip().isdigit():
+        return await _page(request, 400, "The escalation timer is a whole number of minutes.")
+    try:
+        await lead_settings.set_escalation_minutes(b.db, b.clock.now(), current_user(request).actor, int(minutes))
+    except SettingsError as exc:
+        return await _page(request, 400, str(exc))
+    return redirect(HOME, f"Fresh leads unclaimed for {int(minutes)} minutes now show as escalated.")
+
+
+@router.post("/sources")
+async def assign(request: Request) -> Response:
+    """One select per source, named `seq.<source key>`; only the ones that changed are saved."""
+    b = bindings_of(request)
+    form = await request.form()
+    changed = []
+    try:
+        for source in await lead_sources.all_sources(b.db):
+            chosen = form.get(f"seq.{source.key}")
+            if isinstance(chosen, str) and chosen:
+                if await lead_sources.assign_sequence(
+                    b.db, b.clock.now(), current_user(request).actor, source, chosen[:40]
+                ):
+                    changed.append(source.label)
+    except SourceError as exc:
+        return await _page(request, 400, str(exc))
+    return redirect(HOME, f"Sequences saved for {', '.join(changed)}." if changed else "Nothing changed.")
+
+
+@router.post("/sequences")
+async def create(
+    request: Request, label: str = Form("", max_length=60), start_from: str = Form("", max_length=40)
+) -> Response:
+    b = bindings_of(request)
+    template = await snooze_sequences.get(b.db, start_from) if start_from else None
+    try:
+        created = await snooze_sequences.create_sequence(
+            b.db,
+            b.clock.now(),
+            current_user(request).actor,
+            label=label,
+            steps=list(template.steps if template else [60]),
+        )
+    except SequenceError as exc:
+        return await _page(request, 400, str(exc))
+    return redirect(f"{HOME}/sequences/{created.key}", f"{created.label} added; set its steps below.")
+
+
+# --- the step editor ------------------------------------------------------------------------------
+
+
+async def _sequence_or_404(request: Request, key: str) -> Sequence:
+    found = await snooze_sequences.get(bindings_of(request).db, key)
+    if found is None:
+        raise NotFound("No such snooze sequence.")
+    return found
+
+
+def _editor(
+    request: Request,
+    sequence: Sequence,
+    rows: list[tuple[str, str]],
+    *,
+    label: str,
+    seen: str,
+    status: int = 200,
+    error: str = "",
+) -> Response:
+    return render(
+        request,
+        "maintenance/snooze_sequence.html",
+        status_code=status,
+        error=error,
+        sequence=sequence,
+        rows=rows,
+        label=label,
+        seen=seen,
+        units=snooze_sequences.UNITS,
+        max_steps=snooze_sequences.MAX_STEPS,
+    )
+
+
+@router.get("/sequences/{sequence}")
+async def edit(request: Request, sequence: str) -> Response:
+    found = await _sequence_or_404(request, sequence)
+    rows = [(str(a), u) for a, u in map(snooze_sequences.split, found.steps)]
+    return _editor(request, found, rows, label=found.label, seen=found.updated_at)
+
+
+@router.post("/sequences/{sequence}")
+async def save(
+    request: Request,
+    sequence: str,
+    label: str = Form("", max_length=60),
+    seen: str = Form("", max_length=40),
+    amount: list[str] = Form([]),
+    unit: list[str] = Form([]),
+    action: str = Form("save", max_length=20),
+) -> Response:
+    """`action` is "save", "add", or "remove-N" (N counts from 1)."""
+    b = bindings_of(request)
+    found = await _sequence_or_404(request, sequence)
+    amount = [a[:9] for a in amount[: snooze_sequences.MAX_STEPS + 1]]
+    unit = [u[:3] for u in unit[: snooze_sequences.MAX_STEPS + 1]]
+    rows = list(zip(amount, unit, strict=False))
+    if action == "add":
+        return _editor(request, found, [*rows, ("", rows[-1][1] if rows else "h")], label=label, seen=seen)
+    if action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:]) - 1
+        return _editor(request, found, [r for i, r in enumerate(rows) if i != index], label=label, seen=seen)
+    try:
+        steps = snooze_sequences.parse_steps(amount, unit)
+        await snooze_sequences.update_sequence(
+            b.db, b.clock.now(), current_user(request).actor, found, label=label, steps=steps, seen=seen
+        )
+    except SequenceError as exc:
+        status = 409 if isinstance(exc, snooze_sequences.SequenceConflict) else 400
+        return _editor(request, found, rows, label=label, seen=seen, status=status, error=str(exc))
+    return redirect(HOME, f"{' '.join(label.split())} saved: {len(steps)} steps.")
