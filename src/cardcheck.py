@@ -1,0 +1,80 @@
+"""Payment card numbers never enter Porchlight: the detector every free-text field goes through.
+
+Card data lives with the payment processor; we keep its token, the brand and the last 4 only
+(ARCHITECTURE.md "Card data"). A card number typed into a name, a note or an address would otherwise
+sit in the database, backups, exports and outbound payloads, so verbs refuse it before writing.
+
+A card number here is 13–19 digits that pass the Luhn check, written together or in groups split by
+single spaces or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"). Groups inside a longer run
+("call 305 555 1234 4111 1111 1111 1111") are checked too, span by span; an unbroken run of more than
+19 digits is some other number and passes.
+
+Nothing here logs, formats or returns the matched digits: errors name the field only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+MIN_DIGITS = 13
+MAX_DIGITS = 19
+
+# Runs of digit groups joined by one space or dash. Unicode digits count: "４１１１…" is still a card.
+_RUN = re.compile(r"\d+(?:[ \-]\d+)*")
+
+MESSAGE = (
+    "{field} looks like a payment card number. Porchlight never stores card numbers: save the "
+    "processor's token with the brand and last 4 in the billing profile instead."
+)
+
+
+class CardNumberFound(ValueError):
+    """A field held something shaped like a card number. Carries the field's name, never its value."""
+
+    def __init__(self, field: str):
+        self.field = field
+        super().__init__(MESSAGE.format(field=field))
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card_in_run(groups: list[str]) -> bool:
+    for start in range(len(groups)):
+        digits = ""
+        for group in groups[start:]:
+            digits += group
+            if len(digits) > MAX_DIGITS:
+                break
+            if len(digits) >= MIN_DIGITS and _luhn(digits):
+                return True
+    return False
+
+
+def contains_card_number(text: str | None) -> bool:
+    if not text:
+        return False
+    return any(_card_in_run(re.split(r"[ \-]", m.group())) for m in _RUN.finditer(str(text)))
+
+
+def refuse(fields: Mapping[str, object]) -> None:
+    """Raise CardNumberFound for the first field (by its human name) holding a card-shaped number.
+    Lists and nested mappings are searched too, so a verb can pass what it was given as is."""
+    for name, value in fields.items():
+        if isinstance(value, Mapping):
+            refuse({f"{name} {k}".replace("_", " "): v for k, v in value.items()})
+        elif isinstance(value, list | tuple):
+            for item in value:
+                refuse({name: item})
+        elif isinstance(value, str) and contains_card_number(value):
+            raise CardNumberFound(name.replace("_", " ").capitalize())
