@@ -62,6 +62,7 @@ def route_keys(app: FastAPI) -> set[tuple[str, str]]:
 
 def create_app(bindings: Bindings) -> FastAPI:
     from routes import ROUTERS
+    from routes.open_records import load_tray
 
     app = FastAPI(
         title="Porchlight",
@@ -71,7 +72,7 @@ def create_app(bindings: Bindings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by routes/system.py so it passes the authorization gate too
-        dependencies=[Depends(guard.authorize_route)],
+        dependencies=[Depends(guard.authorize_route), Depends(load_tray)],  # the gate first
     )
     app.state.bindings = bindings
     for router in ROUTERS:

@@ -50,6 +50,7 @@ def _concrete(path: str, people) -> str:
         "item_id": "1",
         "key": "yelp",
         "state": "FL",
+        "kind": "lead",
         "sequence": "standard",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)

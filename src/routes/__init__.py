@@ -7,6 +7,7 @@ from routes import (
     account,
     api,
     auth,
+    clients_list,
     conversion,
     customers,
     duplicates,
@@ -14,6 +15,7 @@ from routes import (
     lead_settings,
     leads,
     maintenance,
+    open_records,
     shell,
     sources,
     system,
@@ -26,7 +28,9 @@ ROUTERS = [
     duplicates.router,  # before leads: /leads/duplicates is not a lead id
     leads.router,
     conversion.router,
+    clients_list.router,  # before customers: /clients is the list, not a client
     customers.router,
+    open_records.router,
     sources.router,
     lead_settings.router,
     shell.router,

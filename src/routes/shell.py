@@ -1,4 +1,4 @@
-"""The workspace pages. Leads, Clients, Billing and Reports are filled by their own capabilities."""
+"""The workspace pages. Billing and Reports are filled by their own capabilities."""
 
 from __future__ import annotations
 
@@ -13,11 +13,6 @@ from pages import render
 router = APIRouter(include_in_schema=False)
 
 EMPTY_PAGES = {
-    "clients": (
-        "Clients",
-        "Customers you have converted: contacts, sites, secure access, files and everything that happened.",
-        "The customer book arrives with the Clients capability.",
-    ),
     "billing": (
         "Billing",
         "Estimates, invoices and payments mirrored from QuickBooks Online, your accounting system of record.",

@@ -1,0 +1,127 @@
+"""The open-records tray: pin and unpin from the pages and the JSON API, and the tray every page shows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+import customers
+import leads
+import open_records
+from guard import NotFound, bindings_of, current_user, wants_json
+from pages import redirect
+from storage import Row
+
+router = APIRouter()
+
+_RECORD_PAGE = re.compile(r"^/(leads|clients)/([LC]-\d{1,12})$", re.IGNORECASE)
+
+
+async def load_tray(request: Request) -> None:
+    """App-wide, after the gate: full pages get the signed-in user's tray (`request.state.tray`) and,
+    on a lead or client page, `request.state.tray_here` for its pin button. JSON, htmx fragments and
+    unsafe methods skip the read."""
+    user = getattr(request.state, "user", None)
+    if user is None or request.method != "GET" or wants_json(request) or request.headers.get("hx-request"):
+        return
+    tray = await open_records.tray_for(bindings_of(request).db, user)
+    request.state.tray = tray
+    if m := _RECORD_PAGE.match(request.url.path):
+        kind = "lead" if m.group(1) == "leads" else "customer"
+        display_id = m.group(2).upper()
+        pinned = any(p.kind == kind and p.display_id == display_id for p in tray)
+        request.state.tray_here = {"kind": kind, "id": display_id, "path": m.group(1), "pinned": pinned}
+
+
+async def _record(request: Request, kind: str, display_id: str) -> Row:
+    """The record through its own access function: 404 alike for missing and not allowed."""
+    db, user = bindings_of(request).db, current_user(request)
+    if kind == "lead":
+        row = await leads.lead_for_user(db, user, display_id)
+    else:
+        row = await customers.customer_for_user(db, user, display_id)
+    if row is None:
+        raise NotFound("We couldn't find that record.")
+    return row
+
+
+def _back(next_url: str, fallback: str) -> str:
+    """Only a path on this site (never `//host` or a scheme)."""
+    return next_url if next_url.startswith("/") and not next_url.startswith(("//", "/\\")) else fallback
+
+
+async def _page_pin(request: Request, kind: str, display_id: str, next_url: str) -> Response:
+    b = bindings_of(request)
+    row = await _record(request, kind, display_id)
+    fallback = f"/{'leads' if kind == 'lead' else 'clients'}/{row['display_id']}"
+    try:
+        await open_records.pin(b.db, b.clock.now(), current_user(request), kind, row["id"])
+    except open_records.TrayFull as exc:
+        return redirect(_back(next_url, fallback), str(exc))
+    return redirect(_back(next_url, fallback), f"{row['display_id']} is in your tray.")
+
+
+async def _page_unpin(request: Request, kind: str, display_id: str, next_url: str) -> Response:
+    await open_records.unpin(bindings_of(request).db, current_user(request), kind, display_id)
+    fallback = f"/{'leads' if kind == 'lead' else 'clients'}/{display_id}"
+    return redirect(_back(next_url, fallback), f"{display_id.upper()[:20]} left your tray.")
+
+
+@router.post("/leads/{display_id}/pin", include_in_schema=False)
+async def pin_lead(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_pin(request, "lead", display_id, next)
+
+
+@router.post("/leads/{display_id}/unpin", include_in_schema=False)
+async def unpin_lead(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_unpin(request, "lead", display_id, next)
+
+
+@router.post("/clients/{display_id}/pin", include_in_schema=False)
+async def pin_client(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_pin(request, "customer", display_id, next)
+
+
+@router.post("/clients/{display_id}/unpin", include_in_schema=False)
+async def unpin_client(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_unpin(request, "customer", display_id, next)
+
+
+class PinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["lead", "customer"]
+    id: str = Field(min_length=1, max_length=20)
+
+
+async def _api_tray(request: Request) -> dict[str, Any]:
+    tray = await open_records.tray_for(bindings_of(request).db, current_user(request))
+    return {"items": [p.public() for p in tray], "limit": open_records.LIMIT}
+
+
+@router.get("/api/open-records", tags=["open records"], summary="Your open-records tray")
+async def api_tray(request: Request) -> dict[str, Any]:
+    return await _api_tray(request)
+
+
+@router.post("/api/open-records", tags=["open records"], summary="Pin a lead or customer to your tray")
+async def api_pin(request: Request, body: PinIn) -> dict[str, Any]:
+    b = bindings_of(request)
+    row = await _record(request, body.kind, body.id)
+    try:
+        await open_records.pin(b.db, b.clock.now(), current_user(request), body.kind, row["id"])
+    except open_records.TrayFull as exc:
+        raise HTTPException(409, str(exc)) from None
+    return await _api_tray(request)
+
+
+@router.delete("/api/open-records/{kind}/{display_id}", tags=["open records"], summary="Unpin from your tray")
+async def api_unpin(request: Request, kind: str, display_id: str) -> Response:
+    if kind not in open_records.KINDS:
+        raise HTTPException(422, "kind is lead or customer.")
+    await open_records.unpin(bindings_of(request).db, current_user(request), kind, display_id)
+    return Response(status_code=204)
