@@ -1,0 +1,183 @@
+"""A customer's files on the client page (an htmx panel) and in the JSON API.
+
+Downloads are always attachments with the type we sniffed at upload and `nosniff`, under a CSP that
+allows nothing, so an uploaded file can never run as a page of ours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+import customer_files
+import customers
+from customer_files import FileRefused
+from filestore import FileStore
+from guard import NotFound, bindings_of, client_ip, current_user
+from pages import redirect, render
+from records import Actor
+from storage import Row
+
+router = APIRouter()
+# Multipart framing around one file is small; anything beyond this is refused before it is parsed.
+ENVELOPE = 64 * 1024
+
+
+def _store(request: Request) -> FileStore:
+    store = bindings_of(request).files
+    if store is None:
+        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
+    return store
+
+
+async def _customer(request: Request, display_id: str) -> Row:
+    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id)
+    if row is None:
+        raise NotFound("We couldn't find that client.")
+    return row
+
+
+async def _file(request: Request, customer: Row, file_id: int) -> Row:
+    row = await customer_files.file_for(bindings_of(request).db, customer["id"], file_id)
+    if row is None:
+        raise NotFound("We couldn't find that file.")
+    return row
+
+
+async def _upload(request: Request, customer: Row) -> int:
+    """Refuse by Content-Length before reading, then by what was actually read (a body may lie)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > customer_files.MAX_BYTES + ENVELOPE:
+        raise FileRefused(f"Files may be at most {customer_files.MAX_BYTES // (1024 * 1024)} MB.", 413)
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise FileRefused("Choose a file to upload.", 422)
+    data = await upload.read(customer_files.MAX_BYTES + 1)
+    checked = customer_files.check_upload(upload.filename or "file", data)
+    b = bindings_of(request)
+    user = current_user(request)
+    actor = Actor(user.id, user.name, client_ip(request))
+    return await customer_files.add_file(b.db, _store(request), b.clock.now(), actor, customer, checked)
+
+
+def _download(row: Row, data: bytes) -> Response:
+    name = row["filename"]
+    disposition = f"attachment; filename=\"{customer_files.ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    media = row["content_type"] + ("; charset=utf-8" if row["content_type"].startswith("text/") else "")
+    return Response(
+        data,
+        media_type=media,
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
+async def _send(request: Request, display_id: str, file_id: int) -> Response:
+    customer = await _customer(request, display_id)
+    row = await _file(request, customer, file_id)
+    data = await customer_files.read_file(_store(request), row)
+    if data is None:
+        raise HTTPException(410, "The file's contents are missing from storage.")
+    return _download(row, data)
+
+
+# --- the panel on the client page ---------------------------------------------------------------
+
+
+async def _panel(request: Request, customer: Row, error: str = "") -> Response:
+    rows = await customer_files.files_for(bindings_of(request).db, customer["id"])
+    return render(
+        request,
+        "customers/_files.html",
+        customer={"id": customer["display_id"], "name": customer["name"]},
+        files_panel={"files": [customer_files.public(r) for r in rows], "error": error},
+        max_mb=customer_files.MAX_BYTES // (1024 * 1024),
+    )
+
+
+@router.get("/clients/{display_id}/files", include_in_schema=False)
+async def panel(request: Request, display_id: str) -> Response:
+    return await _panel(request, await _customer(request, display_id))
+
+
+@router.post("/clients/{display_id}/files", include_in_schema=False)
+async def upload_from_form(request: Request, display_id: str) -> Response:
+    customer = await _customer(request, display_id)
+    htmx = bool(request.headers.get("hx-request"))
+    try:
+        await _upload(request, customer)
+    except FileRefused as exc:
+        if htmx:  # htmx swaps only 2xx answers: show the refusal inside the panel
+            return await _panel(request, customer, str(exc))
+        raise HTTPException(exc.status, str(exc)) from None
+    if htmx:
+        return await _panel(request, customer)
+    return redirect(f"/clients/{customer['display_id']}#files", "File uploaded.")
+
+
+@router.get("/clients/{display_id}/files/{file_id}", include_in_schema=False)
+async def download_on_page(request: Request, display_id: str, file_id: int) -> Response:
+    return await _send(request, display_id, file_id)
+
+
+@router.post("/clients/{display_id}/files/{file_id}/delete", include_in_schema=False)
+async def delete_from_form(request: Request, display_id: str, file_id: int) -> Response:
+    b = bindings_of(request)
+    customer = await _customer(request, display_id)
+    row = await _file(request, customer, file_id)
+    user = current_user(request)
+    actor = Actor(user.id, user.name, client_ip(request))
+    await customer_files.delete_file(b.db, _store(request), b.clock.now(), actor, customer, row)
+    if request.headers.get("hx-request"):
+        return await _panel(request, customer)
+    return redirect(f"/clients/{customer['display_id']}#files", f"Deleted “{row['filename']}”.")
+
+
+# --- JSON API -----------------------------------------------------------------------------------
+
+
+@router.get("/api/customers/{display_id}/files", tags=["customers"], summary="A customer's files")
+async def api_list(request: Request, display_id: str) -> dict[str, Any]:
+    customer = await _customer(request, display_id)
+    rows = await customer_files.files_for(bindings_of(request).db, customer["id"])
+    return {"items": [customer_files.public(r) for r in rows]}
+
+
+@router.post(
+    "/api/customers/{display_id}/files",
+    tags=["customers"],
+    summary="Upload a file (multipart field `file`; images, PDF, text; at most 10 MB)",
+    status_code=201,
+)
+async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
+    customer = await _customer(request, display_id)
+    try:
+        file_id = await _upload(request, customer)
+    except FileRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    return customer_files.public(await _file(request, customer, file_id))
+
+
+@router.get("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Download a file")
+async def api_download(request: Request, display_id: str, file_id: int) -> Response:
+    return await _send(request, display_id, file_id)
+
+
+@router.delete("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Delete a file")
+async def api_delete(request: Request, display_id: str, file_id: int) -> dict[str, Any]:
+    b = bindings_of(request)
+    customer = await _customer(request, display_id)
+    row = await _file(request, customer, file_id)
+    user = current_user(request)
+    actor = Actor(user.id, user.name, client_ip(request))
+    await customer_files.delete_file(b.db, _store(request), b.clock.now(), actor, customer, row)
+    return {"deleted": file_id}
