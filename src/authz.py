@@ -46,6 +46,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "offices.manage": OWNER,
     "offices.view": STAFF,
     "audit.view": OWNER,
+    # Secure access (saved WiFi/device passwords): the people who troubleshoot on site or on the
+    # phone may save and reveal them; finance, viewers and partners may not (they see them masked).
+    "secure_access.manage": frozenset({"owner", "admin", "agent"}),
+    "secure_access.reveal": frozenset({"owner", "admin", "agent"}),
+    # Customer files: whoever edits clients uploads and deletes; every staff role lists and downloads.
+    "files.manage": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # The full data export and the secure-access audit: the owner only.
+    "exports.run": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -151,6 +159,30 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/users"): "users.manage",
     ("POST", "/api/users"): "users.manage",
     ("GET", "/api/audit"): "audit.view",
+    # Clients: secure access, files, exports
+    ("GET", "/clients/{display_id}/secure-access"): "clients.view",
+    ("POST", "/clients/{display_id}/secure-access"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}/reveal"): "secure_access.reveal",
+    ("GET", "/api/customers/{display_id}/secure-access"): "clients.view",
+    ("POST", "/api/customers/{display_id}/secure-access"): "secure_access.manage",
+    ("PATCH", "/api/customers/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("DELETE", "/api/customers/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("POST", "/api/customers/{display_id}/secure-access/{item_id}/reveal"): "secure_access.reveal",
+    ("GET", "/clients/{display_id}/files"): "clients.view",
+    ("POST", "/clients/{display_id}/files"): "files.manage",
+    ("GET", "/clients/{display_id}/files/{file_id}"): "clients.view",
+    ("POST", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
+    ("GET", "/api/customers/{display_id}/files"): "clients.view",
+    ("POST", "/api/customers/{display_id}/files"): "files.manage",
+    ("GET", "/api/customers/{display_id}/files/{file_id}"): "clients.view",
+    ("DELETE", "/api/customers/{display_id}/files/{file_id}"): "files.manage",
+    ("GET", "/maintenance/export"): "exports.run",
+    ("POST", "/maintenance/export/secure-access"): "exports.run",
+    ("GET", "/api/export.xlsx"): "exports.run",
+    ("GET", "/api/export.zip"): "exports.run",
+    ("GET", "/api/export/secure-access.xlsx"): "exports.run",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

@@ -78,6 +78,8 @@ def from_worker_env(env: Any) -> Bindings:
         "PORCHLIGHT_ENV",
         "SESSION_IDLE_MINUTES",
         "SESSION_ABSOLUTE_HOURS",
+        "ENCRYPTION_KEY_ID",
+        "ENCRYPTION_KEYS_OLD",
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)

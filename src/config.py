@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets as _secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     optional: tuple[tuple[str, Secret], ...] = ()
+    # Field encryption key ring: the current key's id (stored beside every ciphertext) and retired
+    # keys that may still decrypt old rows until they are re-encrypted.
+    encryption_key_id: str = "k1"
+    old_encryption_keys: tuple[tuple[str, Secret], ...] = ()
 
     @property
     def production(self) -> bool:
@@ -94,6 +99,32 @@ def _key(raw: str) -> Secret:
     return Secret(raw)
 
 
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def _key_id(raw: object, name: str) -> str:
+    value = str(raw or "").strip()
+    if not _KEY_ID.match(value):
+        raise SettingsError(f"{name} must be 1–16 letters, digits, '-' or '_', got {value!r}")
+    return value
+
+
+def _old_keys(raw: object, current_id: str) -> tuple[tuple[str, Secret], ...]:
+    """ENCRYPTION_KEYS_OLD: "k0:<base64>,k-legacy:<base64>" — retired keys, decrypt only."""
+    keys: list[tuple[str, Secret]] = []
+    for part in str(raw or "").split(","):
+        if not part.strip():
+            continue
+        key_id, sep, value = part.strip().partition(":")
+        if not sep:
+            raise SettingsError("ENCRYPTION_KEYS_OLD entries must be KEY_ID:base64, separated by commas")
+        key_id = _key_id(key_id, "ENCRYPTION_KEYS_OLD key id")
+        if key_id == current_id or key_id in dict(keys):
+            raise SettingsError(f"ENCRYPTION_KEYS_OLD repeats key id {key_id!r}")
+        keys.append((key_id, _key(value.strip())))
+    return tuple(keys)
+
+
 def load(source: Mapping[str, Any]) -> Settings:
     missing = [n for n in REQUIRED_SECRETS if not source.get(n)]
     if missing:
@@ -105,6 +136,7 @@ def load(source: Mapping[str, Any]) -> Settings:
     if env not in {"production", "development", "test"}:
         raise SettingsError(f"PORCHLIGHT_ENV must be production, development or test, got {env!r}")
     optional = tuple((n, Secret(str(source[n]))) for n in OPTIONAL_SECRETS if source.get(n))
+    key_id = _key_id(source.get("ENCRYPTION_KEY_ID") or "k1", "ENCRYPTION_KEY_ID")
     return Settings(
         env=env,
         encryption_key=_key(str(source["ENCRYPTION_KEY"])),
@@ -112,6 +144,8 @@ def load(source: Mapping[str, Any]) -> Settings:
         session_idle_minutes=_int(source, "SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
         session_absolute_hours=_int(source, "SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30),
         optional=optional,
+        encryption_key_id=key_id,
+        old_encryption_keys=_old_keys(source.get("ENCRYPTION_KEYS_OLD"), key_id),
     )
 
 

@@ -48,6 +48,7 @@ def _concrete(path: str, people) -> str:
         "token": "not-a-real-source-token",
         "display_id": "L-1001",
         "item_id": "1",
+        "file_id": "1",
         "key": "yelp",
         "state": "FL",
         "kind": "lead",
