@@ -1,23 +1,22 @@
 """SQLite implementation of the Database interface (the local runtime).
 
-Reads run synchronously on the event loop's thread over one connection: they are short by design
-(indexed, paged) and cheaper inline than handed to a thread.
+Everything runs on the event loop's thread over one connection. Reads run inline: they are short by
+design (indexed, paged), and handing them to a thread costs more than they do.
 
-Writes go to one writer thread with its own connection (`_Writer`). A durable commit waits for an
-fsync; on the loop that wait stalled every other request. On the writer it does not, and the batches
-that queue up meanwhile share the next commit (group commit): each runs inside its own SAVEPOINT, so
-one failing batch rolls back alone, and none is answered before the COMMIT that makes it durable.
-Statements still run one at a time on one connection, so a batch never interleaves with another,
-which intake's rate limit and the version-guarded verbs rely on (as on D1).
+Writes are committed in groups. A durable commit waits for an fsync, and while it waits the loop
+serves nobody; so `batch` queues its statements and the first batch of a loop turn schedules one
+flush for the end of it. The flush runs every queued batch inside its own SAVEPOINT (one failing
+batch rolls back alone) within one BEGIN IMMEDIATE … COMMIT, and answers none of them before that
+commit. Under load, the batches that arrive while one group commits form the next group. Statements
+still run one at a time on one connection, so a batch never interleaves with another, which intake's
+rate limit and the version-guarded verbs rely on (as on D1). A thread-per-writer design was measured
+first and lost: the writer thread waited on the GIL between statements (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
-import re
 import sqlite3
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,7 +32,6 @@ from storage import (
 )
 
 BUSY_TIMEOUT_MS = 5000
-GROUP_LIMIT = 64  # batches sharing one commit at most, so one commit's work stays short
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -61,15 +59,6 @@ def _guard(sql: str) -> None:
         raise DatabaseError(f"{head} is not allowed: D1 has no interactive transactions; use batch()")
 
 
-_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-
-
-def _reads_only(sql: str) -> bool:
-    """A statement the loop's connection may run: SELECT (or WITH … SELECT) without a write in it."""
-    head = sql.lstrip()[:8].upper()
-    return head.startswith(("SELECT", "WITH", "EXPLAIN", "VALUES")) and not _WRITES.search(sql)
-
-
 def _execute(conn: sqlite3.Connection, st: Statement) -> Result:
     _guard(st.sql)
     cur = conn.execute(st.sql, check_params(st.params))
@@ -94,37 +83,19 @@ def _run_batch(conn: sqlite3.Connection, statements: Sequence[Statement]) -> lis
 class SqliteDatabase(ReadHelpers, Database):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self._writer: _Writer | None = None
-        self._lock = threading.Lock()
+        self._pending: list[tuple[list[Statement], asyncio.Future[list[Result]]]] = []
 
     @classmethod
     def open(cls, path: str | Path) -> SqliteDatabase:
         return cls(connect(path))
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.stop()
-            self._writer = None
         self.conn.close()
 
     def _execute(self, st: Statement) -> Result:
         return _execute(self.conn, st)
 
-    def _writer_or_none(self) -> _Writer | None:
-        """The writer thread, started on the first write. A database without a file (":memory:") has
-        no second connection to give it, so it writes inline instead."""
-        if self._writer is None:
-            with self._lock:
-                if self._writer is None:
-                    row = self.conn.execute("PRAGMA database_list").fetchone()
-                    path = row["file"] if row else ""
-                    if path:
-                        self._writer = _Writer(path)
-        return self._writer
-
     async def run(self, sql: str, *params: Param) -> Result:
-        if not _reads_only(sql):
-            return (await self.batch([Statement(sql, params)]))[0]
         try:
             return self._execute(Statement(sql, params))
         except sqlite3.Error as exc:
@@ -133,70 +104,21 @@ class SqliteDatabase(ReadHelpers, Database):
     async def batch(self, statements: Sequence[Statement]) -> list[Result]:
         if not statements:
             return []
-        writer = self._writer_or_none()
-        if writer is not None:
-            return await writer.submit(list(statements))
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            results = _run_batch(self.conn, statements)
-        except BaseException as exc:
-            self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _translate(exc) from exc
-            raise
-        self.conn.execute("COMMIT")
-        return results
-
-
-_Item = tuple[list[Statement], asyncio.AbstractEventLoop, "asyncio.Future[list[Result]]"]
-
-
-class _Writer:
-    """One thread and one connection that apply batches in arrival order, committing them in groups."""
-
-    def __init__(self, path: str):
-        self.conn = connect(path)
-        self.queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
-        self.thread.start()
-
-    async def submit(self, statements: list[Statement]) -> list[Result]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Result]] = loop.create_future()
-        self.queue.put((statements, loop, future))
-        # Shielded: a request cancelled mid-wait must not lose sight of a batch that still commits.
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((list(statements), future))
+        # Shielded: a request cancelled while it waits must not lose sight of a batch that still commits.
         return await asyncio.shield(future)
 
-    def stop(self) -> None:
-        self.queue.put(None)
-        self.thread.join(timeout=10)
-        self.conn.close()
-
-    def _serve(self) -> None:
-        while True:
-            item = self.queue.get()
-            if item is None:
-                return
-            group = [item]
-            stopping = False
-            while len(group) < GROUP_LIMIT:
-                try:
-                    more = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                group.append(more)
-            self._commit(group)
-            if stopping:
-                return
-
-    def _commit(self, group: list[_Item]) -> None:
+    def _flush(self) -> None:
+        """Commit every batch queued this loop turn, together."""
+        group, self._pending = self._pending, []
         outcomes: list[list[Result] | BaseException] = []
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-            for statements, _, _ in group:
+            for statements, _ in group:
                 try:
                     outcomes.append(_run_batch(self.conn, statements))
                 except Exception as exc:  # this batch alone is rolled back; the others go on
@@ -205,18 +127,11 @@ class _Writer:
         except sqlite3.Error as exc:  # BEGIN or COMMIT failed: nothing in the group is durable
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            outcomes = [_translate(exc)] * len(group)
-        for (_, loop, future), outcome in zip(group, outcomes, strict=True):
-            try:
-                loop.call_soon_threadsafe(_settle, future, outcome)
-            except RuntimeError:  # that event loop is closed: nobody is waiting any more
-                pass
-
-
-def _settle(future: asyncio.Future[list[Result]], outcome: list[Result] | BaseException) -> None:
-    if future.cancelled():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+            outcomes = [_translate(exc) for _ in group]
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if future.cancelled():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
