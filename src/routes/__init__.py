@@ -9,6 +9,7 @@ from routes import (
     auth,
     clients_list,
     conversion,
+    customer_api,
     customer_files,
     customers,
     duplicates,
@@ -33,6 +34,7 @@ ROUTERS = [
     conversion.router,
     clients_list.router,  # before customers: /clients is the list, not a client
     customers.router,
+    customer_api.router,
     secure_access.router,
     customer_files.router,
     exports.router,

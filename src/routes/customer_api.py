@@ -1,0 +1,441 @@
+"""The customer record's JSON API: one customer, its contacts, addresses, notes and timeline.
+
+`GET /api/customers` (the list and search) lives with the clients list in routes/customers.py.
+Authorization is the app-wide gate (`authz.ROUTES`); records come through `customers.customer_for_user`,
+which answers 404 alike for a missing customer and another office's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+import customer_actions
+import customer_addresses
+import customer_contacts
+import customer_merge
+import customer_notes
+import customer_tags
+import customers
+import lead_actions
+import offices
+from guard import NotFound, bindings_of, current_user
+from storage import Row
+
+router = APIRouter(tags=["customers"])
+
+STATUS = {customers.Conflict: 409, customers.NotAllowed: 403, customers.Missing: 404}
+
+
+def status_for(exc: Exception) -> int:
+    for kind, code in STATUS.items():
+        if isinstance(exc, kind):
+            return code
+    return 422
+
+
+async def _customer(request: Request, display_id: str) -> Row:
+    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id)
+    if row is None:
+        raise NotFound("We couldn't find that customer.")
+    return row
+
+
+async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], /, **kwargs: Any) -> Any:
+    """Load the customer the caller may see, run one verb, and turn its refusals into HTTP answers."""
+    b = bindings_of(request)
+    row = await _customer(request, display_id)
+    try:
+        return await verb(b.db, b.clock.now(), current_user(request), row, **kwargs)
+    except (customers.CustomerError, customer_tags.TagError) as exc:
+        raise HTTPException(status_for(exc), str(exc)) from None
+
+
+async def detail(request: Request, display_id: str) -> dict[str, Any]:
+    db = bindings_of(request).db
+    row = await _customer(request, display_id)
+    return customers.public(row) | {
+        "rating": row["rating"],
+        "source_label": row["source_label"],
+        "version": row["version"],
+        "merged_into": await customers.display_id_of(db, row["merged_into_id"]),
+        "accepts_automation": customers.accepts_automation(row),
+        "tags": await customer_tags.tags_of(db, row["id"]),
+        "billing": customers.billing(row),
+        "contacts": [customers.contact_public(c) for c in await customers.contacts_of(db, row["id"])],
+        "addresses": [customers.address_public(a) for a in await customers.addresses_of(db, row["id"])],
+        "notes": [customers.note_public(n) for n in await customers.notes_of(db, row["id"])],
+        "leads": [
+            {k: r[k] for k in ("display_id", "name", "status", "created_at")}
+            for r in await customers.leads_of(db, row["id"])
+        ],
+    }
+
+
+# --- the customer --------------------------------------------------------------------------------
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=200)
+    position: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    alt_phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    alt_email: str = Field("", max_length=254)
+    sms_opt_in: bool = True
+    email_opt_in: bool = True
+    marketing_opt_in: bool = False
+
+
+class ContactPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    position: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    alt_phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    alt_email: str | None = Field(None, max_length=254)
+    sms_opt_in: bool | None = None
+    email_opt_in: bool | None = None
+    marketing_opt_in: bool | None = None
+    version: int | None = None
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field("work", max_length=10)
+    label: str = Field("", max_length=100)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field("", max_length=200)
+    city: str = Field("", max_length=100)
+    state: str = Field("", max_length=50)
+    zip: str = Field("", max_length=20)
+    occupier_contact_id: int | None = None
+    notes: str = Field("", max_length=2000)
+
+
+class AddressPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str | None = Field(None, max_length=10)
+    label: str | None = Field(None, max_length=100)
+    line1: str | None = Field(None, max_length=200)
+    line2: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=100)
+    state: str | None = Field(None, max_length=50)
+    zip: str | None = Field(None, max_length=20)
+    occupier_contact_id: int | None = None
+    notes: str | None = Field(None, max_length=2000)
+    version: int | None = None
+
+
+class CustomerIn(BaseModel):
+    """A new customer and its primary contact (which defaults to the customer's name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field("private", max_length=10)
+    company: str = Field("", max_length=200)
+    source: str = Field("", max_length=40)
+    office_id: int | None = None
+    contact: ContactIn | None = None
+    billing_address: AddressIn | None = None
+
+
+class CustomerPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    kind: str | None = Field(None, max_length=10)
+    company: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=40)
+    rating: int | None = Field(None, ge=0, le=5)
+    status: str | None = Field(None, max_length=10)
+    version: int | None = None
+
+
+class BillingPatch(BaseModel):
+    """Terms, tax exemption, credit limit, and the payment profile as the processor's token with
+    brand, last 4 and expiry (YYYY-MM). Send all four profile fields empty to remove it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: str | None = Field(None, max_length=60)
+    tax_exempt: bool | None = None
+    tax_id: str | None = Field(None, max_length=60)
+    credit_limit_cents: int | None = Field(None, ge=0)
+    payment_token: str | None = Field(None, max_length=200)
+    payment_brand: str | None = Field(None, max_length=20)
+    payment_last4: str | None = Field(None, max_length=4)
+    payment_exp: str | None = Field(None, max_length=7)
+    version: int | None = None
+
+
+class MergeIn(BaseModel):
+    """The customer in the path is the keeper; `merge` names the one folded into it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    merge: str = Field(min_length=3, max_length=20)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=5000)
+    pinned: bool = False
+
+
+class NotePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, min_length=1, max_length=5000)
+    pinned: bool | None = None
+    version: int | None = None
+
+
+@router.post("/api/customers", summary="Create a customer with its primary contact", status_code=201)
+async def api_create(request: Request, body: CustomerIn) -> dict[str, Any]:
+    user = current_user(request)
+    b = bindings_of(request)
+    try:
+        office = lead_actions.office_for_new_lead(user, body.office_id, await offices.all_offices(b.db))
+    except lead_actions.LeadError as exc:
+        raise HTTPException(422, str(exc)) from None
+    new = customer_actions.NewCustomer(
+        name=body.name,
+        kind=body.kind,
+        company=body.company,
+        source=body.source,
+        contact=body.contact.model_dump() if body.contact else None,
+        billing_address=body.billing_address.model_dump() if body.billing_address else None,
+    )
+    try:
+        display = await customer_actions.create_customer(b.db, b.clock.now(), user, office, new)
+    except customers.CustomerError as exc:
+        raise HTTPException(status_for(exc), str(exc)) from None
+    return await detail(request, display)
+
+
+@router.get("/api/customers/{display_id}", summary="One customer with contacts, addresses, notes, billing")
+async def api_customer(request: Request, display_id: str) -> dict[str, Any]:
+    return await detail(request, display_id)
+
+
+@router.patch("/api/customers/{display_id}", summary="Edit name, kind, company, source, rating, status")
+async def api_patch(request: Request, display_id: str, body: CustomerPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    await _act(request, display_id, customer_actions.edit_customer, changes=changes, version=body.version)
+    return await detail(request, display_id)
+
+
+@router.patch("/api/customers/{display_id}/billing", summary="Edit the billing profile")
+async def api_billing(request: Request, display_id: str, body: BillingPatch) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=True, exclude={"version"})
+    await _act(request, display_id, customer_actions.edit_billing, values=values, version=body.version)
+    return await detail(request, display_id)
+
+
+@router.post("/api/customers/{display_id}/archive", summary="Archive (admin and up)")
+async def api_archive(request: Request, display_id: str) -> dict[str, Any]:
+    await _act(request, display_id, customer_actions.archive_customer)
+    return await detail(request, display_id)
+
+
+@router.post("/api/customers/{display_id}/restore", summary="Restore an archived customer (admin and up)")
+async def api_restore(request: Request, display_id: str) -> dict[str, Any]:
+    await _act(request, display_id, customer_actions.restore_customer)
+    return await detail(request, display_id)
+
+
+@router.delete("/api/customers/{display_id}", summary="Delete for good (owner; ?confirm=<display id>)")
+async def api_delete(request: Request, display_id: str, confirm: str = Query("", max_length=20)) -> Response:
+    await _act(request, display_id, customer_actions.delete_customer, confirm=confirm)
+    return Response(status_code=204)
+
+
+@router.post("/api/customers/{display_id}/merge", summary="Merge another customer into this one (the keeper)")
+async def api_merge(request: Request, display_id: str, body: MergeIn) -> dict[str, Any]:
+    other = await customers.customer_for_user(bindings_of(request).db, current_user(request), body.merge)
+    if other is None:
+        raise HTTPException(404, f"We couldn't find customer {body.merge[:20]!r}.")
+    merged = await _act(request, display_id, customer_merge.merge_customers, other=other)
+    return await detail(request, display_id) | {"merged": merged.merged, "moved": merged.moved}
+
+
+@router.get("/api/customers/{display_id}/timeline", summary="What happened to the customer and its leads")
+async def api_timeline(request: Request, display_id: str, type: str = Query("", max_length=20)) -> list[dict[str, Any]]:
+    if type and type not in customers.TIMELINE_TYPES:
+        raise HTTPException(422, f"type must be one of: {', '.join(customers.TIMELINE_TYPES)}.")
+    row = await _customer(request, display_id)
+    entries = await customers.timeline_of(bindings_of(request).db, row["id"], type)
+    return [customers.entry_public(e) for e in entries]
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+
+async def _contact(db: Any, customer: Row, contact_id: int) -> Row:
+    return await customers.contact_of(db, customer["id"], contact_id)
+
+
+@router.get("/api/customers/{display_id}/contacts", summary="The customer's contacts, primary first")
+async def api_contacts(request: Request, display_id: str) -> list[dict[str, Any]]:
+    row = await _customer(request, display_id)
+    return [customers.contact_public(c) for c in await customers.contacts_of(bindings_of(request).db, row["id"])]
+
+
+@router.post("/api/customers/{display_id}/contacts", summary="Add a contact", status_code=201)
+async def api_add_contact(request: Request, display_id: str, body: ContactIn) -> dict[str, Any]:
+    new_id = await _act(request, display_id, customer_contacts.add_contact, values=body.model_dump())
+    row = await _customer(request, display_id)
+    return customers.contact_public(await _contact(bindings_of(request).db, row, new_id))
+
+
+async def _contact_verb(
+    db: Any, now: Any, user: Any, customer: Row, *, contact_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+) -> Any:
+    return await verb(db, now, user, customer, await _contact(db, customer, contact_id), **kw)
+
+
+@router.patch("/api/customers/{display_id}/contacts/{contact_id}", summary="Edit a contact")
+async def api_edit_contact(request: Request, display_id: str, contact_id: int, body: ContactPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    await _act(
+        request,
+        display_id,
+        _contact_verb,
+        contact_id=contact_id,
+        verb=customer_contacts.edit_contact,
+        changes=changes,
+        version=body.version,
+    )
+    row = await _customer(request, display_id)
+    return customers.contact_public(await _contact(bindings_of(request).db, row, contact_id))
+
+
+@router.post("/api/customers/{display_id}/contacts/{contact_id}/primary", summary="Make this contact the primary")
+async def api_make_primary(request: Request, display_id: str, contact_id: int) -> list[dict[str, Any]]:
+    await _act(request, display_id, _contact_verb, contact_id=contact_id, verb=customer_contacts.make_primary)
+    return await api_contacts(request, display_id)
+
+
+@router.delete("/api/customers/{display_id}/contacts/{contact_id}", summary="Delete a contact (not the primary)")
+async def api_delete_contact(
+    request: Request, display_id: str, contact_id: int, version: int | None = None
+) -> Response:
+    await _act(
+        request,
+        display_id,
+        _contact_verb,
+        contact_id=contact_id,
+        verb=customer_contacts.delete_contact,
+        version=version,
+    )
+    return Response(status_code=204)
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+
+async def _address_verb(
+    db: Any, now: Any, user: Any, customer: Row, *, address_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+) -> Any:
+    return await verb(db, now, user, customer, await customers.address_of(db, customer["id"], address_id), **kw)
+
+
+@router.get("/api/customers/{display_id}/addresses", summary="Billing address and work sites")
+async def api_addresses(request: Request, display_id: str) -> list[dict[str, Any]]:
+    row = await _customer(request, display_id)
+    return [customers.address_public(a) for a in await customers.addresses_of(bindings_of(request).db, row["id"])]
+
+
+@router.post("/api/customers/{display_id}/addresses", summary="Add the billing address or a work site", status_code=201)
+async def api_add_address(request: Request, display_id: str, body: AddressIn) -> dict[str, Any]:
+    new_id = await _act(request, display_id, customer_addresses.add_address, values=body.model_dump())
+    row = await _customer(request, display_id)
+    return customers.address_public(await customers.address_of(bindings_of(request).db, row["id"], new_id))
+
+
+@router.patch("/api/customers/{display_id}/addresses/{address_id}", summary="Edit an address")
+async def api_edit_address(request: Request, display_id: str, address_id: int, body: AddressPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    await _act(
+        request,
+        display_id,
+        _address_verb,
+        address_id=address_id,
+        verb=customer_addresses.edit_address,
+        changes=changes,
+        version=body.version,
+    )
+    row = await _customer(request, display_id)
+    return customers.address_public(await customers.address_of(bindings_of(request).db, row["id"], address_id))
+
+
+@router.delete("/api/customers/{display_id}/addresses/{address_id}", summary="Remove an address")
+async def api_delete_address(
+    request: Request, display_id: str, address_id: int, version: int | None = None
+) -> Response:
+    await _act(
+        request,
+        display_id,
+        _address_verb,
+        address_id=address_id,
+        verb=customer_addresses.delete_address,
+        version=version,
+    )
+    return Response(status_code=204)
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+
+async def _note_verb(
+    db: Any, now: Any, user: Any, customer: Row, *, note_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+) -> Any:
+    return await verb(db, now, user, customer, await customers.note_of(db, customer["id"], note_id), **kw)
+
+
+@router.get("/api/customers/{display_id}/notes", summary="Notes, pinned first, then newest")
+async def api_notes(request: Request, display_id: str) -> list[dict[str, Any]]:
+    row = await _customer(request, display_id)
+    return [customers.note_public(n) for n in await customers.notes_of(bindings_of(request).db, row["id"])]
+
+
+@router.post("/api/customers/{display_id}/notes", summary="Add a note (pinned: shown as important)", status_code=201)
+async def api_add_note(request: Request, display_id: str, body: NoteIn) -> dict[str, Any]:
+    new_id = await _act(request, display_id, customer_notes.add_note, text=body.text, pinned=body.pinned)
+    row = await _customer(request, display_id)
+    return customers.note_public(await customers.note_of(bindings_of(request).db, row["id"], new_id))
+
+
+@router.patch("/api/customers/{display_id}/notes/{note_id}", summary="Pin/unpin a note or change its text")
+async def api_edit_note(request: Request, display_id: str, note_id: int, body: NotePatch) -> dict[str, Any]:
+    await _act(
+        request,
+        display_id,
+        _note_verb,
+        note_id=note_id,
+        verb=customer_notes.edit_note,
+        text=body.text,
+        pinned=body.pinned,
+        version=body.version,
+    )
+    row = await _customer(request, display_id)
+    return customers.note_public(await customers.note_of(bindings_of(request).db, row["id"], note_id))
+
+
+@router.delete("/api/customers/{display_id}/notes/{note_id}", summary="Delete a note (its author; owner/admin any)")
+async def api_delete_note(request: Request, display_id: str, note_id: int, version: int | None = None) -> Response:
+    await _act(request, display_id, _note_verb, note_id=note_id, verb=customer_notes.delete_note, version=version)
+    return Response(status_code=204)
