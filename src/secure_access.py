@@ -183,11 +183,15 @@ async def update_item(
     conflict) when someone else saved the item since `current` was read."""
     sets = "label = ?, kind = ?, username = ?, notes = ?, updated_at = ?, version = version + 1"
     params: list[str | int] = [item.label, item.kind, item.username, item.notes, iso(now)]
+    changed = "changed" + (" (new secret)" if secret else "")
+    bound_to = associated(current["id"], customer["id"])
+    if not secret and current["key_id"] != ring.current_id:
+        # Sealed under a retired key: saving the item moves it to the current one.
+        secret = ring.open(await _sealed(db, current), bound_to)
     if secret:
-        sealed = ring.seal(check_secret(secret), associated(current["id"], customer["id"]))
+        sealed = ring.seal(check_secret(secret), bound_to)
         sets += ", secret_sealed = ?, key_id = ?"
         params += [sealed.ciphertext, sealed.key_id]
-    changed = "changed" + (" (new secret)" if secret else "")
     results = await db.batch(
         [
             q(

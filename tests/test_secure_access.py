@@ -302,3 +302,22 @@ async def test_secrets_never_reach_the_logs_or_the_records(client, bindings, peo
     for table in ("audit_log", "timeline_entries"):
         dump = json.dumps(await database.all(f"SELECT * FROM {table}"))
         assert CANARY not in dump and OTHER not in dump, table
+
+
+async def test_a_rotated_key_still_reveals_and_saving_moves_the_item_to_the_new_key(client, bindings, people, database):
+    customer = await make_customer(database, people.office_a.id)
+    item = await add_item(client, bindings, people.agent, customer)
+    url = f"/api/customers/{customer}/secure-access/{item['id']}"
+    bindings.settings = make_settings(
+        ENCRYPTION_KEY=KEY_B, ENCRYPTION_KEY_ID="k2", ENCRYPTION_KEYS_OLD=f"k1:{TEST_ENV['ENCRYPTION_KEY']}"
+    )
+    assert (await client.post(f"{url}/reveal")).json()["secret"] == CANARY
+    assert (await client.patch(url, json={"notes": "moved"})).status_code == 200
+    row = await database.first("SELECT key_id FROM customer_secure_access WHERE id = ?", item["id"])
+    assert row["key_id"] == "k2"
+    bindings.settings = make_settings(ENCRYPTION_KEY=KEY_B, ENCRYPTION_KEY_ID="k2")  # k1 retired for good
+    assert (await client.post(f"{url}/reveal")).json()["secret"] == CANARY
+    other = await add_item(client, bindings, people.agent, customer, secret=OTHER, label="Old")
+    await database.run("UPDATE customer_secure_access SET key_id = 'k1' WHERE id = ?", other["id"])
+    refused = await client.patch(f"/api/customers/{customer}/secure-access/{other['id']}", json={"notes": "x"})
+    assert refused.status_code == 409 and "ENCRYPTION_KEYS_OLD" in refused.json()["detail"]

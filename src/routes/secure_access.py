@@ -149,6 +149,8 @@ async def update_from_form(
         )
     except SecureAccessError as exc:
         return await _after_change(request, customer, "", str(exc))
+    except VaultError as exc:
+        return await _after_change(request, customer, "", f"The saved secret cannot be opened ({exc}); enter it again.")
     return await _after_change(request, customer, f"Saved “{item.label}”.")
 
 
@@ -224,6 +226,8 @@ async def api_update(request: Request, display_id: str, item_id: int, body: Item
         )
     except SecureAccessError as exc:
         raise HTTPException(409 if isinstance(exc, StaleItem) else 422, str(exc)) from None
+    except VaultError as exc:
+        raise HTTPException(409, f"The saved secret cannot be opened ({exc}); send a new `secret`.") from None
     return secure_access.public(await _item(request, customer, item_id))
 
 
