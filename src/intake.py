@@ -23,7 +23,7 @@ import records
 from clock import iso
 from lead_sources import Source
 from records import SYSTEM, Actor, Ref
-from storage import Database, IntegrityError, Statement, q
+from storage import Database, DatabaseError, IntegrityError, Statement, q
 
 RATE_LIMIT = 100
 RATE_WINDOW = timedelta(minutes=10)
@@ -424,42 +424,46 @@ async def _reactivate(
     header = f"--- BookBack AI, {now.strftime('%Y-%m-%d %H:%M UTC')} ---"
     addition = "\n".join(filter(None, (header, fields.notes or "(no notes)")))
     was = f"{row['status'].replace('_', ' ').title()} ({row['source_label'] or 'unknown source'})"
-    updated = await db.batch(
-        [
-            q(
-                "UPDATE leads SET status = 'fresh', call_count = 0, next_contact_at = NULL, claimed_by = NULL,"
-                " claimed_at = NULL, reactivated = 1, notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10)"
-                " || char(10) || ? END, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                addition,
-                addition,
-                iso(now),
-                row["id"],
-                row["version"],
-            ),
-            _payload_row(now, lead, source, delivery),
-            *_key_rows(now, lead, source, keys),
-            records.timeline(
-                now,
-                SYSTEM,
-                "lead",
-                row["id"],
-                "sys",
-                f"Reactivated by BookBack AI — was {was}",
-                office_id=row["office_id"],
-                meta={"previous_status": row["status"]},
-            ),
-            records.audit(
-                now,
-                SYSTEM,
-                "lead.reactivated",
-                f"BookBack AI reactivated {row['display_id']} (was {was})",
-                office_id=row["office_id"],
-                meta={"previous_status": row["status"]},
-            ),
-        ]
-    )
-    if updated[0].changes != 1:
-        return None  # changed under us: fall through to a new lead rather than lose the delivery
+    try:
+        await db.batch(
+            [
+                q(
+                    "UPDATE leads SET status = 'fresh', call_count = 0, next_contact_at = NULL, claimed_by = NULL,"
+                    " claimed_at = NULL, reactivated = 1, notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10)"
+                    " || char(10) || ? END, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                    addition,
+                    addition,
+                    iso(now),
+                    row["id"],
+                    row["version"],
+                ),
+                records.STOP_UNLESS_CHANGED,
+                _payload_row(now, lead, source, delivery),
+                *_key_rows(now, lead, source, keys),
+                records.timeline(
+                    now,
+                    SYSTEM,
+                    "lead",
+                    row["id"],
+                    "sys",
+                    f"Reactivated by BookBack AI — was {was}",
+                    office_id=row["office_id"],
+                    meta={"previous_status": row["status"]},
+                ),
+                records.audit(
+                    now,
+                    SYSTEM,
+                    "lead.reactivated",
+                    f"BookBack AI reactivated {row['display_id']} (was {was})",
+                    office_id=row["office_id"],
+                    meta={"previous_status": row["status"]},
+                ),
+            ]
+        )
+    except DatabaseError as exc:
+        if records.stopped_by_guard(exc):
+            return None  # changed under us: nothing written; fall through to a new lead, never lose it
+        raise
     return Outcome("reactivated", row["display_id"])
 
 

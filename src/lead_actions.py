@@ -18,7 +18,7 @@ from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
 from offices import Office
 from records import Actor
-from storage import Database, Param, Row, Statement, q
+from storage import Database, DatabaseError, Param, Row, Statement, q
 from users import User
 
 
@@ -42,9 +42,14 @@ def _update(row: Row, now: datetime, sets: str, *params: Param) -> Statement:
 
 
 async def _apply(db: Database, statements: list[Statement]) -> None:
-    results = await db.batch(statements)
-    if results[0].changes != 1:
-        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.")
+    """Run a verb's batch, whose first statement is the version-guarded UPDATE. A lost race writes
+    nothing at all (not even the timeline or audit rows) and becomes Conflict."""
+    try:
+        await db.batch([statements[0], records.STOP_UNLESS_CHANGED, *statements[1:]])
+    except DatabaseError as exc:
+        if records.stopped_by_guard(exc):
+            raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
+        raise
 
 
 def _entry(now: datetime, user: User, row: Row, kind: str, body: str, **meta: object) -> Statement:

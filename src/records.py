@@ -70,6 +70,19 @@ def if_changed(statement: Statement) -> Statement:
     return Statement(f"{head} SELECT {values.strip()[1:-1]} WHERE changes() = 1", statement.params)
 
 
+# Put right after a version-guarded UPDATE in a batch: when that UPDATE changed no row (someone else
+# got there first) this raises inside the batch (json() of non-JSON is an error), so the batch rolls
+# back whole and none of its timeline, audit or other rows are written. D1 runs a batch the same way.
+STOP_UNLESS_CHANGED = Statement(
+    "SELECT CASE WHEN changes() = 1 THEN 1 ELSE json('changed meanwhile') END AS still_current", ()
+)
+
+
+def stopped_by_guard(exc: Exception) -> bool:
+    """True when a batch failed at STOP_UNLESS_CHANGED (as opposed to any other error)."""
+    return "malformed JSON" in str(exc)
+
+
 def timeline(
     now: datetime,
     actor: Actor,

@@ -146,14 +146,16 @@ async def test_another_offices_lead_cannot_be_touched(client, bindings, people, 
     assert snapshot_file(db_path) == before
 
 
-async def test_a_stale_write_is_refused_as_a_conflict(bindings, people):
+async def test_a_stale_write_is_refused_as_a_conflict_and_writes_nothing(bindings, people, db_path):
     display = await make_lead(bindings, people.office_a, name="Race")
     stale = await leads.lead_for_user(bindings.db, people.agent, display)
     await lead_actions.claim_lead(bindings.db, bindings.clock.now(), people.admin, stale)
+    before = snapshot_file(db_path)
     with pytest.raises(lead_actions.Conflict):
         await lead_actions.change_status(
             bindings.db, bindings.clock.now(), people.agent, stale, "irrelevant", reason="Wrong number"
         )
+    assert snapshot_file(db_path) == before  # no timeline or audit row for a change that did not happen
 
 
 async def test_the_record_page_offers_only_what_the_role_may_do(client, bindings, people):
