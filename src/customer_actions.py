@@ -89,7 +89,7 @@ async def create_customer(db: Database, now: datetime, user: User, office: Offic
         raise CustomerError(f"Kind must be one of: {', '.join(customers.KINDS)}.")
     source = await _check_source(db, fields["source"])
     contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
-    address = customer_addresses.check({"kind": "billing", **new.billing_address}) if new.billing_address else None
+    address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
     for attempt in range(3):
         customer_id = await customers.next_id(db)
         display = customers.display_id_for(customer_id)

@@ -51,6 +51,8 @@ async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[
     row = await _customer(request, display_id)
     try:
         return await verb(b.db, b.clock.now(), current_user(request), row, **kwargs)
+    except customers.Missing as exc:
+        raise NotFound(str(exc)) from None
     except (customers.CustomerError, customer_tags.TagError) as exc:
         raise HTTPException(status_for(exc), str(exc)) from None
 
@@ -267,7 +269,7 @@ async def api_delete(request: Request, display_id: str, confirm: str = Query("",
 async def api_merge(request: Request, display_id: str, body: MergeIn) -> dict[str, Any]:
     other = await customers.customer_for_user(bindings_of(request).db, current_user(request), body.merge)
     if other is None:
-        raise HTTPException(404, f"We couldn't find customer {body.merge[:20]!r}.")
+        raise NotFound(f"We couldn't find customer {body.merge.strip()[:20]}.")
     merged = await _act(request, display_id, customer_merge.merge_customers, other=other)
     return await detail(request, display_id) | {"merged": merged.merged, "moved": merged.moved}
 

@@ -1,0 +1,66 @@
+"""The card-number detector every free-text field goes through."""
+
+from __future__ import annotations
+
+import pytest
+
+import cardcheck
+
+VISA = "4111111111111111"  # the processors' test numbers: Luhn-valid
+AMEX = "378282246310005"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        VISA,
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "card: 4111 1111 1111 1111 exp 04/28",
+        AMEX,
+        "3782 822463 10005",
+        "5555555555554444",
+        "4222222222222",  # 13 digits
+        "6759649826438453",
+        "call 305 555 1234 4111 1111 1111 1111",  # a card after a phone number in the same run
+        "４１１１１１１１１１１１１１１１",  # full-width digits are still digits
+    ],
+)
+def test_it_finds_card_shaped_numbers(text):
+    assert cardcheck.contains_card_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "(305) 555-1234",
+        "+1 305 555 1234",
+        "4111111111111112",  # fails Luhn
+        "12 Palm Way, Miami FL 33139",
+        "2026-11-22",
+        "411111111111111100000",  # 21 digits unbroken: some other number
+        "PO 1234 5678 9012",  # 12 digits
+        "4111  1111 1111 1111",  # two spaces split it: no run of 13+
+        "pm_1OaBcD2eFgHiJkLm",
+    ],
+)
+def test_it_lets_ordinary_text_through(text):
+    assert not cardcheck.contains_card_number(text)
+
+
+def test_refuse_names_the_field_and_never_the_number():
+    with pytest.raises(cardcheck.CardNumberFound) as caught:
+        cardcheck.refuse({"name": "Ann", "billing_notes": f"pay with {VISA}"})
+    message = str(caught.value)
+    assert caught.value.field == "Billing notes"
+    assert message.startswith("Billing notes looks like a payment card number")
+    assert VISA not in message and "1111" not in message and VISA not in repr(caught.value)
+
+
+def test_refuse_looks_inside_lists_and_mappings():
+    with pytest.raises(cardcheck.CardNumberFound):
+        cardcheck.refuse({"tags": ["vip", "4111 1111 1111 1111"]})
+    with pytest.raises(cardcheck.CardNumberFound, match="Contact phone"):
+        cardcheck.refuse({"contact": {"phone": VISA}})
+    cardcheck.refuse({"name": "Ann", "rating": 5, "tags": ["vip"], "contact": {"phone": "3055551234"}})
