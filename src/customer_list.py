@@ -116,12 +116,15 @@ def _ranges(user: User, query: Query) -> list[_Range]:
     """The ways this query can be read, each bounded by one of its filters."""
     archived = "c.archived_at IS NOT NULL" if query.archived else "c.archived_at IS NULL"
     in_order = query.sort == "name" and not query.archived  # archived_at is a range then, not an equality
-    offices = query.offices or ([] if user.all_offices else sorted(user.office_ids))
+    # The user's own offices bound every read of theirs, so as a range they come after the filters
+    # they chose: when two ranges both count past the probe's cap, the earlier one is read.
+    scope_offices = [] if user.all_offices or query.offices else sorted(user.office_ids)
     found: list[_Range] = []
     for index, column, values in (
-        ("customers_l_office", "c.office_id", offices),
+        ("customers_l_office", "c.office_id", query.offices),
         ("customers_l_status", "c.status", query.statuses),
         ("customers_l_source", "c.source", query.sources),
+        ("customers_l_office", "c.office_id", scope_offices),
     ):
         if values:
             condition, params = sql_in(column, list(values))
@@ -145,6 +148,8 @@ def _ranges(user: User, query: Query) -> list[_Range]:
     if query.tags:
         condition, params = _tag_in(query.tags)
         found.append(_Range("customer_tags INDEXED BY customer_tags_tag", condition, params, False))
+    if query.open_tickets:  # open tickets are few next to customers: read those customers by id
+        found.append(_Range("customer_open_tickets", "1 = 1", [], False))
     whole = "customers_l_name" if query.sort == "name" else "customers_l_newest"
     found.append(_Range(f"customers c INDEXED BY {whole}", archived, [], not query.archived, probe=False))
     return found
@@ -176,17 +181,18 @@ def _order(query: Query, alias: str = "c") -> str:
     return f"{alias}.name COLLATE NOCASE, {alias}.id"
 
 
-async def _search_condition(db: Database, where: _Where, term: str) -> tuple[bool, bool]:
-    """Narrow `where` to what `term` finds. Returns (too short to search, more than SEARCH_CAP matched)."""
+async def _search_condition(db: Database, where: _Where, term: str) -> tuple[str, bool, bool]:
+    """Narrow `where` to what `term` finds. Returns (the table to read, too short to search, more than
+    SEARCH_CAP matched)."""
     if m := _DISPLAY_ID.match(term):
         where.add("c.display_id = ?", [f"C-{m.group(1)}"])
-        return False, False
+        return "customers c", False, False
     if _SHORT_NUMBER.match(term):  # a short QuickBooks id is too short for trigrams: match it exactly
         where.add("c.quickbooks_customer_id = ?", [term])
-        return False, False
+        return "customers c", False, False
     expression = leads.search_expression(term)
     if expression is None:
-        return True, False
+        return "", True, False
     where.add(
         "c.id IN (SELECT rowid FROM customer_terms WHERE customer_terms MATCH ? ORDER BY rowid DESC LIMIT ?)",
         [expression, SEARCH_CAP],
@@ -196,7 +202,8 @@ async def _search_condition(db: Database, where: _Where, term: str) -> tuple[boo
         expression,
         SEARCH_CAP + 1,
     )
-    return False, bool(found and found["n"] > SEARCH_CAP)
+    # NOT INDEXED: read the few matches by rowid rather than walk an index testing each against them.
+    return "customers c NOT INDEXED", False, bool(found and found["n"] > SEARCH_CAP)
 
 
 async def customer_page(db: Database, user: User, query: Query) -> ListPage:
@@ -208,18 +215,18 @@ async def customer_page(db: Database, user: User, query: Query) -> ListPage:
     order = _order(query)
     term = query.search.strip()
     if term:
-        # A few hundred rows at most, read by id: every filter is checked on each, then sorted.
+        # At most SEARCH_CAP rows, read by id: every filter is checked on each, then sorted.
         where = _conditions(user, query, tags_driving=False)
-        too_short, limited = await _search_condition(db, where, term[:60])
+        source, too_short, limited = await _search_condition(db, where, term[:60])
         if too_short:
             return ListPage([], 0, search_too_short=True)
-        source = "customers c NOT INDEXED"
         total = await _count(db, source, where.sql(), where.params, query.count_cap + 1)
         picked = f"SELECT c.id FROM {source} WHERE {where.sql()} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
         return await _finish(db, query, picked, where.params, total, limited)
     smallest, ordered = await _choose(db, _ranges(user, query))
+    by_id = not smallest.source.startswith("customers ")  # a set of customer ids drives the read
     counting = _conditions(user, query, tags_driving=smallest.source.startswith("customer_tags"))
-    source = "customers c NOT INDEXED" if smallest.source.startswith("customer_tags") else smallest.source
+    source = "customers c NOT INDEXED" if by_id else smallest.source
     total = await _count(db, source, counting.sql(), counting.params, query.count_cap + 1)
     if total <= _SMALL or not ordered.ordered:
         picked_from, where = source, counting
