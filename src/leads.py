@@ -2,6 +2,18 @@
 
 Urgency is derived at read time from status, next contact and the clock — never stored — both in
 Python (`urgency`) and in SQL (`_TIERS` for the queue's sort order, `_URGENCY_SQL` for its filter).
+
+Seed 001's queue views are presets of the same query (`Query.view`, `_view_sql`). Now, Today and
+Later split the open leads with nothing left over and nothing counted twice:
+- **now**: urgency high: every fresh lead, and callbacks whose next contact has come (≤ now);
+- **today**: callbacks whose next contact is later today: after now, before the viewer's next local
+  midnight (`Query.day_end`, worked out by the caller in the viewer's time zone);
+- **later**: callbacks due after today, and callbacks with no next contact at all.
+A fresh lead is always Now, even with a call-back time set: it is urgency high until someone works it.
+**recovery** is the stalled subset of Now: callbacks overdue by more than 24 hours, and fresh leads past
+the escalation timer that nobody claimed (exactly what the queue marks "escalated").
+Every view condition reads only covering-index columns except `claimed_by`, which is looked up (one
+table visit) only for fresh leads already past the timer.
 """
 
 from __future__ import annotations
@@ -9,9 +21,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import authz
+import geo
 from clock import iso
 from storage import Database, Param, Row, sql_in
 from users import User
@@ -28,6 +41,15 @@ STATUS_LABELS = {
 CALLBACK = ("not_yet_scheduled", "needs_follow_up", "consultation_call")
 URGENCIES = ("high", "medium", "low")
 PER_PAGE = 25
+VIEWS = {"now": "Now", "today": "Today", "later": "Later", "recovery": "Recovery"}
+VIEW_HINTS = {
+    "now": "Fresh leads and callbacks that are due",
+    "today": "Callbacks due later today",
+    "later": "Callbacks due after today, or not yet timed",
+    "recovery": "Callbacks a day overdue, and fresh leads nobody claimed in time",
+}
+STALLED_AFTER = timedelta(hours=24)  # a callback this far overdue has stalled (the Recovery view)
+DEFAULT_ESCALATION_MINUTES = 15  # lead_settings owns the real value; the caller passes it in
 
 
 def urgency(status: str, next_contact_at: str | None, now: datetime) -> str:
@@ -61,6 +83,9 @@ class Query:
     transferred: bool = False
     reactivated: bool = False
     archived: bool = False
+    view: str = ""  # one of VIEWS, or "" for the whole queue
+    day_end: str | None = None  # UTC ISO of the viewer's next local midnight (the Today/Later line)
+    escalation_minutes: int = DEFAULT_ESCALATION_MINUTES  # Recovery: fresh and unclaimed this long
     page: int = 1
     per_page: int = PER_PAGE
     count_cap: int = 10_000  # beyond this the queue says "10,000+": an exact count of a million rows costs more
@@ -81,7 +106,7 @@ _COLUMNS = (
     " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_flagged, l.email, l.zip,"
     " l.campaign, l.next_contact_at, l.claimed_by, cu.name AS claimed_by_name, l.created_at, l.received_at,"
     " l.reactivated, l.transferred, l.fee_cents, l.call_count, l.archived_at, l.next_action, l.assigned_user_id,"
-    " l.first_response_at, l.customer_id"
+    " l.first_response_at, l.customer_id, l.review_status"
 )
 _FROM = (
     " FROM leads l JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"
@@ -173,7 +198,48 @@ def _filters(query: Query, now: datetime, bind: _Binder) -> list[str]:
         where.append("l.transferred = 1")
     if query.reactivated:
         where.append("l.reactivated = 1")
+    if query.view:
+        where.append(_view_sql(query, now, bind))
     return where
+
+
+_CALLBACK_SQL = "('not_yet_scheduled', 'needs_follow_up', 'consultation_call')"
+# What each view allows, so the index choice and the tier walk skip what it rules out.
+_VIEW_STATUSES = {
+    "now": ("fresh", *CALLBACK),
+    "today": CALLBACK,
+    "later": CALLBACK,
+    "recovery": ("fresh", *CALLBACK),
+}
+_VIEW_URGENCIES = {"now": ("high",), "today": ("medium",), "later": ("medium",), "recovery": ("high",)}
+
+
+def _day_end(query: Query, now: datetime) -> str:
+    """The Today/Later line; UTC midnight when the caller gave no time zone."""
+    if query.day_end:
+        return query.day_end
+    return iso(now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+
+
+def _view_sql(query: Query, now: datetime, bind: _Binder) -> str:
+    """The view's condition (see the module docstring for what each view holds)."""
+    if query.view not in VIEWS:
+        raise ValueError(f"unknown queue view {query.view!r}")
+    moment = bind.one(iso(now))
+    if query.view == "now":
+        return _URGENCY_SQL["high"].replace("?", moment)
+    if query.view == "recovery":
+        stalled = bind.one(iso(now - STALLED_AFTER))
+        unclaimed = bind.one(iso(now - timedelta(minutes=query.escalation_minutes)))
+        # claimed_by last: the table is read only for fresh leads already past the timer.
+        return (
+            f"((l.status IN {_CALLBACK_SQL} AND l.next_contact_at <= {stalled})"
+            f" OR (l.status = 'fresh' AND l.created_at <= {unclaimed} AND l.claimed_by IS NULL))"
+        )
+    end = bind.one(_day_end(query, now))
+    if query.view == "today":
+        return f"(l.status IN {_CALLBACK_SQL} AND l.next_contact_at > {moment} AND l.next_contact_at < {end})"
+    return f"(l.status IN {_CALLBACK_SQL} AND (l.next_contact_at >= {end} OR l.next_contact_at IS NULL))"
 
 
 _DISPLAY_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
@@ -219,7 +285,7 @@ class _Range:
     probe: bool = True  # worth counting to compare; False: assume it is large
 
 
-async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tuple[str, str]:
+async def _choose(db: Database, user: User, query: Query, now: datetime, bind: _Binder) -> tuple[str, str]:
     """The indexes this query reads: one for counting, one that yields created order for the tier walks.
 
     Each index holds every filter column (migration 0007), so any of them gives the right answer and
@@ -240,13 +306,18 @@ async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tupl
         (
             "leads_q_status",
             "l.status",
-            query.statuses or _implied_statuses(query.urgencies),
+            query.statuses or _implied_statuses(query.urgencies, query.view),
             " AND l.archived_at IS NULL",
         ),
     ):
         if values:
             condition, args = sql_in(column, list(values))
             candidates.append(_Range(index, bind(condition, args) + archived, len(values) == 1))
+    if query.view == "today":  # a next-contact range: the callbacks due today, wherever they were created
+        today = (
+            f"l.status IN {_CALLBACK_SQL} AND l.archived_at IS NULL AND l.next_contact_at > ? AND l.next_contact_at < ?"
+        )
+        candidates.append(_Range("leads_q_next", bind(today, [iso(now), _day_end(query, now)]), False))
     dated = [bind(sql, [v]) for sql, v in (("l.created_at >= ?", query.since), ("l.created_at < ?", query.until)) if v]
     candidates.append(_Range("leads_q_created", " AND ".join(["l.archived_at IS NULL", *dated]), True, bool(dated)))
     sizes = [_PROBE + 1] * len(candidates)
@@ -263,10 +334,13 @@ async def _choose(db: Database, user: User, query: Query, bind: _Binder) -> tupl
 _PROBE = 10_000
 
 
-def _implied_statuses(urgencies: list[str]) -> list[str]:
-    """The statuses an urgency filter allows (urgency is derived from status and next contact)."""
+def _implied_statuses(urgencies: list[str], view: str = "") -> list[str]:
+    """The statuses an urgency filter and a view allow (urgency is derived from status and next contact)."""
     allowed = {"high": ("fresh", *CALLBACK), "medium": CALLBACK, "low": ("converted", "irrelevant")}
-    return sorted({s for u in urgencies for s in allowed[u]}) if urgencies else []
+    sets = [{s for u in urgencies for s in allowed[u]}] if urgencies else []
+    if view:
+        sets.append(set(_VIEW_STATUSES[view]))
+    return sorted(set.intersection(*sets)) if sets else []
 
 
 def _tiers_for(query: Query) -> list[int]:
@@ -276,6 +350,8 @@ def _tiers_for(query: Query) -> list[int]:
         for n, tier in enumerate(_TIERS)
         if (not query.statuses or set(tier.statuses) & set(query.statuses))
         and (not query.urgencies or set(tier.urgencies) & set(query.urgencies))
+        and (not query.view or set(tier.urgencies) & set(_VIEW_URGENCIES[query.view]))
+        and (not query.view or set(tier.statuses) & set(_VIEW_STATUSES[query.view]))
     ]
 
 
@@ -299,7 +375,7 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
     moment = bind.one(iso(now))
     per_page = max(1, min(query.per_page, 100))
     offset = (max(query.page, 1) - 1) * per_page
-    counting, walking = await _choose(db, user, query, bind)
+    counting, walking = await _choose(db, user, query, now, bind)
     source = f"leads l INDEXED BY {counting}"
     limited = False
     term = query.search.strip()
@@ -414,6 +490,7 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
         "phone_flagged": bool(row["phone_flagged"]),
         "email": row["email"],
         "zip": row["zip"],
+        "metro": geo.metro_for_zip(row["zip"]),  # from the ZIP prefix, at read time
         "campaign": row["campaign"],
         "claimed_by": row["claimed_by_name"],
         "next_contact_at": row["next_contact_at"],
@@ -422,6 +499,7 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
         "next_action": row.get("next_action"),
         "assigned_user_id": row.get("assigned_user_id"),
         "first_response_at": row.get("first_response_at"),
+        "review_status": row.get("review_status"),
     }
 
 

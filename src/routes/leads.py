@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,12 +53,16 @@ def build_query(
     transferred: bool,
     reactivated: bool,
     archived: bool,
+    view: str,
     page: int,
     per_page: int,
+    escalation_minutes: int = leads.DEFAULT_ESCALATION_MINUTES,
 ) -> leads.Query:
     bad = [s for s in status if s not in leads.STATUSES] + [u for u in urgency if u not in leads.URGENCIES]
     if bad:
         raise HTTPException(422, f"Unknown filter value(s): {', '.join(bad)}.")
+    if view and view not in leads.VIEWS:
+        raise HTTPException(422, f"Unknown view {view!r}: use {', '.join(leads.VIEWS)}.")
     start = end = None
     if preset == "today":
         start = iso(now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0))
@@ -81,9 +85,19 @@ def build_query(
         transferred=transferred,
         reactivated=reactivated,
         archived=archived,
+        view=view,
+        day_end=iso(next_midnight(now, zone)),
+        escalation_minutes=escalation_minutes,
         page=page,
         per_page=per_page,
     )
+
+
+def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
+    """Where the viewer's today ends: the next local midnight, by the wall clock (a DST day is 23 or
+    25 hours long)."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=zone)
 
 
 async def _zone(request: Request, user: User) -> ZoneInfo:
@@ -107,6 +121,7 @@ class QueueParams:
         transferred: bool = False,
         reactivated: bool = False,
         archived: bool = False,
+        view: str = Query("", max_length=10),
         page: int = Query(1, ge=1, le=100_000),
         per_page: int = Query(leads.PER_PAGE, ge=1, le=100),
     ):
@@ -117,7 +132,8 @@ async def _run_queue(request: Request, params: QueueParams) -> tuple[leads.Query
     user = current_user(request)
     b = bindings_of(request)
     now = b.clock.now()
-    query = build_query(user, now, await _zone(request, user), **params.values)
+    escalation = await lead_settings.escalation_minutes(b.db)
+    query = build_query(user, now, await _zone(request, user), **params.values, escalation_minutes=escalation)
     return query, await leads.queue(b.db, user, query, now)
 
 
@@ -130,7 +146,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     rows = result.rows
     first = (query.page - 1) * query.per_page + 1 if rows else 0
     converted = await customers.links_for_leads(b.db, [r["id"] for r in rows if r["status"] == "converted"])
-    escalation = await lead_settings.escalation_minutes(b.db)
+    escalation = query.escalation_minutes
     items = [
         leads.public(r, user, now)
         | {
@@ -158,6 +174,8 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id)],
         sources=await lead_sources.all_sources(b.db),
         statuses=leads.STATUS_LABELS,
+        views=leads.VIEWS,
+        view_hints=leads.VIEW_HINTS,
         marker=await leads.latest_change(b.db, user),
     )
 
@@ -240,7 +258,7 @@ async def api_queue(request: Request, params: QueueParams = Depends()) -> dict[s
     user = current_user(request)
     now = bindings_of(request).clock.now()
     query, result = await _run_queue(request, params)
-    escalation = await lead_settings.escalation_minutes(bindings_of(request).db)
+    escalation = query.escalation_minutes
     answer: dict[str, Any] = {
         "items": [
             leads.public(r, user, now) | {"escalated": lead_settings.escalated(r, now, escalation)} for r in result.rows
