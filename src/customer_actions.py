@@ -217,6 +217,11 @@ async def set_status(db: Database, now: datetime, user: User, customer: Row, sta
 # --- billing profile -----------------------------------------------------------------------------
 
 _EXP = re.compile(r"^(\d{4})-(\d{2})$")
+_BILLING_NAMES = {
+    "credit_limit_cents": "credit limit",
+    "tax_id": "exemption certificate",
+    **{k: "payment profile" for k in ("payment_token", "payment_brand", "payment_last4", "payment_exp")},
+}
 
 
 def check_billing(values: dict[str, object]) -> dict[str, Param]:
@@ -264,7 +269,7 @@ async def edit_billing(
     changed = [k for k, v in new.items() if customer[k] != v]
     if not changed:
         return []
-    names = ", ".join(k.replace("_", " ") for k in changed)
+    names = ", ".join(dict.fromkeys(_BILLING_NAMES.get(k, k.replace("_", " ")) for k in changed))
     await _apply(
         db,
         customer,
