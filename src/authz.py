@@ -146,6 +146,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/customers/{display_id}/restore"): "clients.archive",
     ("POST", "/api/customers/{display_id}/merge"): "clients.merge",
     ("GET", "/api/customers/{display_id}/timeline"): "clients.view",
+    ("POST", "/api/customers/{display_id}/tags"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}/tags"): "clients.edit",
     ("GET", "/api/customers/{display_id}/contacts"): "clients.view",
     ("POST", "/api/customers/{display_id}/contacts"): "clients.edit",
     ("PATCH", "/api/customers/{display_id}/contacts/{contact_id}"): "clients.edit",

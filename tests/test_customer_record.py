@@ -278,6 +278,19 @@ async def test_the_billing_profile_keeps_a_token_brand_last4_and_expiry_only(cli
     assert "$1,500.00" in page and "Not linked yet" in page
 
 
+async def test_tags_through_the_api(client, bindings, people, db_path):
+    await sign_in_api(client, bindings, people.agent)
+    await create(client)
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "  Gate  Code "})).json() == ["gate code"]
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "vip"})).json() == ["gate code", "vip"]
+    before = snapshot_file(db_path)
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "no <b>"})).status_code == 422
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": CARD})).status_code == 422
+    assert unchanged(before, snapshot_file(db_path))
+    assert (await client.delete("/api/customers/C-1001/tags?tag=VIP")).json() == ["gate code"]
+    assert (await client.get("/api/customers/C-1001")).json()["tags"] == ["gate code"]
+
+
 # --- the customer row ----------------------------------------------------------------------------
 
 
@@ -398,6 +411,7 @@ CARD_FIELDS = [
         {"payment_token": CARD, "payment_brand": "visa", "payment_last4": "1111", "payment_exp": "2028-04"},
     ),
     ("FORM", "/clients/C-1001/tags", {"tag": CARD}),
+    ("POST", "/api/customers/C-1001/tags", {"tag": CARD}),
     ("FORM", "/clients/C-1001/notes", {"text": CARD}),
     ("FORM", "/clients/C-1001/edit", {"name": CARD}),
     ("FORM", "/clients/C-1001/billing", {"terms": CARD}),

@@ -283,6 +283,32 @@ async def api_timeline(request: Request, display_id: str, type: str = Query("", 
     return [customers.entry_public(e) for e in entries]
 
 
+class TagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tag: str = Field(min_length=1, max_length=100)
+
+
+async def _tag(db: Any, now: Any, user: Any, customer: Row, *, tag: str, add: bool) -> bool:
+    customers.clean({"tag": tag}, {"tag": 100})  # a card-shaped tag is refused before the tag rules see it
+    verb = customer_tags.add_tag if add else customer_tags.remove_tag
+    return await verb(db, now, user, customer, tag)
+
+
+@router.post("/api/customers/{display_id}/tags", summary="Tag the customer")
+async def api_add_tag(request: Request, display_id: str, body: TagIn) -> list[str]:
+    await _act(request, display_id, _tag, tag=body.tag, add=True)
+    row = await _customer(request, display_id)
+    return await customer_tags.tags_of(bindings_of(request).db, row["id"])
+
+
+@router.delete("/api/customers/{display_id}/tags", summary="Take a tag off (?tag=…)")
+async def api_remove_tag(request: Request, display_id: str, tag: str = Query(..., max_length=100)) -> list[str]:
+    await _act(request, display_id, _tag, tag=tag, add=False)
+    row = await _customer(request, display_id)
+    return await customer_tags.tags_of(bindings_of(request).db, row["id"])
+
+
 # --- contacts ------------------------------------------------------------------------------------
 
 
