@@ -33,6 +33,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
     # or partners. Kept apart from leads.edit so the two can diverge.
     "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # Photos on a lead: whoever works leads adds them and deletes their own; admins and up delete any.
+    "leads.photos.delete_any": frozenset({"owner", "admin", "finance_admin"}),
     # Clients: staff; partners never see the customer book.
     "clients.view": STAFF,
     "clients.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
@@ -115,6 +117,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/leads/{display_id}/convert"): "leads.convert",
     ("POST", "/leads/{display_id}/convert"): "leads.convert",
     ("POST", "/leads/{display_id}/return"): "leads.convert",
+    # Photos and the review-request progression (seed 001). Deleting someone else's photo is refused
+    # in lead_photos (uploader or leads.photos.delete_any).
+    ("GET", "/leads/{display_id}/photos/{photo_id}"): "leads.view",
+    ("POST", "/leads/{display_id}/photos"): "leads.edit",
+    ("POST", "/leads/{display_id}/photos/{photo_id}/delete"): "leads.edit",
+    ("GET", "/api/leads/{display_id}/photos"): "leads.view",
+    ("POST", "/api/leads/{display_id}/photos"): "leads.edit",
+    ("DELETE", "/api/leads/{display_id}/photos/{photo_id}"): "leads.edit",
     ("GET", "/clients/{display_id}"): "clients.view",
     ("GET", "/clients"): "clients.view",
     # The customer record (pages) and its JSON API.

@@ -49,6 +49,7 @@ def _concrete(path: str, people) -> str:
         "display_id": "L-1001",
         "item_id": "1",
         "file_id": "1",
+        "photo_id": "1",
         "contact_id": "1",
         "address_id": "1",
         "note_id": "1",

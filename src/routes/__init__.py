@@ -15,6 +15,7 @@ from routes import (
     duplicates,
     exports,
     intake,
+    lead_photos,
     lead_settings,
     leads,
     maintenance,
@@ -31,6 +32,7 @@ ROUTERS = [
     intake.router,
     duplicates.router,  # before leads: /leads/duplicates is not a lead id
     leads.router,
+    lead_photos.router,
     conversion.router,
     clients_list.router,  # before customers: /clients is the list, not a client
     customers.router,

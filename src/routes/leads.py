@@ -15,6 +15,7 @@ import calling_hours
 import customers
 import lead_actions
 import lead_conversion
+import lead_photos
 import lead_settings
 import lead_sources
 import leads
@@ -250,6 +251,11 @@ async def lead_page(request: Request, display_id: str) -> Response:
         staff=await offices.active_members(b.db, row["office_id"], with_ids=True),
         hours=await _hours_context(b.db, row, b.clock.now()),
         next_actions=lead_actions.NEXT_ACTIONS,
+        photos=[
+            lead_photos.public(p, row["display_id"]) | {"deletable": lead_photos.may_delete(user, p)}
+            for p in await lead_photos.photos_for(b.db, row["id"])
+        ],
+        photo_max_mb=lead_photos.MAX_BYTES // (1024 * 1024),
     )
 
 
@@ -401,11 +407,18 @@ async def api_restore(request: Request, display_id: str) -> dict[str, Any]:
 
 @router.delete("/api/leads/{display_id}", tags=["leads"], summary="Delete an archived lead for good (owner)")
 async def api_delete(request: Request, display_id: str) -> Response:
+    photos = await _photos_of(request, display_id)
     try:
         await _act(request, display_id, lead_actions.delete_lead)
     except lead_actions.LeadError as exc:
         raise HTTPException(409 if isinstance(exc, lead_actions.Conflict) else 422, str(exc)) from None
+    await lead_photos.drop_bytes(bindings_of(request).files, photos)
     return Response(status_code=204)
+
+
+async def _photos_of(request: Request, display_id: str) -> list[Any]:
+    row = await _lead_or_404(request, display_id)
+    return await lead_photos.photos_for(bindings_of(request).db, row["id"])
 
 
 @router.post("/leads/{display_id}/claim", include_in_schema=False)
@@ -456,7 +469,11 @@ async def page_restore(request: Request, display_id: str) -> Response:
 
 @router.post("/leads/{display_id}/delete", include_in_schema=False)
 async def page_delete(request: Request, display_id: str) -> Response:
-    return await _page_act(request, display_id, lead_actions.delete_lead, "Deleted for good.")
+    photos = await _photos_of(request, display_id)
+    response = await _page_act(request, display_id, lead_actions.delete_lead, "Deleted for good.")
+    if await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id) is None:
+        await lead_photos.drop_bytes(bindings_of(request).files, photos)
+    return response
 
 
 # --- leads typed in by staff -------------------------------------------------------------------

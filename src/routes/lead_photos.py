@@ -1,0 +1,149 @@
+"""Photos on a lead: the record page's panel (forms, no JS needed), the image route, the JSON API.
+
+Images are served inline, but only after the lead's access check, with the type sniffed at upload,
+`nosniff` and a CSP that allows nothing, so a photo can only ever be shown as a picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+import customer_files
+import lead_photos
+import leads
+from customer_files import FileRefused
+from filestore import FileStore
+from guard import NotFound, bindings_of, client_ip, current_user
+from pages import redirect
+from records import Actor
+from storage import Row
+
+router = APIRouter()
+# Multipart framing around one file is small; a body beyond the limit plus this is refused unread.
+ENVELOPE = 64 * 1024
+
+
+def _store(request: Request) -> FileStore:
+    store = bindings_of(request).files
+    if store is None:
+        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
+    return store
+
+
+async def _lead(request: Request, display_id: str) -> Row:
+    row = await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id)
+    if row is None:
+        raise NotFound("We couldn't find that lead.")
+    return row
+
+
+async def _photo(request: Request, lead: Row, photo_id: int) -> Row:
+    row = await lead_photos.photo_for(bindings_of(request).db, lead["id"], photo_id)
+    if row is None:
+        raise NotFound("We couldn't find that photo.")
+    return row
+
+
+def _actor(request: Request) -> Actor:
+    user = current_user(request)
+    return Actor(user.id, user.name, client_ip(request))
+
+
+async def _upload(request: Request, lead: Row) -> int:
+    """Refused by Content-Length before the body is parsed, then by what was actually read."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > lead_photos.MAX_BYTES + ENVELOPE:
+        raise FileRefused(f"Photos may be at most {lead_photos.MAX_BYTES // (1024 * 1024)} MB.", 413)
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("photo")
+    if not isinstance(upload, UploadFile):
+        raise FileRefused("Choose a photo to upload.", 422)
+    checked = lead_photos.check_photo(upload.filename or "photo", await upload.read(lead_photos.MAX_BYTES + 1))
+    b = bindings_of(request)
+    return await lead_photos.add_photo(b.db, _store(request), b.clock.now(), _actor(request), lead, checked)
+
+
+async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
+    b = bindings_of(request)
+    lead = await _lead(request, display_id)
+    photo = await _photo(request, lead, photo_id)
+    try:
+        await lead_photos.delete_photo(
+            b.db, _store(request), b.clock.now(), current_user(request), _actor(request), lead, photo
+        )
+    except lead_photos.PhotoForbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    return photo
+
+
+@router.get("/leads/{display_id}/photos/{photo_id}", include_in_schema=False)
+async def show_photo(request: Request, display_id: str, photo_id: int) -> Response:
+    lead = await _lead(request, display_id)
+    photo = await _photo(request, lead, photo_id)
+    data = await lead_photos.read_photo(_store(request), photo)
+    if data is None:
+        raise HTTPException(410, "The photo's bytes are missing from storage.")
+    name = photo["filename"]
+    return Response(
+        data,
+        media_type=photo["content_type"],
+        headers={
+            "Content-Disposition": f'inline; filename="{customer_files.ascii_name(name)}"; '
+            f"filename*=UTF-8''{quote(name, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+@router.post("/leads/{display_id}/photos", include_in_schema=False)
+async def upload_from_form(request: Request, display_id: str) -> Response:
+    lead = await _lead(request, display_id)
+    try:
+        await _upload(request, lead)
+    except FileRefused as exc:
+        return redirect(f"/leads/{lead['display_id']}#photos", str(exc))
+    return redirect(f"/leads/{lead['display_id']}#photos", "Photo added.")
+
+
+@router.post("/leads/{display_id}/photos/{photo_id}/delete", include_in_schema=False)
+async def delete_from_form(request: Request, display_id: str, photo_id: int) -> Response:
+    photo = await _delete(request, display_id, photo_id)
+    return redirect(f"/leads/{display_id.upper()}#photos", f"Deleted “{photo['filename']}”.")
+
+
+@router.get("/api/leads/{display_id}/photos", tags=["leads"], summary="A lead's photos, newest first")
+async def api_list(request: Request, display_id: str) -> dict[str, Any]:
+    lead = await _lead(request, display_id)
+    rows = await lead_photos.photos_for(bindings_of(request).db, lead["id"])
+    return {"items": [lead_photos.public(r, lead["display_id"]) for r in rows]}
+
+
+@router.post(
+    "/api/leads/{display_id}/photos",
+    tags=["leads"],
+    summary="Add a photo (multipart field `photo`; PNG, JPEG, GIF or WebP; at most 10 MB)",
+    status_code=201,
+)
+async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
+    lead = await _lead(request, display_id)
+    try:
+        photo_id = await _upload(request, lead)
+    except FileRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    rows = await lead_photos.photos_for(bindings_of(request).db, lead["id"])
+    return next(lead_photos.public(r, lead["display_id"]) for r in rows if r["id"] == photo_id)
+
+
+@router.delete(
+    "/api/leads/{display_id}/photos/{photo_id}", tags=["leads"], summary="Delete a photo (its uploader, or admin+)"
+)
+async def api_delete(request: Request, display_id: str, photo_id: int) -> dict[str, Any]:
+    await _delete(request, display_id, photo_id)
+    return {"deleted": photo_id}
