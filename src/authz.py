@@ -125,6 +125,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/leads/{display_id}/photos"): "leads.view",
     ("POST", "/api/leads/{display_id}/photos"): "leads.edit",
     ("DELETE", "/api/leads/{display_id}/photos/{photo_id}"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/review"): "leads.edit",
+    ("POST", "/leads/{display_id}/review"): "leads.edit",
     ("GET", "/clients/{display_id}"): "clients.view",
     ("GET", "/clients"): "clients.view",
     # The customer record (pages) and its JSON API.

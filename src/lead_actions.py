@@ -1,4 +1,5 @@
-"""What staff do to a lead: claim, change status, log a call, archive, restore, delete.
+"""What staff do to a lead: claim, change status, log a call, archive, restore, delete, and move a
+review request along.
 
 Each verb is one batch with its timeline and audit rows, guarded by the row's `version` so two
 people acting at once cannot overwrite each other silently (the loser gets `Conflict`).
@@ -394,3 +395,37 @@ async def add_note(db: Database, now: datetime, user: User, row: Row, text: str)
     if not text:
         raise LeadError("Write something first.")
     await db.batch([_entry(now, user, row, "note", text), _audit(now, user, row, "lead.note_added", "note added")])
+
+
+REVIEW_STEPS = {"requested": "Review requested", "received": "Review received", "declined": "Review declined"}
+
+
+async def advance_review(db: Database, now: datetime, user: User, row: Row, step: str) -> None:
+    """Seed 001's review-request progression: requested (only while the next action is Review
+    request), then received or declined, once each, with who and when. A converted lead is archived
+    and still takes these steps: asking for a review comes after the job."""
+    if step not in REVIEW_STEPS:
+        raise LeadError(f"Review step must be one of: {', '.join(REVIEW_STEPS)}.")
+    current = row.get("review_status")
+    if step == "requested":
+        if row["next_action"] != "review_request":
+            raise LeadError("Set the next action to Review request first.")
+        if current is not None:
+            raise LeadError("A review was already requested for this lead.")
+        sets = "review_status = ?, review_requested_at = ?, review_requested_by = ?"
+    else:
+        if current != "requested":
+            raise LeadError(
+                "Only a requested review can be marked received or declined."
+                if current is None
+                else f"This review was already marked {current}."
+            )
+        sets = "review_status = ?, review_resolved_at = ?, review_resolved_by = ?"
+    await _apply(
+        db,
+        [
+            _update(row, now, sets, step, iso(now), user.id),
+            _entry(now, user, row, "review", f"{REVIEW_STEPS[step]} by {user.name}", step=step),
+            _audit(now, user, row, f"lead.review_{step}", REVIEW_STEPS[step].lower(), previous=current),
+        ],
+    )

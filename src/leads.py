@@ -461,7 +461,10 @@ async def lead_for_user(db: Database, user: User, display_id: str) -> Row | None
     scope, params = _scope(user)
     return await db.first(
         f"SELECT l.*, o.name AS office_name, o.time_zone, s.label AS source_label, s.color AS source_color,"
-        f" cu.name AS claimed_by_name {_FROM} WHERE l.display_id = ? AND {' AND '.join(scope)}",
+        f" cu.name AS claimed_by_name, rq.name AS review_requested_by_name, rr.name AS review_resolved_by_name"
+        f" {_FROM} LEFT JOIN users rq ON rq.id = l.review_requested_by"
+        " LEFT JOIN users rr ON rr.id = l.review_resolved_by"
+        f" WHERE l.display_id = ? AND {' AND '.join(scope)}",
         display_id.upper()[:20],
         *params,
     )
@@ -470,6 +473,19 @@ async def lead_for_user(db: Database, user: User, display_id: str) -> Row | None
 def phone_visible(row: Row, user: User) -> bool:
     """Fresh leads hide the phone until this user claims them (seed 002 "Claiming")."""
     return row["status"] != "fresh" or row["claimed_by"] == user.id
+
+
+def review(row: Row) -> dict[str, object] | None:
+    """The review-request progression with who and when (only the full record reads the names)."""
+    if row.get("review_status") is None:
+        return None
+    return {
+        "status": row["review_status"],
+        "requested_at": row["review_requested_at"],
+        "requested_by": row.get("review_requested_by_name"),
+        "resolved_at": row["review_resolved_at"],
+        "resolved_by": row.get("review_resolved_by_name"),
+    }
 
 
 def masked_phone(row: Row) -> str:

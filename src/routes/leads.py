@@ -245,6 +245,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "how_soon": row["how_soon"],
             "address": row["address"],
             "source_label": row["source_label"],
+            "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
         timeline=await records.timeline_for(b.db, "lead", row["id"]),
@@ -296,6 +297,7 @@ async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
         "notes": row["notes"],
         "service": row["service"],
         "how_soon": row["how_soon"],
+        "review": leads.review(row),
         "timeline": [{k: t[k] for k in ("created_at", "kind", "body", "actor_label")} for t in timeline],
     }
 
@@ -321,6 +323,12 @@ class LeadPatch(BaseModel):
     campaign: str | None = Field(None, max_length=300)
     next_action: str | None = Field(None, max_length=20)
     assigned_user_id: int | None = None
+
+
+class ReviewStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: str = Field(max_length=20)
 
 
 class NoteIn(BaseModel):
@@ -383,6 +391,15 @@ async def api_patch(request: Request, display_id: str, body: LeadPatch) -> dict[
 @router.post("/api/leads/{display_id}/notes", tags=["leads"], summary="Add a note to the lead's timeline")
 async def api_note(request: Request, display_id: str, body: NoteIn) -> dict[str, Any]:
     return await _api_act(request, display_id, lead_actions.add_note, text=body.text)
+
+
+@router.post(
+    "/api/leads/{display_id}/review",
+    tags=["leads"],
+    summary="Move the review request along: step requested, then received or declined",
+)
+async def api_review(request: Request, display_id: str, body: ReviewStepIn) -> dict[str, Any]:
+    return await _api_act(request, display_id, lead_actions.advance_review, step=body.step)
 
 
 @router.post("/api/leads/{display_id}/claim", tags=["leads"], summary="Claim a fresh lead")
@@ -603,3 +620,9 @@ async def page_edit(
 @router.post("/leads/{display_id}/notes", include_in_schema=False)
 async def page_note(request: Request, display_id: str, text: str = Form("", max_length=5000)) -> Response:
     return await _page_act(request, display_id, lead_actions.add_note, "Note added.", text=text)
+
+
+@router.post("/leads/{display_id}/review", include_in_schema=False)
+async def page_review(request: Request, display_id: str, step: str = Form("", max_length=20)) -> Response:
+    done = lead_actions.REVIEW_STEPS.get(step, "Saved") + "."
+    return await _page_act(request, display_id, lead_actions.advance_review, done, step=step)
