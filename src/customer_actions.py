@@ -18,9 +18,9 @@ import customers
 import lead_sources
 import records
 from clock import iso
-from customers import CustomerError
+from customers import Conflict, CustomerError
 from offices import Office
-from storage import Database, IntegrityError, Param, Row, Statement, q
+from storage import Database, DatabaseError, IntegrityError, Param, Row, Statement, q
 from users import User
 
 LIMITS = {"name": 200, "company": 200, "source": 40}
@@ -332,6 +332,13 @@ async def delete_customer(db: Database, now: datetime, user: User, customer: Row
             "the customer instead."
         )
     merged = await db.first("SELECT COUNT(*) AS n FROM customers WHERE merged_into_id = ?", customer["id"])
+    try:
+        await _delete(db, now, user, customer, merged["n"] if merged else 0)
+    except DatabaseError:
+        raise Conflict("A lead was linked to this customer a moment ago. Reload it and try again.") from None
+
+
+async def _delete(db: Database, now: datetime, user: User, customer: Row, merged_from: int) -> None:
     await _apply(
         db,
         customer,
@@ -354,7 +361,7 @@ async def delete_customer(db: Database, now: datetime, user: User, customer: Row
                 meta={
                     "customer": customer["display_id"],
                     "name": customer["name"],
-                    "merged_from": merged["n"] if merged else 0,
+                    "merged_from": merged_from,
                 },
             ),
         ],
