@@ -396,7 +396,14 @@ ANALYSIS = (
     "index already in name order (`name COLLATE NOCASE, id` follows the equality columns), reading only as far as "
     "the page, while a small one is read whole and sorted. Search asks the FTS5 trigram table for the newest 2,000 "
     "matches and reads those customers by id. Where the planner, left alone, picks the wrong index (it has no "
-    "statistics: the app runs no `ANALYZE`), the raw column shows the cost."
+    "statistics: the app runs no `ANALYZE`), the raw column shows the cost. "
+    "Known limit: a tag combined with another broad filter (e.g. commercial 12% and dormant 15%) has no range "
+    "that is small, and the tag is not in the list indexes, so the exact count tests every entry of the smaller "
+    "range against the tag's key (about 30,000 probes, 30–40 ms here, at or just over the target when the machine "
+    "is busy). The fix, not applied yet: keep each customer's tags as a delimited column on `customers`, maintained "
+    "by triggers on `customer_tags`, inside the list indexes, so the tag is tested on index entries (a new "
+    "migration). A single case whose p95 is far above its p50 and whose statements are fast alone (the times "
+    "printed with its plan) is a neighbour's spike on this shared machine, not the query."
 )
 
 
