@@ -64,6 +64,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "files.manage": frozenset({"owner", "admin", "finance_admin", "agent"}),
     # The full data export and the secure-access audit: the owner only.
     "exports.run": OWNER,
+    # QuickBooks: only the owner connects, imports, purges (and sees the connection's status).
+    "quickbooks.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -247,6 +249,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/export.xlsx"): "exports.run",
     ("GET", "/api/export.zip"): "exports.run",
     ("GET", "/api/export/secure-access.xlsx"): "exports.run",
+    # QuickBooks connection and one-time import (owner); Intuit's webhook proves itself by signature.
+    ("GET", "/maintenance/quickbooks"): "quickbooks.manage",
+    ("GET", "/maintenance/quickbooks/progress"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/import"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/purge"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/disconnect"): "quickbooks.manage",
+    ("GET", "/quickbooks/connect"): "quickbooks.manage",
+    ("GET", "/quickbooks/callback"): "quickbooks.manage",
+    ("GET", "/api/quickbooks/status"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/import"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/purge"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/disconnect"): "quickbooks.manage",
+    ("POST", "/webhook/quickbooks"): PUBLIC,
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
@@ -257,6 +272,7 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/leads"),  # shared secret
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
+        ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
     }
 )

@@ -80,6 +80,7 @@ def from_worker_env(env: Any) -> Bindings:
         "SESSION_ABSOLUTE_HOURS",
         "ENCRYPTION_KEY_ID",
         "ENCRYPTION_KEYS_OLD",
+        *config.QBO_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)

@@ -63,6 +63,15 @@ class Settings:
     # keys that may still decrypt old rows until they are re-encrypted.
     encryption_key_id: str = "k1"
     old_encryption_keys: tuple[tuple[str, Secret], ...] = ()
+    # QuickBooks Online (all optional: without QBO_CLIENT_ID the app runs and says "not configured").
+    # The URL overrides are operator settings (tests and proxies point them elsewhere); empty means
+    # Intuit's own endpoint for the environment.
+    qbo_environment: str = "sandbox"
+    qbo_redirect_uri: str = ""
+    qbo_api_base: str = ""
+    qbo_auth_url: str = ""
+    qbo_token_url: str = ""
+    qbo_revoke_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -74,6 +83,17 @@ class Settings:
 
     def secret(self, name: str) -> Secret | None:
         return dict(self.optional).get(name)
+
+
+# Plain (non-secret) QuickBooks vars, read by `load` and listed for the Worker's env in bindings.py.
+QBO_VARS = ("QBO_ENVIRONMENT", "QBO_REDIRECT_URI", "QBO_API_BASE", "QBO_AUTH_URL", "QBO_TOKEN_URL", "QBO_REVOKE_URL")
+
+
+def _url(source: Mapping[str, Any], name: str) -> str:
+    value = str(source.get(name) or "").strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
 
 
 def _int(source: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
@@ -146,7 +166,20 @@ def load(source: Mapping[str, Any]) -> Settings:
         optional=optional,
         encryption_key_id=key_id,
         old_encryption_keys=_old_keys(source.get("ENCRYPTION_KEYS_OLD"), key_id),
+        qbo_environment=_qbo_environment(source),
+        qbo_redirect_uri=_url(source, "QBO_REDIRECT_URI"),
+        qbo_api_base=_url(source, "QBO_API_BASE"),
+        qbo_auth_url=_url(source, "QBO_AUTH_URL"),
+        qbo_token_url=_url(source, "QBO_TOKEN_URL"),
+        qbo_revoke_url=_url(source, "QBO_REVOKE_URL"),
     )
+
+
+def _qbo_environment(source: Mapping[str, Any]) -> str:
+    value = str(source.get("QBO_ENVIRONMENT") or "sandbox").strip().lower()
+    if value not in {"sandbox", "production"}:
+        raise SettingsError(f"QBO_ENVIRONMENT must be sandbox or production, got {value!r}")
+    return value
 
 
 def parse_dev_vars(text: str) -> dict[str, str]:
@@ -171,6 +204,12 @@ def generate_dev_vars() -> str:
         "PORCHLIGHT_ENV=development\n"
         f"ENCRYPTION_KEY={base64.b64encode(_secrets.token_bytes(32)).decode()}\n"
         f"WEBHOOK_SECRET={_secrets.token_urlsafe(32)}\n"
+        "# QuickBooks Online (optional; docs/quickbooks.md). Uncomment and fill in to connect a company.\n"
+        "# QBO_CLIENT_ID=\n"
+        "# QBO_CLIENT_SECRET=\n"
+        "# QBO_WEBHOOK_VERIFIER_TOKEN=\n"
+        "# QBO_ENVIRONMENT=sandbox\n"
+        "# QBO_REDIRECT_URI=http://localhost:8787/quickbooks/callback\n"
     )
 
 

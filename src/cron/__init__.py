@@ -13,16 +13,22 @@ from datetime import datetime, timedelta
 from bindings import Bindings
 from clock import iso
 from cron import housekeeping
+from quickbooks import importer as quickbooks_import
+from quickbooks import sync as quickbooks_sync
 
 Job = Callable[[Bindings, datetime], Awaitable[dict[str, int]]]
 
 JOBS: dict[str, Job] = {
     "housekeeping": housekeeping.run,
+    "quickbooks-import": quickbooks_import.tick,
+    "quickbooks-sync": quickbooks_sync.tick,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
-    "*/10 * * * *": ("housekeeping",),
+    "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
+    # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
+    "*/2 * * * *": ("quickbooks-import",),
 }
 
 LEASE = timedelta(minutes=5)

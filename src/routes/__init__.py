@@ -20,6 +20,7 @@ from routes import (
     leads,
     maintenance,
     open_records,
+    quickbooks,
     secure_access,
     shell,
     sources,
@@ -43,6 +44,7 @@ ROUTERS = [
     open_records.router,
     sources.router,
     lead_settings.router,
+    quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     shell.router,
     account.router,
     maintenance.router,

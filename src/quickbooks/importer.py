@@ -1,0 +1,402 @@
+"""The one-time import: runs, their per-entity cursors, the cron tick that advances them, and purge.
+
+Owns `quickbooks_import_runs` and `quickbooks_import_steps`.
+
+`start_import` makes a run (or resumes a failed one). The cron job `quickbooks-import` then reads
+at most `PAGES_PER_TICK` pages per tick: for the run's first unfinished entity it asks QuickBooks for
+`SELECT * FROM <Entity> ORDERBY Id STARTPOSITION n MAXRESULTS 1000` (name lists with
+`Active IN (true, false)`, so inactive customers come too), and writes the page as one batch: first
+the cursor move, guarded by the cursor's old value (a second runner on the same page stops there and
+writes nothing), then the page's upserts. A tick killed between the call and the batch wrote
+nothing, and the next tick asks for the same page again; a page applied twice changes nothing. So a
+run can be stopped anywhere and resumes exactly where it was, with exact counts.
+
+Budget per tick (docs/quickbooks.md): 8 pages = at most 8,000 objects, 8 API calls (+1 COUNT per
+entity, +1 token refresh at most) and ~3 D1 round trips per page: far inside a Worker invocation's
+1,000 subrequests and 1,000 D1 queries, QuickBooks' 500 requests/minute, and (measured locally) well
+under a second of CPU for typical pages.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import records
+from bindings import Bindings
+from clock import iso
+from quickbooks import oauth, objects
+from quickbooks.client import Api, QuickBooksError, Throttled, select
+from records import Actor
+from storage import Database, Row, q
+
+PAGE_SIZE = 1000
+PAGES_PER_TICK = 8
+MAX_ATTEMPTS = 5
+THROTTLE_BACKOFF = timedelta(seconds=60)
+# CDC after an import starts from a little before the import began, so changes made while it ran are
+# fetched (applying one twice is harmless).
+WATERMARK_OVERLAP = timedelta(minutes=5)
+PURGE_CHUNK = 2000
+
+
+class ImportRefused(Exception):
+    """Why an import or purge may not start; the message is for the owner."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@dataclass(frozen=True)
+class Step:
+    entity: str
+    imported: int
+    total: int | None
+    done: bool
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    realm_id: str
+    environment: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    attempts: int
+    error_count: int
+    last_error: str | None
+    last_error_at: str | None
+    steps: tuple[Step, ...]
+
+    @property
+    def imported(self) -> int:
+        return sum(s.imported for s in self.steps)
+
+    @property
+    def total(self) -> int | None:
+        """Objects to import, once every entity has been counted."""
+        if any(s.total is None and not s.done for s in self.steps):
+            return None
+        return sum(max(s.total or 0, s.imported) for s in self.steps)
+
+    @property
+    def percent(self) -> int:
+        if self.status == "completed":
+            return 100
+        total = self.total
+        if total:
+            return min(99, self.imported * 100 // total)
+        return sum(1 for s in self.steps if s.done) * 100 // max(1, len(self.steps))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "realm_id": self.realm_id,
+            "environment": self.environment,
+            "status": self.status,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "progress": self.percent,
+            "imported": self.imported,
+            "total": self.total,
+            "errors": self.error_count,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at,
+            "entities": [
+                {"entity": s.entity, "imported": s.imported, "total": s.total, "done": s.done} for s in self.steps
+            ],
+        }
+
+
+async def _run(db: Database, row: Row | None) -> Run | None:
+    if row is None:
+        return None
+    steps = await db.all(
+        "SELECT entity, imported, total, done_at FROM quickbooks_import_steps WHERE run_id = ? ORDER BY ord", row["id"]
+    )
+    return Run(
+        id=row["id"],
+        realm_id=row["realm_id"],
+        environment=row["environment"],
+        status=row["status"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        attempts=row["attempts"],
+        error_count=row["error_count"],
+        last_error=row["last_error"],
+        last_error_at=row["last_error_at"],
+        steps=tuple(Step(s["entity"], s["imported"], s["total"], s["done_at"] is not None) for s in steps),
+    )
+
+
+async def latest_run(db: Database) -> Run | None:
+    return await _run(db, await db.first("SELECT * FROM quickbooks_import_runs ORDER BY id DESC LIMIT 1"))
+
+
+async def running_run(db: Database) -> Run | None:
+    return await _run(db, await db.first("SELECT * FROM quickbooks_import_runs WHERE status = 'running' LIMIT 1"))
+
+
+def confirmation_ok(conn: oauth.Connection | None, confirm: str | None, *, always: bool = False) -> bool:
+    """Production (or `always`) needs the company name typed; case and outer spaces do not matter."""
+    if conn is None:
+        return True
+    if conn.environment != "production" and not always:
+        return True
+    expected = (conn.company_name or conn.realm_id).strip().casefold()
+    return (confirm or "").strip().casefold() == expected
+
+
+async def start_import(bindings: Bindings, actor: Actor, *, confirm: str | None = None) -> Run:
+    """Start the one-time import (or resume the latest run if it failed)."""
+    db, now = bindings.db, bindings.clock.now()
+    conn = await oauth.connection(db)
+    if conn is None or not conn.connected:
+        raise ImportRefused("Connect QuickBooks before running the one-time import.")
+    if not confirmation_ok(conn, confirm):
+        raise ImportRefused(f"Type the company name ({conn.company_name}) to import from production.", 400)
+    running = await running_run(db)
+    if running is not None:
+        return running
+    latest = await latest_run(db)
+    label = conn.company_name or conn.realm_id
+    if latest is not None and latest.status == "failed" and latest.realm_id == conn.realm_id:
+        await db.batch(
+            [
+                q(
+                    "UPDATE quickbooks_import_runs SET status = 'running', attempts = 0, updated_at = ?"
+                    " WHERE id = ? AND status = 'failed'",
+                    iso(now),
+                    latest.id,
+                ),
+                records.if_changed(
+                    records.audit(
+                        now,
+                        actor,
+                        "quickbooks.import.resumed",
+                        f"{actor.label} resumed the QuickBooks import from {label}",
+                        meta={"run_id": latest.id},
+                    )
+                ),
+            ]
+        )
+    else:
+        await db.batch(
+            [
+                q(
+                    "INSERT INTO quickbooks_import_runs (realm_id, environment, status, started_at, started_by,"
+                    " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
+                    conn.realm_id,
+                    conn.environment,
+                    iso(now),
+                    actor.user_id,
+                    iso(now),
+                ),
+                q(
+                    "INSERT INTO quickbooks_import_steps (run_id, entity, ord)"
+                    " SELECT (SELECT max(id) FROM quickbooks_import_runs), value, key FROM json_each(?)",
+                    json.dumps(list(objects.ENTITIES)),
+                ),
+                records.audit(
+                    now,
+                    actor,
+                    "quickbooks.import.started",
+                    f"{actor.label} started the one-time QuickBooks import from {label} ({conn.environment})",
+                    meta={"realm_id": conn.realm_id, "environment": conn.environment},
+                ),
+            ]
+        )
+    run = await running_run(db)
+    assert run is not None
+    return run
+
+
+async def _fail_page(db: Database, now: datetime, run: Run, error: QuickBooksError) -> str:
+    """Count a failed page; after MAX_ATTEMPTS in a row the run is marked failed (and can be resumed)."""
+    message = error.summary()
+    give_up = run.attempts + 1 >= MAX_ATTEMPTS and not isinstance(error, Throttled)
+    statements = [
+        q(
+            "UPDATE quickbooks_import_runs SET attempts = attempts + ?, error_count = error_count + 1,"
+            " last_error = ?, last_error_at = ?, updated_at = ?, status = ?, finished_at = ?"
+            " WHERE id = ? AND status = 'running'",
+            0 if isinstance(error, Throttled) else 1,
+            message,
+            iso(now),
+            iso(now),
+            "failed" if give_up else "running",
+            iso(now) if give_up else None,
+            run.id,
+        )
+    ]
+    if give_up:
+        statements.append(
+            records.audit(
+                now,
+                records.SYSTEM,
+                "quickbooks.import.failed",
+                f"The QuickBooks import stopped after {MAX_ATTEMPTS} failed attempts: {message}",
+                meta={"run_id": run.id},
+            )
+        )
+    await db.batch(statements)
+    return "failed" if give_up else "retrying"
+
+
+async def _finish(db: Database, now: datetime, run: Run) -> None:
+    watermark = iso(datetime.fromisoformat(run.started_at.replace("Z", "+00:00")) - WATERMARK_OVERLAP)
+    await db.batch(
+        [
+            q(
+                "UPDATE quickbooks_import_runs SET status = 'completed', finished_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'running'",
+                iso(now),
+                iso(now),
+                run.id,
+            ),
+            records.if_changed(
+                records.audit(
+                    now,
+                    records.SYSTEM,
+                    "quickbooks.import.completed",
+                    f"The QuickBooks import finished: {run.imported} records",
+                    meta={"run_id": run.id, **{s.entity: s.imported for s in run.steps}},
+                )
+            ),
+            # Sync starts from the import's start, or stays at an older watermark (a re-import).
+            q(
+                "UPDATE quickbooks_connection SET sync_watermark = coalesce(sync_watermark, ?), updated_at = ?"
+                " WHERE id = 1 AND realm_id = ?",
+                watermark,
+                iso(now),
+                run.realm_id,
+            ),
+        ]
+    )
+
+
+async def tick(
+    bindings: Bindings, now: datetime, *, page_size: int = PAGE_SIZE, pages: int = PAGES_PER_TICK
+) -> dict[str, int]:
+    """Advance the running import by at most `pages` pages. Safe to run any number of times."""
+    db = bindings.db
+    run = await running_run(db)
+    if run is None:
+        return {}
+    conn = await oauth.connection(db)
+    if conn is None or not conn.connected or conn.realm_id != run.realm_id:
+        return {"waiting_for_connection": 1}
+    if conn.throttled(now):
+        return {"throttled": 1}
+    done_pages = fetched = 0
+    async with bindings.http() as http:
+        api = Api(bindings, http)
+        while done_pages < pages:
+            step = await db.first(
+                "SELECT entity, next_position, total FROM quickbooks_import_steps"
+                " WHERE run_id = ? AND done_at IS NULL ORDER BY ord LIMIT 1",
+                run.id,
+            )
+            if step is None:
+                await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
+                return {"pages": done_pages, "records": fetched, "completed": 1}
+            entity, position = step["entity"], step["next_position"]
+            try:
+                if step["total"] is None:
+                    total = await api.count(entity)
+                    await db.run(
+                        "UPDATE quickbooks_import_steps SET total = ? WHERE run_id = ? AND entity = ?",
+                        total,
+                        run.id,
+                        entity,
+                    )
+                rows = await api.query(select(entity, start=position, size=page_size))
+            except Throttled as exc:
+                await oauth.note_error(db, now, exc.summary(), backoff=THROTTLE_BACKOFF)
+                await _fail_page(db, now, run, exc)
+                return {"pages": done_pages, "records": fetched, "throttled": 1}
+            except QuickBooksError as exc:
+                outcome = await _fail_page(db, now, run, exc)
+                return {"pages": done_pages, "records": fetched, outcome: 1}
+            finished = len(rows) < page_size
+            statements = [
+                q(
+                    "UPDATE quickbooks_import_steps SET next_position = next_position + ?, imported = imported + ?,"
+                    " done_at = ? WHERE run_id = ? AND entity = ? AND next_position = ? AND done_at IS NULL",
+                    len(rows),
+                    len(rows),
+                    iso(now) if finished else None,
+                    run.id,
+                    entity,
+                    position,
+                ),
+                records.STOP_UNLESS_CHANGED,
+                *objects.upserts(run.realm_id, entity, rows, now),
+                q(
+                    "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
+                    " WHERE id = ? AND status = 'running'",
+                    iso(now),
+                    run.id,
+                ),
+            ]
+            try:
+                await db.batch(statements)
+            except Exception as exc:
+                if records.stopped_by_guard(exc):
+                    return {"pages": done_pages, "records": fetched, "overlapped": 1}
+                raise
+            done_pages += 1
+            fetched += len(rows)
+    return {"pages": done_pages, "records": fetched}
+
+
+async def _row(db: Database, run_id: int) -> Row | None:
+    return await db.first("SELECT * FROM quickbooks_import_runs WHERE id = ?", run_id)
+
+
+async def purge(bindings: Bindings, actor: Actor, *, confirm: str | None) -> int:
+    """Delete every imported QuickBooks object from our database (never anything in QuickBooks).
+    Needs the company name typed, in any environment. Returns how many rows went."""
+    db, now = bindings.db, bindings.clock.now()
+    conn = await oauth.connection(db)
+    word = (conn.company_name or conn.realm_id) if conn else "PURGE"
+    if (confirm or "").strip().casefold() != word.strip().casefold():
+        raise ImportRefused(f"Type {word!r} to confirm the purge.", 400)
+    await db.run(
+        "UPDATE quickbooks_import_runs SET status = 'cancelled', finished_at = ?, updated_at = ?"
+        " WHERE status IN ('running', 'failed')",
+        iso(now),
+        iso(now),
+    )
+    removed = 0
+    while True:  # bounded chunks: one huge DELETE could outlast a D1 query's time limit
+        result = await db.run(
+            "DELETE FROM quickbooks_objects WHERE id IN (SELECT id FROM quickbooks_objects ORDER BY id LIMIT ?)",
+            PURGE_CHUNK,
+        )
+        removed += result.changes
+        if result.changes < PURGE_CHUNK:
+            break
+    await db.batch(
+        [
+            q("DELETE FROM quickbooks_changes"),
+            q(
+                "UPDATE quickbooks_connection SET sync_watermark = NULL, resync_since = NULL, resync_entity = NULL,"
+                " resync_position = NULL, resync_until = NULL, updated_at = ? WHERE id = 1",
+                iso(now),
+            ),
+            records.audit(
+                now,
+                actor,
+                "quickbooks.purged",
+                f"{actor.label} purged {removed} imported QuickBooks records from Porchlight"
+                " (nothing was deleted in QuickBooks)",
+                meta={"removed": removed},
+            ),
+        ]
+    )
+    return removed
