@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import leadgen
 import leads
@@ -104,6 +105,8 @@ def cases(now: datetime, office_id: int) -> list[Case]:
     since = iso(now - timedelta(days=7))
     high = f"(l.status = 'fresh' OR (l.status IN {_CALLBACK} AND l.next_contact_at <= ?))"
     medium = f"(l.status IN {_CALLBACK} AND (l.next_contact_at IS NULL OR l.next_contact_at > ?))"
+    local = now.astimezone(ZoneInfo("America/New_York"))  # the demo offices' zone: Today ends at its midnight
+    day_end = iso(datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), local.tzinfo))
     return [
         Case("default view, page 1", leads.Query(), Raw()),
         Case("status = fresh", leads.Query(statuses=["fresh"]), Raw(("l.status = 'fresh'",), (), (0, 1, 2))),
@@ -121,6 +124,31 @@ def cases(now: datetime, office_id: int) -> list[Case]:
             Raw(("l.status = 'consultation_call'",), (), (0, 2)),
         ),
         Case("urgency = medium", leads.Query(urgencies=["medium"]), Raw((medium,), (iso(now),), (2,))),
+        Case("view = now", leads.Query(view="now"), Raw((high,), (iso(now),), (0, 1, 2))),
+        Case(
+            "view = today",
+            leads.Query(view="today", day_end=day_end),
+            Raw(
+                (f"l.status IN {_CALLBACK} AND l.next_contact_at > ? AND l.next_contact_at < ?",),
+                (iso(now), day_end),
+                (2,),
+            ),
+        ),
+        Case(
+            "view = recovery",
+            leads.Query(view="recovery"),
+            Raw(
+                (
+                    f"((l.status IN {_CALLBACK} AND l.next_contact_at <= ?) OR (l.status = 'fresh'"
+                    " AND l.created_at <= ? AND l.claimed_by IS NULL))",
+                ),
+                (
+                    iso(now - leads.STALLED_AFTER),
+                    iso(now - timedelta(minutes=leads.DEFAULT_ESCALATION_MINUTES)),
+                ),
+                (0, 1, 2),
+            ),
+        ),
         Case(
             "source = yelp, status = fresh",
             leads.Query(sources=["yelp"], statuses=["fresh"]),
