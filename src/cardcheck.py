@@ -9,7 +9,10 @@ single spaces or dashes ("4111 1111 1111 1111", "4111-1111-1111-1111"). Groups i
 ("call 305 555 1234 4111 1111 1111 1111") are checked too, span by span; an unbroken run of more than
 19 digits is some other number and passes.
 
-Nothing here logs, formats or returns the matched digits: errors name the field only.
+Two ways out: `refuse` for what staff type (they can fix it; the whole change is refused), and
+`redact` for what must be kept whatever it holds (a partner's lead: refusing would lose it), which
+replaces every card-shaped span with REDACTED. Nothing here logs, formats or returns the matched
+digits: errors name the field only.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ MAX_DIGITS = 19
 
 # Runs of digit groups joined by one space or dash. Unicode digits count: "４１１１…" is still a card.
 _RUN = re.compile(r"\d+(?:[ \-]\d+)*")
+
+REDACTED = "[card number removed]"
 
 MESSAGE = (
     "{field} looks like a payment card number. Porchlight never stores card numbers: save the "
@@ -49,22 +54,53 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card_in_run(groups: list[str]) -> bool:
+def _card_groups(groups: list[str]) -> set[int]:
+    """Indexes of the groups that belong to some card-shaped span of the run (every span, so what is
+    left after redacting them holds no card number of its own)."""
+    marked: set[int] = set()
     for start in range(len(groups)):
         digits = ""
-        for group in groups[start:]:
-            digits += group
+        for end in range(start, len(groups)):
+            digits += groups[end]
             if len(digits) > MAX_DIGITS:
                 break
             if len(digits) >= MIN_DIGITS and _luhn(digits):
-                return True
-    return False
+                marked.update(range(start, end + 1))
+    return marked
 
 
 def contains_card_number(text: str | None) -> bool:
     if not text:
         return False
-    return any(_card_in_run(re.split(r"[ \-]", m.group())) for m in _RUN.finditer(str(text)))
+    return any(_card_groups(re.split(r"[ \-]", m.group())) for m in _RUN.finditer(str(text)))
+
+
+def redact(text: str, replacement: str = REDACTED) -> str:
+    """The text with every card-shaped span replaced, for input that must be kept rather than refused
+    (a partner's lead). Neighbouring spans collapse into one replacement; everything else, phone
+    numbers and ZIPs included, stays as it was."""
+    if not text:
+        return text
+
+    def scrub(run: re.Match[str]) -> str:
+        spans = [g.span() for g in re.finditer(r"\d+", run.group())]
+        marked = _card_groups([run.group()[a:b] for a, b in spans])
+        if not marked:
+            return run.group()
+        out, at, i = [], 0, 0
+        while i < len(spans):
+            if i not in marked:
+                i += 1
+                continue
+            first = i
+            while i + 1 < len(spans) and i + 1 in marked:
+                i += 1
+            out += [run.group()[at : spans[first][0]], replacement]
+            at = spans[i][1]
+            i += 1
+        return "".join([*out, run.group()[at:]])
+
+    return _RUN.sub(scrub, text)
 
 
 def refuse(fields: Mapping[str, object]) -> None:

@@ -2,7 +2,7 @@
 
 This module owns `customer_tags` (created by migration 0008): its rules, its reads and the two verbs.
 A tag is trimmed, single-spaced and lower-cased, 1–40 characters of letters, digits, spaces and
-`- _ & . ' /`; a customer holds at most MAX_PER_CUSTOMER. Adding or removing one writes a timeline
+`- _ & . ' /`, never card-shaped; a customer holds at most MAX_PER_CUSTOMER. Adding or removing one writes a timeline
 entry on the customer and an audit row in the same batch, and only when something changed. The
 search index (`customer_terms`) follows by trigger.
 """
@@ -13,6 +13,7 @@ import json
 import re
 from datetime import datetime
 
+import cardcheck
 import records
 from clock import iso
 from storage import Database, Row, Statement
@@ -29,9 +30,15 @@ class TagError(ValueError):
 
 
 def normalize(text: str) -> str:
+    """The tag as stored, or TagError. A card-shaped tag is refused here, not by the callers, so no
+    route can forget it (and removing one never writes it into the timeline either)."""
     tag = " ".join(text.split()).lower()
     if not tag:
         raise TagError("Type a tag first.")
+    try:
+        cardcheck.refuse({"tag": tag})
+    except cardcheck.CardNumberFound as exc:
+        raise TagError(str(exc)) from None
     if len(tag) > MAX_LENGTH:
         raise TagError(f"Tags are at most {MAX_LENGTH} characters.")
     if not _ALLOWED.match(tag):

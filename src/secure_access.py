@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import cardcheck
 import records
 from clock import iso
 from records import Actor
@@ -53,7 +54,13 @@ class ItemInput:
 
 
 def check_input(label: str, kind: str, username: str = "", notes: str = "") -> ItemInput:
+    """The item's plain fields, checked. A card number in any of them is refused here (the secret
+    itself is sealed, and a PIN or passcode may well be digits, so it is not checked)."""
     label, username, notes = label.strip(), username.strip(), notes.strip()
+    try:
+        cardcheck.refuse({"label": label, "username": username, "notes": notes})
+    except cardcheck.CardNumberFound as exc:
+        raise SecureAccessError(str(exc)) from None
     if not label:
         raise SecureAccessError("Give the item a label, e.g. “Home WiFi”.")
     if kind not in KINDS:

@@ -64,3 +64,29 @@ def test_refuse_looks_inside_lists_and_mappings():
     with pytest.raises(cardcheck.CardNumberFound, match="Contact phone"):
         cardcheck.refuse({"contact": {"phone": VISA}})
     cardcheck.refuse({"name": "Ann", "rating": 5, "tags": ["vip"], "contact": {"phone": "3055551234"}})
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (f"card {VISA} exp 04/28", "card [card number removed] exp 04/28"),
+        ("4111 1111 1111 1111", "[card number removed]"),
+        ("4111-1111-1111-1111, 5555555555554444", "[card number removed], [card number removed]"),
+        ("４１１１１１１１１１１１１１１１", "[card number removed]"),
+        # not cards: phones, ZIPs, a 16-digit number failing Luhn, a 21-digit run
+        ("call (305) 555-1234 or +1 786 555 0188, ZIP 33139-1234", None),
+        ("ref 4111111111111112", None),
+        ("411111111111111100000", None),
+        ("", None),
+    ],
+)
+def test_redact_replaces_card_shaped_spans_only(text, kept):
+    assert cardcheck.redact(text) == (text if kept is None else kept)
+    assert not cardcheck.contains_card_number(cardcheck.redact(text))
+
+
+def test_redact_leaves_no_card_inside_a_longer_run():
+    # every card-shaped span of a run goes, so no remainder can be one
+    text = "305 555 1234 4111 1111 1111 1111"
+    assert not cardcheck.contains_card_number(cardcheck.redact(text))
+    assert "4111" not in cardcheck.redact(text)

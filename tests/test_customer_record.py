@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import customer_contacts
+import customer_tags
 import customers
 from customers import Conflict
 from tests.conftest import sign_in_api, snapshot_file
@@ -437,6 +438,35 @@ async def test_a_card_number_in_any_free_text_field_is_refused_and_nothing_is_st
     assert r.status_code == 422, r.text
     assert "looks like a payment card number" in r.text
     assert CARD not in r.text and CARD.replace(" ", "") not in r.text
+    assert unchanged(before, snapshot_file(db_path))
+
+
+@pytest.mark.parametrize(
+    "tag", [CARD, CARD.replace(" ", "-"), CARD.replace(" ", ""), "４１１１１１１１１１１１１１１１"]
+)
+@pytest.mark.parametrize("how", ["form_add", "api_add", "form_remove", "api_remove", "verb_add", "verb_remove"])
+async def test_a_card_shaped_tag_is_refused_by_the_tag_rules_themselves(
+    client, bindings, people, database, db_path, tag, how
+):
+    csrf = await sign_in_api(client, bindings, people.admin)
+    await create(client)
+    before = snapshot_file(db_path)
+    if how.startswith("verb"):
+        customer = await customers.customer_for_user(database, people.admin, "C-1001")
+        verb = customer_tags.add_tag if how == "verb_add" else customer_tags.remove_tag
+        with pytest.raises(customer_tags.TagError, match=r"^Tag looks like a payment card number"):
+            await verb(database, bindings.clock.now(), people.admin, customer, tag)
+    else:
+        if how == "form_add":
+            r = await client.post("/clients/C-1001/tags", data={"csrf_token": csrf, "tag": tag})
+        elif how == "form_remove":
+            r = await client.post("/clients/C-1001/tags/remove", data={"csrf_token": csrf, "tag": tag})
+        elif how == "api_add":
+            r = await client.post("/api/customers/C-1001/tags", json={"tag": tag})
+        else:
+            r = await client.delete("/api/customers/C-1001/tags", params={"tag": tag})
+        assert r.status_code == 422, r.text
+        assert "looks like a payment card number" in r.text and tag not in r.text
     assert unchanged(before, snapshot_file(db_path))
 
 

@@ -286,6 +286,42 @@ async def test_the_panel_forms_add_edit_and_delete(client, bindings, people, dat
     assert "No saved WiFi" in gone.text
 
 
+CARD = "4111 1111 1111 1111"
+
+
+@pytest.mark.parametrize("field", ["label", "username", "notes"])
+@pytest.mark.parametrize("how", ["api_create", "api_update", "form_create", "form_update"])
+async def test_a_card_number_in_a_plain_field_is_refused_and_nothing_is_stored(
+    client, bindings, people, database, db_path, field, how
+):
+    customer = await make_customer(database, people.office_a.id)
+    item = await add_item(client, bindings, people.agent, customer)
+    fields = {"label": "Home WiFi", "kind": "wifi", "username": "HomeNet-5G", "notes": "", "secret": OTHER}
+    fields[field] = f"card {CARD} exp 04/28"
+    before = snapshot_file(db_path)
+    api, form = f"/api/customers/{customer}/secure-access", f"/clients/{customer}/secure-access"
+    if how == "api_create":
+        r = await client.post(api, json=fields)
+    elif how == "api_update":
+        r = await client.patch(f"{api}/{item['id']}", json={field: fields[field]})
+    else:
+        r = await client.post(form if how == "form_create" else f"{form}/{item['id']}", data=fields)
+    assert r.status_code == 422, r.text
+    assert "looks like a payment card number" in r.text
+    assert CARD not in r.text and OTHER not in r.text
+    after = snapshot_file(db_path)
+    before.pop("sessions"), after.pop("sessions")  # each request refreshes the caller's last_seen_at
+    assert after == before
+
+
+def test_the_input_check_refuses_a_card_itself():
+    """Not left to the routes: the module's own check refuses, naming the field only."""
+    with pytest.raises(secure_access.SecureAccessError, match=r"^Username looks like a payment card number"):
+        secure_access.check_input("Router", "device", username="4111-1111-1111-1111")
+    # a secret may be all digits (a PIN, a door code): it is sealed, never checked
+    assert secure_access.check_secret("4111111111111111") == "4111111111111111"
+
+
 async def test_secrets_never_reach_the_logs_or_the_records(client, bindings, people, database, caplog):
     caplog.set_level(logging.DEBUG)
     customer = await make_customer(database, people.office_a.id)

@@ -290,7 +290,6 @@ class TagIn(BaseModel):
 
 
 async def _tag(db: Any, now: Any, user: Any, customer: Row, *, tag: str, add: bool) -> bool:
-    customers.clean({"tag": tag}, {"tag": 100})  # a card-shaped tag is refused before the tag rules see it
     verb = customer_tags.add_tag if add else customer_tags.remove_tag
     return await verb(db, now, user, customer, tag)
 
