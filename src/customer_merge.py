@@ -2,10 +2,16 @@
 
 The keeper stays; everything hanging off the other customer moves to it in one batch — contacts (its
 primary steps down to an ordinary contact), addresses (its billing address becomes a work address
-when the keeper already has one), notes, tags, leads and timeline — and blank fields on the keeper
-are filled from the other. The other customer is archived, not deleted, with `merged_into_id` set
-and a "Merged into C-…" entry, so its display id still leads somewhere; the keeper gets "Merged
-from C-…". Nothing is lost and there is no undo.
+when the keeper already has one), notes, tags, leads, files, secure-access items and timeline — and
+blank fields on the keeper are filled from the other. The other customer is archived, not deleted,
+with `merged_into_id` set and a "Merged into C-…" entry, so its display id still leads somewhere;
+the keeper gets "Merged from C-…". Nothing is lost and there is no undo.
+
+Secure-access secrets are sealed with the customer's id in their associated data, so they are opened
+and sealed again for the keeper (`secure_access.hand_over`) before the batch, and the new
+ciphertexts travel in it. An item that cannot be opened (a retired key no longer in the ring, a
+damaged value) refuses the whole merge as a conflict (409) naming the items: dropping it would lose
+it, and leaving it on the archived record would hide it where nobody looks.
 """
 
 from __future__ import annotations
@@ -15,13 +21,30 @@ from datetime import datetime
 
 import customers
 import records
+import secure_access
 from clock import iso
-from customers import CustomerError
-from storage import Database, Row, Statement, q
+from customers import Conflict, CustomerError
+from storage import Database, DatabaseError, Row, Statement, q
 from users import User
+from vault import KeyRing
 
 # Keeper fields filled from the other customer when the keeper's are blank.
 _FILL_TEXT = ("company", "source", "terms", "tax_id")
+
+# How the timeline names what moved: key of `moved` → (one, many).
+_NAMES = {
+    "contacts": ("contact", "contacts"),
+    "addresses": ("address", "addresses"),
+    "notes": ("note", "notes"),
+    "tags": ("tag", "tags"),
+    "leads": ("lead", "leads"),
+    "files": ("file", "files"),
+    "secure_access": ("secure-access item", "secure-access items"),
+}
+
+
+class SecretsUnreadable(Conflict):
+    """The other customer holds secure-access items the key ring cannot open: nothing was merged."""
 
 
 @dataclass(frozen=True)
@@ -38,15 +61,16 @@ async def _counts(db: Database, loser_id: int) -> dict[str, int]:
         " (SELECT COUNT(*) FROM customer_notes WHERE customer_id = ?) AS notes,"
         " (SELECT COUNT(*) FROM customer_tags WHERE customer_id = ?) AS tags,"
         " (SELECT COUNT(*) FROM leads WHERE customer_id = ?) AS leads,"
+        " (SELECT COUNT(*) FROM customer_files WHERE customer_id = ?) AS files,"
         " (SELECT COUNT(*) FROM timeline_entries WHERE subject_type = 'customer' AND subject_id = ?) AS entries",
-        *([loser_id] * 6),
+        *([loser_id] * 7),
     )
     return {k: int(v) for k, v in (row or {}).items()}
 
 
 def _moves(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
     """Rows that belong to a customer and simply change hands. Secure-access items are not here: their
-    sealed secrets are bound to the customer id, so they need re-sealing by their own module."""
+    sealed secrets are bound to the customer id, so `secure_access.hand_over` re-seals them."""
     k, lo, stamp = keeper["id"], loser["id"], iso(now)
     return [
         # The unique "one primary" index would refuse a second primary on the keeper.
@@ -93,6 +117,8 @@ def _moves(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
             stamp,
             lo,
         ),
+        # The bytes stay under their random key in the file store; only the owner changes.
+        q("UPDATE customer_files SET customer_id = ? WHERE customer_id = ?", k, lo),
         q("UPDATE timeline_entries SET subject_id = ? WHERE subject_type = 'customer' AND subject_id = ?", k, lo),
     ]
 
@@ -138,12 +164,13 @@ def _retire(now: datetime, keeper: Row, loser: Row) -> Statement:
 
 
 def _describe(moved: dict[str, int]) -> str:
-    parts = [f"{n} {what if n != 1 else what.rstrip('s')}" for what, n in moved.items() if n and what != "entries"]
+    parts = [f"{n} {_NAMES[what][n != 1]}" for what, n in moved.items() if n and what in _NAMES]
     return ", ".join(parts) or "nothing attached"
 
 
-async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, other: Row) -> Merged:
-    """Fold `other` into `keeper`. Both rows come from the access function, so the user sees both."""
+async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, other: Row, *, ring: KeyRing) -> Merged:
+    """Fold `other` into `keeper`. Both rows come from the access function, so the user sees both;
+    `ring` opens the other's secure-access items and seals them for the keeper."""
     if keeper["id"] == other["id"]:
         raise CustomerError("Choose two different customers to merge.")
     for row in (keeper, other):
@@ -151,12 +178,17 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             raise CustomerError(f"{row['display_id']} was already merged into another customer.")
     if keeper["archived_at"]:
         raise CustomerError(f"{keeper['display_id']} is archived; restore it before merging into it.")
-    moved = await _counts(db, other["id"])
+    try:
+        handover = await secure_access.hand_over(db, now, ring, other, keeper)
+    except secure_access.Unreadable as exc:
+        raise SecretsUnreadable(str(exc)) from None
+    moved = await _counts(db, other["id"]) | {"secure_access": len(handover.labels)}
     summary = _describe(moved)
     statements = [
         customers.still_at("customers", keeper),
         customers.still_at("customers", other),
         *_moves(now, keeper, other),
+        *handover.statements,
         *_fill_keeper(now, keeper, other),
         _retire(now, keeper, other),
         customers.timeline(
@@ -165,8 +197,8 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             other["id"],
             other["office_id"],
             "merge",
-            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads and history"
-            " moved there",
+            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
+            " secure-access items and history moved there",
             keeper=keeper["display_id"],
         ),
         customers.timeline(
@@ -178,6 +210,7 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
             merged=other["display_id"],
             moved=moved,
+            secure_access=handover.labels,  # the items' names; their secrets never reach a timeline
         ),
         records.audit(
             now,
@@ -188,5 +221,13 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
         ),
     ]
-    await customers.run(db, statements, [("customers", keeper), ("customers", other)])
+    try:
+        await customers.run(db, statements, [("customers", keeper), ("customers", other)])
+    except DatabaseError:
+        if await secure_access.handover_changed(db, other, handover):
+            raise Conflict(
+                f"Someone changed the secure-access items of {other['display_id']} a moment ago; nothing was"
+                " merged. Reload and try again."
+            ) from None
+        raise
     return Merged(keeper["display_id"], other["display_id"], moved)

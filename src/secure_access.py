@@ -10,6 +10,7 @@ same id make the second batch fail on the primary key, and it seals again under 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,6 +236,86 @@ async def reveal(db: Database, now: datetime, actor: Actor, ring: KeyRing, custo
     secret = ring.open(await _sealed(db, current), associated(current["id"], customer["id"]))
     await db.batch([_audit(now, actor, "secure_access.reveal", "revealed", customer, current["id"], current["label"])])
     return secret
+
+
+# --- merging customers ----------------------------------------------------------------------
+
+
+class Unreadable(SecureAccessError):
+    """Items that cannot be opened, so cannot be re-sealed for another customer. Names them, not their secrets."""
+
+    def __init__(self, customer: Row, problems: list[tuple[str, str]]):
+        listed = "; ".join(f"“{label}” ({why})" for label, why in problems)
+        super().__init__(
+            f"{len(problems)} secure-access item{'s' if len(problems) != 1 else ''} on {customer['display_id']}"
+            f" cannot be opened, so cannot be moved: {listed}. Nothing was merged. Add the retired key to"
+            f" ENCRYPTION_KEYS_OLD, or enter those secrets again (or delete the items) on"
+            f" {customer['display_id']}, then merge again."
+        )
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What moving a customer's items to another customer takes: statements for the caller's batch."""
+
+    statements: list[Statement]
+    labels: list[str]  # the items moved, for the timeline (names, never secrets)
+    versions: dict[int, int]  # item id → the version re-sealed, to tell a lost race afterwards
+
+
+async def hand_over(db: Database, now: datetime, ring: KeyRing, giver: Row, taker: Row) -> Handover:
+    """Re-seal every item of `giver` for `taker` (its associated data names the customer, so the
+    ciphertext cannot simply change hands) under the current key. Refuses whole, with Unreadable,
+    when any item cannot be opened: dropping it would lose it, and leaving it behind on an archived
+    record would hide it.
+
+    The statements are one UPDATE carrying the new ciphertexts (through json_each, so any number of
+    items stays within D1's parameter limit), matched on each item's id and version, then a check
+    that fails the batch if anything is still on `giver`: an item edited or added since it was read
+    here makes the caller's merge write nothing rather than leave it behind or overwrite the edit."""
+    rows = await db.all(
+        "SELECT id, label, secret_sealed, key_id, version FROM customer_secure_access WHERE customer_id = ?"
+        " ORDER BY id",
+        giver["id"],
+    )
+    resealed, problems = [], []
+    for row in rows:
+        try:
+            plain = ring.open(Sealed(row["secret_sealed"], row["key_id"]), associated(row["id"], giver["id"]))
+        except VaultError as exc:
+            problems.append((row["label"], str(exc)))
+            continue
+        sealed = ring.seal(plain, associated(row["id"], taker["id"]))
+        resealed.append({"id": row["id"], "version": row["version"], "sealed": sealed.ciphertext})
+    if problems:
+        raise Unreadable(giver, problems)
+    # Checked even when there was nothing to move: an item added meanwhile must not stay behind.
+    left_behind = q(
+        "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE json('secure-access items changed meanwhile') END AS ok"
+        " FROM customer_secure_access WHERE customer_id = ?",
+        giver["id"],
+    )
+    if not rows:
+        return Handover([left_behind], [], {})
+    pick = "FROM json_each(?1) j WHERE json_extract(j.value, '$.id') = customer_secure_access.id"
+    move = q(
+        f"UPDATE customer_secure_access SET customer_id = ?2, secret_sealed = (SELECT json_extract(j.value,"
+        f" '$.sealed') {pick}), key_id = ?3, version = version + 1, updated_at = ?4"
+        f" WHERE customer_id = ?5 AND EXISTS (SELECT 1 {pick}"
+        " AND json_extract(j.value, '$.version') = customer_secure_access.version)",
+        json.dumps(resealed),
+        taker["id"],
+        ring.current_id,
+        iso(now),
+        giver["id"],
+    )
+    return Handover([move, left_behind], [r["label"] for r in rows], {r["id"]: r["version"] for r in rows})
+
+
+async def handover_changed(db: Database, giver: Row, handover: Handover) -> bool:
+    """After a failed batch: did the giver's items change since `hand_over` read them?"""
+    rows = await db.all("SELECT id, version FROM customer_secure_access WHERE customer_id = ?", giver["id"])
+    return {r["id"]: r["version"] for r in rows} != handover.versions
 
 
 # --- the owner's secure-access audit ----------------------------------------------------------

@@ -25,6 +25,7 @@ import lead_actions
 import offices
 from guard import NotFound, bindings_of, current_user
 from storage import Row
+from vault import KeyRing
 
 router = APIRouter(tags=["customers"])
 
@@ -270,7 +271,8 @@ async def api_merge(request: Request, display_id: str, body: MergeIn) -> dict[st
     other = await customers.customer_for_user(bindings_of(request).db, current_user(request), body.merge)
     if other is None:
         raise NotFound(f"We couldn't find customer {body.merge.strip()[:20]}.")
-    merged = await _act(request, display_id, customer_merge.merge_customers, other=other)
+    ring = KeyRing.from_settings(bindings_of(request).settings)
+    merged = await _act(request, display_id, customer_merge.merge_customers, other=other, ring=ring)
     return await detail(request, display_id) | {"merged": merged.merged, "moved": merged.moved}
 
 

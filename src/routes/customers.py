@@ -28,6 +28,7 @@ from pages import redirect, render
 from routes.customer_api import status_for
 from storage import Database, Row
 from users import User
+from vault import KeyRing
 
 router = APIRouter(include_in_schema=False)
 
@@ -231,7 +232,8 @@ async def page_merge(
         return await _render(request, display_id, error=f"We couldn't find customer {other.strip()[:20]}.", status=404)
     keeper, folded = (this, that) if keep == "this" else (that, this)
     try:
-        done = await customer_merge.merge_customers(b.db, b.clock.now(), user, keeper, folded)
+        ring = KeyRing.from_settings(b.settings)
+        done = await customer_merge.merge_customers(b.db, b.clock.now(), user, keeper, folded, ring=ring)
     except customers.CustomerError as exc:
         return await _render(request, display_id, error=str(exc), status=status_for(exc))
     return redirect(f"/clients/{done.keeper}", f"Merged {done.merged} into {done.keeper}.")
