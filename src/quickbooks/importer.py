@@ -11,8 +11,8 @@ writes nothing), then the page's upserts. A tick killed between the call and the
 nothing, and the next tick asks for the same page again; a page applied twice changes nothing. So a
 run can be stopped anywhere and resumes exactly where it was, with exact counts.
 
-Budget per tick (docs/quickbooks.md): 8 pages = at most 8,000 objects, 8 API calls (+1 COUNT per
-entity, +1 token refresh at most) and ~3 D1 round trips per page: far inside a Worker invocation's
+Budget per tick (docs/quickbooks.md): 8 pages = at most 8,000 objects, 8 API calls (+8 COUNT calls
+on a run's first tick, +1 token refresh at most) and ~3 D1 round trips per page: far inside a Worker invocation's
 1,000 subrequests and 1,000 D1 queries, QuickBooks' 500 requests/minute, and (measured locally) well
 under a second of CPU for typical pages.
 """
@@ -307,13 +307,7 @@ async def tick(
             entity, position = step["entity"], step["next_position"]
             try:
                 if step["total"] is None:
-                    total = await api.count(entity)
-                    await db.run(
-                        "UPDATE quickbooks_import_steps SET total = ? WHERE run_id = ? AND entity = ?",
-                        total,
-                        run.id,
-                        entity,
-                    )
+                    await _count_all(db, api, run.id)
                 rows = await api.query(select(entity, start=position, size=page_size))
             except Throttled as exc:
                 await oauth.note_error(db, now, exc.summary(), backoff=THROTTLE_BACKOFF)
@@ -352,6 +346,20 @@ async def tick(
             done_pages += 1
             fetched += len(rows)
     return {"pages": done_pages, "records": fetched}
+
+
+async def _count_all(db: Database, api: Api, run_id: int) -> None:
+    """COUNT(*) of every entity not counted yet (one call each, once per run): the progress bar's
+    denominator from the first tick on."""
+    for step in await db.all(
+        "SELECT entity FROM quickbooks_import_steps WHERE run_id = ? AND total IS NULL ORDER BY ord", run_id
+    ):
+        await db.run(
+            "UPDATE quickbooks_import_steps SET total = ? WHERE run_id = ? AND entity = ?",
+            await api.count(step["entity"]),
+            run_id,
+            step["entity"],
+        )
 
 
 async def _row(db: Database, run_id: int) -> Row | None:
