@@ -5,6 +5,12 @@ The lead row, its raw payload, its timeline and audit rows and its idempotency k
 one batch before anything answers 2xx. Repeats (partners retry; browsers double-submit) are found
 by their keys and answered with the original lead id; the rate limit is part of the same insert, so
 concurrent deliveries can neither duplicate a lead nor slip past the limit.
+
+A lead cannot be refused for holding a card number (nothing a partner sends may be lost), so every
+card-shaped number in its text, and in the raw delivery kept beside it (payload or quarantine), is
+replaced by "[card number removed]" before anything is stored. Partner lead ids and idempotency keys
+are the exception: they are how a repeat is recognised, and Facebook's are 15–16 digits that pass
+Luhn one time in ten; redacting them would turn different leads into "repeats" and lose them.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import json
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+import cardcheck
 import offices
 import phones
 import records
@@ -112,6 +120,53 @@ def clean_text(value: Any, limit: int = DEFAULT_LIMIT) -> str:
     return _CONTROL.sub("", text).strip()[:limit]
 
 
+def lead_text(value: Any, limit: int = DEFAULT_LIMIT) -> str:
+    """clean_text with card-shaped numbers redacted: before the cut, so no part of one survives it,
+    and after it, in case the cut made one out of a longer number."""
+    whole = cardcheck.redact(clean_text(value, MAX_BODY_BYTES))
+    return cardcheck.redact(whole[:limit].rstrip())
+
+
+# Keys whose values are partner lead ids: kept as sent (see the module's docstring).
+_ID_KEYS = frozenset(ALIASES["external_id"])
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            cardcheck.redact(str(k)): v if k in _ID_KEYS and isinstance(v, str | int) else _redact_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, str):
+        return cardcheck.redact(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and cardcheck.contains_card_number(str(value)):
+        return cardcheck.redact(str(value))
+    return value
+
+
+def redact_body(content_type: str, body: str) -> str:
+    """The raw delivery as we keep it: verbatim unless it holds a card-shaped number, then with each
+    one redacted the way the lead's fields are. JSON and forms are redacted value by value and written
+    out again (a form's `4111+1111…` or a JSON `\u0034…` hides from a plain text search)."""
+    if content_type == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(body, keep_blank_values=True)
+        kept = [(cardcheck.redact(k), v if k in _ID_KEYS else cardcheck.redact(v)) for k, v in pairs]
+        return body if kept == pairs else urlencode(kept)
+    if content_type == "application/json":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return cardcheck.redact(body)
+        kept = _redact_value(data)
+        # The text is checked too: a repeated key's first value is in the text but not in `data`.
+        if kept == data and not cardcheck.contains_card_number(body):
+            return body
+        return json.dumps(kept, ensure_ascii=False)
+    return cardcheck.redact(body)
+
+
 def flatten(payload: dict[str, Any]) -> dict[str, Any]:
     """Lift known nested shapes (Google `user_column_data`, Facebook `field_data`) to plain keys."""
     flat = dict(payload)
@@ -125,9 +180,10 @@ def flatten(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pick(data: dict[str, Any], ours: str) -> str:
+    keep = clean_text if ours == "external_id" else lead_text
     for alias in ALIASES[ours]:
         if alias in data:
-            value = clean_text(data[alias], LIMITS.get(ours, DEFAULT_LIMIT))
+            value = keep(data[alias], LIMITS.get(ours, DEFAULT_LIMIT))
             if value:
                 return value
     return ""
@@ -502,13 +558,16 @@ async def receive(
     fixed_office: offices.Office | None = None,
     extra_notes: str = "",
 ) -> Outcome:
-    """Turn one authenticated delivery into a lead (or find the one it repeats). Never loses it."""
+    """Turn one authenticated delivery into a lead (or find the one it repeats). Never loses it, and
+    never stores a card number from it."""
+    delivery = replace(delivery, body=redact_body(delivery.content_type, delivery.body))
+    extra_notes = lead_text(extra_notes, LIMITS["notes"])
     try:
         fields = parse(payload)
     except Unusable as exc:
         return await quarantine(db, now, source.key, delivery, str(exc))
     if extra_notes:
-        fields.notes = "\n\n".join(filter(None, (fields.notes, extra_notes)))[: LIMITS["notes"]]
+        fields.notes = lead_text("\n\n".join(filter(None, (fields.notes, extra_notes))), LIMITS["notes"])
     keys = _keys(fields, delivery.idempotency_key)
     # A repeat is found by the batch itself (its key collides) — no read on the common path. BookBack
     # updates an existing lead instead of inserting, so it looks first.

@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 
 import calling_hours
+import cardcheck
 import intake
 import phones
 import records
@@ -33,6 +34,15 @@ class Conflict(LeadError):
 
 class CapReached(LeadError):
     """The source's snooze sequence is used up: the next step is Irrelevant."""
+
+
+def _refuse_cards(fields: dict[str, object]) -> None:
+    """What staff type is refused whole when it holds a card-shaped number (they can fix it), as on
+    customers; only what partners send is kept with the number redacted (intake)."""
+    try:
+        cardcheck.refuse(fields)
+    except cardcheck.CardNumberFound as exc:
+        raise LeadError(str(exc)) from None
 
 
 def _update(row: Row, now: datetime, sets: str, *params: Param) -> Statement:
@@ -113,6 +123,7 @@ async def change_status(
     if status not in STATUSES:
         raise LeadError(f"Status must be one of: {', '.join(STATUSES)}.")
     reason = " ".join(reason.split())[:500]
+    _refuse_cards({"reason": reason})
     if status in CALLBACK and next_contact_at is None:
         raise LeadError(f"{STATUS_LABELS[status]} needs a next-contact date and time.")
     if status == "irrelevant" and not reason:
@@ -276,6 +287,7 @@ async def create_lead(
     (seed 002 refuses placeholder numbers in staff forms) and the person as the actor."""
     if not (values.get("full_name") or values.get("name") or "").strip():
         raise LeadError("A lead needs a name.")
+    _refuse_cards({k.removeprefix("full_"): intake.clean_text(v, intake.MAX_BODY_BYTES) for k, v in values.items()})
     if values.get("phone"):
         phone = phones.normalize(values["phone"])
         if phone.flagged:
@@ -329,6 +341,7 @@ async def edit_lead(
         new: object
         if key in EDITABLE:
             text = intake.clean_text(value, EDITABLE[key])
+            _refuse_cards({key: text})  # nothing is written unless every field passes
             if key == "name" and not text:
                 raise LeadError("A lead needs a name.")
             if key == "phone":
@@ -394,6 +407,7 @@ async def add_note(db: Database, now: datetime, user: User, row: Row, text: str)
     text = intake.clean_text(text, 5000)
     if not text:
         raise LeadError("Write something first.")
+    _refuse_cards({"note": text})
     await db.batch([_entry(now, user, row, "note", text), _audit(now, user, row, "lead.note_added", "note added")])
 
 

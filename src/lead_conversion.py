@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import cardcheck
 import customers
 import leads
 import records
@@ -88,6 +89,8 @@ async def convert_lead(
         raise LeadError("This lead is archived; restore it to the queue before converting it.")
     if link_to is None and not (lead["name"] or "").strip():
         raise LeadError("Give the lead a name before converting it into a customer.")
+    if link_to is None:
+        _refuse_cards(lead)
     for attempt in range(3):
         customer_id = link_to["id"] if link_to else await customers.next_id(db)
         try:
@@ -100,6 +103,21 @@ async def convert_lead(
         display = customers.display_id_for(customer_id)
         return Conversion(display, link_to is None, new_job_values(lead, display, office))
     raise AssertionError("unreachable")
+
+
+def _refuse_cards(lead: Row) -> None:
+    """A new customer is made of the lead's fields, and customers never hold card numbers. Intake
+    redacts them and staff edits refuse them, but a lead stored before either did may still have one:
+    it is refused here rather than copied (the lead's own edit form removes it)."""
+    copied = {k: lead[k] for k in ("name", "email", "phone_raw", "address", "zip")}
+    try:
+        cardcheck.refuse(copied)
+    except cardcheck.CardNumberFound as exc:
+        field = exc.field.replace("Phone raw", "Phone")
+        raise LeadError(
+            f"{field} on this lead looks like a payment card number, and customers never hold card numbers."
+            " Edit the lead to remove it, then convert."
+        ) from None
 
 
 def _guards(lead: Row, link_to: Row | None) -> list[tuple[str, Row]]:
@@ -231,7 +249,7 @@ def new_job_values(lead: Row, customer_display: str, office: Office) -> dict[str
     if not office.jobs_enabled:
         return None
     extra = [f"ZIP: {lead['zip']}" if lead["zip"] else "", f"Requested: {lead['service']}" if lead["service"] else ""]
-    return {
+    values: dict[str, object] = {
         "customer_id": customer_display,
         "lead_id": lead["display_id"],
         "office_id": office.id,
@@ -245,3 +263,5 @@ def new_job_values(lead: Row, customer_display: str, office: Office) -> dict[str
         "source": lead["source_key"],
         "notes": "\n".join(part for part in [lead["notes"] or "", *extra] if part),
     }
+    # The form is filled from the lead's free text: a card number in an old lead goes no further.
+    return {k: cardcheck.redact(v) if isinstance(v, str) else v for k, v in values.items()}

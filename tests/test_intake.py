@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import intake
 from tests.conftest import TEST_ENV, snapshot_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
@@ -345,3 +346,95 @@ async def test_the_owner_sees_and_resolves_quarantined_deliveries(client, bindin
     assert r.status_code == 303
     assert (await database.first("SELECT resolved_at FROM intake_quarantine"))["resolved_at"]
     assert "Nothing in quarantine" in (await client.get("/maintenance/quarantine")).text
+
+
+# --- card numbers: a lead is kept, the number is not ----------------------------------------------
+
+VISA, MASTERCARD = "4111 1111 1111 1111", "5555-5555-5555-4444"
+NOT_LUHN = "4111111111111112"  # 16 digits that fail Luhn: some reference number, kept
+
+
+def card_digits(text: str) -> bool:
+    return any(d in text for d in ("4111111111111111", "4111 1111 1111 1111", "5555555555554444", "5555-5555"))
+
+
+async def test_a_card_number_in_a_webhook_is_redacted_and_the_lead_kept(client, database, db_path, caplog):
+    caplog.set_level("DEBUG")
+    body = {
+        "full_name": f"Ann {VISA}",
+        "phone_number": "(305) 794-2213",
+        "zip_code": "33139",
+        "street_address": f"12 Palm Way, card {MASTERCARD}",
+        "service_type": f"Opener, pay with {VISA.replace(' ', '')}",
+        "campaign": f"fall {VISA}",
+        "message": f"Please charge {VISA} exp 04/28, order ref {NOT_LUHN}, call 305 555 1234",
+        "lead_id": "ANGI-77",
+        "extra": {"nested": [f"card {MASTERCARD}"]},
+    }
+    r = await client.post("/webhook/leads", json=body, headers=SECRET)
+    assert r.status_code == 200 and r.json()["result"] == "created"
+    row = await lead(database, r.json()["lead_id"])
+    assert row["name"] == "Ann [card number removed]"
+    assert row["address"] == "12 Palm Way, card [card number removed]"
+    assert row["service"] == "Opener, pay with [card number removed]"
+    assert row["campaign"] == "fall [card number removed]"
+    assert row["notes"] == f"Please charge [card number removed] exp 04/28, order ref {NOT_LUHN}, call 305 555 1234"
+    # phones, ZIPs and ids untouched
+    assert (row["phone"], row["zip"], row["external_id"]) == ("+13057942213", "33139", "ANGI-77")
+    payload = await database.first("SELECT body FROM lead_payloads WHERE lead_id = ?", row["id"])
+    kept = json.loads(payload["body"])
+    assert kept["message"] == row["notes"] and kept["extra"] == {"nested": ["card [card number removed]"]}
+    assert kept["zip_code"] == "33139" and kept["phone_number"] == "(305) 794-2213"
+    # nowhere in the database (timeline and audit rows included), nor in the logs
+    assert not card_digits(repr(snapshot_file(db_path)))
+    assert not card_digits(caplog.text) and NOT_LUHN in repr(snapshot_file(db_path))
+
+
+async def test_a_card_in_a_form_body_is_redacted_in_the_kept_payload_too(client, database, db_path):
+    # form-encoded, a "+" for each space: the raw text hides the number from a plain search
+    raw = "name=Zo%C3%AB&phone=%28305%29+794-2213&zip=33139&message=card+4111+1111+1111+1111+thanks"
+    r = await client.post("/request-help", content=raw, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    row = await database.first("SELECT * FROM leads")
+    assert row["notes"] == "card [card number removed] thanks" and row["zip"] == "33139"
+    payload = await database.first("SELECT body FROM lead_payloads")
+    assert "card+%5Bcard+number+removed%5D+thanks" in payload["body"] and "zip=33139" in payload["body"]
+    assert not card_digits(repr(snapshot_file(db_path)).replace("+", " "))
+
+
+async def test_a_partner_lead_id_is_kept_even_when_it_passes_luhn(client, database):
+    """Lead ids find repeats: redacting two different card-shaped ids to the same text would make
+    the second lead a "repeat" of the first and lose it."""
+    first = await client.post("/webhook/leads", json={"name": "A", "lead_id": "4111111111111111"}, headers=SECRET)
+    second = await client.post("/webhook/leads", json={"name": "B", "lead_id": "5555555555554444"}, headers=SECRET)
+    assert first.json()["lead_id"] != second.json()["lead_id"]
+    assert (await lead(database, second.json()["lead_id"]))["external_id"] == "5555555555554444"
+
+
+async def test_a_quarantined_delivery_is_kept_redacted(client, database):
+    r = await client.post("/webhook/leads", json={"message": f"no name, but {VISA}"}, headers=SECRET)
+    assert r.status_code == 202
+    kept = await database.first("SELECT body FROM intake_quarantine")
+    assert json.loads(kept["body"]) == {"message": "no name, but [card number removed]"}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "application/json",
+            '{"name": "Ann", "phone": "3057942213", "zip": "33139", "message": "ref 4111111111111112"}',
+        ),
+        ("application/x-www-form-urlencoded", "name=Ann&phone=%28305%29+794-2213&zip=33139-1234"),
+        ("multipart/form-data", 'Content-Disposition: form-data; name="phone"\r\n\r\n+1 305 794 2213\r\n'),
+    ],
+)
+def test_a_body_without_a_card_is_kept_verbatim(content_type, body):
+    assert intake.redact_body(content_type, body) == body
+
+
+def test_a_card_hidden_in_json_is_caught():
+    # as a number, as the first of a repeated key (json.loads keeps the last), behind a \u escape
+    assert "4111" not in intake.redact_body("application/json", '{"a": 4111111111111111}')
+    assert "4111" not in intake.redact_body("application/json", '{"a": "4111111111111111", "a": "x"}')
+    assert "111111" not in intake.redact_body("application/json", '{"a": "\\u0034111111111111111"}')

@@ -221,3 +221,48 @@ async def test_the_edit_form_never_leaks_or_wipes_a_hidden_phone(client, binding
     assert r.status_code == 303
     row = await database.first("SELECT name, phone FROM leads WHERE display_id = ?", display)
     assert row == {"name": "Renamed", "phone": "+13054172290"}
+
+
+# --- card numbers: what staff type is refused, as on customers -----------------------------------
+
+CARD = "4111 1111 1111 1111"
+
+STAFF_CARD_FIELDS = [
+    *[
+        ("PATCH", "/api/leads/{lead}", {field: f"x {CARD}"})
+        for field in ("name", "phone", "email", "address", "service", "how_soon", "campaign")
+    ],
+    ("PATCH", "/api/leads/{lead}", {"zip": CARD.replace(" ", "")}),
+    ("PATCH", "/api/leads/{lead}", {"status": "irrelevant", "reason": f"paid by card {CARD}"}),
+    ("POST", "/api/leads/{lead}/notes", {"text": f"card {CARD.replace(' ', '-')} exp 04/28"}),
+    *[
+        ("POST", "/api/leads", {"name": "Ok", "phone": "3057942213", field: CARD.replace(" ", "")})
+        for field in ("name", "email", "zip", "address", "service_type", "how_soon", "notes")
+    ],
+    ("FORM", "/leads/{lead}/edit", {"name": f"Ann {CARD}", "email": "", "zip": "", "address": ""}),
+    ("FORM", "/leads/{lead}/notes", {"text": CARD}),
+    ("FORM", "/leads", {"name": "Ok", "phone": "3057942213", "notes": CARD}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STAFF_CARD_FIELDS, ids=lambda v: v if isinstance(v, str) else None)
+async def test_staff_lead_forms_refuse_a_card_number_and_store_nothing(
+    client, bindings, people, db_path, method, path, body
+):
+    display = await make_lead(bindings, people.office_a, name="Card test", phone="3054172290")
+    csrf = await sign_in_api(client, bindings, people.admin)
+    await client.post(f"/api/leads/{display}/claim")  # the phone field is editable once claimed
+    before = snapshot_file(db_path)
+    url = path.format(lead=display)
+    if method == "FORM":
+        # the pages answer with a flash message, or the new-lead form again with what was typed
+        r = await client.post(url, data={"csrf_token": csrf, **body})
+        assert r.status_code in (303, 400), r.text
+    else:
+        r = await client.request(method, url, json=body)
+        assert r.status_code == 422, r.text
+        assert "looks like a payment card number" in r.text
+        assert CARD not in r.text and CARD.replace(" ", "") not in r.text
+    after = snapshot_file(db_path)
+    before.pop("sessions"), after.pop("sessions")
+    assert after == before

@@ -383,3 +383,31 @@ async def test_the_pages_show_candidates_convert_and_land_on_the_client(client, 
     assert (await database.first("SELECT customer_id FROM leads WHERE display_id = ?", second))["customer_id"] is None
     r = await client.post(f"/leads/{second}/convert", data={"csrf_token": csrf, "customer_id": "bogus"})
     assert r.status_code == 422
+
+
+# --- card numbers: an old lead holding one cannot pass it to a customer ----------------------------
+
+CARD = "4111 1111 1111 1111"
+
+
+@pytest.mark.parametrize("field", ["name", "email", "phone_raw", "address", "zip"])
+async def test_a_card_number_left_on_an_old_lead_is_not_copied_into_a_customer(
+    client, bindings, people, database, db_path, field
+):
+    display = await make_lead(bindings, people.office_a, name="Old Lead", phone="3054172290")
+    # stored before intake redacted card numbers
+    await database.run(f"UPDATE leads SET {field} = ? WHERE display_id = ?", f"x {CARD}", display)
+    await sign_in_api(client, bindings, people.agent)
+    before = snapshot_file(db_path)
+    r = await client.post(f"/api/leads/{display}/convert")
+    assert r.status_code == 422
+    assert "looks like a payment card number" in r.json()["detail"] and CARD not in r.text
+    assert unchanged(before, snapshot_file(db_path))
+
+
+async def test_new_job_values_never_carry_a_card_number(client, bindings, people, database):
+    display = await make_lead(bindings, people.office_a, name="Jo Jobs", phone="3054172290", notes="Gate 1234")
+    await database.run("UPDATE leads SET notes = ? WHERE display_id = ?", f"paid with {CARD}", display)
+    await sign_in_api(client, bindings, people.agent)
+    new_job = (await client.post(f"/api/leads/{display}/convert")).json()["new_job"]
+    assert new_job["notes"] == "paid with [card number removed]"
