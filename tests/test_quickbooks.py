@@ -288,3 +288,15 @@ async def test_the_page_explains_a_missing_configuration(client, bindings, peopl
     assert start.status_code == 303 and start.headers["location"] == "/maintenance/quickbooks"
     assert (await client.post("/api/quickbooks/import", json={})).status_code == 409
     assert (await client.get("/maintenance/quickbooks/progress")).status_code == 200
+
+
+def test_the_cli_runs_both_jobs(tmp_path):
+    """`porchlight cron run …` as an operator types it; with nothing connected each is a quiet no-op.
+    (tests/test_browser_quickbooks.py drives a real import through the same command.)"""
+    from tests.test_cli import run
+
+    db = tmp_path / "cli.sqlite3"
+    for job in ("quickbooks-import", "quickbooks-sync"):
+        ran = run(db, "cron", "run", job)
+        assert ran.returncode == 0, ran.stderr
+        assert json.loads(ran.stdout) == {"job": job}
