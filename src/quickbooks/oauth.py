@@ -360,6 +360,9 @@ async def _wait_for_refresh(bindings: Bindings, seen_version: int) -> str:
             raise NotConnected("QuickBooks is not connected")
         if conn.token_version != seen_version:
             return _open(bindings, conn, "access")
+        if conn.row["refresh_holder"] is None:
+            # The holder let go without new tokens (its call failed): no point waiting longer.
+            raise QuickBooksError("a token refresh failed elsewhere; trying again on the next tick")
     raise QuickBooksError("another token refresh is still running; trying again on the next tick")
 
 
