@@ -40,6 +40,11 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
+                own_csp = next((v for k, v in headers if k.lower() == b"content-security-policy"), b"")
+                if b"frame-ancestors" in own_csp:
+                    # A page that says who may frame it (a widget on customers' sites) must not
+                    # also carry DENY, which browsers without CSP frame-ancestors would obey.
+                    present.add(b"x-frame-options")
                 headers += [(k, v) for k, v in self.defaults if k not in present]
                 message["headers"] = headers
             await send(message)

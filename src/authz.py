@@ -66,6 +66,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "exports.run": OWNER,
     # QuickBooks: only the owner connects, imports, purges (and sees the connection's status).
     "quickbooks.manage": OWNER,
+    # Online booking embeds are part of the Control Panel: the owner builds them.
+    "booking.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -262,6 +264,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/quickbooks/purge"): "quickbooks.manage",
     ("POST", "/api/quickbooks/disconnect"): "quickbooks.manage",
     ("POST", "/webhook/quickbooks"): PUBLIC,
+    # Online booking: the public widget (no session used) and the owner's builder.
+    ("GET", "/book/{slug}"): PUBLIC,
+    ("POST", "/book/{slug}"): PUBLIC,
+    ("GET", "/book/{slug}/images/{name}"): PUBLIC,
+    ("GET", "/maintenance/booking"): "booking.manage",
+    ("GET", "/maintenance/booking/new"): "booking.manage",
+    ("POST", "/maintenance/booking"): "booking.manage",
+    ("GET", "/maintenance/booking/{embed_id}"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
@@ -274,6 +288,7 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/s/{token}"),  # per-source token
         ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
+        ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake
     }
 )
 

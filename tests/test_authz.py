@@ -57,6 +57,8 @@ def _concrete(path: str, people) -> str:
         "state": "FL",
         "kind": "lead",
         "sequence": "standard",
+        "embed_id": "1",
+        "name": "logo",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

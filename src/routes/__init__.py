@@ -7,6 +7,8 @@ from routes import (
     account,
     api,
     auth,
+    booking,
+    booking_builder,
     clients_list,
     conversion,
     customer_api,
@@ -31,6 +33,7 @@ ROUTERS = [
     system.router,
     auth.router,
     intake.router,
+    booking.router,
     duplicates.router,  # before leads: /leads/duplicates is not a lead id
     leads.router,
     lead_photos.router,
@@ -45,6 +48,7 @@ ROUTERS = [
     sources.router,
     lead_settings.router,
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
+    booking_builder.router,  # before maintenance: /maintenance/booking is its own page
     shell.router,
     account.router,
     maintenance.router,
