@@ -29,7 +29,15 @@ MAX_CALLOUTS = 3
 DEFAULT_COLOR = "#2456c9"
 DEFAULT_TITLE = "Book online"
 DEFAULT_THANKS = "Thanks! We've got your request and will call you shortly to confirm your appointment."
-CALLOUT_ICONS = {"clock": "🕑", "check": "✓", "shield": "🛡", "star": "★", "phone": "☎", "truck": "🚚", "tools": "🔧"}
+# Callout icons as SVG path data (24×24, stroked): drawn the same everywhere, no icon font or emoji.
+CALLOUT_ICONS = {
+    "check": "M5 12l5 5L20 7",
+    "clock": "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 7v5l3 2",
+    "shield": "M12 3l8 3v6c0 5-3.5 8-8 9c-4.5-1-8-4-8-9V6z",
+    "star": "M12 3l2.7 5.6l6.1.9l-4.4 4.3l1 6.1L12 17l-5.5 2.9l1-6.1L3.2 9.5l6.1-.9z",
+    "phone": "M5 4h4l2 5l-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2",
+    "home": "M3 11l9-7l9 7M5 10v10h14V10",
+}
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -58,8 +66,8 @@ class Callout:
     body: str
 
     @property
-    def glyph(self) -> str:
-        return CALLOUT_ICONS.get(self.icon, "✓")
+    def path(self) -> str:
+        return CALLOUT_ICONS.get(self.icon, CALLOUT_ICONS["check"])
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,10 @@
       if (focus) {
         var legend = steps[index].querySelector("legend");
         legend.setAttribute("tabindex", "-1");
-        legend.focus();
+        legend.focus({ preventScroll: true });
+        // Bring the step into view inside this document only: scrolling into view would also
+        // scroll the host page around an iframe.
+        if (form.getBoundingClientRect().top < 0) window.scrollTo(0, 0);
       }
     }
 
