@@ -59,6 +59,7 @@ def _concrete(path: str, people) -> str:
         "sequence": "standard",
         "embed_id": "1",
         "name": "logo",
+        "table": "agents",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -23,6 +23,7 @@ from routes import (
     maintenance,
     open_records,
     quickbooks,
+    reports,
     secure_access,
     shell,
     sources,
@@ -48,6 +49,7 @@ ROUTERS = [
     sources.router,
     lead_settings.router,
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
+    reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
     shell.router,
     account.router,

@@ -1,4 +1,4 @@
-"""The workspace pages. Billing and Reports are filled by their own capabilities."""
+"""The workspace pages. Billing is filled by its own capability; Reports lives in routes/reports.py."""
 
 from __future__ import annotations
 
@@ -17,11 +17,6 @@ EMPTY_PAGES = {
         "Billing",
         "Estimates, invoices and payments mirrored from QuickBooks Online, your accounting system of record.",
         "Connect QuickBooks from Maintenance once the QuickBooks capability lands.",
-    ),
-    "reports": (
-        "Reports",
-        "Lead volume, source mix, pipeline, conversion and sales at a glance, live.",
-        "Figures appear here as leads and customers arrive.",
     ),
 }
 

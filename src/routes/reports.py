@@ -1,0 +1,94 @@
+"""Reports: the `/reports` page, its CSV exports and `GET /api/reports/summary`, all from one
+`reports.summary` call with the same filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+
+import report_charts
+import report_periods
+import report_tables
+import reports
+from guard import NotFound, bindings_of, current_user
+from pages import render
+
+router = APIRouter()
+
+
+class Filters:
+    """period=today|week|month|year|custom (custom takes start and end, YYYY-MM-DD) and offices, as
+    ids repeated or comma-separated; no offices means every office the caller may see."""
+
+    def __init__(
+        self,
+        period: str = Query("month", max_length=10),
+        start: date | None = None,
+        end: date | None = None,
+        offices: list[str] = Query([], max_length=40),
+    ):
+        if period not in report_periods.PERIODS:
+            raise HTTPException(422, f"Period must be one of: {', '.join(report_periods.PERIODS)}.")
+        try:
+            self.office_ids = [int(part) for value in offices for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise HTTPException(422, "Offices are office ids, e.g. offices=1,2.") from None
+        self.period, self.start, self.end = period, start, end
+
+
+async def _summary(request: Request, f: Filters) -> dict[str, Any]:
+    b = bindings_of(request)
+    try:
+        return await reports.summary(
+            b.db, current_user(request), b.clock.now(), f.period, office_ids=f.office_ids, start=f.start, end=f.end
+        )
+    except report_periods.PeriodError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/reports", include_in_schema=False)
+async def page(request: Request, f: Filters = Depends()) -> Response:
+    summary = await _summary(request, f)
+    user = current_user(request)
+    visible = await reports.visible_offices(bindings_of(request).db, user)
+    return render(
+        request,
+        "reports/page.html",
+        title="Reports",
+        s=summary,
+        t=report_tables.tables(summary),
+        charts=report_charts.charts(summary),
+        filters=f,
+        periods=report_periods.PERIODS,
+        visible=visible,
+        selected={o["id"] for o in summary["offices"]},
+        query=request.url.query,
+        money=report_tables.money,
+        duration=report_tables.duration,
+        percent=report_tables.percent,
+    )
+
+
+@router.get("/reports/definitions", include_in_schema=False)
+async def definitions(request: Request) -> Response:
+    return render(request, "reports/definitions.html", title="Report definitions")
+
+
+@router.get("/reports/export/{table}.csv", include_in_schema=False)
+async def export(request: Request, table: str, f: Filters = Depends()) -> Response:
+    if table not in report_tables.NAMES:
+        raise NotFound("There is no such report table.")
+    chosen = report_tables.tables(await _summary(request, f))[table]
+    return Response(
+        report_tables.to_csv(chosen),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="porchlight-{table}-{f.period}.csv"'},
+    )
+
+
+@router.get("/api/reports/summary", tags=["reports"], summary="Every figure of the reports page")
+async def api_summary(request: Request, f: Filters = Depends()) -> dict[str, Any]:
+    return await _summary(request, f)
