@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import datetime
 import records
 from clock import iso
 from records import Actor
-from storage import Database, IntegrityError, Row, q
+from storage import Database, DatabaseError, IntegrityError, Row, q
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ async def all_sources(db: Database) -> list[Source]:
 
 class SourceError(ValueError):
     """Input a person can fix; the message says how."""
+
+
+class SourcesChanged(SourceError):
+    """The sources changed between reading and writing (one added or removed meanwhile)."""
 
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -195,6 +200,47 @@ async def move(db: Database, now: datetime, actor: Actor, source: Source, direct
             ),
         ]
     )
+
+
+async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) -> bool:
+    """Put every source in the given order (the drag-and-drop list). `keys` must name each source
+    exactly once. Returns whether anything moved; an unchanged order writes nothing."""
+    current = [s.key for s in await all_sources(db)]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise SourceError(f"Each source goes in the order once; repeated: {', '.join(repeated)}.")
+    unknown = [k for k in keys if k not in current]
+    if unknown:
+        raise SourceError(f"Unknown source(s): {', '.join(unknown)}.")
+    missing = [k for k in current if k not in keys]
+    if missing:
+        raise SourceError(f"The order must list every source; missing: {', '.join(missing)}.")
+    if keys == current:
+        return False
+    listed = json.dumps(keys)
+    statements = [
+        # A source added or removed since the read fails the batch (json() of non-JSON raises):
+        # D1 has no BEGIN, and renumbering around a stranger would leave two at one position.
+        q(
+            "SELECT CASE WHEN (SELECT COUNT(*) FROM lead_sources) = ?1 AND (SELECT COUNT(*) FROM lead_sources"
+            " WHERE key IN (SELECT value FROM json_each(?2))) = ?1 THEN 1 ELSE json('sources changed') END",
+            len(keys),
+            listed,
+        ),
+        q(
+            "UPDATE lead_sources SET position = (SELECT j.key + 1 FROM json_each(?) AS j"
+            " WHERE j.value = lead_sources.key)",
+            listed,
+        ),
+        records.audit(now, actor, "source.reordered", "Lead sources put in a new order", meta={"order": keys}),
+    ]
+    try:
+        await db.batch(statements)
+    except DatabaseError:
+        if [s.key for s in await all_sources(db)] == current:
+            raise
+        raise SourcesChanged("The sources changed meanwhile. Reload the page and try again.") from None
+    return True
 
 
 async def tokens(db: Database) -> dict[str, str]:

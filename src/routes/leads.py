@@ -228,12 +228,15 @@ async def new_lead_page(request: Request) -> Response:
 
 @router.get("/leads/{display_id}", include_in_schema=False)
 async def lead_page(request: Request, display_id: str) -> Response:
+    """The record as a page, or (htmx, from the queue) as the content of the queue's slide-in panel."""
     user = current_user(request)
     b = bindings_of(request)
     row = await _lead_or_404(request, display_id)
-    return render(
+    panel = bool(request.headers.get("hx-request"))
+    response = render(
         request,
-        "leads/record.html",
+        "leads/_panel.html" if panel else "leads/record.html",
+        panel=panel,
         conversion=await _conversion_context(b.db, row),
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
         lead=leads.public(row, user, b.clock.now())
@@ -258,6 +261,8 @@ async def lead_page(request: Request, display_id: str) -> Response:
         ],
         photo_max_mb=lead_photos.MAX_BYTES // (1024 * 1024),
     )
+    response.headers["vary"] = "HX-Request"  # one URL, two bodies: never let a cache swap them
+    return response
 
 
 @router.get("/api/leads", tags=["leads"], summary="The leads queue, filtered and paged")

@@ -80,6 +80,27 @@ async def api_create(request: Request, body: SourceIn) -> dict[str, Any]:
     return _out(source, (await lead_sources.tokens(b.db))[source.key])
 
 
+class SourceOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[str] = Field(max_length=200, description="Every source's key, once each, in the new order")
+
+
+async def _reorder(request: Request, keys: list[str]) -> None:
+    b = bindings_of(request)
+    await lead_sources.reorder(b.db, b.clock.now(), current_user(request).actor, [k[:40] for k in keys])
+
+
+# Registered before /api/sources/{key}, which would otherwise take "order" for a key.
+@router.patch("/api/sources/order", tags=["leads"], summary="Put every lead source in a new order (owner)")
+async def api_order(request: Request, body: SourceOrder) -> list[dict[str, Any]]:
+    try:
+        await _reorder(request, body.keys)
+    except SourceError as exc:
+        raise HTTPException(409 if isinstance(exc, lead_sources.SourcesChanged) else 422, str(exc)) from None
+    return await api_list(request)
+
+
 @router.patch("/api/sources/{key}", tags=["leads"], summary="Change a lead source or rotate its token (owner)")
 async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, Any]:
     user = current_user(request)
@@ -158,6 +179,16 @@ async def page_create(
     except SourceError as exc:
         return await _page(request, 400, str(exc))
     return redirect("/maintenance/sources", f"Source {label} added.")
+
+
+@router.post("/maintenance/sources/order", include_in_schema=False)  # before /maintenance/sources/{key}
+async def page_order(request: Request, key: list[str] = Form([], max_length=200)) -> Response:
+    """The drag-and-drop list posts every key (repeated `key` fields) in its new order."""
+    try:
+        await _reorder(request, key)
+    except SourceError as exc:
+        return await _page(request, 409 if isinstance(exc, lead_sources.SourcesChanged) else 422, str(exc))
+    return redirect("/maintenance/sources", "Order saved.")
 
 
 @router.post("/maintenance/sources/{key}", include_in_schema=False)
