@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-WIDTH = 640
+WIDTH = 460
+WIDE = 1000  # the per-day charts span the page
 BAR_HEIGHT = 22
 BAR_GAP = 8
-LABEL_WIDTH = 170
-VALUE_WIDTH = 70
-COLUMN_HEIGHT = 180
+LABEL_WIDTH = 150
+VALUE_WIDTH = 84
+COLUMN_HEIGHT = 200
 AXIS_HEIGHT = 22
 
 
@@ -74,7 +75,7 @@ class Columns:
     top: int
     height: int = COLUMN_HEIGHT + AXIS_HEIGHT
     plot_height: int = COLUMN_HEIGHT
-    width: int = WIDTH
+    width: int = WIDE
     gridlines: list[tuple[float, int]] = field(default_factory=list)
     empty: bool = False
 
@@ -82,7 +83,7 @@ class Columns:
 def columns(rows: list[dict[str, Any]], series: list[tuple[str, str]], *, stacked: bool) -> Columns:
     """One column (or group) per row of `rows` (each with a `date` and a value per series key)."""
     n = max(len(rows), 1)
-    slot = WIDTH / n
+    slot = WIDE / n
     totals = [sum(int(r[k]) for k, _ in series) if stacked else max(int(r[k]) for k, _ in series) for r in rows]
     top = max(totals, default=0)
     scale = COLUMN_HEIGHT / top if top > 0 else 0.0

@@ -20,8 +20,12 @@ RETURNS = ("CreditMemo", "RefundReceipt")
 # Estimates QuickBooks still counts as open: not closed (invoiced), rejected or converted.
 DONE_ESTIMATES = ("Closed", "Rejected", "Converted")
 ESTIMATES_LISTED = 25
-# Sales count positive, credit memos and refunds negative.
-_SIGNED = "CASE WHEN {p}entity IN ('Invoice', 'SalesReceipt') THEN {p}total_cents ELSE -{p}total_cents END"
+# Sales count positive, credit memos and refunds negative, each before sales tax (tax collected is owed
+# to the state, not earned): the same definition as the QuickBooks capability's billing metrics.
+_SIGNED = (
+    "CASE WHEN {p}entity IN ('Invoice', 'SalesReceipt') THEN 1 ELSE -1 END"
+    " * (coalesce({p}total_cents, 0) - coalesce({p}tax_cents, 0))"
+)
 _ENTITIES = "'Invoice', 'SalesReceipt', 'CreditMemo', 'RefundReceipt'"
 APP_HOST = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
 
@@ -114,8 +118,8 @@ async def billing_metrics(db: Database, today: date) -> dict[str, Any]:
 
 
 async def sales(db: Database, realm: str, today: date) -> list[dict[str, Any]]:
-    """Sales (invoices and sales receipts, less credit memos and refunds) by transaction date, in one
-    pass over the widest span with a conditional sum per window."""
+    """Sales (invoices and sales receipts, less credit memos and refunds, before tax) by transaction
+    date, in one pass over the widest span with a conditional sum per window."""
     spans = windows(today)
     sums: list[str] = []
     params: list[Any] = []

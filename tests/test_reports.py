@@ -475,8 +475,9 @@ async def test_the_quickbooks_panel_reads_the_imported_objects(client, bindings,
     qb = got["quickbooks"]
     assert qb["state"] == "connected" and qb["refreshing"] is False
     sales = {w["window"]: w for w in qb["sales"]}
-    assert (sales["day"]["cents"], sales["day"]["prior_cents"], sales["day"]["change_pct"]) == (10_000, 5_000, 100.0)
-    assert sales["month"]["cents"] == 10_000 + 5_000 + 2_500 - 500
+    # Before tax: 10,000 − 800 today against 5,000 − 400 yesterday.
+    assert (sales["day"]["cents"], sales["day"]["prior_cents"], sales["day"]["change_pct"]) == (9_200, 4_600, 100.0)
+    assert sales["month"]["cents"] == 9_200 + 4_600 + 2_300 - 500
     assert sales["year"]["prior_cents"] == 7_000 and sales["week"]["start"] == "2026-11-22"
     assert qb["balances"]["checking"] == {"account": "Name a1", "cents": 1_234_500}
     assert qb["balances"]["credit_card"]["cents"] == -45_600
@@ -487,7 +488,7 @@ async def test_the_quickbooks_panel_reads_the_imported_objects(client, bindings,
     assert got["tiles"]["outstanding_invoices"] == {"count": 2, "cents": 11_000}
     assert got["tiles"]["active_estimates"] == {"count": 1, "cents": 9_900}
     yelp = next(r for r in got["customers_by_source"]["rows"] if r["source"] == "yelp")
-    assert yelp["sales_cents"] == 10_000 + 2_500 - 500  # Q1's sales dated in November
+    assert yelp["sales_cents"] == 9_200 + 2_300 - 500  # Q1's sales dated in November
     # Company-wide money stays with people who see billing and every office.
     assert (await summary(bindings, ready.finance))["quickbooks"] == {"state": "hidden"}
     assert (await summary(bindings, ready.agent))["tiles"]["outstanding_invoices"] is None
