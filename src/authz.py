@@ -48,6 +48,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "clients.notes.manage_any": frozenset({"owner", "admin"}),
     # Billing mirrors the Finance column: owner and finance admin, viewer read-only.
     "billing.view": frozenset({"owner", "finance_admin", "viewer"}),
+    # Writing to QuickBooks (an estimate's status) is finance work: not the read-only viewer.
+    "billing.estimates": frozenset({"owner", "finance_admin"}),
+    # The QuickBooks matches queue is customer identity work in Clients: whoever keeps the billing
+    # profile (seed 000: "QuickBooks matching data belongs here").
+    "quickbooks.match": frozenset({"owner", "admin", "finance_admin"}),
     "reports.view": STAFF,
     # Maintenance is the Control Panel: owner only.
     "maintenance.view": OWNER,
@@ -187,6 +192,15 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/open-records"): SIGNED_IN,
     ("DELETE", "/api/open-records/{kind}/{display_id}"): SIGNED_IN,
     ("GET", "/billing"): "billing.view",
+    ("GET", "/api/billing/summary"): "billing.view",
+    ("GET", "/api/billing/metrics"): "billing.view",
+    ("GET", "/api/billing/estimates"): "billing.view",
+    ("PATCH", "/api/billing/estimates/{qbo_id}"): "billing.estimates",
+    ("POST", "/billing/estimates/{qbo_id}/status"): "billing.estimates",
+    ("GET", "/clients/quickbooks-matches"): "quickbooks.match",
+    ("POST", "/clients/quickbooks-matches/{qbo_id}"): "quickbooks.match",
+    ("GET", "/api/quickbooks/matches"): "quickbooks.match",
+    ("POST", "/api/quickbooks/matches/{qbo_id}"): "quickbooks.match",
     ("GET", "/reports"): "reports.view",
     ("GET", "/reports/definitions"): "reports.view",
     ("GET", "/reports/export/{table}.csv"): "reports.view",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Secret:
@@ -72,6 +73,11 @@ class Settings:
     qbo_auth_url: str = ""
     qbo_token_url: str = ""
     qbo_revoke_url: str = ""
+    # Billing figures: account names that override the automatic choice of the master checking and
+    # credit-card accounts, and the company's calendar (IANA zone; empty = the first office's zone).
+    qbo_checking_account: str = ""
+    qbo_card_account: str = ""
+    qbo_time_zone: str = ""
 
     @property
     def production(self) -> bool:
@@ -86,7 +92,17 @@ class Settings:
 
 
 # Plain (non-secret) QuickBooks vars, read by `load` and listed for the Worker's env in bindings.py.
-QBO_VARS = ("QBO_ENVIRONMENT", "QBO_REDIRECT_URI", "QBO_API_BASE", "QBO_AUTH_URL", "QBO_TOKEN_URL", "QBO_REVOKE_URL")
+QBO_VARS = (
+    "QBO_ENVIRONMENT",
+    "QBO_REDIRECT_URI",
+    "QBO_API_BASE",
+    "QBO_AUTH_URL",
+    "QBO_TOKEN_URL",
+    "QBO_REVOKE_URL",
+    "QBO_CHECKING_ACCOUNT",
+    "QBO_CARD_ACCOUNT",
+    "QBO_TIME_ZONE",
+)
 
 
 def _url(source: Mapping[str, Any], name: str) -> str:
@@ -172,7 +188,20 @@ def load(source: Mapping[str, Any]) -> Settings:
         qbo_auth_url=_url(source, "QBO_AUTH_URL"),
         qbo_token_url=_url(source, "QBO_TOKEN_URL"),
         qbo_revoke_url=_url(source, "QBO_REVOKE_URL"),
+        qbo_checking_account=str(source.get("QBO_CHECKING_ACCOUNT") or "").strip()[:100],
+        qbo_card_account=str(source.get("QBO_CARD_ACCOUNT") or "").strip()[:100],
+        qbo_time_zone=_time_zone(source, "QBO_TIME_ZONE"),
     )
+
+
+def _time_zone(source: Mapping[str, Any], name: str) -> str:
+    value = str(source.get(name) or "").strip()
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"{name} must be an IANA time zone like America/New_York, got {value!r}") from None
+    return value
 
 
 def _qbo_environment(source: Mapping[str, Any]) -> str:

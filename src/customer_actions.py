@@ -9,6 +9,7 @@ batch. Free text is refused whole when any field holds a card-shaped number (`cu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,9 +80,18 @@ async def _check_source(db: Database, key: str) -> str:
     return key
 
 
-async def create_customer(db: Database, now: datetime, user: User, office: Office, new: NewCustomer) -> str:
+async def create_customer(
+    db: Database,
+    now: datetime,
+    user: User,
+    office: Office,
+    new: NewCustomer,
+    *,
+    also: Callable[[int], list[Statement]] | None = None,
+) -> str:
     """A customer typed in by staff, with its primary contact (and billing address) in the same
-    batch. Returns the display id."""
+    batch. Returns the display id. `also(customer_id)` adds the caller's statements to that batch
+    (the QuickBooks link of a customer created from a QuickBooks customer)."""
     fields = customers.clean({"name": new.name, "company": new.company, "source": new.source}, LIMITS)
     if not fields["name"]:
         raise CustomerError("A customer needs a name.")
@@ -131,6 +141,7 @@ async def create_customer(db: Database, now: datetime, user: User, office: Offic
                         office_id=office.id,
                         meta={"customer": display},
                     ),
+                    *(also(customer_id) if also else []),
                 ]
             )
         except IntegrityError:

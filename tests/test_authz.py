@@ -60,6 +60,7 @@ def _concrete(path: str, people) -> str:
         "embed_id": "1",
         "name": "logo",
         "table": "agents",
+        "qbo_id": "101",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

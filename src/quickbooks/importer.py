@@ -27,7 +27,7 @@ from typing import Any
 import records
 from bindings import Bindings
 from clock import iso
-from quickbooks import oauth, objects
+from quickbooks import identity, oauth, objects
 from quickbooks.client import Api, QuickBooksError, Throttled, select
 from records import Actor
 from storage import Database, Row, q
@@ -293,6 +293,7 @@ async def tick(
     if conn.throttled(now):
         return {"throttled": 1}
     done_pages = fetched = 0
+    customers_seen = False
     async with bindings.http() as http:
         api = Api(bindings, http)
         while done_pages < pages:
@@ -303,7 +304,8 @@ async def tick(
             )
             if step is None:
                 await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
-                return {"pages": done_pages, "records": fetched, "completed": 1}
+                linked = await identity.auto_link(db, run.realm_id, now)
+                return {"pages": done_pages, "records": fetched, "completed": 1, "linked": linked}
             entity, position = step["entity"], step["next_position"]
             try:
                 if step["total"] is None:
@@ -345,7 +347,10 @@ async def tick(
                 raise
             done_pages += 1
             fetched += len(rows)
-    return {"pages": done_pages, "records": fetched}
+            customers_seen = customers_seen or (entity == "Customer" and bool(rows))
+    # Customers just arrived: link those that match exactly one of ours (idempotent, set-based).
+    linked = await identity.auto_link(db, run.realm_id, now) if customers_seen else 0
+    return {"pages": done_pages, "records": fetched, **({"linked": linked} if linked else {})}
 
 
 async def _count_all(db: Database, api: Api, run_id: int) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from bindings import Bindings
 from clock import iso, parse
-from quickbooks import oauth, objects
+from quickbooks import estimates, identity, oauth, objects
 from quickbooks.client import MAX_RESULTS, Api, QuickBooksError, Throttled, qbo_time, quoted, select
 from storage import Statement, q
 
@@ -51,6 +51,8 @@ async def tick(bindings: Bindings, now: datetime) -> dict[str, int]:
     async with bindings.http() as http:
         api = Api(bindings, http)
         try:
+            # Pending writes first (estimate status): CDC below then reads them back as changes.
+            result.update(await estimates.drain(bindings, api))
             result["reported"] = await _fetch_reported(bindings, api, conn, now)
             if conn.resync_since is None and now - parse(conn.sync_watermark) > CDC_SAFE_AGE:
                 await _begin_resync(bindings, conn.sync_watermark, now)
@@ -65,6 +67,8 @@ async def tick(bindings: Bindings, now: datetime) -> dict[str, int]:
         except QuickBooksError as exc:
             await oauth.note_error(db, now, exc.summary())
             return {**result, "errors": 1}
+    if any(result.get(k) for k in ("reported", "updated", "resync_records")):
+        result["linked"] = await identity.auto_link(db, conn.realm_id, now)
     await db.run(
         "UPDATE quickbooks_connection SET last_sync_at = ?, last_error = NULL, last_error_at = NULL,"
         " backoff_until = NULL, updated_at = ? WHERE id = 1",

@@ -7,6 +7,7 @@ from routes import (
     account,
     api,
     auth,
+    billing,
     booking,
     booking_builder,
     clients_list,
@@ -40,6 +41,7 @@ ROUTERS = [
     lead_photos.router,
     conversion.router,
     clients_list.router,  # before customers: /clients is the list, not a client
+    billing.router,  # before customers and shell: /clients/quickbooks-matches, and /billing itself
     customers.router,
     customer_api.router,
     secure_access.router,

@@ -25,6 +25,7 @@ import customers
 import lead_sources
 from guard import NotFound, bindings_of, current_user
 from pages import redirect, render
+from quickbooks import billing as quickbooks_billing
 from routes.customer_api import status_for
 from storage import Database, Row
 from users import User
@@ -53,6 +54,13 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
     addresses = await customers.addresses_of(db, row["id"])
     notes = await customers.notes_of(db, row["id"])
     merged_from = await db.all("SELECT display_id FROM customers WHERE merged_into_id = ? ORDER BY id", row["id"])
+    # QuickBooks money through the link, for the roles that see billing or keep the billing profile.
+    qb_visible = authz.can(user, "billing.view") or authz.can(user, "clients.billing")
+    qb = (
+        await quickbooks_billing.customer_panel(bindings_of(request), row["quickbooks_customer_id"])
+        if qb_visible
+        else None
+    )
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)
@@ -64,7 +72,11 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
             "merged_from": [r["display_id"] for r in merged_from],
             "accepts_automation": customers.accepts_automation(row),
         },
-        "billing": customers.billing(row) | {"credit_limit": _money(row["credit_limit_cents"])},
+        "billing": customers.billing(row)
+        | {"credit_limit": _money(row["credit_limit_cents"])}
+        | ({"balance_cents": qb["balance_cents"], "account_credit_cents": qb["account_credit_cents"]} if qb else {}),
+        "qb": qb,
+        "qb_visible": qb_visible,
         "tags": await customer_tags.tags_of(db, row["id"]),
         "contacts": [customers.contact_public(c) | {"form": customer_contacts.as_typed(c)} for c in contacts],
         "addresses": [customers.address_public(a) | {"occupier_name": a["occupier_name"]} for a in addresses],
