@@ -382,7 +382,7 @@ def markdown_section(results: dict[str, Any]) -> str:
             " beside it, so absolute times move by tens of percent; compare app with raw within the run).",
             "",
             f"Data: the cached file of `bench/leadgen.py` ({d['leads']:,} leads over the 12 months before"
-            f" {d['generated_at']}, 5 offices in four time zones) plus {d['customers']:,} customers from"
+            f" {d['generated_at']}, five offices in five time zones) plus {d['customers']:,} customers from"
             " `bench/customergen.py` (created over three years; 10% without a source) and"
             f" {d['audit_events']:,} audit rows of activity (each worked lead's claim, each called lead's first call"
             " attempt, each converted lead's conversion), all inserted with migration 0014's triggers in place."
@@ -409,8 +409,8 @@ def markdown_section(results: dict[str, Any]) -> str:
             f" {worst['user']}, {worst['case']} (p95 {worst['app']['p95_ms']:.0f} ms).",
             "",
             "Why it is fast: the summary never reads a lead. Migration 0014's triggers keep per-office, per-local-day"
-            " counts (`report_*` tables) in the same transaction as every write, so a year is a few hundred rows per"
-            " office and figure, read by primary key ranges; the hand-written script has to visit every lead, audit"
+            " counts (`report_*` tables) in the same transaction as every write, so a year is at most a few thousand"
+            " rows per office and figure, read by primary key ranges; the hand-written script has to visit every lead, audit"
             " row and customer of the period.",
             end,
             "",
