@@ -105,7 +105,7 @@ def _estimates(s: dict[str, Any]) -> list[tuple[Cell, ...]]:
     if qb.get("state") != "connected":
         return []
     return [
-        (e["number"], e["customer"], e["date"], e["expires"] or "", e["status"], money(e["cents"]))
+        (e["number"], e["customer"], e["date"], e["expires"] or "", e["status"] or "Pending", money(e["total_cents"]))
         for e in qb["active_estimates"]["items"]
     ]
 

@@ -103,14 +103,16 @@ async def summary(
     office_ids: list[int] | None = None,
     start: date | None = None,
     end: date | None = None,
+    accounts: tuple[str, str] = ("", ""),
 ) -> dict[str, Any]:
-    """Every figure of the report for `user`, as plain JSON-ready data."""
+    """Every figure of the report for `user`, as plain JSON-ready data. `accounts` names QuickBooks'
+    master checking and card accounts (settings; empty picks them automatically)."""
     await report_rollups.prepare(db, now)
     sel = await select(db, user, now, kind, office_ids=office_ids, start=start, end=end)
     labels = {s.key: s.label for s in await lead_sources.all_sources(db)}
     status_rows = await _by_office_status(db, sel)
     cohort = _cohort(sel, status_rows)
-    billing = await _billing(db, user, sel)
+    billing = await _billing(db, user, sel, accounts)
     customers = await _customers_by_source(db, sel, labels, billing)
     missing = await missing_sources(db, sel, labels)
     outstanding = billing.get("outstanding_invoices") if billing.get("state") == "connected" else None
@@ -579,7 +581,7 @@ def sees_billing(user: User) -> bool:
     return authz.can(user, "billing.view") and user.all_offices
 
 
-async def _billing(db: Database, user: User, sel: Selection) -> dict[str, Any]:
+async def _billing(db: Database, user: User, sel: Selection, accounts: tuple[str, str]) -> dict[str, Any]:
     if not sees_billing(user):
         return {"state": "hidden"}
-    return await reports_quickbooks.billing_metrics(db, sel.today)
+    return await reports_quickbooks.billing_metrics(db, sel.today, accounts)

@@ -479,8 +479,11 @@ async def test_the_quickbooks_panel_reads_the_imported_objects(client, bindings,
     assert (sales["day"]["cents"], sales["day"]["prior_cents"], sales["day"]["change_pct"]) == (9_200, 4_600, 100.0)
     assert sales["month"]["cents"] == 9_200 + 4_600 + 2_300 - 500
     assert sales["year"]["prior_cents"] == 7_000 and sales["week"]["start"] == "2026-11-22"
-    assert qb["balances"]["checking"] == {"account": "Name a1", "cents": 1_234_500}
+    checking = qb["balances"]["checking"]
+    assert (checking["account"], checking["cents"], checking["chosen_by"]) == ("Name a1", 1_234_500, "auto")
     assert qb["balances"]["credit_card"]["cents"] == -45_600
+    named = await summary(bindings, ready.owner, accounts=("name a1", ""))
+    assert named["quickbooks"]["balances"]["checking"]["chosen_by"] == "name"
     assert qb["sales_tax_quarter"] == {"start": "2026-10-01", "end": "2026-11-22", "cents": 1_400}
     assert qb["outstanding_invoices"] == {"count": 2, "cents": 11_000}
     assert [e["qbo_id"] for e in qb["active_estimates"]["items"]] == ["e1"]

@@ -43,7 +43,14 @@ async def _summary(request: Request, f: Filters) -> dict[str, Any]:
     b = bindings_of(request)
     try:
         return await reports.summary(
-            b.db, current_user(request), b.clock.now(), f.period, office_ids=f.office_ids, start=f.start, end=f.end
+            b.db,
+            current_user(request),
+            b.clock.now(),
+            f.period,
+            office_ids=f.office_ids,
+            start=f.start,
+            end=f.end,
+            accounts=(b.settings.qbo_checking_account, b.settings.qbo_card_account),
         )
     except report_periods.PeriodError as exc:
         raise HTTPException(422, str(exc)) from None
