@@ -136,13 +136,14 @@ def _auto_statements(realm: str, now: datetime, links: str) -> list[Statement]:
     """One batch for every auto-link: the links (each guarded: customer still free and live, the
     QuickBooks id still nobody's), then a timeline entry and an audit row per link made now."""
     stamp = iso(now)
-    pair = "json_extract(j.value, '$[0]') = customers.id"
-    qbo_of = f"(SELECT json_extract(j.value, '$[1]') FROM json_each(?1) j WHERE {pair})"
+    # json_each drives every statement (CROSS JOIN keeps it the outer loop), so the work grows with
+    # the number of links, not with links × customers.
+    pairs = (
+        "(SELECT json_extract(value, '$[0]') AS customer_id, json_extract(value, '$[1]') AS qbo_id FROM json_each(?1))"
+    )
     made = (
-        "FROM customers c JOIN json_each(?1) j ON c.id = json_extract(j.value, '$[0]')"
-        " AND c.quickbooks_customer_id = json_extract(j.value, '$[1]')"
-        " JOIN quickbooks_objects o ON o.realm_id = ?3 AND o.entity = 'Customer'"
-        " AND o.qbo_id = c.quickbooks_customer_id"
+        f"FROM {pairs} AS j CROSS JOIN customers c ON c.id = j.customer_id AND c.quickbooks_customer_id = j.qbo_id"
+        " JOIN quickbooks_objects o ON o.realm_id = ?3 AND o.entity = 'Customer' AND o.qbo_id = j.qbo_id"
         " WHERE c.updated_at = ?2 AND NOT EXISTS (SELECT 1 FROM timeline_entries t WHERE t.subject_type = 'customer'"
         " AND t.subject_id = c.id AND t.kind = 'billing' AND t.created_at = ?2 AND t.actor_user_id IS NULL)"
     )
@@ -150,10 +151,11 @@ def _auto_statements(realm: str, now: datetime, links: str) -> list[Statement]:
     meta = "json_object('quickbooks_customer_id', c.quickbooks_customer_id, 'how', 'auto', 'customer', c.display_id)"
     return [
         q(
-            f"UPDATE customers SET quickbooks_customer_id = {qbo_of}, version = version + 1, updated_at = ?2"
-            f" WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?1)) AND quickbooks_customer_id IS NULL"
-            f" AND archived_at IS NULL AND merged_into_id IS NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.quickbooks_customer_id = {qbo_of})",
+            "UPDATE customers SET quickbooks_customer_id = j.qbo_id, version = version + 1, updated_at = ?2"
+            # The unary + keeps SQLite from driving this by an index on customers instead of by j.
+            f" FROM {pairs} AS j WHERE customers.id = j.customer_id AND +customers.quickbooks_customer_id IS NULL"
+            " AND +customers.archived_at IS NULL AND +customers.merged_into_id IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.quickbooks_customer_id = j.qbo_id)",
             links,
             stamp,
         ),

@@ -19,6 +19,8 @@ under a second of CPU for typical pages.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -294,63 +296,91 @@ async def tick(
         return {"throttled": 1}
     done_pages = fetched = 0
     customers_seen = False
+    # The next page of the same entity is asked for while this one is written, so QuickBooks prepares
+    # it while the database works. Only within the tick's page budget; dropped on any other path.
+    ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None = None
     async with bindings.http() as http:
         api = Api(bindings, http)
-        while done_pages < pages:
-            step = await db.first(
-                "SELECT entity, next_position, total FROM quickbooks_import_steps"
-                " WHERE run_id = ? AND done_at IS NULL ORDER BY ord LIMIT 1",
-                run.id,
-            )
-            if step is None:
-                await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
-                linked = await identity.auto_link(db, run.realm_id, now)
-                return {"pages": done_pages, "records": fetched, "completed": 1, "linked": linked}
-            entity, position = step["entity"], step["next_position"]
-            try:
-                if step["total"] is None:
-                    await _count_all(db, api, run.id)
-                rows = await api.query(select(entity, start=position, size=page_size))
-            except Throttled as exc:
-                await oauth.note_error(db, now, exc.summary(), backoff=THROTTLE_BACKOFF)
-                await _fail_page(db, now, run, exc)
-                return {"pages": done_pages, "records": fetched, "throttled": 1}
-            except QuickBooksError as exc:
-                outcome = await _fail_page(db, now, run, exc)
-                return {"pages": done_pages, "records": fetched, outcome: 1}
-            finished = len(rows) < page_size
-            statements = [
-                q(
-                    "UPDATE quickbooks_import_steps SET next_position = next_position + ?, imported = imported + ?,"
-                    " done_at = ? WHERE run_id = ? AND entity = ? AND next_position = ? AND done_at IS NULL",
-                    len(rows),
-                    len(rows),
-                    iso(now) if finished else None,
+        try:
+            while done_pages < pages:
+                step = await db.first(
+                    "SELECT entity, next_position, total FROM quickbooks_import_steps"
+                    " WHERE run_id = ? AND done_at IS NULL ORDER BY ord LIMIT 1",
                     run.id,
-                    entity,
-                    position,
-                ),
-                records.STOP_UNLESS_CHANGED,
-                *objects.upserts(run.realm_id, entity, rows, now),
-                q(
-                    "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
-                    " WHERE id = ? AND status = 'running'",
-                    iso(now),
-                    run.id,
-                ),
-            ]
-            try:
-                await db.batch(statements)
-            except Exception as exc:
-                if records.stopped_by_guard(exc):
-                    return {"pages": done_pages, "records": fetched, "overlapped": 1}
-                raise
-            done_pages += 1
-            fetched += len(rows)
-            customers_seen = customers_seen or (entity == "Customer" and bool(rows))
+                )
+                if step is None:
+                    await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
+                    linked = await identity.auto_link(db, run.realm_id, now)
+                    return {"pages": done_pages, "records": fetched, "completed": 1, "linked": linked}
+                entity, position = step["entity"], step["next_position"]
+                try:
+                    if step["total"] is None:
+                        await _count_all(db, api, run.id)
+                    if ahead is not None and ahead[:2] == (entity, position):
+                        task, ahead = ahead[2], None
+                        rows = await task
+                    else:
+                        await _drop(ahead)
+                        ahead = None
+                        rows = await api.query(select(entity, start=position, size=page_size))
+                except Throttled as exc:
+                    await oauth.note_error(db, now, exc.summary(), backoff=THROTTLE_BACKOFF)
+                    await _fail_page(db, now, run, exc)
+                    return {"pages": done_pages, "records": fetched, "throttled": 1}
+                except QuickBooksError as exc:
+                    outcome = await _fail_page(db, now, run, exc)
+                    return {"pages": done_pages, "records": fetched, outcome: 1}
+                finished = len(rows) < page_size
+                if not finished and done_pages + 1 < pages:
+                    following = position + len(rows)
+                    query = api.query(select(entity, start=following, size=page_size))
+                    ahead = (entity, following, asyncio.ensure_future(query))
+                statements = [
+                    q(
+                        "UPDATE quickbooks_import_steps SET next_position = next_position + ?,"
+                        " imported = imported + ?, done_at = ?"
+                        " WHERE run_id = ? AND entity = ? AND next_position = ? AND done_at IS NULL",
+                        len(rows),
+                        len(rows),
+                        iso(now) if finished else None,
+                        run.id,
+                        entity,
+                        position,
+                    ),
+                    records.STOP_UNLESS_CHANGED,
+                    *objects.upserts(run.realm_id, entity, rows, now),
+                    q(
+                        "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
+                        " WHERE id = ? AND status = 'running'",
+                        iso(now),
+                        run.id,
+                    ),
+                ]
+                try:
+                    await db.batch(statements)
+                except Exception as exc:
+                    if records.stopped_by_guard(exc):
+                        return {"pages": done_pages, "records": fetched, "overlapped": 1}
+                    raise
+                done_pages += 1
+                fetched += len(rows)
+                customers_seen = customers_seen or (entity == "Customer" and bool(rows))
+        finally:
+            await _drop(ahead)
     # Customers just arrived: link those that match exactly one of ours (idempotent, set-based).
     linked = await identity.auto_link(db, run.realm_id, now) if customers_seen else 0
     return {"pages": done_pages, "records": fetched, **({"linked": linked} if linked else {})}
+
+
+async def _drop(ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None) -> None:
+    """Abandon a page asked for ahead: cancel it, or collect its answer or error so none is left
+    unretrieved."""
+    if ahead is None:
+        return
+    task = ahead[2]
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, QuickBooksError):
+        await task
 
 
 async def _count_all(db: Database, api: Api, run_id: int) -> None:

@@ -1,4 +1,5 @@
-"""The workspace pages. Billing is filled by its own capability; Reports lives in routes/reports.py."""
+"""The workspace shell: the home redirect and an office's card. Billing (routes/billing.py) and Reports
+(routes/reports.py) are their own capabilities."""
 
 from __future__ import annotations
 
@@ -12,34 +13,12 @@ from pages import render
 
 router = APIRouter(include_in_schema=False)
 
-EMPTY_PAGES = {
-    "billing": (
-        "Billing",
-        "Estimates, invoices and payments mirrored from QuickBooks Online, your accounting system of record.",
-        "Connect QuickBooks from Maintenance once the QuickBooks capability lands.",
-    ),
-}
-
 
 @router.get("/")
 async def home(request: Request) -> Response:
     user = current_user(request)
     first = authz.nav_for(user)
     return RedirectResponse(first[0][1] if first else "/account", status_code=303)
-
-
-def _empty(name: str):
-    title, lede, note = EMPTY_PAGES[name]
-
-    async def page(request: Request) -> Response:
-        return render(request, "empty.html", title=title, lede=lede, note=note)
-
-    page.__name__ = f"{name}_page"
-    return page
-
-
-for _name in EMPTY_PAGES:
-    router.add_api_route(f"/{_name}", _empty(_name), methods=["GET"])
 
 
 @router.get("/offices/{slug}")
