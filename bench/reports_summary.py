@@ -410,8 +410,8 @@ def markdown_section(results: dict[str, Any]) -> str:
             "",
             "Why it is fast: the summary never reads a lead. Migration 0014's triggers keep per-office, per-local-day"
             " counts (`report_*` tables) in the same transaction as every write, so a year is at most a few thousand"
-            " rows per office and figure, read by primary key ranges; the hand-written script has to visit every lead, audit"
-            " row and customer of the period.",
+            " rows per office and figure, read by primary key ranges; the hand-written script has to visit every"
+            " lead, audit row and customer of the period.",
             end,
             "",
         ]

@@ -134,7 +134,8 @@ async def test_a_person_links_creates_ignores_and_undoes(client, bindings, peopl
     ) == [("Elm Street HOA", "company", "Elm Street Homeowners Association", "5", people.office_a.id)]
     assert rows(
         db_path,
-        "SELECT c.phone_last10 FROM customer_contacts c JOIN customers u ON u.id = c.customer_id WHERE u.display_id = ?",
+        "SELECT c.phone_last10 FROM customer_contacts c JOIN customers u ON u.id = c.customer_id"
+        " WHERE u.display_id = ?",
         new_id,
     ) == [("5035550177",)]
     assert (await act("5", action="create")).status_code == 409  # already linked
