@@ -285,7 +285,9 @@ class _Range:
     probe: bool = True  # worth counting to compare; False: assume it is large
 
 
-async def _choose(db: Database, user: User, query: Query, now: datetime, bind: _Binder) -> tuple[str, str]:
+async def _choose(
+    db: Database, user: User, query: Query, now: datetime, bind: _Binder, where: str = ""
+) -> tuple[str, str]:
     """The indexes this query reads: one for counting, one that yields created order for the tier walks.
 
     Each index holds every filter column (migration 0007), so any of them gives the right answer and
@@ -326,12 +328,33 @@ async def _choose(db: Database, user: User, query: Query, now: datetime, bind: _
             if c.probe:
                 sizes[n] = await _count(db, f"leads l INDEXED BY {c.index}", c.condition, bind, _PROBE + 1)
     by_size = sorted(range(len(candidates)), key=lambda n: sizes[n])  # stable: ties keep the order above
-    counting = candidates[by_size[0]].index
     walking = next(candidates[n].index for n in by_size if candidates[n].ordered)
+    counting = candidates[by_size[0]].index
+    # Ranges past the cap look alike by size, but the count pays for every entry it skips before it has
+    # cap + 1 matches. A covered sample of each range's first entries (in the order the count reads
+    # them) shows how often the whole filter matches there; count where it matches most often.
+    big = [n for n in by_size if candidates[n].probe and sizes[n] > _PROBE]
+    if len(big) > 1 and by_size[0] in big and where:  # only when no range is known to be small
+        hits = {n: await _sample_hits(db, candidates[n], where, bind) for n in big}
+        counting = candidates[max(big, key=lambda n: hits[n])].index
     return counting, walking
 
 
 _PROBE = 10_000
+_SAMPLE = 1_000
+# Every column a queue filter may test; each covering index holds all but the last two (partners, Recovery).
+_SAMPLED = "l.archived_at, l.created_at, l.status, l.next_contact_at, l.office_id, l.source_key"
+
+
+async def _sample_hits(db: Database, candidate: _Range, where: str, bind: _Binder) -> int:
+    """How many of the first _SAMPLE entries of the candidate's range the whole filter keeps."""
+    columns = _SAMPLED + "".join(f", l.{c}" for c in ("partner_name", "claimed_by") if f"l.{c}" in where)
+    sql = (
+        f"SELECT TOTAL(CASE WHEN {where} THEN 1 ELSE 0 END) AS hits FROM (SELECT {columns} FROM leads l"
+        f" INDEXED BY {candidate.index} WHERE {candidate.condition} LIMIT {_SAMPLE}) AS l"
+    )
+    row = await db.first(sql, *bind.args(sql))
+    return int(row["hits"]) if row else 0
 
 
 def _implied_statuses(urgencies: list[str], view: str = "") -> list[str]:
@@ -375,7 +398,7 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
     moment = bind.one(iso(now))
     per_page = max(1, min(query.per_page, 100))
     offset = (max(query.page, 1) - 1) * per_page
-    counting, walking = await _choose(db, user, query, now, bind)
+    counting, walking = await _choose(db, user, query, now, bind, " AND ".join(conditions))
     source = f"leads l INDEXED BY {counting}"
     limited = False
     term = query.search.strip()

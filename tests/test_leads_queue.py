@@ -232,6 +232,11 @@ async def test_large_results_take_the_per_tier_path_with_the_same_order(client, 
             merged = await leads.queue(bindings.db, user, query, now)
             assert [r["display_id"] for r in merged.rows] == [r["display_id"] for r in sorted_read.rows], query
             assert merged.total == sorted_read.total
+            monkeypatch.setattr(leads, "_PROBE", 1)  # every range "past the cap": the sampled tie-break decides
+            sampled = await leads.queue(bindings.db, user, query, now)
+            monkeypatch.setattr(leads, "_PROBE", 10_000)
+            assert [r["display_id"] for r in sampled.rows] == [r["display_id"] for r in sorted_read.rows], query
+            assert sampled.total == sorted_read.total
     everything = await leads.queue(bindings.db, people.owner, leads.Query(per_page=100), now)
     tiers = [leads.urgency(r["status"], r["next_contact_at"], now) for r in everything.rows]
     assert tiers == sorted(tiers, key=["high", "medium", "low"].index) and len(everything.rows) == 21
