@@ -11,12 +11,14 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 import api_tokens
 import authz
 import sessions
 from bindings import Bindings
+from filestore import FileStore
+from records import Actor
 from sessions import Session
 from users import User
 
@@ -68,6 +70,20 @@ def wants_json(request: Request) -> bool:
 
 def client_ip(request: Request) -> str | None:
     return request.headers.get("cf-connecting-ip") or (request.client.host if request.client else None)
+
+
+def actor_of(request: Request) -> Actor:
+    """The signed-in user as audit rows record them, with the address the request came from."""
+    user = current_user(request)
+    return Actor(user.id, user.name, client_ip(request))
+
+
+def files_of(request: Request) -> FileStore:
+    """The file store binding, or a 503 that says how to configure it."""
+    store = bindings_of(request).files
+    if store is None:
+        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
+    return store
 
 
 async def identify(request: Request) -> Principal:

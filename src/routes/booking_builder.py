@@ -11,27 +11,13 @@ import booking_images
 import offices
 from booking import Draft, Embed, Images, Invalid
 from booking_images import ImageRefused
-from filestore import FileStore
-from guard import NotFound, bindings_of, client_ip, current_user
+from guard import NotFound, actor_of, bindings_of, files_of
 from pages import redirect, render
-from records import Actor
 
 router = APIRouter(prefix="/maintenance/booking", include_in_schema=False)
 # A logo and three service pictures at 200 KB each, plus the form's text fields.
 MAX_BODY = 4 * booking_images.MAX_BYTES + 64 * 1024
 HOURS = list(range(0, 25))
-
-
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(user.id, user.name, client_ip(request))
-
-
-def _store(request: Request) -> FileStore:
-    store = bindings_of(request).files
-    if store is None:
-        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
-    return store
 
 
 async def _embed(request: Request, embed_id: int) -> Embed:
@@ -160,7 +146,7 @@ async def create(request: Request) -> Response:
     if settings is None or errors:
         return await _form_page(request, None, draft, errors, 422)
     try:
-        await booking.create_embed(b.db, _store(request), b.clock.now(), _actor(request), settings, images)
+        await booking.create_embed(b.db, files_of(request), b.clock.now(), actor_of(request), settings, images)
     except Invalid as exc:
         return await _form_page(request, None, draft, exc.errors, 422)
     return redirect("/maintenance/booking", f"Booking embed “{settings.name}” created.")
@@ -174,7 +160,7 @@ async def save(request: Request, embed_id: int) -> Response:
     if settings is None or errors:
         return await _form_page(request, embed, draft, errors, 422)
     try:
-        await booking.update_embed(b.db, _store(request), b.clock.now(), _actor(request), embed, settings, images)
+        await booking.update_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed, settings, images)
     except Invalid as exc:
         return await _form_page(request, embed, draft, exc.errors, 422)
     except booking.Conflict:
@@ -189,7 +175,7 @@ async def toggle_live(request: Request, embed_id: int) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
     live = (await request.form()).get("live") == "true"
-    await booking.set_live(b.db, b.clock.now(), _actor(request), embed, live)
+    await booking.set_live(b.db, b.clock.now(), actor_of(request), embed, live)
     state = "live" if live else "paused"
     return redirect("/maintenance/booking", f"“{embed.name}” is {state}.")
 
@@ -198,7 +184,7 @@ async def toggle_live(request: Request, embed_id: int) -> Response:
 async def duplicate(request: Request, embed_id: int) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
-    await booking.duplicate_embed(b.db, _store(request), b.clock.now(), _actor(request), embed)
+    await booking.duplicate_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed)
     return redirect("/maintenance/booking", f"Copied “{embed.name}”; the copy is paused until you turn it on.")
 
 
@@ -206,5 +192,5 @@ async def duplicate(request: Request, embed_id: int) -> Response:
 async def delete(request: Request, embed_id: int) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
-    await booking.delete_embed(b.db, _store(request), b.clock.now(), _actor(request), embed)
+    await booking.delete_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed)
     return redirect("/maintenance/booking", f"Booking embed “{embed.name}” deleted.")

@@ -11,27 +11,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
 
 import customer_files
 import customers
 from customer_files import FileRefused
-from filestore import FileStore
-from guard import NotFound, bindings_of, client_ip, current_user
+from guard import NotFound, actor_of, bindings_of, current_user, files_of
 from pages import redirect, render
-from records import Actor
+from routes.uploads import read_upload
 from storage import Row
 
 router = APIRouter()
-# Multipart framing around one file is small; anything beyond this is refused before it is parsed.
-ENVELOPE = 64 * 1024
-
-
-def _store(request: Request) -> FileStore:
-    store = bindings_of(request).files
-    if store is None:
-        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
-    return store
 
 
 async def _customer(request: Request, display_id: str) -> Row:
@@ -49,20 +38,10 @@ async def _file(request: Request, customer: Row, file_id: int) -> Row:
 
 
 async def _upload(request: Request, customer: Row) -> int:
-    """Refuse by Content-Length before reading, then by what was actually read (a body may lie)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > customer_files.MAX_BYTES + ENVELOPE:
-        raise FileRefused(f"Files may be at most {customer_files.MAX_BYTES // (1024 * 1024)} MB.", 413)
-    form = await request.form(max_files=1, max_fields=5)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise FileRefused("Choose a file to upload.", 422)
-    data = await upload.read(customer_files.MAX_BYTES + 1)
-    checked = customer_files.check_upload(upload.filename or "file", data)
+    name, data = await read_upload(request, "file", customer_files.MAX_BYTES, "file")
+    checked = customer_files.check_upload(name, data)
     b = bindings_of(request)
-    user = current_user(request)
-    actor = Actor(user.id, user.name, client_ip(request))
-    return await customer_files.add_file(b.db, _store(request), b.clock.now(), actor, customer, checked)
+    return await customer_files.add_file(b.db, files_of(request), b.clock.now(), actor_of(request), customer, checked)
 
 
 def _download(row: Row, data: bytes) -> Response:
@@ -84,7 +63,7 @@ def _download(row: Row, data: bytes) -> Response:
 async def _send(request: Request, display_id: str, file_id: int) -> Response:
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)
-    data = await customer_files.read_file(_store(request), row)
+    data = await customer_files.read_file(files_of(request), row)
     if data is None:
         raise HTTPException(410, "The file's contents are missing from storage.")
     return _download(row, data)
@@ -134,9 +113,8 @@ async def delete_from_form(request: Request, display_id: str, file_id: int) -> R
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)
-    user = current_user(request)
-    actor = Actor(user.id, user.name, client_ip(request))
-    await customer_files.delete_file(b.db, _store(request), b.clock.now(), actor, customer, row)
+    actor = actor_of(request)
+    await customer_files.delete_file(b.db, files_of(request), b.clock.now(), actor, customer, row)
     if request.headers.get("hx-request"):
         return await _panel(request, customer)
     return redirect(f"/clients/{customer['display_id']}#files", f"Deleted “{row['filename']}”.")
@@ -177,7 +155,6 @@ async def api_delete(request: Request, display_id: str, file_id: int) -> dict[st
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)
-    user = current_user(request)
-    actor = Actor(user.id, user.name, client_ip(request))
-    await customer_files.delete_file(b.db, _store(request), b.clock.now(), actor, customer, row)
+    actor = actor_of(request)
+    await customer_files.delete_file(b.db, files_of(request), b.clock.now(), actor, customer, row)
     return {"deleted": file_id}

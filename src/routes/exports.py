@@ -9,18 +9,12 @@ from fastapi.responses import Response, StreamingResponse
 import exports
 import records
 import secure_access
-from guard import bindings_of, client_ip, current_user
+from guard import actor_of, bindings_of
 from pages import render
-from records import Actor
 from vault import KeyRing
 
 router = APIRouter()
 CONFIRM_WORD = "REVEAL"
-
-
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(user.id, user.name, client_ip(request))
 
 
 def _headers(name: str) -> dict[str, str]:
@@ -29,7 +23,7 @@ def _headers(name: str) -> dict[str, str]:
 
 async def _record(request: Request, action: str, summary: str) -> None:
     b = bindings_of(request)
-    actor = _actor(request)
+    actor = actor_of(request)
     await b.db.batch([records.audit(b.clock.now(), actor, action, f"{actor.label} {summary}")])
 
 
@@ -67,7 +61,7 @@ async def _audit_download(request: Request, *, reveal: bool) -> Response:
     now = b.clock.now()
     result = await secure_access.audit(b.db, KeyRing.from_settings(b.settings), reveal=reveal)
     if reveal:
-        await b.db.batch([secure_access.revealed_audit_row(now, _actor(request), result)])
+        await b.db.batch([secure_access.revealed_audit_row(now, actor_of(request), result)])
     return StreamingResponse(
         exports.audit_workbook(result, now, revealed=reveal),
         media_type=exports.XLSX_TYPE,

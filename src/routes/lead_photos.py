@@ -11,28 +11,17 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
 
 import customer_files
 import lead_photos
 import leads
 from customer_files import FileRefused
-from filestore import FileStore
-from guard import NotFound, bindings_of, client_ip, current_user
+from guard import NotFound, actor_of, bindings_of, current_user, files_of
 from pages import redirect
-from records import Actor
+from routes.uploads import read_upload
 from storage import Row
 
 router = APIRouter()
-# Multipart framing around one file is small; a body beyond the limit plus this is refused unread.
-ENVELOPE = 64 * 1024
-
-
-def _store(request: Request) -> FileStore:
-    store = bindings_of(request).files
-    if store is None:
-        raise HTTPException(503, "File storage is not configured (bind an R2 bucket as FILES).")
-    return store
 
 
 async def _lead(request: Request, display_id: str) -> Row:
@@ -49,23 +38,11 @@ async def _photo(request: Request, lead: Row, photo_id: int) -> Row:
     return row
 
 
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(user.id, user.name, client_ip(request))
-
-
 async def _upload(request: Request, lead: Row) -> int:
-    """Refused by Content-Length before the body is parsed, then by what was actually read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > lead_photos.MAX_BYTES + ENVELOPE:
-        raise FileRefused(f"Photos may be at most {lead_photos.MAX_BYTES // (1024 * 1024)} MB.", 413)
-    form = await request.form(max_files=1, max_fields=5)
-    upload = form.get("photo")
-    if not isinstance(upload, UploadFile):
-        raise FileRefused("Choose a photo to upload.", 422)
-    checked = lead_photos.check_photo(upload.filename or "photo", await upload.read(lead_photos.MAX_BYTES + 1))
+    name, data = await read_upload(request, "photo", lead_photos.MAX_BYTES, "photo")
+    checked = lead_photos.check_photo(name, data)
     b = bindings_of(request)
-    return await lead_photos.add_photo(b.db, _store(request), b.clock.now(), _actor(request), lead, checked)
+    return await lead_photos.add_photo(b.db, files_of(request), b.clock.now(), actor_of(request), lead, checked)
 
 
 async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
@@ -74,7 +51,7 @@ async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
     photo = await _photo(request, lead, photo_id)
     try:
         await lead_photos.delete_photo(
-            b.db, _store(request), b.clock.now(), current_user(request), _actor(request), lead, photo
+            b.db, files_of(request), b.clock.now(), current_user(request), actor_of(request), lead, photo
         )
     except lead_photos.PhotoForbidden as exc:
         raise HTTPException(403, str(exc)) from None
@@ -85,7 +62,7 @@ async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
 async def show_photo(request: Request, display_id: str, photo_id: int) -> Response:
     lead = await _lead(request, display_id)
     photo = await _photo(request, lead, photo_id)
-    data = await lead_photos.read_photo(_store(request), photo)
+    data = await lead_photos.read_photo(files_of(request), photo)
     if data is None:
         raise HTTPException(410, "The photo's bytes are missing from storage.")
     name = photo["filename"]

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from guard import bindings_of, client_ip, current_user
+from guard import actor_of, bindings_of, current_user
 from pages import redirect, render
 from quickbooks import importer, oauth, status, webhook
 from quickbooks.client import QuickBooksError
-from records import Actor
 
 router = APIRouter()
 log = logging.getLogger("porchlight.quickbooks")
@@ -21,11 +20,6 @@ PAGE = "/maintenance/quickbooks"
 
 class Confirm(BaseModel):
     confirm: str | None = Field(None, max_length=200)
-
-
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(user.id, user.name, client_ip(request))
 
 
 # --- the maintenance page ------------------------------------------------------------------------
@@ -45,7 +39,7 @@ async def progress(request: Request) -> Response:
 @router.post(f"{PAGE}/import", include_in_schema=False)
 async def import_form(request: Request, confirm: str = Form("", max_length=200)) -> Response:
     try:
-        await importer.start_import(bindings_of(request), _actor(request), confirm=confirm)
+        await importer.start_import(bindings_of(request), actor_of(request), confirm=confirm)
     except importer.ImportRefused as exc:
         return redirect(PAGE, exc.message)
     return redirect(PAGE, "Import started. It runs in the background; this page shows its progress.")
@@ -54,7 +48,7 @@ async def import_form(request: Request, confirm: str = Form("", max_length=200))
 @router.post(f"{PAGE}/purge", include_in_schema=False)
 async def purge_form(request: Request, confirm: str = Form("", max_length=200)) -> Response:
     try:
-        removed = await importer.purge(bindings_of(request), _actor(request), confirm=confirm)
+        removed = await importer.purge(bindings_of(request), actor_of(request), confirm=confirm)
     except importer.ImportRefused as exc:
         return redirect(PAGE, exc.message)
     return redirect(PAGE, f"Purged {removed} imported records. Nothing was changed in QuickBooks.")
@@ -64,7 +58,7 @@ async def purge_form(request: Request, confirm: str = Form("", max_length=200)) 
 async def disconnect_form(request: Request) -> Response:
     b = bindings_of(request)
     async with b.http() as http:
-        done = await oauth.disconnect(b, http, _actor(request))
+        done = await oauth.disconnect(b, http, actor_of(request))
     return redirect(PAGE, "QuickBooks disconnected; its tokens were revoked and wiped." if done else "Not connected.")
 
 
@@ -105,7 +99,7 @@ async def callback(
     try:
         async with b.http() as http:
             conn = await oauth.complete(
-                b, http, _actor(request), session_id=session.id, code=code, state=state, realm_id=realm_id
+                b, http, actor_of(request), session_id=session.id, code=code, state=state, realm_id=realm_id
             )
     except oauth.ConnectError as exc:
         return redirect(PAGE, str(exc))
@@ -127,7 +121,7 @@ async def api_status(request: Request) -> dict:
 async def api_import(request: Request, body: Confirm | None = None) -> Response:
     b = bindings_of(request)
     try:
-        run = await importer.start_import(b, _actor(request), confirm=body.confirm if body else None)
+        run = await importer.start_import(b, actor_of(request), confirm=body.confirm if body else None)
     except importer.ImportRefused as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
     return JSONResponse(run.as_json(), status_code=202)
@@ -136,7 +130,7 @@ async def api_import(request: Request, body: Confirm | None = None) -> Response:
 @router.post("/api/quickbooks/purge", tags=["quickbooks"], summary="Delete imported QuickBooks data here only")
 async def api_purge(request: Request, body: Confirm | None = None) -> Response:
     try:
-        removed = await importer.purge(bindings_of(request), _actor(request), confirm=body.confirm if body else None)
+        removed = await importer.purge(bindings_of(request), actor_of(request), confirm=body.confirm if body else None)
     except importer.ImportRefused as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
     return JSONResponse({"removed": removed})
@@ -146,7 +140,7 @@ async def api_purge(request: Request, body: Confirm | None = None) -> Response:
 async def api_disconnect(request: Request) -> dict:
     b = bindings_of(request)
     async with b.http() as http:
-        return {"disconnected": await oauth.disconnect(b, http, _actor(request))}
+        return {"disconnected": await oauth.disconnect(b, http, actor_of(request))}
 
 
 # --- webhook -------------------------------------------------------------------------------------

@@ -15,9 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 import authz
 import customers
 import secure_access
-from guard import NotFound, bindings_of, client_ip, current_user
+from guard import NotFound, actor_of, bindings_of, current_user
 from pages import redirect, render
-from records import Actor
 from secure_access import SecureAccessError, StaleItem
 from storage import Row
 from vault import KeyRing, VaultError
@@ -45,11 +44,6 @@ class ItemPatch(BaseModel):
     notes: str | None = Field(None, max_length=secure_access.MAX_NOTES)
 
 
-def _actor(request: Request) -> Actor:
-    user = current_user(request)
-    return Actor(user.id, user.name, client_ip(request))
-
-
 def _ring(request: Request) -> KeyRing:
     return KeyRing.from_settings(bindings_of(request).settings)
 
@@ -73,7 +67,7 @@ async def _reveal(request: Request, display_id: str, item_id: int) -> tuple[Row,
     customer = await _customer(request, display_id)
     item = await _item(request, customer, item_id)
     try:
-        secret = await secure_access.reveal(b.db, b.clock.now(), _actor(request), _ring(request), customer, item)
+        secret = await secure_access.reveal(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item)
     except VaultError as exc:
         raise HTTPException(409, f"This secret cannot be opened: {exc}.") from None
     return item, secret
@@ -122,7 +116,7 @@ async def create_from_form(
     customer = await _customer(request, display_id)
     try:
         item = secure_access.check_input(label, kind, username, notes)
-        await secure_access.create_item(b.db, b.clock.now(), _actor(request), _ring(request), customer, item, secret)
+        await secure_access.create_item(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, secret)
     except SecureAccessError as exc:
         return await _after_change(request, customer, "", str(exc))
     return await _after_change(request, customer, f"Saved “{item.label}”.")
@@ -145,7 +139,7 @@ async def update_from_form(
     try:
         item = secure_access.check_input(label, kind, username, notes)
         await secure_access.update_item(
-            b.db, b.clock.now(), _actor(request), _ring(request), customer, current, item, secret or None
+            b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret or None
         )
     except SecureAccessError as exc:
         return await _after_change(request, customer, "", str(exc))
@@ -159,7 +153,7 @@ async def delete_from_form(request: Request, display_id: str, item_id: int) -> R
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
-    await secure_access.delete_item(b.db, b.clock.now(), _actor(request), customer, current)
+    await secure_access.delete_item(b.db, b.clock.now(), actor_of(request), customer, current)
     return await _after_change(request, customer, f"Deleted “{current['label']}”.")
 
 
@@ -197,7 +191,7 @@ async def api_create(request: Request, display_id: str, body: ItemIn) -> dict[st
     try:
         item = secure_access.check_input(body.label, body.kind, body.username, body.notes)
         item_id = await secure_access.create_item(
-            b.db, b.clock.now(), _actor(request), _ring(request), customer, item, body.secret.get_secret_value()
+            b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, body.secret.get_secret_value()
         )
     except SecureAccessError as exc:
         raise HTTPException(422, str(exc)) from None
@@ -222,7 +216,7 @@ async def api_update(request: Request, display_id: str, item_id: int, body: Item
         )
         secret = body.secret.get_secret_value() if body.secret else None
         await secure_access.update_item(
-            b.db, b.clock.now(), _actor(request), _ring(request), customer, current, item, secret
+            b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret
         )
     except SecureAccessError as exc:
         raise HTTPException(409 if isinstance(exc, StaleItem) else 422, str(exc)) from None
@@ -238,7 +232,7 @@ async def api_delete(request: Request, display_id: str, item_id: int) -> dict[st
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
-    await secure_access.delete_item(b.db, b.clock.now(), _actor(request), customer, current)
+    await secure_access.delete_item(b.db, b.clock.now(), actor_of(request), customer, current)
     return {"deleted": item_id}
 
 
