@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,8 +67,20 @@ def route_keys(app: FastAPI) -> set[tuple[str, str]]:
     return keys
 
 
+def _document(app: FastAPI, paths: dict[str, Any]) -> None:
+    """Add the plain routes' hand-written operations to FastAPI's generated schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI builds it once and keeps it; adding the paths again is a no-op
+        schema["paths"] = {**schema.get("paths", {}), **paths}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(bindings: Bindings) -> FastAPI:
-    from routes import ROUTERS
+    from routes import PLAIN_OPENAPI, PLAIN_ROUTES, ROUTERS
     from routes.open_records import load_tray
 
     app = FastAPI(
@@ -80,8 +94,10 @@ def create_app(bindings: Bindings) -> FastAPI:
         dependencies=[Depends(guard.authorize_route), Depends(load_tray)],  # the gate first
     )
     app.state.bindings = bindings
+    app.router.routes[:0] = PLAIN_ROUTES
     for router in ROUTERS:
         app.include_router(router)
+    _document(app, PLAIN_OPENAPI)
     pages.install_error_handlers(app)
     if bindings.static_dir is not None and bindings.static_dir.exists():
         app.mount("/static", StaticFiles(directory=bindings.static_dir / "static"), name="static")

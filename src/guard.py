@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
+from starlette.routing import BaseRoute, Route
 
 import api_tokens
 import authz
@@ -152,6 +153,21 @@ async def authorize_route(request: Request) -> None:
         await check_csrf(request, principal.session)
     if not authz.can(principal.user, rule):
         raise Forbidden()
+
+
+def public_routes(routes: list[Route]) -> list[BaseRoute]:
+    """Plain Starlette routes served ahead of the FastAPI routers, without the per-request gate.
+
+    For the hottest public path only (partner webhooks): FastAPI's dependency solving and router walk
+    cost about a quarter of an intake. Such a route has no caller to identify and nothing to check per
+    request, so its rule is checked here, once, when the app is built: each (method, path) must be
+    PUBLIC in `authz.ROUTES`, or the app refuses to start — the same default deny as the gate's.
+    """
+    for route in routes:
+        for method in route.methods or ():
+            if method != "HEAD" and authz.route_rule(method, route.path) != authz.PUBLIC:
+                raise RuntimeError(f"{method} {route.path} is not PUBLIC in authz.ROUTES; it needs the gate")
+    return list(routes)
 
 
 def current_user(request: Request) -> User:

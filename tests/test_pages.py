@@ -17,6 +17,35 @@ async def test_openapi_and_docs_are_served(client):
     assert "/api/me" in spec["paths"] and "/login" not in spec["paths"]
     docs = await client.get("/api/docs")
     assert docs.status_code == 200 and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    # The partner webhooks are plain routes (guard.public_routes); their operations are added by hand.
+    for path in ("/webhook/leads", "/webhook/facebook", "/webhook/s/{token}"):
+        assert spec["paths"][path]["post"]["tags"] == ["intake"], path
+    assert (await client.get("/openapi.json")).json()["paths"] == spec["paths"]  # added once, not again
+
+
+def test_a_plain_route_must_be_public_in_the_authorization_table():
+    import pytest
+    from starlette.routing import Route
+
+    import guard
+
+    async def endpoint(request):  # never called
+        raise AssertionError
+
+    assert guard.public_routes([Route("/webhook/leads", endpoint, methods=["POST"])])
+    with pytest.raises(RuntimeError, match="not PUBLIC"):
+        guard.public_routes([Route("/api/leads", endpoint, methods=["GET"])])
+    with pytest.raises(RuntimeError, match="not PUBLIC"):
+        guard.public_routes([Route("/webhook/unlisted", endpoint, methods=["POST"])])
+
+
+async def test_plain_routes_get_the_security_headers_too(client):
+    r = await client.post("/webhook/s/no-such-token", json={"name": "x"})
+    assert r.status_code == 401 and r.json()["status"] == "error"
+    assert (
+        r.headers["x-content-type-options"] == "nosniff"
+        and "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    )
 
 
 async def test_unknown_routes_get_the_apps_404_page(client, bindings, people):

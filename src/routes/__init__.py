@@ -31,6 +31,10 @@ from routes import (
     system,
 )
 
+# Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
+PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES]
+PLAIN_OPENAPI = {**intake.OPENAPI_PATHS}
+
 ROUTERS = [
     system.router,
     auth.router,

@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.routing import Route
 
+import guard
 import intake
 import lead_sources
 import offices
@@ -97,26 +99,74 @@ async def _webhook(request: Request, source: lead_sources.Source | None, channel
     return answer(await intake.receive(b.db, b.clock.now(), source, payload, delivery))
 
 
-@router.post("/webhook/leads", summary="Inbound lead (shared secret)")
 async def webhook_leads(request: Request) -> Response:
     if not _shared_secret_ok(request):
         return _refuse(401, "Missing or wrong webhook secret.")
     return await _webhook(request, None, "webhook:leads")
 
 
-@router.post("/webhook/facebook", summary="Inbound Facebook lead (shared secret)")
 async def webhook_facebook(request: Request) -> Response:
     if not _shared_secret_ok(request):
         return _refuse(401, "Missing or wrong webhook secret.")
     return await _webhook(request, await lead_sources.by_key(bindings_of(request).db, "facebook"), "webhook:facebook")
 
 
-@router.post("/webhook/s/{token}", summary="Inbound lead for one source (per-source token)")
-async def webhook_source(request: Request, token: str) -> Response:
-    source = await lead_sources.by_token(bindings_of(request).db, token)
+async def webhook_source(request: Request) -> Response:
+    source = await lead_sources.by_token(bindings_of(request).db, str(request.path_params["token"]))
     if source is None:
         return _refuse(401, "Unknown source token.")
     return await _webhook(request, source, "webhook:source")
+
+
+# Partner webhooks are the busiest public path, and each handler reads its own request (no
+# dependencies, no session), so they are plain routes served ahead of the FastAPI routers
+# (`guard.public_routes`): docs/performance.md, "Webhook intake".
+WEBHOOK_ROUTES = guard.public_routes(
+    [
+        Route("/webhook/leads", webhook_leads, methods=["POST"]),
+        Route("/webhook/facebook", webhook_facebook, methods=["POST"]),
+        Route("/webhook/s/{token}", webhook_source, methods=["POST"]),
+    ]
+)
+
+_LEAD_BODY = {
+    "content": {
+        "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": True}},
+    },
+    "description": "The lead, with any of the field names in docs/webhooks.md.",
+}
+_ANSWERS = {
+    "200": {"description": '`{"status":"success","lead_id":"L-…","result":"created|duplicate|reactivated"}`'},
+    "202": {"description": "Authenticated but not understood: kept in quarantine for the owner."},
+    "401": {"description": "Missing or wrong secret or token; nothing is written."},
+    "413": {"description": "Body over 64 KB."},
+    "415": {"description": "Neither JSON nor a form."},
+    "429": {"description": "Over 100 leads from this source in 10 minutes; see `Retry-After`."},
+}
+
+
+def _operation(summary: str, secret: bool) -> dict[str, Any]:
+    operation: dict[str, Any] = {"tags": ["intake"], "summary": summary, "requestBody": _LEAD_BODY}
+    if secret:
+        operation["parameters"] = [
+            {"name": "x-webhook-secret", "in": "header", "schema": {"type": "string"}},
+            {"name": "secret", "in": "query", "schema": {"type": "string"}},
+        ]
+    return {"post": {**operation, "responses": _ANSWERS}}
+
+
+# The plain routes are outside FastAPI's schema; app.create_app adds these to /openapi.json.
+OPENAPI_PATHS = {
+    "/webhook/leads": _operation("Inbound lead (shared secret)", secret=True),
+    "/webhook/facebook": _operation("Inbound Facebook lead (shared secret)", secret=True),
+    "/webhook/s/{token}": {
+        "post": {
+            **_operation("Inbound lead for one source (per-source token)", secret=False)["post"],
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+        }
+    },
+}
 
 
 # --- the website form ------------------------------------------------------------------------
