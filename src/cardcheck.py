@@ -26,6 +26,11 @@ MAX_DIGITS = 19
 # Runs of digit groups joined by one space or dash. Unicode digits count: "４１１１…" is still a card.
 _RUN = re.compile(r"\d+(?:[ \-]\d+)*")
 
+# The cheap first look: at least MIN_DIGITS digits, each followed by at most one separator. Every
+# card-shaped span matches it, and most text (names, notes, a phone number and a ZIP) does not, so the
+# span-by-span Luhn search below runs only where a card could be.
+_CANDIDATE = re.compile(rf"(?:\d[ \-]?){{{MIN_DIGITS}}}")
+
 REDACTED = "[card number removed]"
 
 MESSAGE = (
@@ -70,7 +75,7 @@ def _card_groups(groups: list[str]) -> set[int]:
 
 
 def contains_card_number(text: str | None) -> bool:
-    if not text:
+    if not text or not _CANDIDATE.search(str(text)):
         return False
     return any(_card_groups(re.split(r"[ \-]", m.group())) for m in _RUN.finditer(str(text)))
 
@@ -79,7 +84,7 @@ def redact(text: str, replacement: str = REDACTED) -> str:
     """The text with every card-shaped span replaced, for input that must be kept rather than refused
     (a partner's lead). Neighbouring spans collapse into one replacement; everything else, phone
     numbers and ZIPs included, stays as it was."""
-    if not text:
+    if not text or not _CANDIDATE.search(text):
         return text
 
     def scrub(run: re.Match[str]) -> str:

@@ -90,3 +90,24 @@ def test_redact_leaves_no_card_inside_a_longer_run():
     text = "305 555 1234 4111 1111 1111 1111"
     assert not cardcheck.contains_card_number(cardcheck.redact(text))
     assert "4111" not in cardcheck.redact(text)
+
+
+def test_the_quick_first_look_never_hides_a_card_the_full_search_finds():
+    # `_CANDIDATE` only skips work: on text made of digits (ASCII and full-width), single and doubled
+    # separators and letters, the answers must be those of the span-by-span search alone.
+    import random
+    import re
+
+    def full_search(text: str) -> bool:
+        return any(cardcheck._card_groups(re.split(r"[ \-]", m.group())) for m in cardcheck._RUN.finditer(text))
+
+    rng = random.Random(20261122)
+    alphabet = "0123456789" * 4 + "４１ -  --a"
+    found = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        expected = full_search(text)
+        found += expected
+        assert cardcheck.contains_card_number(text) is expected, text
+        assert (cardcheck.redact(text) != text) is expected, text
+    assert found > 1_000  # the sample holds plenty of cards, so agreement means something

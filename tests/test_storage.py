@@ -60,6 +60,42 @@ async def test_a_batch_returns_each_statements_result(db):
     assert results[2].changes == 2
 
 
+async def test_batches_sent_together_keep_their_own_outcomes(db):
+    # On SQLite these share one commit: all in one plain transaction, and when one fails, again with a
+    # SAVEPOINT each. Either way each batch is all-or-nothing on its own and sees those before it.
+    import asyncio
+
+    await db.run("INSERT INTO t (name, n) VALUES ('taken', 0)")
+
+    def batch(name: str, n: int) -> list:
+        return [q("INSERT INTO t (name, n) VALUES (?, ?)", name, n), q("SELECT COUNT(*) AS c FROM t")]
+
+    outcomes = await asyncio.gather(
+        db.batch(batch("a", 1)),
+        db.batch([q("UPDATE t SET n = 9 WHERE name = 'a'"), *batch("taken", 2)]),  # fails: UNIQUE
+        db.batch(batch("b", 3)),
+        db.batch([q("UPDATE t SET n = n + 10 WHERE name = 'b'"), q("SELECT n FROM t WHERE name = 'b'")]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[1], IntegrityError)
+    assert outcomes[0][1].rows == [{"c": 2}] and outcomes[2][1].rows == [{"c": 3}]
+    assert outcomes[3][1].rows == [{"n": 13}]
+    assert await db.all("SELECT name, n FROM t ORDER BY name") == [
+        {"name": "a", "n": 1},
+        {"name": "b", "n": 13},
+        {"name": "taken", "n": 0},
+    ]
+
+
+async def test_a_lone_failing_batch_changes_nothing_and_the_next_one_commits(db):
+    import asyncio
+
+    with pytest.raises(IntegrityError):
+        await db.batch([q("INSERT INTO t (name) VALUES ('x')"), q("INSERT INTO t (name) VALUES ('x')")])
+    await asyncio.gather(db.batch([q("INSERT INTO t (name) VALUES ('y')")]))
+    assert await db.all("SELECT name FROM t") == [{"name": "y"}]
+
+
 async def test_it_refuses_more_than_100_parameters(db):
     with pytest.raises(BindError):
         await db.all("SELECT " + ", ".join("?" for _ in range(101)), *range(101))

@@ -5,9 +5,10 @@ design (indexed, paged), and handing them to a thread costs more than they do.
 
 Writes are committed in groups. A durable commit waits for an fsync, and while it waits the loop
 serves nobody; so `batch` queues its statements and the first batch of a loop turn schedules one
-flush for the end of it. The flush runs every queued batch inside its own SAVEPOINT (one failing
-batch rolls back alone) within one BEGIN IMMEDIATE … COMMIT, and answers none of them before that
-commit. Under load, the batches that arrive while one group commits form the next group. Statements
+flush for the end of it. The flush runs every queued batch within one BEGIN IMMEDIATE … COMMIT and
+answers none of them before that commit. When one of them fails, that transaction is rolled back
+and the group runs again with each batch in its own SAVEPOINT, so the failing batch rolls back
+alone. Under load, the batches that arrive while one group commits form the next group. Statements
 still run one at a time on one connection, so a batch never interleaves with another, which intake's
 rate limit and the version-guarded verbs rely on (as on D1). A thread-per-writer design was measured
 first and lost: the writer thread waited on the GIL between statements (docs/performance.md).
@@ -80,10 +81,14 @@ def _run_batch(conn: sqlite3.Connection, statements: Sequence[Statement]) -> lis
     return results
 
 
+_Queued = tuple[list[Statement], "asyncio.Future[list[Result]]"]
+_Outcome = list[Result] | BaseException
+
+
 class SqliteDatabase(ReadHelpers, Database):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self._pending: list[tuple[list[Statement], asyncio.Future[list[Result]]]] = []
+        self._pending: list[_Queued] = []
 
     @classmethod
     def open(cls, path: str | Path) -> SqliteDatabase:
@@ -115,7 +120,37 @@ class SqliteDatabase(ReadHelpers, Database):
     def _flush(self) -> None:
         """Commit every batch queued this loop turn, together."""
         group, self._pending = self._pending, []
-        outcomes: list[list[Result] | BaseException] = []
+        outcomes = self._commit_together(group) or self._commit_apart(group)
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if future.cancelled():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    def _commit_together(self, group: list[_Queued]) -> list[_Outcome] | None:
+        """The common case: every batch succeeds, so one plain transaction holds them all. None when
+        one failed: the transaction is rolled back and the group goes the careful way.
+
+        Without a SAVEPOINT per batch on this path: FTS5 writes its pending terms out as a new
+        segment at every savepoint, which made each lead's search row cost as much as two whole
+        leads (docs/performance.md, "Webhook intake")."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            done: list[_Outcome] = [[_execute(self.conn, st) for st in statements] for statements, _ in group]
+            self.conn.execute("COMMIT")
+            return done
+        except Exception as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if len(group) == 1:  # the transaction was the batch: its failure is the answer
+                return [_translate(exc) if isinstance(exc, sqlite3.Error) else exc]
+            return None
+
+    def _commit_apart(self, group: list[_Queued]) -> list[_Outcome]:
+        """Each batch in its own SAVEPOINT within one transaction: a failing batch rolls back alone."""
+        outcomes: list[_Outcome] = []
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             for statements, _ in group:
@@ -128,10 +163,4 @@ class SqliteDatabase(ReadHelpers, Database):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             outcomes = [_translate(exc) for _ in group]
-        for (_, future), outcome in zip(group, outcomes, strict=True):
-            if future.cancelled():
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        return outcomes
