@@ -3,10 +3,10 @@
 The file has every migration applied (`storage.migrations.migrate`), the demo offices and users
 from `porchlight demo seed` plus two more offices from `porchlight offices create`, and then N
 leads spread over the 12 months before the generation time, inserted with `executemany` in large
-transactions. Statuses follow the mix below, independently of age; callbacks (and a quarter of the
-fresh leads, which have had a call attempt) have `next_contact_at` within ±14 days of the
-generation time. Ids grow with `created_at`, as they do in the app. No `ANALYZE` is run, because the
-app never runs one either.
+transactions, then added to the search index as the app's `search-index` tick adds them. Statuses
+follow the mix below, independently of age; callbacks (and a quarter of the fresh leads, which have
+had a call attempt) have `next_contact_at` within ±14 days of the generation time. Ids grow with
+`created_at`, as they do in the app. No `ANALYZE` is run, because the app never runs one either.
 
 The result is cached in bench/results/ (gitignored) as `queue-leads-N.sqlite3` with a `.json` beside
 it; a re-run reuses it unless the migrations or this generator changed.
@@ -146,10 +146,36 @@ def build(rows: int, path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with closing(connect(partial)) as conn:
         _insert_leads(conn, rows, now)
+    indexing = time.perf_counter()
+    _index_for_search(partial)
+    indexed = time.perf_counter() - indexing
+    with closing(connect(partial)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     seconds = time.perf_counter() - started
     partial.replace(path)
-    return {**_expected_meta(rows), "generated_at": iso(now), "insert_seconds": round(seconds, 1)}
+    return {
+        **_expected_meta(rows),
+        "generated_at": iso(now),
+        "insert_seconds": round(seconds, 1),
+        "search_index_seconds": round(indexed, 1),
+    }
+
+
+def _index_for_search(db_path: Path) -> None:
+    """Every lead into the search index, as the app's cron tick does after intake (src/lead_search.py)."""
+    import asyncio
+
+    import lead_search
+    from storage.sqlite import SqliteDatabase
+
+    async def index() -> None:
+        db = SqliteDatabase.open(db_path)
+        try:
+            await lead_search.index_pending(db)
+        finally:
+            db.close()
+
+    asyncio.run(index())
 
 
 def _seed_people(db_path: Path) -> None:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import authz
 import geo
+import lead_search
 from clock import iso
 from storage import Database, Param, Row, sql_in
 from users import User
@@ -409,6 +410,7 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
             expression = search_expression(term)
             if expression is None:
                 return QueuePage([], 0, search_too_short=True)
+            await lead_search.ensure_current(db)  # leads taken since the last index tick
             matches = bind(
                 "SELECT rowid FROM lead_terms WHERE lead_terms MATCH ? ORDER BY rowid DESC LIMIT ?",
                 [expression, SEARCH_CAP],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+import lead_search
 from bindings import Bindings
 from clock import iso
 from cron import housekeeping
@@ -18,8 +19,16 @@ from quickbooks import sync as quickbooks_sync
 
 Job = Callable[[Bindings, datetime], Awaitable[dict[str, int]]]
 
+
+async def _search_index(bindings: Bindings, now: datetime) -> dict[str, int]:
+    return {"leads_indexed": await lead_search.index_pending(bindings.db, limit=SEARCH_INDEX_BUDGET)}
+
+
+SEARCH_INDEX_BUDGET = 50_000  # leads per tick; a search indexes any rest itself
+
 JOBS: dict[str, Job] = {
     "housekeeping": housekeeping.run,
+    "search-index": _search_index,
     "quickbooks-import": quickbooks_import.tick,
     "quickbooks-sync": quickbooks_sync.tick,
 }
@@ -27,6 +36,8 @@ JOBS: dict[str, Job] = {
 # Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
+    # New leads into the search index in bulk (src/lead_search.py); a search also catches up first.
+    "* * * * *": ("search-index",),
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
 }
