@@ -250,7 +250,29 @@ def intake_benchmarks(args: argparse.Namespace, stack: ExitStack) -> list[dict[s
     base_rps = next(r["rps"] for r in rows if r["baseline"])
     for row in rows:
         row["ratio"] = row["rps"] / base_rps if base_rps else float("nan")
+    app = next(t for t in targets if not t.baseline)
+    next(r for r in rows if not r["baseline"])["search_index"] = index_for_search(app.db_path)
     return rows
+
+
+def index_for_search(db_path: Path) -> dict[str, Any]:
+    """What the `search-index` tick then does with the leads taken (src/lead_search.py), timed."""
+    import asyncio
+
+    import lead_search
+    from storage.sqlite import SqliteDatabase
+
+    async def index() -> tuple[int, float, float]:
+        db = SqliteDatabase.open(db_path)
+        try:
+            wall, cpu = time.perf_counter(), time.process_time()
+            count = await lead_search.index_pending(db)
+            return count, time.perf_counter() - wall, time.process_time() - cpu
+        finally:
+            db.close()
+
+    count, wall_s, cpu_s = asyncio.run(index())
+    return {"leads": count, "seconds": wall_s, "cpu_seconds": cpu_s, "ms_per_lead": 1000 * wall_s / max(count, 1)}
 
 
 def problems(rows: list[dict[str, Any]]) -> list[str]:

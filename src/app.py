@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -79,6 +80,14 @@ def _document(app: FastAPI, paths: dict[str, Any]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _without_telemetry() -> dict[str, Any]:
+    """Porchlight exports no OpenTelemetry. FastAPI releases with native telemetry otherwise ask the
+    global providers on every request (about 6% of a webhook intake); older ones have no such option."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+
+
 def create_app(bindings: Bindings) -> FastAPI:
     from routes import PLAIN_OPENAPI, PLAIN_ROUTES, ROUTERS
     from routes.open_records import load_tray
@@ -92,6 +101,7 @@ def create_app(bindings: Bindings) -> FastAPI:
         redoc_url=None,
         openapi_url=None,  # served by routes/system.py so it passes the authorization gate too
         dependencies=[Depends(guard.authorize_route), Depends(load_tray)],  # the gate first
+        **_without_telemetry(),
     )
     app.state.bindings = bindings
     app.router.routes[:0] = PLAIN_ROUTES

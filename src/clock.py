@@ -33,9 +33,17 @@ class FrozenClock:
 
 
 def iso(moment: datetime) -> str:
+    """UTC with milliseconds: `2026-11-22T20:31:55.123Z`, the one text form every stored time has (so
+    text order is time order). Formatted field by field: strftime cost twice as much, and an intake
+    stamps a dozen rows."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not allowed; attach a time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}"
+        f":{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def parse(text: str) -> datetime:
