@@ -389,21 +389,23 @@ def markdown_section(results: dict[str, Any]) -> str:
 
 
 ANALYSIS = (
-    "How it stays fast. Every filter column sits in each of the list indexes of migration 0009, so a count or a "
-    "page decides on index entries alone. The total is counted only up to 10,001 (“10,000+”). With two or more "
-    "filters that could bound the read (office, status, source, not-matched, tag), each range is first counted "
-    "(capped, index-only) and the smallest is read; a match of more than 2,000 rows is paged straight off an "
-    "index already in name order (`name COLLATE NOCASE, id` follows the equality columns), reading only as far as "
-    "the page, while a small one is read whole and sorted. Search asks the FTS5 trigram table for the newest 2,000 "
-    "matches and reads those customers by id. Where the planner, left alone, picks the wrong index (it has no "
-    "statistics: the app runs no `ANALYZE`), the raw column shows the cost. "
-    "Known limit: a tag combined with another broad filter (e.g. commercial 12% and dormant 15%) has no range "
-    "that is small, and the tag is not in the list indexes, so the exact count tests every entry of the smaller "
-    "range against the tag's key (about 30,000 probes, 30–40 ms here, at or just over the target when the machine "
-    "is busy). The fix, not applied yet: keep each customer's tags as a delimited column on `customers`, maintained "
-    "by triggers on `customer_tags`, inside the list indexes, so the tag is tested on index entries (a new "
-    "migration). A single case whose p95 is far above its p50 and whose statements are fast alone (the times "
-    "printed with its plan) is a neighbour's spike on this shared machine, not the query."
+    "How it stays fast. Every filter column sits in each of the list indexes (migration 0009, rebuilt by 0016), "
+    "the tags included: migration 0016 keeps each customer's tags as one delimited column on `customers` "
+    "(`|commercial|vip|`, rebuilt by triggers on `customer_tags` whenever a tag is added, removed, moved by a merge "
+    "or deleted with its customer) at the end of every list index, so a count or a page decides on index entries "
+    "alone, a tag by `instr(c.tags, '|commercial|') > 0`. The total is counted only up to 10,001 (“10,000+”). "
+    "With two or more filters that could bound the read (office, status, source, not-matched, tag), each range is "
+    "first counted (capped, index-only) and the cheapest is read. A tag's own range in `customer_tags` is a set of "
+    "customer ids, each sought in the newest-first index at about the cost of 8 index entries, so the other ranges "
+    "are counted up to that cost: the tag's ids are read only when they are cheaper (tag = vip alone, or beside "
+    "the agent's office), while tag = commercial with dormant walks the dormant customers' status-index entries "
+    "testing the tag on each. A match of more than 2,000 rows is paged straight off an index already in name order "
+    "(`name COLLATE NOCASE, id` follows the equality columns), reading only as far as the page, while a small one "
+    "is read whole and sorted. Search asks the FTS5 trigram table for the newest 2,000 matches and reads those "
+    "customers by id. Where the planner, left alone, picks the wrong index (it has no statistics: the app runs no "
+    "`ANALYZE`), the raw column shows the cost; its tag filter is the `EXISTS` on `customer_tags` one writes by "
+    "hand. A single case whose p95 is far above its p50 and whose statements are fast alone (the times printed with "
+    "its plan) is a neighbour's spike on this shared machine, not the query."
 )
 
 

@@ -8,6 +8,7 @@ batch. Free text is refused whole when any field holds a card-shaped number (`cu
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +21,17 @@ import lead_sources
 import records
 from clock import iso
 from customers import Conflict, CustomerError
+from filestore import FileStore
 from offices import Office
-from storage import Database, DatabaseError, IntegrityError, Param, Row, Statement, q
+from storage import Database, DatabaseError, IntegrityError, Param, Result, Row, Statement, q
 from users import User
 
 LIMITS = {"name": 200, "company": 200, "source": 40}
 BILLING_LIMITS = {"terms": 60, "tax_id": 60, "payment_token": 200, "payment_brand": 20}
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover", "diners", "jcb", "unionpay", "other")
 MAX_CREDIT_CENTS = 10**11  # a billion dollars: anything above is a typo
+
+log = logging.getLogger("porchlight.customers")
 
 
 def _entry(now: datetime, user: User, customer: Row, kind: str, body: str, **meta: object) -> Statement:
@@ -52,8 +56,9 @@ def _update(now: datetime, customer: Row, sets: str, *params: Param) -> Statemen
     )
 
 
-async def _apply(db: Database, customer: Row, statements: list[Statement]) -> None:
-    await customers.run(db, [customers.still_at("customers", customer), *statements], [("customers", customer)])
+async def _apply(db: Database, customer: Row, statements: list[Statement]) -> list[Result]:
+    """The batch behind the customer's version guard; results[n + 1] is statements[n]'s."""
+    return await customers.run(db, [customers.still_at("customers", customer), *statements], [("customers", customer)])
 
 
 def _writable(customer: Row) -> None:
@@ -328,11 +333,14 @@ async def restore_customer(db: Database, now: datetime, user: User, customer: Ro
     return True
 
 
-async def delete_customer(db: Database, now: datetime, user: User, customer: Row, confirm: str) -> None:
+async def delete_customer(
+    db: Database, now: datetime, user: User, customer: Row, confirm: str, *, files: FileStore | None
+) -> None:
     """Owner only, for good, after typing the display id (seed 003: it cannot be restored). Contacts,
-    addresses, notes, tags and its timeline go with it; the audit row keeps what was removed. A
+    addresses, notes, tags, files and its timeline go with it; the audit row keeps what was removed. A
     customer that leads converted into is refused: those lifecycle rows would point at nothing, so
-    return them to leads first (or archive the customer instead)."""
+    return them to leads first (or archive the customer instead). The files' bytes are removed from
+    `files` (the file store) once the rows are gone."""
     if confirm.strip().upper() != customer["display_id"]:
         raise CustomerError(f"Type {customer['display_id']} to confirm deleting this customer for good.")
     linked = await db.all("SELECT display_id FROM leads WHERE customer_id = ? ORDER BY id LIMIT 5", customer["id"])
@@ -344,13 +352,17 @@ async def delete_customer(db: Database, now: datetime, user: User, customer: Row
         )
     merged = await db.first("SELECT COUNT(*) AS n FROM customers WHERE merged_into_id = ?", customer["id"])
     try:
-        await _delete(db, now, user, customer, merged["n"] if merged else 0)
+        keys = await _delete(db, now, user, customer, merged["n"] if merged else 0)
     except DatabaseError:
         raise Conflict("A lead was linked to this customer a moment ago. Reload it and try again.") from None
+    await _remove_bytes(files, customer, keys)
 
 
-async def _delete(db: Database, now: datetime, user: User, customer: Row, merged_from: int) -> None:
-    await _apply(
+async def _delete(db: Database, now: datetime, user: User, customer: Row, merged_from: int) -> list[str]:
+    """The batch; returns the storage keys of the files whose rows it removed (read inside the batch,
+    so a file uploaded a moment before is among them)."""
+    files = await db.first("SELECT COUNT(*) AS n FROM customer_files WHERE customer_id = ?", customer["id"])
+    results = await _apply(
         db,
         customer,
         [
@@ -361,6 +373,7 @@ async def _delete(db: Database, now: datetime, user: User, customer: Row, merged
                 " ELSE 1 END AS ok",
                 customer["id"],
             ),
+            q("SELECT storage_key FROM customer_files WHERE customer_id = ?", customer["id"]),
             q("DELETE FROM customers WHERE id = ? AND version = ?", customer["id"], customer["version"]),
             q("DELETE FROM timeline_entries WHERE subject_type = 'customer' AND subject_id = ?", customer["id"]),
             records.audit(
@@ -373,7 +386,37 @@ async def _delete(db: Database, now: datetime, user: User, customer: Row, merged
                     "customer": customer["display_id"],
                     "name": customer["name"],
                     "merged_from": merged_from,
+                    "files": files["n"] if files else 0,
                 },
             ),
         ],
     )
+    return [r["storage_key"] for r in results[2].rows]
+
+
+async def _remove_bytes(files: FileStore | None, customer: Row, keys: list[str]) -> None:
+    """The deleted files' bytes. The customer is already gone, so a store that fails (or is not
+    configured) leaves orphan objects under `customers/<id>/`, which nothing lists or serves: logged
+    for the operator, never raised. The log names the customer and counts, not keys or the store's
+    error text (which could echo them or the store's credentials)."""
+    failed, kinds = 0, set[str]()
+    for key in keys:
+        if files is None:
+            failed, kinds = len(keys), {"no file store configured"}
+            break
+        try:
+            await files.delete(key)
+        except Exception as exc:  # the delete stands; the operator cleans up from the log
+            failed += 1
+            kinds.add(type(exc).__name__)
+    if failed:
+        log.warning(
+            "customer %s (id %s) deleted; %d of %d stored files could not be removed from the file store (%s):"
+            " orphan objects remain under customers/%s/",
+            customer["display_id"],
+            customer["id"],
+            failed,
+            len(keys),
+            ", ".join(sorted(kinds)),
+            customer["id"],
+        )

@@ -22,7 +22,7 @@ import intake
 import records
 from clock import iso
 from records import Actor
-from storage import Database, DatabaseError, Param, Row, Statement, q
+from storage import Database, DatabaseError, Param, Result, Row, Statement, q
 from users import User
 
 KINDS = ("private", "company")
@@ -356,10 +356,10 @@ def still_at(table: str, row: Row) -> Statement:
     )
 
 
-async def run(db: Database, statements: list[Statement], guarded: list[tuple[str, Row]]) -> None:
+async def run(db: Database, statements: list[Statement], guarded: list[tuple[str, Row]]) -> list[Result]:
     """Run a guarded batch; a guard that tripped becomes Conflict (nothing was written)."""
     try:
-        await db.batch(statements)
+        return await db.batch(statements)
     except DatabaseError:
         for table, row in guarded:
             now_at = await db.first(f"SELECT version FROM {table} WHERE id = ?", row["id"])

@@ -52,6 +52,9 @@ EXCLUDED = {
 }
 _DROPPED_COLUMN = re.compile(r"password|_hash$|csrf", re.IGNORECASE)
 _MASKED_COLUMN = re.compile(r"token|secret|sealed", re.IGNORECASE)
+# Columns the name rule would mask that hold no credential: a QuickBooks SyncToken is the object's
+# optimistic-concurrency version number (Intuit sends it with every object), needed to update it.
+_NOT_SECRET = {("quickbooks_objects", "sync_token")}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # A cell a spreadsheet would evaluate (OWASP CSV injection), unless it is a plain number or phone.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -92,7 +95,7 @@ async def tables(db: Database) -> list[Table]:
             Table(
                 name=name,
                 columns=kept,
-                masked=frozenset(c for c in kept if _MASKED_COLUMN.search(c)),
+                masked=frozenset(c for c in kept if _MASKED_COLUMN.search(c) and (name, c) not in _NOT_SECRET),
                 dropped=tuple(c for c in names if c not in kept),
                 rowid="WITHOUT ROWID" not in (row["sql"] or "").upper(),
             )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+import customer_actions
 import customer_files
+import customers
 from tests.conftest import sign_in_api
 from tests.test_secure_access import audit_rows, make_customer
 
@@ -143,3 +147,65 @@ async def test_roles_and_offices(client, bindings, people, database):
     assert (await upload(client, customer, "b.pdf", PDF)).status_code == 404
     assert (await client.delete(f"/api/customers/{customer}/files/{file_id}")).status_code == 404
     assert len(await database.all("SELECT * FROM customer_files")) == 1
+
+
+# --- the owner's hard delete takes the bytes along ----------------------------------------------------
+
+
+async def test_a_hard_delete_removes_the_customers_stored_bytes(client, bindings, people, database, tmp_path):
+    doomed = await make_customer(database, people.office_a.id, "Doomed Client")
+    by_page = await make_customer(database, people.office_a.id, "Page Deleted")
+    kept = await make_customer(database, people.office_a.id, "Kept Client")
+    await sign_in_api(client, bindings, people.owner)
+    for customer, name in ((doomed, "a.pdf"), (doomed, "b.png"), (by_page, "c.pdf"), (kept, "d.pdf")):
+        assert (await upload(client, customer, name, PNG if name.endswith("png") else PDF)).status_code == 201
+    rows = await database.all("SELECT filename, storage_key FROM customer_files")
+    stored = {r["filename"]: tmp_path / "files" / r["storage_key"] for r in rows}
+    assert all(path.exists() for path in stored.values())
+
+    assert (await client.delete(f"/api/customers/{doomed}?confirm={doomed}")).status_code == 204
+    assert not stored["a.pdf"].exists() and not stored["b.png"].exists()
+    gone = await database.first("SELECT meta FROM audit_log WHERE action = 'customer.deleted'")
+    assert '"files": 2' in gone["meta"]
+    page = await client.post(f"/clients/{by_page}/delete", data={"confirm": by_page})
+    assert page.status_code == 303 and not stored["c.pdf"].exists()
+    assert stored["d.pdf"].read_bytes() == PDF  # another customer's file is untouched
+    assert [r["filename"] for r in await database.all("SELECT filename FROM customer_files")] == ["d.pdf"]
+
+
+class BrokenStore:
+    """A file store whose deletes fail, with an error text that must not reach the log."""
+
+    LEAK = "https://key-id:S3CR3T@r2.example/bucket"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        raise AssertionError("not used")
+
+    async def get(self, key: str) -> bytes | None:
+        raise AssertionError("not used")
+
+    async def delete(self, key: str) -> None:
+        self.asked.append(key)
+        raise ConnectionError(f"delete {key} failed at {self.LEAK}")
+
+
+async def test_a_store_that_fails_does_not_undo_the_delete_and_is_logged(client, bindings, people, database, caplog):
+    customer = await make_customer(database, people.office_a.id, "Doomed Client")
+    await sign_in_api(client, bindings, people.owner)
+    for name in ("a.pdf", "b.pdf"):
+        assert (await upload(client, customer, name, PDF)).status_code == 201
+    keys = [r["storage_key"] for r in await database.all("SELECT storage_key FROM customer_files ORDER BY id")]
+    row = await customers.customer_for_user(database, people.owner, customer)
+    store = BrokenStore()
+    caplog.set_level(logging.WARNING, logger="porchlight.customers")
+    await customer_actions.delete_customer(database, bindings.clock.now(), people.owner, row, customer, files=store)
+    assert sorted(store.asked) == sorted(keys)  # every file was tried, not only the first
+    assert await customers.customer_for_user(database, people.owner, customer) is None
+    assert await database.all("SELECT * FROM customer_files") == []
+    assert len(await audit_rows(database, "customer.deleted")) == 1
+    assert f"customer {customer} (id {row['id']}) deleted; 2 of 2 stored files" in caplog.text
+    assert "ConnectionError" in caplog.text
+    assert BrokenStore.LEAK not in caplog.text and not any(key in caplog.text for key in keys)

@@ -193,3 +193,39 @@ async def test_the_export_page_offers_the_downloads(client, bindings, people):
         assert piece in page.text
     assert "<script>" not in page.text  # no inline script: the CSP forbids it
     assert 'href="/maintenance/export"' in (await client.get("/maintenance")).text
+
+
+async def test_a_quickbooks_sync_token_is_exported_while_credentials_stay_masked(client, bindings, people, database):
+    """A SyncToken is QuickBooks' version number of an object, not a credential: the export keeps it.
+    Everything that is one stays masked or left out, whatever its table."""
+    seeded = await seed(client, bindings, people, database)
+    stamp = "2026-11-22T15:00:00.000Z"
+    access, refresh, processor = "sealed-access-C4NARY", "sealed-refresh-C4NARY", "tok_processor_C4NARY"
+    await database.run(
+        "INSERT INTO quickbooks_connection (id, realm_id, environment, status, access_sealed, refresh_sealed,"
+        " token_version, connected_at, updated_at) VALUES (1, '9130', 'sandbox', 'connected', ?, ?, 3, ?, ?)",
+        access,
+        refresh,
+        stamp,
+        stamp,
+    )
+    await database.run(
+        "INSERT INTO quickbooks_objects (realm_id, entity, qbo_id, sync_token, raw, first_seen_at, synced_at)"
+        " VALUES ('9130', 'Estimate', '77', '14', '{}', ?, ?)",
+        stamp,
+        stamp,
+    )
+    await database.run("UPDATE customers SET payment_token = ? WHERE display_id = ?", processor, seeded["a1"])
+    book = load_workbook(io.BytesIO((await client.get("/api/export.xlsx")).content), read_only=True)
+    objects = list(book["quickbooks_objects"].iter_rows(values_only=True))
+    assert objects[1][objects[0].index("sync_token")] == "14"
+    connection = list(book["quickbooks_connection"].iter_rows(values_only=True))
+    for column in ("access_sealed", "refresh_sealed"):
+        assert connection[1][connection[0].index(column)] == secure_access.MASK
+    customers = list(book["customers"].iter_rows(values_only=True))
+    assert secure_access.MASK in {row[customers[0].index("payment_token")] for row in customers[1:]}
+    text = "\n".join(cells(book))
+    for value in [access, refresh, processor, *await forbidden_values(database, seeded)]:
+        assert value not in text
+    lead_sources = list(book["lead_sources"].iter_rows(values_only=True))
+    assert {row[lead_sources[0].index("webhook_token")] for row in lead_sources[1:]} == {secure_access.MASK}

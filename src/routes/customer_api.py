@@ -262,7 +262,8 @@ async def api_restore(request: Request, display_id: str) -> dict[str, Any]:
 
 @router.delete("/api/customers/{display_id}", summary="Delete for good (owner; ?confirm=<display id>)")
 async def api_delete(request: Request, display_id: str, confirm: str = Query("", max_length=20)) -> Response:
-    await _act(request, display_id, customer_actions.delete_customer, confirm=confirm)
+    files = bindings_of(request).files
+    await _act(request, display_id, customer_actions.delete_customer, confirm=confirm, files=files)
     return Response(status_code=204)
 
 

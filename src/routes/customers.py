@@ -256,7 +256,7 @@ async def page_delete(request: Request, display_id: str, confirm: str = Form("",
     b = bindings_of(request)
     row = await _customer(request, display_id)
     try:
-        await customer_actions.delete_customer(b.db, b.clock.now(), current_user(request), row, confirm)
+        await customer_actions.delete_customer(b.db, b.clock.now(), current_user(request), row, confirm, files=b.files)
     except customers.CustomerError as exc:
         return await _render(request, display_id, error=str(exc), status=status_for(exc))
     return redirect("/clients", f"{row['display_id']} deleted for good.")
