@@ -49,10 +49,22 @@ class BindError(DatabaseError):
     """A parameter D1 cannot bind (datetime, bool-as-object, big int, too many parameters)."""
 
 
+_BINDABLE = frozenset({str, float, bytes, type(None)})
+
+
 def check_params(params: Sequence[Any]) -> tuple[Param, ...]:
     """Refuse what D1 would refuse, so local runs catch it before the edge does."""
     if len(params) > MAX_PARAMS:
         raise BindError(f"{len(params)} bound parameters; D1 allows {MAX_PARAMS} (use json_each(?))")
+    for p in params:  # the common case, checked by exact type: nothing to convert
+        kind = type(p)
+        if kind is int:
+            if not -MAX_SAFE_INT <= p <= MAX_SAFE_INT:
+                break
+        elif kind not in _BINDABLE:
+            break
+    else:
+        return tuple(params)
     out: list[Param] = []
     for p in params:
         if p is None or isinstance(p, str | float | bytes):

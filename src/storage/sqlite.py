@@ -17,6 +17,7 @@ first and lost: the writer thread waited on the GIL between statements (docs/per
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,9 +55,14 @@ def _translate(exc: sqlite3.Error) -> DatabaseError:
     return DatabaseError(str(exc))
 
 
+_HEAD = re.compile(r"\s*(\w*)")
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "END"})
+
+
 def _guard(sql: str) -> None:
-    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-    if head in {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "END"}:
+    match = _HEAD.match(sql)  # the first word only: no copies of a long statement per call
+    head = match.group(1).upper() if match else ""
+    if head in _TRANSACTION_CONTROL:
         raise DatabaseError(f"{head} is not allowed: D1 has no interactive transactions; use batch()")
 
 
@@ -112,7 +118,12 @@ class SqliteDatabase(ReadHelpers, Database):
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Result]] = loop.create_future()
         if not self._pending:
-            loop.call_soon(self._flush)
+            # One loop turn later than "now": requests whose bodies arrived in the same turn as this
+            # one reach their batch during the next, and join this commit instead of waiting for
+            # the one after (a group commit's gather window, one turn long, like PostgreSQL's
+            # commit_delay). Measured under 32 senders: ~9 batches per commit instead of ~8 and ~10%
+            # more intakes per second (docs/performance.md, "Webhook intake").
+            loop.call_soon(loop.call_soon, self._flush)
         self._pending.append((list(statements), future))
         # Shielded: a request cancelled while it waits must not lose sight of a batch that still commits.
         return await asyncio.shield(future)
