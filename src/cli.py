@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import logging
@@ -33,8 +34,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     b = _bindings()
     port = args.port or int(os.environ.get("PORT", "8787"))
+    app = create_app(b)
+    # Everything loaded so far lives as long as the process: keep it out of the collector's sweeps.
+    # Under intake load the full collections walked those ~115,000 objects and took a tenth of the
+    # server's time; frozen, they take a third of that.
+    gc.collect()
+    gc.freeze()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(b), host=args.host, port=port, lifespan="off", log_level="info", proxy_headers=False)
+        uvicorn.Config(app, host=args.host, port=port, lifespan="off", log_level="info", proxy_headers=False)
     )
 
     async def main() -> None:

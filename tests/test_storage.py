@@ -96,6 +96,24 @@ async def test_a_lone_failing_batch_changes_nothing_and_the_next_one_commits(db)
     assert await db.all("SELECT name FROM t") == [{"name": "y"}]
 
 
+async def test_a_batch_whose_request_was_cancelled_still_commits(tmp_path):
+    # A client that hangs up mid-intake must not leave its lead half-known: the batch is already queued.
+    import asyncio
+
+    conn = sqlite3.connect(str(tmp_path / "c.sqlite3"))
+    conn.execute(SCHEMA)
+    conn.commit()
+    conn.close()
+    database = SqliteDatabase.open(tmp_path / "c.sqlite3")
+    waiting = asyncio.ensure_future(database.batch([q("INSERT INTO t (name) VALUES ('kept')")]))
+    await asyncio.sleep(0)  # queued, not yet flushed
+    waiting.cancel()
+    others = await database.batch([q("INSERT INTO t (name) VALUES ('next')")])
+    assert waiting.cancelled() and others[0].changes == 1
+    assert await database.all("SELECT name FROM t ORDER BY id") == [{"name": "kept"}, {"name": "next"}]
+    database.close()
+
+
 async def test_it_refuses_more_than_100_parameters(db):
     with pytest.raises(BindError):
         await db.all("SELECT " + ", ".join("?" for _ in range(101)), *range(101))

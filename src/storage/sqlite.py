@@ -34,6 +34,7 @@ from storage import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 64 * 1024
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -46,6 +47,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")  # D1 always enforces them
+    # 64 MiB of page cache (SQLite's default is 2 MiB). A lead touches some thirty b-trees (its indexes,
+    # the rollups, the audit and timeline rows); with the default, their pages fell out of the cache
+    # as the file grew and intake slowed by a fifth within 20,000 leads. Allocated only as used.
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn
 
 
@@ -125,8 +130,9 @@ class SqliteDatabase(ReadHelpers, Database):
             # more intakes per second (docs/performance.md, "Webhook intake").
             loop.call_soon(loop.call_soon, self._flush)
         self._pending.append((list(statements), future))
-        # Shielded: a request cancelled while it waits must not lose sight of a batch that still commits.
-        return await asyncio.shield(future)
+        # A request cancelled while it waits cancels only its wait (this future): the batch stays queued
+        # and commits with its group, and the flush skips answering it.
+        return await future
 
     def _flush(self) -> None:
         """Commit every batch queued this loop turn, together."""
