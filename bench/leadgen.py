@@ -3,7 +3,7 @@
 The file has every migration applied (`storage.migrations.migrate`), the demo offices and users
 from `porchlight demo seed` plus two more offices from `porchlight offices create`, and then N
 leads spread over the 12 months before the generation time, inserted with `executemany` in large
-transactions, then added to the search index as the app's `search-index` tick adds them. Statuses
+transactions, then added to the search index as the app's `lead-indexes` tick adds them. Statuses
 follow the mix below, independently of age; callbacks (and a quarter of the fresh leads, which have
 had a call attempt) have `next_contact_at` within ±14 days of the generation time. Ids grow with
 `created_at`, as they do in the app. No `ANALYZE` is run, because the app never runs one either.
@@ -162,16 +162,19 @@ def build(rows: int, path: Path) -> dict[str, Any]:
 
 
 def _index_for_search(db_path: Path) -> None:
-    """Every lead into the search index, as the app's cron tick does after intake (src/lead_search.py)."""
+    """Every lead into the search index and the report rollups, as the app's `lead-indexes` tick does
+    after intake (src/lead_search.py, src/report_rollups.py)."""
     import asyncio
 
     import lead_search
+    import report_rollups
     from storage.sqlite import SqliteDatabase
 
     async def index() -> None:
         db = SqliteDatabase.open(db_path)
         try:
             await lead_search.index_pending(db)
+            await report_rollups.count_pending(db)
         finally:
             db.close()
 

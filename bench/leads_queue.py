@@ -509,7 +509,7 @@ def _data_paragraph(g: dict[str, Any]) -> str:
         f"with `executemany` in transactions of {leadgen.CHUNK:,} rows in {g['insert_seconds']:g} s (all indexes "
         "in place; no `ANALYZE`, as the app never runs one), of which "
         f"{g.get('search_index_seconds', 0):g} s adding them to the search index in chunks of "
-        "5,000 as the `search-index` tick does."
+        "5,000 as the `lead-indexes` tick does."
     )
 
 

@@ -256,10 +256,12 @@ def intake_benchmarks(args: argparse.Namespace, stack: ExitStack) -> list[dict[s
 
 
 def index_for_search(db_path: Path) -> dict[str, Any]:
-    """What the `search-index` tick then does with the leads taken (src/lead_search.py), timed."""
+    """What the `lead-indexes` tick then does with the leads taken (src/lead_search.py, the search
+    index; src/report_rollups.py, the report rollups), timed."""
     import asyncio
 
     import lead_search
+    import report_rollups
     from storage.sqlite import SqliteDatabase
 
     async def index() -> tuple[int, float, float]:
@@ -267,6 +269,8 @@ def index_for_search(db_path: Path) -> dict[str, Any]:
         try:
             wall, cpu = time.perf_counter(), time.process_time()
             count = await lead_search.index_pending(db)
+            counted = await report_rollups.count_pending(db)
+            assert counted == count, f"{count} leads indexed but {counted} counted"
             return count, time.perf_counter() - wall, time.process_time() - cpu
         finally:
             db.close()

@@ -5,7 +5,7 @@
 -- insert tokenizes the text and, in a small transaction, writes and merges index segments. A new lead
 -- now only notes its id in `lead_terms_pending`; `lead_search.index_pending` adds every noted lead to
 -- `lead_terms` in one statement (several thousand per segment instead of a few), from the
--- `search-index` cron tick each minute and before any search, so a search never misses a lead.
+-- `lead-indexes` cron tick each minute and before any search, so a search never misses a lead.
 --
 -- While a lead is pending it is not in the index: an edit needs nothing (the drain reads the row as
 -- it is then), and a delete only forgets the note. A contentless FTS5 'delete' must name a row that

@@ -2,7 +2,7 @@
 
 A new lead notes its id in `lead_terms_pending` (migration 0017) instead of being tokenized while
 its intake waits; `index_pending` adds the noted leads to `lead_terms` in one statement per chunk.
-It runs from the `search-index` cron tick and before every search (`ensure_current`), so a search
+It runs from the `lead-indexes` cron tick and before every search (`ensure_current`), so a search
 always covers every lead, and the queue itself never waits on the index.
 """
 

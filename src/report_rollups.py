@@ -15,7 +15,7 @@ from datetime import datetime
 
 import report_periods
 from clock import iso
-from storage import Database, Statement, q
+from storage import Database, Param, Statement, q
 
 # The SQL of the local day an instant falls on in an office, as the triggers compute it.
 _DAY = (
@@ -50,17 +50,19 @@ async def stale_offices(db: Database) -> list[tuple[int, str]]:
 
 
 async def prepare(db: Database, now: datetime) -> list[int]:
-    """Build the rows of every office that needs it, all in one batch. Returns the offices built."""
+    """Build the rows of every office that needs it, all in one batch, then count the leads taken
+    since the last `lead-indexes` tick. Returns the offices built."""
     stale = await stale_offices(db)
     if stale:
         await db.batch(rebuild_statements(stale, now))
+    if await db.first("SELECT 1 AS noted FROM report_leads_pending LIMIT 1"):
+        await count_pending(db)
     return [office_id for office_id, _ in stale]
 
 
 def rebuild_statements(offices: list[tuple[int, str]], now: datetime) -> list[Statement]:
     """One pass over each base table for all the offices at once (the audit log has no office index)."""
     ids = json.dumps([office_id for office_id, _ in offices])
-    lead_day = day_sql("l.office_id", "l.created_at")
     shifts: list[Statement] = []
     for office_id, time_zone in offices:
         shifts += [
@@ -82,31 +84,9 @@ def rebuild_statements(offices: list[tuple[int, str]], now: datetime) -> list[St
     return [
         *shifts,
         *(q(f"DELETE FROM {table} WHERE office_id IN {_IDS}", ids) for table in ROLLUPS),
-        q(
-            "INSERT INTO report_lead_days (office_id, day, status, leads, responded, response_seconds)"
-            f" SELECT l.office_id, {lead_day} AS day, l.status, COUNT(*), COUNT(l.first_response_at), SUM({_SECONDS})"
-            f" FROM leads l WHERE l.office_id IN {_IDS} GROUP BY l.office_id, day, l.status",
-            ids,
-        ),
-        q(
-            "INSERT INTO report_source_days (office_id, day, source_key, leads)"
-            f" SELECT l.office_id, {lead_day} AS day, l.source_key, COUNT(*)"
-            f" FROM leads l WHERE l.office_id IN {_IDS} GROUP BY l.office_id, day, l.source_key",
-            ids,
-        ),
-        q(
-            "INSERT INTO report_attempt_days (office_id, day, attempts, leads, converted)"
-            f" SELECT l.office_id, {lead_day} AS day, min(l.call_count, 10) AS attempts, COUNT(*),"
-            f" SUM(l.status = 'converted') FROM leads l WHERE l.office_id IN {_IDS}"
-            " GROUP BY l.office_id, day, attempts",
-            ids,
-        ),
-        q(
-            "INSERT INTO report_pipeline (office_id, status, leads)"
-            f" SELECT office_id, status, COUNT(*) FROM leads WHERE office_id IN {_IDS} AND archived_at IS NULL"
-            " GROUP BY office_id, status",
-            ids,
-        ),
+        # Every lead of these offices is counted below, noted ones included (migration 0018).
+        q(f"DELETE FROM report_leads_pending WHERE lead_id IN (SELECT id FROM leads WHERE office_id IN {_IDS})", ids),
+        *_lead_counts(f"l.office_id IN {_IDS}", ids, upsert=False),
         *_activity(ids),
         q(
             "INSERT INTO report_customer_days (office_id, day, source, customers)"
@@ -116,6 +96,67 @@ def rebuild_statements(offices: list[tuple[int, str]], now: datetime) -> list[St
             ids,
         ),
     ]
+
+
+def _lead_counts(where: str, param: Param, *, upsert: bool) -> list[Statement]:
+    """The four lead rollups for the leads matching WHERE (on `leads l`): written fresh after a
+    rebuild's delete, or added to what is there for leads counted just behind intake."""
+    lead_day = day_sql("l.office_id", "l.created_at")
+
+    def add(*columns: str) -> str:
+        return " ON CONFLICT DO UPDATE SET " + ", ".join(f"{c} = {c} + excluded.{c}" for c in columns) if upsert else ""
+
+    return [
+        q(
+            "INSERT INTO report_lead_days (office_id, day, status, leads, responded, response_seconds)"
+            f" SELECT l.office_id, {lead_day} AS day, l.status, COUNT(*), COUNT(l.first_response_at), SUM({_SECONDS})"
+            f" FROM leads l WHERE {where} GROUP BY l.office_id, day, l.status"
+            + add("leads", "responded", "response_seconds"),
+            param,
+        ),
+        q(
+            "INSERT INTO report_source_days (office_id, day, source_key, leads)"
+            f" SELECT l.office_id, {lead_day} AS day, l.source_key, COUNT(*)"
+            f" FROM leads l WHERE {where} GROUP BY l.office_id, day, l.source_key" + add("leads"),
+            param,
+        ),
+        q(
+            "INSERT INTO report_attempt_days (office_id, day, attempts, leads, converted)"
+            f" SELECT l.office_id, {lead_day} AS day, min(l.call_count, 10) AS attempts, COUNT(*),"
+            f" SUM(l.status = 'converted') FROM leads l WHERE {where} GROUP BY l.office_id, day, attempts"
+            + add("leads", "converted"),
+            param,
+        ),
+        q(
+            "INSERT INTO report_pipeline (office_id, status, leads)"
+            f" SELECT l.office_id, l.status, COUNT(*) FROM leads l WHERE {where} AND l.archived_at IS NULL"
+            " GROUP BY l.office_id, l.status" + add("leads"),
+            param,
+        ),
+    ]
+
+
+CHUNK = 5_000  # noted leads counted per batch
+_NOTED = "SELECT lead_id FROM report_leads_pending ORDER BY lead_id LIMIT ?"
+
+
+async def count_pending(db: Database, *, limit: int | None = None) -> int:
+    """Count the leads intake noted (migration 0018) into the rollups, oldest first, a chunk per
+    batch: the four grouped upserts and forgetting the same notes happen together. Returns how many
+    notes were handled (a note whose lead was deleted meanwhile is just forgotten)."""
+    done = 0
+    while limit is None or done < limit:
+        size = CHUNK if limit is None else min(CHUNK, limit - done)
+        results = await db.batch(
+            [
+                *_lead_counts(f"l.id IN ({_NOTED})", size, upsert=True),
+                q(f"DELETE FROM report_leads_pending WHERE lead_id IN ({_NOTED})", size),
+            ]
+        )
+        done += results[-1].changes
+        if results[-1].changes < size:
+            break
+    return done
 
 
 def _activity(ids: str) -> list[Statement]:

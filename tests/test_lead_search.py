@@ -61,13 +61,13 @@ async def test_edits_and_deletes_before_and_after_indexing_keep_the_index_right(
 
 async def test_the_cron_tick_indexes_in_chunks_within_its_budget(bindings, people, database, monkeypatch):
     monkeypatch.setattr(lead_search, "CHUNK", 2)
-    monkeypatch.setattr(cron, "SEARCH_INDEX_BUDGET", 3)
+    monkeypatch.setattr(cron, "LEAD_INDEX_BUDGET", 3)
     for n in range(5):
         await make_lead(bindings, people.office_a, name=f"Chunky Lead {n}", phone=f"30579422{n:02d}")
-    first = await cron.run_job(bindings, "search-index")
+    first = await cron.run_job(bindings, "lead-indexes")
     assert first["leads_indexed"] == 3 and await lead_search.pending(database) == 2
     await database.run("UPDATE cron_leases SET leased_until = NULL")  # the next minute's tick
-    second = await cron.run_job(bindings, "search-index")
+    second = await cron.run_job(bindings, "lead-indexes")
     assert second["leads_indexed"] == 2 and await lead_search.pending(database) == 0
     assert await indexed(database, "Chunky") == 5
     await integrity(database)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import lead_search
+import report_rollups
 from bindings import Bindings
 from clock import iso
 from cron import housekeeping
@@ -20,15 +21,19 @@ from quickbooks import sync as quickbooks_sync
 Job = Callable[[Bindings, datetime], Awaitable[dict[str, int]]]
 
 
-async def _search_index(bindings: Bindings, now: datetime) -> dict[str, int]:
-    return {"leads_indexed": await lead_search.index_pending(bindings.db, limit=SEARCH_INDEX_BUDGET)}
+async def _lead_indexes(bindings: Bindings, now: datetime) -> dict[str, int]:
+    """New leads into the search index and the report rollups, in bulk (migrations 0017 and 0018)."""
+    return {
+        "leads_indexed": await lead_search.index_pending(bindings.db, limit=LEAD_INDEX_BUDGET),
+        "leads_counted": await report_rollups.count_pending(bindings.db, limit=LEAD_INDEX_BUDGET),
+    }
 
 
-SEARCH_INDEX_BUDGET = 50_000  # leads per tick; a search indexes any rest itself
+LEAD_INDEX_BUDGET = 50_000  # leads per tick and index; a search or a report catches up on any rest itself
 
 JOBS: dict[str, Job] = {
     "housekeeping": housekeeping.run,
-    "search-index": _search_index,
+    "lead-indexes": _lead_indexes,
     "quickbooks-import": quickbooks_import.tick,
     "quickbooks-sync": quickbooks_sync.tick,
 }
@@ -36,8 +41,9 @@ JOBS: dict[str, Job] = {
 # Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
-    # New leads into the search index in bulk (src/lead_search.py); a search also catches up first.
-    "* * * * *": ("search-index",),
+    # New leads into the search index and the report rollups in bulk; searches and reports also
+    # catch up first (src/lead_search.py, src/report_rollups.py).
+    "* * * * *": ("lead-indexes",),
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
 }
