@@ -508,8 +508,8 @@ def _data_paragraph(g: dict[str, Any]) -> str:
         "leads have `next_contact_at` within ±14 days of now; 11 sources; 1% of closed leads archived. Inserted "
         f"with `executemany` in transactions of {leadgen.CHUNK:,} rows in {g['insert_seconds']:g} s (all indexes "
         "in place; no `ANALYZE`, as the app never runs one), of which "
-        f"{g.get('search_index_seconds', 0):g} s adding them to the search index in chunks of "
-        "5,000 as the `lead-indexes` tick does."
+        f"{g.get('search_index_seconds', 0):g} s adding them to the search index and the report rollups in "
+        "chunks of 5,000, as the `lead-indexes` tick does after intake."
     )
 
 
