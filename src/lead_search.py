@@ -2,13 +2,13 @@
 
 A new lead notes its id in `lead_terms_pending` (migration 0017) instead of being tokenized while
 its intake waits; `index_pending` adds the noted leads to `lead_terms` in one statement per chunk.
-It runs from the `lead-indexes` cron tick and before every search (`ensure_current`), so a search
+It runs from the `lead-indexes` cron tick and before every search, so a search
 always covers every lead, and the queue itself never waits on the index.
 """
 
 from __future__ import annotations
 
-from storage import Database, q
+from storage import Database, Statement, drain_noted, q
 
 CHUNK = 5_000  # leads per batch: one FTS5 segment each, well inside D1's per-statement time
 
@@ -17,7 +17,6 @@ _TERMS = (
     "l.name || char(10) || l.email || char(10) || l.campaign || char(10) || l.zip || char(10)"
     " || coalesce(l.phone_last10, '')"
 )
-_CHUNK_IDS = "SELECT lead_id FROM lead_terms_pending ORDER BY lead_id LIMIT ?"
 
 
 async def pending(db: Database) -> int:
@@ -26,28 +25,12 @@ async def pending(db: Database) -> int:
 
 
 async def index_pending(db: Database, *, limit: int | None = None) -> int:
-    """Index noted leads, oldest first, a chunk per batch, until none are left (or LIMIT are done).
-    Safe to run from several places at once: each batch indexes and forgets the same ids together."""
-    done = 0
-    while limit is None or done < limit:
-        size = CHUNK if limit is None else min(CHUNK, limit - done)
-        results = await db.batch(
-            [
-                q(
-                    f"INSERT INTO lead_terms (rowid, terms)"
-                    f" SELECT l.id, {_TERMS} FROM leads l WHERE l.id IN ({_CHUNK_IDS})",
-                    size,
-                ),
-                q(f"DELETE FROM lead_terms_pending WHERE lead_id IN ({_CHUNK_IDS})", size),
-            ]
-        )
-        done += results[1].changes
-        if results[1].changes < size:
-            break
-    return done
+    """Index noted leads (all, or up to LIMIT); nothing to do costs one read. Before every search and
+    from the tick."""
 
+    def add(ids: str, size: int) -> list[Statement]:
+        return [
+            q(f"INSERT INTO lead_terms (rowid, terms) SELECT l.id, {_TERMS} FROM leads l WHERE l.id IN ({ids})", size)
+        ]
 
-async def ensure_current(db: Database) -> None:
-    """Before a search: index whatever intake noted since the last tick (usually nothing)."""
-    if await db.first("SELECT 1 AS found FROM lead_terms_pending LIMIT 1"):
-        await index_pending(db)
+    return await drain_noted(db, "lead_terms_pending", add, chunk=CHUNK, limit=limit)

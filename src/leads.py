@@ -410,7 +410,7 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
             expression = search_expression(term)
             if expression is None:
                 return QueuePage([], 0, search_too_short=True)
-            await lead_search.ensure_current(db)  # leads taken since the last index tick
+            await lead_search.index_pending(db)  # leads taken since the last index tick
             matches = bind(
                 "SELECT rowid FROM lead_terms WHERE lead_terms MATCH ? ORDER BY rowid DESC LIMIT ?",
                 [expression, SEARCH_CAP],

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import report_periods
 from clock import iso
-from storage import Database, Param, Statement, q
+from storage import Database, Param, Statement, drain_noted, q
 
 # The SQL of the local day an instant falls on in an office, as the triggers compute it.
 _DAY = (
@@ -55,8 +55,7 @@ async def prepare(db: Database, now: datetime) -> list[int]:
     stale = await stale_offices(db)
     if stale:
         await db.batch(rebuild_statements(stale, now))
-    if await db.first("SELECT 1 AS noted FROM report_leads_pending LIMIT 1"):
-        await count_pending(db)
+    await count_pending(db)
     return [office_id for office_id, _ in stale]
 
 
@@ -137,26 +136,17 @@ def _lead_counts(where: str, param: Param, *, upsert: bool) -> list[Statement]:
 
 
 CHUNK = 5_000  # noted leads counted per batch
-_NOTED = "SELECT lead_id FROM report_leads_pending ORDER BY lead_id LIMIT ?"
 
 
 async def count_pending(db: Database, *, limit: int | None = None) -> int:
-    """Count the leads intake noted (migration 0018) into the rollups, oldest first, a chunk per
-    batch: the four grouped upserts and forgetting the same notes happen together. Returns how many
-    notes were handled (a note whose lead was deleted meanwhile is just forgotten)."""
-    done = 0
-    while limit is None or done < limit:
-        size = CHUNK if limit is None else min(CHUNK, limit - done)
-        results = await db.batch(
-            [
-                *_lead_counts(f"l.id IN ({_NOTED})", size, upsert=True),
-                q(f"DELETE FROM report_leads_pending WHERE lead_id IN ({_NOTED})", size),
-            ]
-        )
-        done += results[-1].changes
-        if results[-1].changes < size:
-            break
-    return done
+    """Count the leads intake noted (migration 0018) into the rollups, all or up to LIMIT: the four
+    grouped upserts and forgetting the same notes happen in one batch per chunk. A note whose lead
+    was deleted meanwhile is just forgotten. Nothing to do costs one read."""
+
+    def add(ids: str, size: int) -> list[Statement]:
+        return _lead_counts(f"l.id IN ({ids})", size, upsert=True)
+
+    return await drain_noted(db, "report_leads_pending", add, chunk=CHUNK, limit=limit)
 
 
 def _activity(ids: str) -> list[Statement]:

@@ -8,7 +8,7 @@ transactions, so nothing in the app may rely on BEGIN/COMMIT.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -98,6 +98,33 @@ class Database(Protocol):
     async def run(self, sql: str, *params: Param) -> Result: ...
 
     async def batch(self, statements: Sequence[Statement]) -> list[Result]: ...
+
+
+async def drain_noted(
+    db: Database,
+    table: str,
+    work: Callable[[str, int], list[Statement]],
+    *,
+    chunk: int,
+    limit: int | None = None,
+) -> int:
+    """Work through a table of noted lead ids (`lead_id`), oldest first, one batch per chunk: WORK's
+    statements for the chunk (given the chunk's ids as a subquery with one `?`, and the size to bind
+    there) and forgetting those notes happen together, so two drains at once never count one twice.
+    Stops when fewer than a chunk were left (or LIMIT were handled); writes nothing when none are
+    noted. Returns how many notes were forgotten."""
+    if not await db.first(f"SELECT 1 AS noted FROM {table} LIMIT 1"):
+        return 0
+    ids = f"SELECT lead_id FROM {table} ORDER BY lead_id LIMIT ?"
+    done = 0
+    while limit is None or done < limit:
+        size = chunk if limit is None else min(chunk, limit - done)
+        results = await db.batch([*work(ids, size), q(f"DELETE FROM {table} WHERE lead_id IN ({ids})", size)])
+        forgotten = results[-1].changes
+        done += forgotten
+        if forgotten < size:
+            break
+    return done
 
 
 class ReadHelpers:

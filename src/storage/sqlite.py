@@ -126,8 +126,8 @@ class SqliteDatabase(ReadHelpers, Database):
             # One loop turn later than "now": requests whose bodies arrived in the same turn as this
             # one reach their batch during the next, and join this commit instead of waiting for
             # the one after (a group commit's gather window, one turn long, like PostgreSQL's
-            # commit_delay). Measured under 32 senders: ~9 batches per commit instead of ~8 and ~10%
-            # more intakes per second (docs/performance.md, "Webhook intake").
+            # commit_delay). Measured under 32 senders: 15-30 batches per commit instead of about 8
+            # (docs/performance.md, "Webhook intake").
             loop.call_soon(loop.call_soon, self._flush)
         self._pending.append((list(statements), future))
         # A request cancelled while it waits cancels only its wait (this future): the batch stays queued
