@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+import clock as clocks
 import config
 import outbound
 from clock import Clock, SystemClock
@@ -63,6 +64,7 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
     return Bindings(
         db=SqliteDatabase(conn),
         settings=settings,
+        clock=clocks.from_setting(settings.clock),
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
     )
@@ -80,12 +82,15 @@ def from_worker_env(env: Any) -> Bindings:
         "SESSION_ABSOLUTE_HOURS",
         "ENCRYPTION_KEY_ID",
         "ENCRYPTION_KEYS_OLD",
+        "PORCHLIGHT_CLOCK",
         *config.QBO_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
+    settings = config.load(source)
     return Bindings(
         db=D1Database(env.DB),
-        settings=config.load(source),
+        settings=settings,
+        clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
     )

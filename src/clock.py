@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -14,6 +16,58 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class ShiftedClock:
+    """Real time moved by a fixed offset, for a whole process: a server or CLI started with
+    `PORCHLIGHT_CLOCK` (tests and demos; config refuses it in production). Started at an instant,
+    it runs forward from that instant at the real rate, measured on the monotonic clock, so the
+    process's wall clock (even one moved by faketime) has no say in what it reads."""
+
+    def __init__(self, start: datetime | None = None, offset: timedelta = timedelta(0)):
+        self._start = start
+        self._offset = offset
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        if self._start is not None:
+            return self._start + timedelta(seconds=time.monotonic() - self._began)
+        return datetime.now(UTC) + self._offset
+
+
+_OFFSET = re.compile(r"^([+-])(\d{1,6})([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def check_setting(text: str) -> str:
+    """`PORCHLIGHT_CLOCK`: an ISO-8601 instant with its zone (`2026-03-10T15:00:00Z`) or a signed
+    offset from real time (`+90m`, `-3d`). Raises ValueError saying what is expected."""
+    text = text.strip()
+    if _OFFSET.match(text):
+        return text
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(
+            f"expected an ISO-8601 instant with a zone such as 2026-03-10T15:00:00Z, or an offset such as +3h "
+            f"or -2d, got {text!r}"
+        )
+    return text
+
+
+def from_setting(text: str) -> Clock:
+    """The process clock for a `PORCHLIGHT_CLOCK` value already checked by `check_setting`; the
+    system clock when it is empty."""
+    if not text:
+        return SystemClock()
+    offset = _OFFSET.match(text)
+    if offset:
+        sign, amount, unit = offset.groups()
+        delta = timedelta(**{_UNITS[unit]: int(amount)})
+        return ShiftedClock(offset=delta if sign == "+" else -delta)
+    return ShiftedClock(start=parse(text))
 
 
 class FrozenClock:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import clock
+
 
 class Secret:
     __slots__ = ("_value",)
@@ -78,6 +80,9 @@ class Settings:
     qbo_checking_account: str = ""
     qbo_card_account: str = ""
     qbo_time_zone: str = ""
+    # PORCHLIGHT_CLOCK: run this process at another instant or offset (tests, demos); never in
+    # production. Empty = the system clock. See clock.from_setting.
+    clock: str = ""
 
     @property
     def production(self) -> bool:
@@ -191,7 +196,20 @@ def load(source: Mapping[str, Any]) -> Settings:
         qbo_checking_account=str(source.get("QBO_CHECKING_ACCOUNT") or "").strip()[:100],
         qbo_card_account=str(source.get("QBO_CARD_ACCOUNT") or "").strip()[:100],
         qbo_time_zone=_time_zone(source, "QBO_TIME_ZONE"),
+        clock=_clock(source, env),
     )
+
+
+def _clock(source: Mapping[str, Any], env: str) -> str:
+    raw = str(source.get("PORCHLIGHT_CLOCK") or "").strip()
+    if not raw:
+        return ""
+    if env == "production":
+        raise SettingsError("PORCHLIGHT_CLOCK moves the app's clock and is refused in production; unset it")
+    try:
+        return clock.check_setting(raw)
+    except ValueError as exc:
+        raise SettingsError(f"PORCHLIGHT_CLOCK: {exc}") from None
 
 
 def _time_zone(source: Mapping[str, Any], name: str) -> str:

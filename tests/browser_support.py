@@ -21,12 +21,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+import clock
 import demo
 
 if TYPE_CHECKING:
@@ -43,6 +45,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 NO_CHROMIUM = f"no Chromium at {DEFAULT_CHROMIUM}; install the Debian chromium package"
+# The instant every live server (and its demo seed) starts at, unless a test asks for another: a
+# Tuesday at 13:00 in New York, 10:00 in Los Angeles, inside every state's calling hours. The
+# server's clock runs forward from it (clock.ShiftedClock), whatever the machine's clock says, so
+# the walks pass at any hour; a test that wants night, a weekend or a DST change passes `at=`.
+BROWSER_NOW = "2026-11-24T18:00:00Z"
 STARTUP_SECONDS = 30.0
 CLI_SECONDS = 120.0
 
@@ -88,10 +95,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_environment(db_path: Path) -> dict[str, str]:
+def server_environment(db_path: Path, at: str = BROWSER_NOW) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
+            "PORCHLIGHT_CLOCK": at,
             "PORCHLIGHT_DB": str(db_path),
             "PORCHLIGHT_ENV": "development",
             "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
@@ -127,6 +135,12 @@ class LiveServer:
     base_url: str
     db_path: Path
     log_path: Path
+    started_at: str = BROWSER_NOW  # the server clock's starting instant (PORCHLIGHT_CLOCK)
+
+    def now(self) -> datetime:
+        """About the server's "now": its starting instant. Tests place times hours or days from it,
+        so the seconds the server has run since do not matter."""
+        return clock.parse(self.started_at)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -172,16 +186,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(workdir: Path) -> Iterator[LiveServer]:
-    """Migrate and seed a fresh database in `workdir`, serve it, yield once /healthz answers 200."""
+def live_server(workdir: Path, at: str = BROWSER_NOW) -> Iterator[LiveServer]:
+    """Migrate and seed a fresh database in `workdir`, serve it with its clock starting at `at`,
+    yield once /healthz answers 200."""
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "porchlight.sqlite3"
-    env = server_environment(db_path)
+    env = server_environment(db_path, at)
     _run_cli(["db", "migrate"], env, workdir)
     seeded = _run_cli(["demo", "seed"], env, workdir)
     assert "seeded" in seeded, seeded
     port = free_port()
-    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log")
+    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log", at)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
             [*porchlight_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-cron"],

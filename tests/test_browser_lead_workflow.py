@@ -51,7 +51,7 @@ def set_callback(live: LiveServer, display: str, status: str, at: datetime | Non
 
 
 def test_views_photos_and_a_review_request(browser, server: LiveServer, tmp_path: Path) -> None:  # noqa: F811
-    now = datetime.now(UTC)
+    now = server.now()
     new_york = ZoneInfo("America/New_York")  # the agent's office, Garage: the queue's "today"
     midnight = datetime.combine(now.astimezone(new_york).date() + timedelta(days=1), time(0), tzinfo=new_york)
     fresh = post_lead(server, {"name": "Nora Now", "phone": "3057942201", "zip": "30309", "office": "Garage"})

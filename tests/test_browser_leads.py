@@ -46,6 +46,7 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     page.get_by_role("button", name=re.compile("claim")).click()
     expect(page.locator(".flash")).to_contain_text("Claimed")
     expect(page.locator(".facts")).to_contain_text("+13057942213")
+    expect(page.locator(".warn-hours")).to_have_count(0)  # the server's clock says 1 PM in New York
     page.get_by_role("button", name=re.compile("Tried to call")).click()
     expect(page.locator(".timeline")).to_contain_text("Call attempt #1 by Ava Agent")
     expect(page.locator(".facts")).not_to_contain_text("Next contact\n—")
@@ -93,7 +94,7 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     expect(page.locator(".lede")).to_contain_text("Not yet scheduled")
     display = again
     page.get_by_role("button", name="Archive").click()
-    expect(page.locator(".notice")).to_contain_text("archived")
+    expect(page.locator(".archived-banner")).to_contain_text("archived")
     page.goto("/leads")
     expect(page.locator(f'tr[data-lead="{display}"]')).to_have_count(0)
     page.goto(f"/leads/{display}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,7 +24,7 @@ def seed_month(live: LiveServer) -> None:
     """Three weeks of leads and what people did with them, straight into the live file (the rollup
     triggers count them as they would any write)."""
     rng = random.Random(7)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = live.now()
     conn = sqlite3.connect(str(live.db_path))
     try:
         offices = [r[0] for r in conn.execute("SELECT id FROM offices ORDER BY id")]
