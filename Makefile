@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8787
 export WRANGLER_SEND_METRICS := false
 
-.PHONY: dev test test-d1 setup assets lint fmt typecheck pytest browser wrangler-check bench clean
+.PHONY: dev test test-d1 test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench clean
 
 $(BIN)/porchlight: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,10 +67,29 @@ wrangler-check:
 	$(BIN)/pytest -q -m wrangler
 	@echo "wrangler: bundle, config and migrations OK"
 
+# Both cores: each test has its own database file and server port; --dist loadfile keeps a module's
+# shared live server on one worker.
+XDIST := -n 2 --dist loadfile
+
 test: setup lint typecheck
-	$(BIN)/pytest -q -m "not wrangler"
-	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q -m "not browser and not wrangler"
+	$(BIN)/pytest -q $(XDIST) -m "not wrangler"
+	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q $(XDIST) -m "not browser and not wrangler"
 	$(MAKE) --no-print-directory wrangler-check
+
+# The suite again with the machine's clock moved by libfaketime (Debian's `faketime`): 03:00 and 21:30 on a
+# weekday, Sunday noon, the hour after the March DST change and the last evening of a month (already the
+# next month in UTC), all in New York, which is also the process's zone. Tests run on the clock binding, so
+# the instant must not matter: a test that fails here reads the machine's clock. Pick instants with
+# CLOCK_INSTANTS="YYYY-MM-DD_HH:MM:SS ..." (local New York times).
+CLOCK_INSTANTS ?= 2026-11-25_03:00:00 2026-11-25_21:30:00 2026-11-29_12:00:00 2027-03-14_03:30:00 2026-11-30_23:30:00
+test-clock: setup
+	@command -v faketime > /dev/null || { echo "test-clock needs libfaketime: apt-get install faketime"; exit 1; }
+	@for at in $(CLOCK_INSTANTS); do \
+		when="$${at/_/ }"; \
+		echo "== the machine's clock at $$when America/New_York"; \
+		TZ=America/New_York faketime -m "$$when" $(BIN)/pytest -q -p no:cacheprovider $(XDIST) \
+			-m "not wrangler" || exit 1; \
+	done
 
 bench: setup
 	$(BIN)/python bench/run.py
