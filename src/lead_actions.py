@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import authz
 import calling_hours
 import cardcheck
 import intake
@@ -368,18 +369,12 @@ async def create_lead(
 
 
 def office_for_new_lead(user: User, requested: int | None, visible: list[Office]) -> Office:
-    """Admins and owners pick any of their offices; agents get their first assigned office (seed 002)."""
-    mine = [o for o in visible if user.sees_office(o.id) and o.active]
-    if not mine:
-        raise LeadError("You have no active office to put a lead in.")
-    if user.role == "agent":
-        return mine[0] if user.all_offices else min(mine, key=lambda o: o.id)
-    if requested is None:
-        return mine[0]
-    for office in mine:
-        if office.id == requested:
-            return office
-    raise LeadError("Choose one of your offices.")
+    """The office a lead or customer typed in by staff goes into; the rule is authz's."""
+    active = {o.id: o for o in visible if o.active}
+    try:
+        return active[authz.office_for_new_record(user, requested, list(active))]
+    except authz.OfficeRefused as exc:
+        raise LeadError(str(exc)) from None
 
 
 EDITABLE = {
