@@ -249,6 +249,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "how_soon": row["how_soon"],
             "address": row["address"],
             "source_label": row["source_label"],
+            "source_color": row["source_color"],
             "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
