@@ -74,7 +74,7 @@ async def detail(request: Request, display_id: str) -> dict[str, Any]:
         "addresses": [customers.address_public(a) for a in await customers.addresses_of(db, row["id"])],
         "notes": [customers.note_public(n) for n in await customers.notes_of(db, row["id"])],
         "leads": [
-            {k: r[k] for k in ("display_id", "name", "status", "created_at")}
+            {k: r[k] for k in ("display_id", "name", "status", "created_at", *customers.LEAD_INTAKE)}
             for r in await customers.leads_of(db, row["id"])
         ],
     }
