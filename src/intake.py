@@ -28,6 +28,7 @@ import cardcheck
 import offices
 import phones
 import records
+import us_address
 from clock import iso
 from lead_sources import Source
 from records import SYSTEM, Actor, Ref
@@ -235,6 +236,10 @@ def parse(payload: Any) -> Fields:
     )
     if not (fields.name or fields.phone.raw or fields.email):
         raise Unusable("no name, phone or email")
+    if not fields.zip:
+        # A one-line address ("12 Elm St, Brooklyn NY 11201") without a ZIP field: the ZIP is what
+        # places the lead (state, time zone, metro, calling hours).
+        fields.zip = us_address.tail(fields.address).zip or ""
     return fields
 
 

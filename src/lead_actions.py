@@ -17,6 +17,7 @@ import cardcheck
 import intake
 import phones
 import records
+import us_address
 from clock import iso, parse
 from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
@@ -434,6 +435,12 @@ async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes:
             raise LeadError(f"{key!r} cannot be edited here.")
         if old != new:
             changed[key] = [old, new]
+    zip_code = us_address.tail(str(changes["address"] or "")).zip if "address" in changed else None
+    if zip_code and not (changes.get("zip") if "zip" in changes else row["zip"]):
+        # A typed address that ends in a ZIP fills an empty ZIP (it places the lead: calling hours).
+        sets.append("zip = ?")
+        params.append(zip_code)
+        changed["zip"] = [row["zip"], zip_code]
     if not changed:
         return _Plan()
     names = ", ".join(k.replace("_", " ") for k in changed)
