@@ -359,3 +359,20 @@ async def test_null_for_a_field_that_cannot_be_empty_is_refused_naming_it(
     after = snapshot_file(db_path)
     before.pop("sessions"), after.pop("sessions")
     assert after == before
+
+
+async def test_the_pages_status_form_uses_the_picker_and_the_reason_only_where_they_are_labelled(
+    client, bindings, people, database
+):
+    """The form always sends the prefilled picker and the reason box; the API's strictness about a
+    next contact on a closed status must not refuse it."""
+    display = await make_lead(bindings, people.office_a, name="Form")
+    csrf = await sign_in_api(client, bindings, people.agent)
+    form = {"csrf_token": csrf, "status": "not_yet_scheduled", "next_contact_at": "2026-11-23T09:30", "reason": ""}
+    assert (await client.post(f"/leads/{display}/status", data=form)).status_code == 303
+    form |= {"status": "irrelevant", "reason": "Prank"}  # the picker still holds the callback time
+    assert (await client.post(f"/leads/{display}/status", data=form)).status_code == 303
+    row = await database.first(
+        "SELECT status, next_contact_at, irrelevant_reason FROM leads WHERE display_id = ?", display
+    )
+    assert (row["status"], row["next_contact_at"], row["irrelevant_reason"]) == ("irrelevant", None, "Prank")

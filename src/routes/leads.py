@@ -457,6 +457,10 @@ async def page_status(
     reason: str = Form("", max_length=500),
 ) -> Response:
     row = await _lead_or_404(request, display_id)
+    # The page's one status form always carries the picker (prefilled) and the reason box; each
+    # counts only for the statuses it is labelled for. The JSON API is strict about both.
+    next_contact_at = next_contact_at if status in leads.CALLBACK else ""
+    reason = reason if status == "irrelevant" else ""
     when = None
     if next_contact_at:
         try:
