@@ -352,3 +352,29 @@ def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Para
     if user.all_offices:
         return "1 = 1", []
     return sql_in(column, sorted(user.office_ids) or [-1])
+
+
+class OfficeRefused(ValueError):
+    """A new record was asked for in an office its creator may not put it in."""
+
+
+def office_for_new_record(user: User, requested: int | None, active: list[int]) -> int:
+    """The office a new lead or customer goes into (seed 002 "Manual lead create"): admins and up
+    pick any of their offices, agents inherit their first assigned one. An office the caller may not
+    use is refused, naming the field, never swapped for another: the caller must get the record it
+    asked for or none."""
+    mine = [o for o in active if user.sees_office(o)]
+    if not mine:
+        raise OfficeRefused("You have no active office to put a record in.")
+    own = mine[0] if user.all_offices else min(mine)
+    if user.role == "agent":
+        if requested is None:
+            return own
+        if requested != own:
+            raise OfficeRefused(f"office_id: agents create records in their first office ({own}); leave it out.")
+        return own
+    if requested is None:
+        return mine[0]
+    if requested not in mine:
+        raise OfficeRefused("office_id: choose one of your active offices.")
+    return requested

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import geo
 import records
+import us_address
 from clock import iso
 from records import Actor
 from storage import Database, Row, q
@@ -74,8 +75,9 @@ class Place:
 
 
 def place_of(lead: Row) -> Place:
-    """The lead's state and time zone from its ZIP, else its office's zone."""
-    state = geo.state_for_zip(lead.get("zip"))
+    """The lead's state and time zone from its ZIP, else from the state its address ends with, else
+    its office's zone."""
+    state = geo.state_for_zip(lead.get("zip")) or us_address.tail(lead.get("address")).state
     return Place(state, ZoneInfo(geo.zone_for_state(state) or lead["time_zone"]))
 
 

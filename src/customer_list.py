@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import customer_tags
 import customers
 import leads
 from storage import Database, Param, Row, sql_in
@@ -99,13 +100,13 @@ class _Where:
 
 
 def _tag_in(tags: list[str]) -> tuple[str, list[Param]]:
-    return sql_in("tag", [t.strip().lower() for t in tags])
+    return sql_in("tag", [customer_tags.fold(" ".join(t.split())) for t in tags])
 
 
 def _tag_column(tags: list[str]) -> tuple[str, list[Param]]:
     """Any of the tags, tested on `customers.tags` ('|commercial|vip|', migration 0016). A value holding
     '|' is no tag (customer_tags.normalize refuses it) and could span two, so it matches nothing."""
-    needles = sorted({f"|{t}|" for t in (t.strip().lower() for t in tags) if "|" not in t})
+    needles = sorted({f"|{t}|" for t in (customer_tags.fold(" ".join(t.split())) for t in tags) if "|" not in t})
     if not needles:
         return "0 = 1", []
     return "(" + " OR ".join(["instr(c.tags, ?) > 0"] * len(needles)) + ")", list(needles)

@@ -1,10 +1,12 @@
 """Customer tags (seed 004): short labels staff put on a customer and filter the clients list by.
 
 This module owns `customer_tags` (created by migration 0008): its rules, its reads and the two verbs.
-A tag is trimmed, single-spaced and lower-cased, 1–40 characters of letters, digits, spaces and
-`- _ & . ' /`, never card-shaped; a customer holds at most MAX_PER_CUSTOMER. Adding or removing one writes a timeline
-entry on the customer and an audit row in the same batch, and only when something changed. The
-search index (`customer_terms`) follows by trigger.
+A tag is trimmed and single-spaced and keeps the case it was typed in ("VIP"); it is compared
+without case (`fold`: "vip" is the same tag, for uniqueness and filters). 1–40 characters of
+letters, digits, spaces and `- _ & . ' /`, never card-shaped; a customer holds at most
+MAX_PER_CUSTOMER. Adding or removing one writes a timeline entry on the customer and an audit row
+in the same batch, and only when something changed. The search index (`customer_terms`) follows by
+trigger.
 """
 
 from __future__ import annotations
@@ -29,10 +31,20 @@ class TagError(ValueError):
     """A tag a person can fix; the message says how."""
 
 
+def fold(tag: str) -> str:
+    """The tag as compared: A–Z lower-cased and nothing else, exactly as SQLite's NOCASE collation
+    (the `customer_tags.tag` column's) and its lower() (the `customers.tags` column's triggers) fold,
+    so the app, the unique key and the list's filter agree on which tags are the same."""
+    return tag.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def normalize(text: str) -> str:
     """The tag as stored, or TagError. A card-shaped tag is refused here, not by the callers, so no
     route can forget it (and removing one never writes it into the timeline either)."""
-    tag = " ".join(text.split()).lower()
+    tag = " ".join(text.split())
     if not tag:
         raise TagError("Type a tag first.")
     try:
@@ -112,8 +124,8 @@ async def add_tag(db: Database, now: datetime, user: User, customer: Row, text: 
     """Tag the customer. False when it already had the tag (nothing written)."""
     tag = normalize(text)
     held = await tags_of(db, customer["id"])
-    if tag in held:
-        return False
+    if fold(tag) in {fold(h) for h in held}:
+        return False  # the unique key ignores case too: "vip" on a "VIP" customer is a repeat
     if len(held) >= MAX_PER_CUSTOMER:
         raise TagError(f"A customer holds at most {MAX_PER_CUSTOMER} tags; remove one first.")
     # The count is checked again inside the insert, so two adds at once cannot pass the limit.
@@ -131,6 +143,8 @@ async def add_tag(db: Database, now: datetime, user: User, customer: Row, text: 
 async def remove_tag(db: Database, now: datetime, user: User, customer: Row, text: str) -> bool:
     """Take the tag off. False when the customer did not have it (nothing written)."""
     tag = normalize(text)
+    # The timeline names the tag as it was shown ("VIP"), whatever case the remover typed.
+    tag = next((h for h in await tags_of(db, customer["id"]) if fold(h) == fold(tag)), tag)
     delete = Statement("DELETE FROM customer_tags WHERE customer_id = ? AND tag = ?", (customer["id"], tag))
     results = await db.batch(
         [delete, *_records(now, user, customer, "tag", f"Removed tag “{tag}”", "customer.tag_removed", tag)]

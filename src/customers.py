@@ -195,10 +195,15 @@ def map_url(addresses: Sequence[Row], customer: Row) -> str | None:
     return f"https://www.openstreetmap.org/search?query={quote_plus(text)}" if text.strip() else None
 
 
+# A lead's intake as the customer record shows it: (column, label).
+LEAD_INTAKE = {"service": "Service", "how_soon": "How soon", "address": "Address", "zip": "ZIP", "notes": "Notes"}
+
+
 async def leads_of(db: Database, customer_id: int) -> list[Row]:
-    """The customer's lifecycle leads, newest first."""
+    """The customer's lifecycle leads, newest first, with what each asked for (its intake)."""
     return await db.all(
-        "SELECT l.display_id, l.name, l.status, l.source_key, s.label AS source_label, l.created_at"
+        "SELECT l.display_id, l.name, l.status, l.source_key, s.label AS source_label, l.created_at,"
+        " l.service, l.how_soon, l.address, l.zip, l.notes"
         " FROM leads l LEFT JOIN lead_sources s ON s.key = l.source_key WHERE l.customer_id = ? ORDER BY l.id DESC",
         customer_id,
     )

@@ -28,6 +28,7 @@ import cardcheck
 import offices
 import phones
 import records
+import us_address
 from clock import iso
 from lead_sources import Source
 from records import SYSTEM, Actor, Ref
@@ -235,6 +236,10 @@ def parse(payload: Any) -> Fields:
     )
     if not (fields.name or fields.phone.raw or fields.email):
         raise Unusable("no name, phone or email")
+    if not fields.zip:
+        # A one-line address ("12 Elm St, Brooklyn NY 11201") without a ZIP field: the ZIP is what
+        # places the lead (state, time zone, metro, calling hours).
+        fields.zip = us_address.tail(fields.address).zip or ""
     return fields
 
 
@@ -465,13 +470,20 @@ async def _rate_limited(db: Database, now: datetime, source: Source, wait: int) 
 async def _reactivate(
     db: Database, now: datetime, fields: Fields, source: Source, delivery: Delivery, keys: list[str]
 ) -> Outcome | None:
-    """BookBack reactivation: a known phone brings its newest lead back to Fresh instead of duplicating."""
+    """BookBack reactivation (seed 002): a known phone brings its newest lead back to Fresh instead of
+    duplicating it. A converted lead counts: it is archived as the customer's lifecycle row, and seed
+    002's own example is a lead that "was Converted (Yelp)". It comes back to the queue the way
+    Return to leads brings it (unarchived, unlinked, so converting it again matches the customer);
+    the customer stays as it is, with an entry saying its lead is being worked again. Other archived
+    leads (merged duplicates, leads put away by hand) stay put."""
     if not fields.phone.last10:
         return None
     row = await db.first(
-        "SELECT l.id, l.display_id, l.status, l.office_id, s.label AS source_label, l.version FROM leads l"
-        " LEFT JOIN lead_sources s ON s.key = l.source_key"
-        " WHERE l.phone_last10 = ? AND l.archived_at IS NULL ORDER BY l.id DESC LIMIT 1",
+        "SELECT l.id, l.display_id, l.status, l.office_id, s.label AS source_label, l.version, l.customer_id,"
+        " c.display_id AS customer_display, c.office_id AS customer_office_id FROM leads l"
+        " LEFT JOIN lead_sources s ON s.key = l.source_key LEFT JOIN customers c ON c.id = l.customer_id"
+        " WHERE l.phone_last10 = ? AND (l.archived_at IS NULL OR l.customer_id IS NOT NULL)"
+        " ORDER BY l.id DESC LIMIT 1",
         fields.phone.last10,
     )
     if row is None:
@@ -480,13 +492,29 @@ async def _reactivate(
     header = f"--- BookBack AI, {now.strftime('%Y-%m-%d %H:%M UTC')} ---"
     addition = "\n".join(filter(None, (header, fields.notes or "(no notes)")))
     was = f"{row['status'].replace('_', ' ').title()} ({row['source_label'] or 'unknown source'})"
+    customer_rows = []
+    if row["customer_display"] is not None:
+        customer_rows.append(
+            records.timeline(
+                now,
+                SYSTEM,
+                "customer",
+                row["customer_id"],
+                "sys",
+                f"Lead {row['display_id']} reactivated by BookBack AI: back in the leads queue as Fresh",
+                office_id=row["customer_office_id"],
+                meta={"lead": row["display_id"]},
+            )
+        )
+    meta = {"previous_status": row["status"], "customer": row["customer_display"]}
     try:
         await db.batch(
             [
                 q(
                     "UPDATE leads SET status = 'fresh', call_count = 0, next_contact_at = NULL, claimed_by = NULL,"
-                    " claimed_at = NULL, reactivated = 1, notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10)"
-                    " || char(10) || ? END, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+                    " claimed_at = NULL, archived_at = NULL, customer_id = NULL, reactivated = 1,"
+                    " notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10) || char(10) || ? END,"
+                    " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
                     addition,
                     addition,
                     iso(now),
@@ -504,15 +532,16 @@ async def _reactivate(
                     "sys",
                     f"Reactivated by BookBack AI — was {was}",
                     office_id=row["office_id"],
-                    meta={"previous_status": row["status"]},
+                    meta=meta,
                 ),
+                *customer_rows,
                 records.audit(
                     now,
                     SYSTEM,
                     "lead.reactivated",
                     f"BookBack AI reactivated {row['display_id']} (was {was})",
                     office_id=row["office_id"],
-                    meta={"previous_status": row["status"]},
+                    meta=meta,
                 ),
             ]
         )

@@ -8,13 +8,16 @@ people acting at once cannot overwrite each other silently (the loser gets `Conf
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import authz
 import calling_hours
 import cardcheck
 import intake
 import phones
 import records
+import us_address
 from clock import iso, parse
 from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
@@ -108,6 +111,99 @@ def _describe_status(old: str, new: str, next_contact: str | None) -> str:
     return text
 
 
+_UNSET = object()  # "not sent", as against a value that was sent (a PATCH may send any subset)
+
+
+@dataclass
+class _Plan:
+    """One verb's share of a lead's version-guarded UPDATE, and the rows written with it."""
+
+    sets: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    rows: list[Statement] = field(default_factory=list)
+
+
+def _status_plan(
+    now: datetime,
+    user: User,
+    row: Row,
+    status: str | None,
+    next_contact_at: object = _UNSET,
+    reason: str | None = None,
+) -> _Plan:
+    """Seed 002's rules: callback statuses need a next contact (and only they take one), Irrelevant
+    needs a reason (and only it takes one), leaving Fresh clears the claim. Without a status the
+    lead keeps its own, so a next contact alone reschedules the callback, and a reason alone
+    rewrites why an Irrelevant lead is irrelevant; what the status cannot hold is refused."""
+    target = row["status"] if status is None else status
+    if target not in STATUSES:
+        raise LeadError(f"Status must be one of: {', '.join(STATUSES)}.")
+    sent_next = next_contact_at is not _UNSET
+    when = next_contact_at if isinstance(next_contact_at, datetime) else None
+    if sent_next and next_contact_at is not None and when is None:
+        raise LeadError("Next contact must be a date and time.")
+    callbacks = ", ".join(STATUS_LABELS[s] for s in CALLBACK)
+    if when is not None and target not in CALLBACK:
+        raise LeadError(
+            f"A {STATUS_LABELS[target]} lead takes no next contact; only {callbacks} schedule a callback"
+            + (" — send the status with it." if status is None else ".")
+        )
+    if target in CALLBACK and when is None and (status is not None or sent_next):
+        raise LeadError(f"{STATUS_LABELS[target]} needs a next-contact date and time.")
+    clean_reason = " ".join((reason or "").split())[:500]
+    _refuse_cards({"reason": clean_reason})
+    if reason is not None and clean_reason and target != "irrelevant":
+        raise LeadError("A reason goes with Irrelevant; send status irrelevant with it.")
+    if target == "irrelevant":
+        clean_reason = clean_reason or (row.get("irrelevant_reason") or "" if status is None else "")
+        if not clean_reason:
+            raise LeadError("Irrelevant needs a reason (wrong service, prank, outside the area…).")
+    # Converted means "is a customer now": only converting (which makes or links the customer) sets it,
+    # and only returning to leads (which unlinks it) clears it.
+    if row.get("customer_id") is not None and target != "converted":
+        raise LeadError("This lead is a customer now; use Return to leads to work it again.")
+    if target == "converted" and row["status"] != "converted":
+        raise LeadError("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
+    if target in CALLBACK:
+        next_text = iso(when) if when is not None else row["next_contact_at"]
+    else:
+        next_text = None
+    kept_reason = clean_reason if target == "irrelevant" else None
+    if target == row["status"] and next_text == row["next_contact_at"] and kept_reason == row.get("irrelevant_reason"):
+        return _Plan()
+    clear_claim = [] if target == "fresh" else ["claimed_by = NULL", "claimed_at = NULL"]
+    if target == row["status"] and target in CALLBACK:
+        body = f"Next contact moved to {parse(next_text).strftime('%b %-d %H:%M UTC')}" if next_text else ""
+    else:
+        body = _describe_status(row["status"], target, next_text)
+    if target == "irrelevant":
+        body = (body if target != row["status"] else "Irrelevant reason changed") + f" — {clean_reason}"
+    return _Plan(
+        sets=[
+            "status = ?",
+            "next_contact_at = ?",
+            "irrelevant_reason = ?",
+            "first_response_at = COALESCE(first_response_at, ?)",
+            *clear_claim,
+        ],
+        params=[target, next_text, kept_reason, iso(now)],
+        rows=[
+            _entry(now, user, row, "status", body, previous=row["status"]),
+            _audit(
+                now,
+                user,
+                row,
+                "lead.status_changed",
+                f"{row['status']} → {target}",
+                previous=row["status"],
+                status=target,
+                next_contact_at=next_text,
+                reason=clean_reason or None,
+            ),
+        ],
+    )
+
+
 async def change_status(
     db: Database,
     now: datetime,
@@ -118,60 +214,33 @@ async def change_status(
     next_contact_at: datetime | None = None,
     reason: str = "",
 ) -> None:
-    """Seed 002's rules: callback statuses need a next contact, Irrelevant needs a reason, leaving
-    Fresh clears the claim."""
-    if status not in STATUSES:
-        raise LeadError(f"Status must be one of: {', '.join(STATUSES)}.")
-    reason = " ".join(reason.split())[:500]
-    _refuse_cards({"reason": reason})
-    if status in CALLBACK and next_contact_at is None:
-        raise LeadError(f"{STATUS_LABELS[status]} needs a next-contact date and time.")
-    if status == "irrelevant" and not reason:
-        raise LeadError("Irrelevant needs a reason (wrong service, prank, outside the area…).")
-    # Converted means "is a customer now": only converting (which makes or links the customer) sets it,
-    # and only returning to leads (which unlinks it) clears it.
-    if row.get("customer_id") is not None and status != "converted":
-        raise LeadError("This lead is a customer now; use Return to leads to work it again.")
-    if status == "converted" and row["status"] != "converted":
-        raise LeadError("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
-    if status == row["status"] and (next_contact_at is None or iso(next_contact_at) == row["next_contact_at"]):
-        return
-    next_text = iso(next_contact_at) if status in CALLBACK and next_contact_at else None
-    clear_claim = "" if status == "fresh" else ", claimed_by = NULL, claimed_at = NULL"
-    await _apply(
-        db,
-        [
-            _update(
-                row,
-                now,
-                "status = ?, next_contact_at = ?, irrelevant_reason = ?,"
-                " first_response_at = COALESCE(first_response_at, ?)" + clear_claim,
-                status,
-                next_text,
-                reason if status == "irrelevant" else None,
-                iso(now),
-            ),
-            _entry(
-                now,
-                user,
-                row,
-                "status",
-                _describe_status(row["status"], status, next_text) + (f" — {reason}" if status == "irrelevant" else ""),
-                previous=row["status"],
-            ),
-            _audit(
-                now,
-                user,
-                row,
-                "lead.status_changed",
-                f"{row['status']} → {status}",
-                previous=row["status"],
-                status=status,
-                next_contact_at=next_text,
-                reason=reason or None,
-            ),
-        ],
-    )
+    """Set the status with its rules (see `_status_plan`); the page's status form."""
+    plan = _status_plan(now, user, row, status, next_contact_at, reason)
+    await _apply_plan(db, now, row, plan)
+
+
+async def _apply_plan(db: Database, now: datetime, row: Row, plan: _Plan) -> None:
+    if plan.sets:
+        await _apply(db, [_update(row, now, ", ".join(plan.sets), *plan.params), *plan.rows])
+
+
+async def patch_lead(
+    db: Database,
+    now: datetime,
+    user: User,
+    row: Row,
+    changes: dict[str, str | int | None],
+    *,
+    status: str | None = None,
+    next_contact_at: object = _UNSET,
+    reason: str | None = None,
+) -> None:
+    """Any subset of the intake fields, the response workflow and the status: every part is checked
+    before anything is written, and all of it is one version-guarded batch (all or nothing)."""
+    edit = await _edit_plan(db, now, user, row, changes)
+    wants_status = status is not None or next_contact_at is not _UNSET or reason is not None
+    state = _status_plan(now, user, row, status, next_contact_at, reason) if wants_status else _Plan()
+    await _apply_plan(db, now, row, _Plan(edit.sets + state.sets, edit.params + state.params, edit.rows + state.rows))
 
 
 async def sequence_for(db: Database, source_key: str) -> tuple[str, list[int]]:
@@ -301,18 +370,12 @@ async def create_lead(
 
 
 def office_for_new_lead(user: User, requested: int | None, visible: list[Office]) -> Office:
-    """Admins and owners pick any of their offices; agents get their first assigned office (seed 002)."""
-    mine = [o for o in visible if user.sees_office(o.id) and o.active]
-    if not mine:
-        raise LeadError("You have no active office to put a lead in.")
-    if user.role == "agent":
-        return mine[0] if user.all_offices else min(mine, key=lambda o: o.id)
-    if requested is None:
-        return mine[0]
-    for office in mine:
-        if office.id == requested:
-            return office
-    raise LeadError("Choose one of your offices.")
+    """The office a lead or customer typed in by staff goes into; the rule is authz's."""
+    active = {o.id: o for o in visible if o.active}
+    try:
+        return active[authz.office_for_new_record(user, requested, list(active))]
+    except authz.OfficeRefused as exc:
+        raise LeadError(str(exc)) from None
 
 
 EDITABLE = {
@@ -328,11 +391,12 @@ EDITABLE = {
 NEXT_ACTIONS = ("reply", "follow_up", "review_request")
 
 
-async def edit_lead(
-    db: Database, now: datetime, user: User, row: Row, changes: dict[str, str | int | None]
-) -> list[str]:
-    """Inline edits of intake fields and of the response workflow (next action, assignee).
-    Returns the names of the fields that changed."""
+async def edit_lead(db: Database, now: datetime, user: User, row: Row, changes: dict[str, str | int | None]) -> None:
+    """Inline edits of intake fields and of the response workflow (next action, assignee)."""
+    await _apply_plan(db, now, row, await _edit_plan(db, now, user, row, changes))
+
+
+async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes: dict[str, str | int | None]) -> _Plan:
     sets: list[str] = []
     params: list[Param] = []
     changed: dict[str, list[object]] = {}
@@ -371,18 +435,23 @@ async def edit_lead(
             raise LeadError(f"{key!r} cannot be edited here.")
         if old != new:
             changed[key] = [old, new]
+    zip_code = us_address.tail(str(changes["address"] or "")).zip if "address" in changed else None
+    if zip_code and not (changes.get("zip") if "zip" in changes else row["zip"]):
+        # A typed address that ends in a ZIP fills an empty ZIP (it places the lead: calling hours).
+        sets.append("zip = ?")
+        params.append(zip_code)
+        changed["zip"] = [row["zip"], zip_code]
     if not changed:
-        return []
+        return _Plan()
     names = ", ".join(k.replace("_", " ") for k in changed)
-    await _apply(
-        db,
+    return _Plan(
+        sets,
+        params,
         [
-            _update(row, now, ", ".join(sets), *params),
             _entry(now, user, row, "sys", f"Edited by {user.name}: {names}"),
             _audit(now, user, row, "lead.edited", f"edited {names}", changes=changed),
         ],
     )
-    return list(changed)
 
 
 async def _assignee(db: Database, row: Row, value: object) -> int | None:

@@ -120,6 +120,25 @@ def _refuse_cards(lead: Row) -> None:
         ) from None
 
 
+MAX_INTAKE_NOTE = 5000  # a customer note's limit; the lead keeps the whole text
+
+
+def intake_note(lead: Row, label: str) -> str:
+    """What the lead asked for, as a note on the customer it becomes, naming the lead: the requested
+    service, how soon, the address and ZIP as given, and the lead's notes (gate codes, dogs in the
+    yard). Empty when the lead carried none of it."""
+    parts = [f"{name}: {lead[key]}" for key, name in customers.LEAD_INTAKE.items() if key != "notes" and lead[key]]
+    notes = (lead["notes"] or "").strip()
+    if not parts and not notes:
+        return ""
+    head = f"From lead {lead['display_id']} ({label}):"
+    body = "\n".join([head, *parts, *([notes] if notes else [])])
+    if len(body) > MAX_INTAKE_NOTE:
+        body = body[: MAX_INTAKE_NOTE - 40].rstrip() + f"\n… (the rest is on {lead['display_id']})"
+    # Staff edits refuse card numbers and intake redacts them, but an older lead may still hold one.
+    return cardcheck.redact(body)
+
+
 def _guards(lead: Row, link_to: Row | None) -> list[tuple[str, Row]]:
     return [("leads", lead), *([("customers", link_to)] if link_to else [])]
 
@@ -137,6 +156,19 @@ def _conversion(now: datetime, user: User, lead: Row, customer_id: int, link_to:
         revived = "; it was archived and is active again" if link_to["archived_at"] else ""
         customer_note = f"Lead {lead['display_id']} ({label}) converted into this customer by {user.name}{revived}"
     how = "new customer" if link_to is None else "existing customer"
+    note = intake_note(lead, label)
+    note_rows = [
+        q(
+            "INSERT INTO customer_notes (customer_id, body, pinned, author_user_id, author_label, created_at,"
+            " updated_at) VALUES (?, ?, 0, ?, ?, ?, ?)",
+            customer_id,
+            note,
+            user.id,
+            user.name,
+            iso(now),
+            iso(now),
+        )
+    ]
     return [
         *(_still_at(table, row) for table, row in _guards(lead, link_to)),
         *customer_change,
@@ -160,6 +192,7 @@ def _conversion(now: datetime, user: User, lead: Row, customer_id: int, link_to:
             previous=lead["status"],
             customer=display,
         ),
+        *(note_rows if note else []),
         customers.timeline(now, user.actor, customer_id, office_id, "sys", customer_note, lead=lead["display_id"]),
         records.audit(
             now,

@@ -533,6 +533,7 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
         "zip": row["zip"],
         "metro": geo.metro_for_zip(row["zip"]),  # from the ZIP prefix, at read time
         "campaign": row["campaign"],
+        "fee_cents": row.get("fee_cents"),  # what the partner charged for the lead (Angi's `fee`)
         "claimed_by": row["claimed_by_name"],
         "next_contact_at": row["next_contact_at"],
         "created_at": row["created_at"],

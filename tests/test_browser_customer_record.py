@@ -70,7 +70,7 @@ def test_open_a_client_add_a_contact_and_make_it_primary(browser, server: LiveSe
     expect(notes.locator(".note-important")).to_contain_text("Gate code")
     page.get_by_label("Add a tag").fill("Spanish")
     page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.locator(".tags")).to_contain_text("spanish")
+    expect(page.locator(".tags")).to_contain_text("Spanish")  # as typed (issue 16 #14)
     page.locator(".stars").get_by_label("4 of 5 stars").click()
     expect(page.locator(".stars .star.on")).to_have_count(4)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser_support import LiveServer
 from tests.test_browser import ARTIFACTS, PHONE, browser, new_context, server, sign_in  # noqa: F401 (fixtures)
-from tests.test_browser_leads import post_lead
+from tests.test_browser_leads import post_lead, source_token
 
 pytestmark = pytest.mark.browser
 
@@ -148,4 +149,31 @@ def test_the_owner_drags_a_source_into_a_new_order(browser, server: LiveServer) 
     with page.expect_navigation():
         page.locator(f'.source-row[data-source="{moving}"] button[value="down"]').click()
     assert order() == [start[0], moving, start[1], *start[3:]]
+    context.close()
+
+
+def test_a_leads_fee_shows_as_a_pill_beside_its_source_in_the_row_and_the_panel(
+    browser,  # noqa: F811
+    server: LiveServer,  # noqa: F811
+) -> None:
+    context = new_context(browser, server)
+    page = context.new_page()
+    sign_in(page, "agent@porchlight.test", "agent-demo-pass")
+    response = httpx.post(
+        server.url(f"/webhook/s/{source_token(server, 'angi')}"),
+        json={"name": "Fee Fiona", "phone": "3057942213", "office": "Garage", "fee": "42.50"},
+        timeout=10,
+    )
+    display = response.json()["lead_id"]
+    page.goto("/leads")
+    row = page.locator(f'tr[data-lead="{display}"]')
+    fee = row.locator(".pill-fee")
+    expect(fee).to_have_text("💵 $42.50")
+    source = row.locator(".source-pill")
+    assert fee.bounding_box()["y"] == pytest.approx(source.bounding_box()["y"], abs=4)  # beside it, not below
+    row.screenshot(path=str(ARTIFACTS / "lead-fee-queue-row.png"))
+    open_row_by_its_office_cell(page, display)
+    panel = page.locator("#lead-panel")
+    expect(panel.locator(".lede .pill-fee")).to_have_text("💵 $42.50")
+    panel.locator("header").screenshot(path=str(ARTIFACTS / "lead-fee-panel.png"))
     context.close()

@@ -57,7 +57,8 @@ async def test_each_filter(client, bindings, people):
     assert await names(client, office=[a.id, b.id]) == ["Ana Active", "Bo Sliding", "Dan Dormant"]
     assert await names(client, status="dormant") == ["Dan Dormant"]
     assert await names(client, status=["active", "dormant"]) == ["Ana Active", "Bo Sliding", "Dan Dormant"]
-    assert await names(client, tag="vip") == ["Ana Active"]
+    assert await names(client, tag="vip") == ["Ana Active"]  # tagged "VIP": filters ignore case
+    assert await names(client, tag="VIP") == ["Ana Active"]
     assert await names(client, tag=["vip", "warranty"]) == ["Ana Active", "Bo Sliding"]
     assert await names(client, tag="nobody-has-this") == []
     assert await names(client, source="yelp") == ["Ana Active", "Bo Sliding"]
@@ -66,7 +67,7 @@ async def test_each_filter(client, bindings, people):
     assert await names(client, open_tickets="true") == []  # no tickets table yet: nobody has one
     assert await names(client, archived="true") == ["Zed Archived"]
     items = (await client.get("/api/customers", params={"tag": "vip"})).json()["items"]
-    assert items[0]["tags"] == ["vip"] and items[0]["quickbooks_customer_id"] == "501" and items[0]["id"] == "C-1001"
+    assert items[0]["tags"] == ["VIP"] and items[0]["quickbooks_customer_id"] == "501" and items[0]["id"] == "C-1001"
     page = (await client.get("/clients", params={"open_tickets": "true"})).text
     assert "no client has an open ticket" in page and "No clients match these filters" in page
 
@@ -194,9 +195,9 @@ async def test_tags_are_normalized_recorded_and_limited(bindings, people, databa
     now = bindings.clock.now()
     assert await customer_tags.add_tag(database, now, people.agent, row, "  Gate   Code ")
     assert not await customer_tags.add_tag(database, now, people.agent, row, "gate code")  # already there
-    assert await customer_tags.tags_of(database, row["id"]) == ["gate code"]
+    assert await customer_tags.tags_of(database, row["id"]) == ["Gate Code"]
     entries = await database.all("SELECT body FROM timeline_entries WHERE subject_type = 'customer'")
-    assert [e["body"] for e in entries] == ["Tagged “gate code”"]
+    assert [e["body"] for e in entries] == ["Tagged “Gate Code”"]
     audits = await database.all("SELECT action FROM audit_log WHERE action LIKE 'customer.tag%'")
     assert [a["action"] for a in audits] == ["customer.tag_added"]
     for bad in ("", "   ", "x" * 41, "<script>"):
@@ -210,7 +211,7 @@ async def test_tags_are_normalized_recorded_and_limited(bindings, people, databa
     assert not await customer_tags.remove_tag(database, now, people.agent, row, "gate code")
     audits = await database.all("SELECT action FROM audit_log WHERE action = 'customer.tag_removed'")
     assert len(audits) == 1
-    assert "gate code" not in await customer_tags.tags_of(database, row["id"])
+    assert "Gate Code" not in await customer_tags.tags_of(database, row["id"])
     vocabulary = await customer_tags.vocabulary(database)
     assert vocabulary[:2] == ["t00", "t01"] and len(vocabulary) == customer_tags.MAX_PER_CUSTOMER - 1
     by_customer = await customer_tags.tags_for(database, [row["id"], 999])

@@ -90,7 +90,11 @@ async def test_merge_moves_everything_to_the_keeper_and_loses_nothing(client, bi
     kinds = sorted((a["kind"], a["label"]) for a in body["addresses"])
     assert kinds == [("billing", ""), ("work", "Billing address of C-1002"), ("work", "Boat house")]
     assert sorted(body["tags"]) == ["boat", "vip"]
-    assert {n["body"] for n in body["notes"]} == {"Rosa's note", "Ross's note"}
+    assert {n["body"] for n in body["notes"]} == {
+        "Rosa's note",
+        "Ross's note",
+        "From lead L-1001 (Website):\nAddress: 12 Palm Way\nZIP: 33139",  # its conversion kept the lead's intake
+    }
     assert {lead_["display_id"] for lead_ in body["leads"]} == {lead, second}
     # blanks on the keeper are filled from the other; its own values stay
     assert (body["source"], body["company"]) == ("website", "Diaz Boats")

@@ -282,14 +282,17 @@ async def test_the_billing_profile_keeps_a_token_brand_last4_and_expiry_only(cli
 async def test_tags_through_the_api(client, bindings, people, db_path):
     await sign_in_api(client, bindings, people.agent)
     await create(client)
-    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "  Gate  Code "})).json() == ["gate code"]
-    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "vip"})).json() == ["gate code", "vip"]
+    # issue 16 #14: the label keeps the case it was typed in ("VIP" was stored and shown as "vip")
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "  Gate  Code "})).json() == ["Gate Code"]
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "VIP"})).json() == ["Gate Code", "VIP"]
+    assert (await client.post("/api/customers/C-1001/tags", json={"tag": "vip"})).json() == ["Gate Code", "VIP"]
     before = snapshot_file(db_path)
     assert (await client.post("/api/customers/C-1001/tags", json={"tag": "no <b>"})).status_code == 422
     assert (await client.post("/api/customers/C-1001/tags", json={"tag": CARD})).status_code == 422
     assert unchanged(before, snapshot_file(db_path))
-    assert (await client.delete("/api/customers/C-1001/tags?tag=VIP")).json() == ["gate code"]
-    assert (await client.get("/api/customers/C-1001")).json()["tags"] == ["gate code"]
+    assert (await client.delete("/api/customers/C-1001/tags?tag=vip")).json() == ["Gate Code"]
+    assert (await client.get("/api/customers/C-1001")).json()["tags"] == ["Gate Code"]
+    assert "Removed tag “VIP”" in {e["body"] for e in (await client.get("/api/customers/C-1001/timeline")).json()}
 
 
 # --- the customer row ----------------------------------------------------------------------------

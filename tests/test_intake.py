@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import intake
-from tests.conftest import TEST_ENV, snapshot_file
+from tests.conftest import TEST_ENV, sign_in_api, snapshot_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 SECRET = {"x-webhook-secret": TEST_ENV["WEBHOOK_SECRET"]}
@@ -183,6 +183,41 @@ async def test_office_resolution_order(client, database, people):
 
 
 # --- BookBack reactivation ---------------------------------------------------------------------
+
+
+async def test_bookback_reactivates_a_lead_that_was_converted_into_a_customer(client, bindings, people, clock):
+    """Issue 16 #11: a converted lead is archived, so BookBack made a second lead for the same caller."""
+    database = bindings.db
+    body = fixture("angi.json") | {"source": "yelp", "office": "Garage"}
+    first = await client.post("/webhook/leads", json=body, headers=SECRET)
+    display = first.json()["lead_id"]
+    await sign_in_api(client, bindings, people.agent)
+    converted = await client.post(f"/api/leads/{display}/convert")
+    assert converted.status_code == 200, converted.text
+    customer = converted.json()["customer_id"]
+    assert (await lead(database, display))["archived_at"] is not None  # the real path archives it
+    clock.advance(days=3)
+    r = await client.post(
+        "/webhook/leads",
+        json={"source": "bookback", "name": "Mike P", "phone": "954-702-1836", "notes": "Wants a second opener"},
+        headers=SECRET,
+    )
+    assert r.json() == {"status": "success", "lead_id": display, "result": "reactivated"}
+    assert await count(database, "leads") == 1
+    row = await lead(database, display)
+    assert (row["status"], row["archived_at"], row["customer_id"], row["reactivated"]) == ("fresh", None, None, 1)
+    assert "Wants a second opener" in row["notes"]
+    await sign_in_api(client, bindings, people.agent)  # three days on, the first session has expired
+    body = (await client.get(f"/api/leads/{display}")).json()
+    assert body["timeline"][0]["body"] == "Reactivated by BookBack AI — was Converted (Yelp)"  # newest first
+    assert display in {i["id"] for i in (await client.get("/api/leads")).json()["items"]}  # back in the queue
+    record = (await client.get(f"/api/customers/{customer}")).json()
+    assert record["status"] == "active" and record["archived"] is False  # the customer stays a customer
+    entries = [e["body"] for e in (await client.get(f"/api/customers/{customer}/timeline")).json()]
+    assert entries[0] == f"Lead {display} reactivated by BookBack AI: back in the leads queue as Fresh"
+    # converting it again finds the customer it was
+    candidates = (await client.get(f"/api/leads/{display}/candidates")).json()["items"]
+    assert [c["id"] for c in candidates] == [customer]
 
 
 async def test_bookback_reactivates_a_known_phone(client, database, clock):

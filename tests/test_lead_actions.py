@@ -266,3 +266,113 @@ async def test_staff_lead_forms_refuse_a_card_number_and_store_nothing(
     after = snapshot_file(db_path)
     before.pop("sessions"), after.pop("sessions")
     assert after == before
+
+
+async def test_a_next_contact_alone_reschedules_the_callback_or_says_why_not(client, bindings, people, db_path):
+    """Issue 16 #8: `next_contact_at` without `status` answered 200 and changed nothing."""
+    display = await make_lead(bindings, people.office_a, name="Callback")
+    await sign_in_api(client, bindings, people.agent)
+    before = snapshot_file(db_path)
+    r = await client.patch(f"/api/leads/{display}", json={"next_contact_at": "2026-11-23T10:00:00-05:00"})
+    assert r.status_code == 422 and "Fresh lead takes no next contact" in r.json()["detail"]
+    assert snapshot_file(db_path)["leads"] == before["leads"]
+    r = await client.patch(
+        f"/api/leads/{display}", json={"status": "not_yet_scheduled", "next_contact_at": "2026-11-23T10:00:00-05:00"}
+    )
+    assert r.json()["next_contact_at"] == "2026-11-23T15:00:00.000Z"
+    r = await client.patch(f"/api/leads/{display}", json={"next_contact_at": "2026-11-22T09:30:00-05:00"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "not_yet_scheduled" and body["next_contact_at"] == "2026-11-22T14:30:00.000Z"
+    assert body["urgency"] == "high"  # a callback whose time has passed (seed 002)
+    assert (await timeline(bindings.db, display))[-1] == "Next contact moved to Nov 22 14:30 UTC"
+    r = await client.patch(
+        f"/api/leads/{display}", json={"status": "irrelevant", "next_contact_at": "2026-11-24T10:00"}
+    )
+    assert r.status_code == 422 and "takes no next contact" in r.json()["detail"]  # never dropped in silence
+
+
+async def test_a_reason_alone_rewrites_an_irrelevant_leads_reason_and_is_refused_elsewhere(client, bindings, people):
+    display = await make_lead(bindings, people.office_a, name="Why")
+    await sign_in_api(client, bindings, people.agent)
+    r = await client.patch(f"/api/leads/{display}", json={"reason": "Prank"})
+    assert r.status_code == 422 and "reason goes with Irrelevant" in r.json()["detail"]
+    await client.patch(f"/api/leads/{display}", json={"status": "irrelevant", "reason": "Prank"})
+    r = await client.patch(f"/api/leads/{display}", json={"reason": "Outside the area"})
+    assert r.status_code == 200
+    row = await bindings.db.first("SELECT irrelevant_reason FROM leads WHERE display_id = ?", display)
+    assert row["irrelevant_reason"] == "Outside the area"
+    assert (await timeline(bindings.db, display))[-1] == "Irrelevant reason changed — Outside the area"
+
+
+async def test_a_patch_is_all_or_nothing(client, bindings, people, db_path):
+    """Fields and status are one batch: a refused status leaves the edited fields unwritten too."""
+    display = await make_lead(bindings, people.office_a, name="Atomic")
+    await sign_in_api(client, bindings, people.agent)
+    before = snapshot_file(db_path)
+    r = await client.patch(f"/api/leads/{display}", json={"service": "Gate repair", "status": "needs_follow_up"})
+    assert r.status_code == 422
+    after = snapshot_file(db_path)
+    assert {t: after[t] for t in ("leads", "timeline_entries", "audit_log")} == {
+        t: before[t] for t in ("leads", "timeline_entries", "audit_log")
+    }
+    r = await client.patch(
+        f"/api/leads/{display}",
+        json={"service": "Gate repair", "status": "needs_follow_up", "next_contact_at": "2026-11-23T15:00:00Z"},
+    )
+    assert r.json()["service"] == "Gate repair" and r.json()["status"] == "needs_follow_up"
+    row = await bindings.db.first("SELECT version FROM leads WHERE display_id = ?", display)
+    assert row["version"] == 2  # intake wrote version 1; the PATCH one write, not two
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/leads/{lead}", "status"),
+        ("/api/customers/{customer}/notes/{note}", "pinned"),
+        ("/api/customers/{customer}/contacts/{contact}", "sms_opt_in"),
+        ("/api/customers/{customer}/addresses/{address}", "kind"),
+        ("/api/customers/{customer}/secure-access/{item}", "kind"),
+        ("/api/customers/{customer}/billing", "payment_token"),
+        ("/api/sources/yelp", "label"),
+        ("/api/sources/yelp", "active"),
+    ],
+)
+async def test_null_for_a_field_that_cannot_be_empty_is_refused_naming_it(
+    client, bindings, people, db_path, url, field
+):
+    """It answered 200 and kept the old value (or, for a source, a server error)."""
+    await sign_in_api(client, bindings, people.owner)
+    lead = await make_lead(bindings, people.office_a, name="Nulls")
+    created = await client.post(
+        "/api/customers", json={"name": "Rosa Diaz", "contact": {"name": "Rosa Diaz", "phone": "(305) 417-2290"}}
+    )
+    customer = created.json()["id"]
+    contact = created.json()["contacts"][0]["id"]
+    address = (await client.post(f"/api/customers/{customer}/addresses", json={"line1": "1 A St"})).json()["id"]
+    note = (await client.post(f"/api/customers/{customer}/notes", json={"text": "hello"})).json()["id"]
+    item = await client.post(f"/api/customers/{customer}/secure-access", json={"label": "wifi", "secret": "pw"})
+    path = url.format(lead=lead, customer=customer, contact=contact, address=address, note=note, item=item.json()["id"])
+    before = snapshot_file(db_path)
+    r = await client.patch(path, json={field: None})
+    assert r.status_code == 422 and r.json()["errors"][0].startswith(f"{field}: ")
+    after = snapshot_file(db_path)
+    before.pop("sessions"), after.pop("sessions")
+    assert after == before
+
+
+async def test_the_pages_status_form_uses_the_picker_and_the_reason_only_where_they_are_labelled(
+    client, bindings, people, database
+):
+    """The form always sends the prefilled picker and the reason box; the API's strictness about a
+    next contact on a closed status must not refuse it."""
+    display = await make_lead(bindings, people.office_a, name="Form")
+    csrf = await sign_in_api(client, bindings, people.agent)
+    form = {"csrf_token": csrf, "status": "not_yet_scheduled", "next_contact_at": "2026-11-23T09:30", "reason": ""}
+    assert (await client.post(f"/leads/{display}/status", data=form)).status_code == 303
+    form |= {"status": "irrelevant", "reason": "Prank"}  # the picker still holds the callback time
+    assert (await client.post(f"/leads/{display}/status", data=form)).status_code == 303
+    row = await database.first(
+        "SELECT status, next_contact_at, irrelevant_reason FROM leads WHERE display_id = ?", display
+    )
+    assert (row["status"], row["next_contact_at"], row["irrelevant_reason"]) == ("irrelevant", None, "Prank")

@@ -411,3 +411,47 @@ async def test_new_job_values_never_carry_a_card_number(client, bindings, people
     await sign_in_api(client, bindings, people.agent)
     new_job = (await client.post(f"/api/leads/{display}/convert")).json()["new_job"]
     assert new_job["notes"] == "paid with [card number removed]"
+
+
+async def test_converting_carries_the_leads_intake_to_the_customer_as_a_note_naming_the_lead(
+    client, bindings, people, database
+):
+    """Issue 16 #12: the service, notes and address stayed on the lead; the customer had none of it."""
+    display = await make_lead(
+        bindings,
+        people.office_a,
+        name="Gina Gate",
+        phone="(305) 417-2290",
+        address="12 Elm St, Brooklyn NY 11201",
+        zip="11201",
+        service_type="Gate opener repair",
+        how_soon="This week",
+        notes="Gate code 1234. Dog in yard.",
+        source="yelp",
+    )
+    await sign_in_api(client, bindings, people.agent)
+    customer = (await client.post(f"/api/leads/{display}/convert")).json()["customer_id"]
+    record = (await client.get(f"/api/customers/{customer}")).json()
+    assert [n["body"] for n in record["notes"]] == [
+        f"From lead {display} (Yelp):\nService: Gate opener repair\nHow soon: This week\n"
+        "Address: 12 Elm St, Brooklyn NY 11201\nZIP: 11201\nGate code 1234. Dog in yard."
+    ]
+    assert record["notes"][0]["author_label"] == "Agent"
+    (linked,) = record["leads"]
+    assert (linked["display_id"], linked["service"], linked["notes"]) == (
+        display,
+        "Gate opener repair",
+        "Gate code 1234. Dog in yard.",
+    )
+    page = (await client.get(f"/clients/{customer}")).text
+    leads_section = page[page.index('id="leads"') :]
+    assert "<dt>Service</dt><dd>Gate opener repair</dd>" in leads_section
+    assert "<dd>Gate code 1234. Dog in yard.</dd>" in leads_section
+
+    # a second lead linked to the same customer adds its own note; a lead that asked nothing adds none
+    again = await make_lead(bindings, people.office_a, name="Gina", phone="3054172290", notes="Now the side gate.")
+    bare = await make_lead(bindings, people.office_a, name="Gina G", phone="3054172290")
+    for lead in (again, bare):
+        assert (await client.post(f"/api/leads/{lead}/convert", json={"customer_id": customer})).status_code == 200
+    notes = [n["body"] for n in (await client.get(f"/api/customers/{customer}")).json()["notes"]]
+    assert len(notes) == 2 and notes[0] == f"From lead {again} (Website):\nNow the side gate."

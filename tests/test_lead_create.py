@@ -7,15 +7,28 @@ from tests.conftest import sign_in_api, snapshot_file
 
 async def test_an_agent_creates_a_lead_in_their_own_office(client, bindings, people, database):
     await sign_in_api(client, bindings, people.agent)
-    r = await client.post(
-        "/api/leads", json={"name": "Walk In", "phone": "(305) 794-2213", "office_id": people.office_b.id}
-    )
+    r = await client.post("/api/leads", json={"name": "Walk In", "phone": "(305) 794-2213"})
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["office"] == "Garage" and body["source"] == "manual" and body["status"] == "fresh"
     assert body["timeline"][0]["body"] == "Lead created by Agent"
     audit = await database.first("SELECT actor_label FROM audit_log WHERE action = 'lead.created'")
     assert audit["actor_label"] == "Agent"
+    r = await client.post("/api/leads", json={"name": "Named office", "office_id": people.office_a.id})
+    assert r.status_code == 201 and r.json()["office"] == "Garage"
+
+
+async def test_an_agent_asking_for_another_office_is_refused_not_moved(client, bindings, people, db_path):
+    """Issue 16 #10: it answered 201 with the lead in the agent's own office."""
+    await sign_in_api(client, bindings, people.agent)
+    before = snapshot_file(db_path)
+    r = await client.post("/api/leads", json={"name": "Walk In", "office_id": people.office_b.id})
+    assert r.status_code == 422 and r.json()["detail"].startswith("office_id: ")
+    r = await client.post("/api/customers", json={"name": "Rosa Diaz", "office_id": people.office_b.id})
+    assert r.status_code == 422 and r.json()["detail"].startswith("office_id: ")
+    after = snapshot_file(db_path)
+    before.pop("sessions"), after.pop("sessions")
+    assert after == before
 
 
 async def test_an_admin_chooses_among_their_offices(client, bindings, people):
@@ -26,7 +39,7 @@ async def test_an_admin_chooses_among_their_offices(client, bindings, people):
     assert r.status_code == 201 and r.json()["office"] == "Sliding" and r.json()["source"] == "yelp"
     await sign_in_api(client, bindings, people.admin)  # admin sees Garage only
     r = await client.post("/api/leads", json={"name": "Not mine", "office_id": people.office_b.id})
-    assert r.status_code == 422 and "your offices" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["detail"] == "office_id: choose one of your active offices."
 
 
 async def test_placeholder_phones_are_refused_in_staff_forms(client, bindings, people, db_path):

@@ -147,3 +147,24 @@ async def test_the_panel_follows_roles_and_offices(client, bindings, people):
     missing = await client.get("/leads/L-999999", headers=HX)
     assert other.status_code == missing.status_code == 404
     assert "Scope Sam" not in other.text
+
+
+async def test_a_leads_fee_is_in_its_json_and_a_pill_beside_the_source_in_the_row_and_the_panel(
+    client, bindings, people
+):
+    """Issue 16 #9 (seed 002: `fee` — "shown as a 💵 pill beside the source badge"): it was stored only."""
+    paid = await make_lead(bindings, people.office_a, name="Angi Ann", source="angi", fee="$42.50")
+    free = await make_lead(bindings, people.office_a, name="Web Will", source="website")
+    await sign_in_api(client, bindings, people.agent)
+    assert (await client.get(f"/api/leads/{paid}")).json()["fee_cents"] == 4250
+    assert (await client.get(f"/api/leads/{free}")).json()["fee_cents"] is None
+    listed = {i["id"]: i["fee_cents"] for i in (await client.get("/api/leads")).json()["items"]}
+    assert listed == {paid: 4250, free: None}
+    pill = r'<span class="source-pill"[^>]*>Angi</span> <span class="pill pill-fee" title="[^"]+">💵 \$42\.50</span>'
+    queue = (await client.get("/leads")).text
+    row = re.search(rf'<tr [^>]*data-lead="{paid}">.*?</tr>', queue, re.S)
+    assert row and re.search(pill, row.group(0))
+    assert queue.count("pill-fee") == 1  # the website lead has no fee, so no pill
+    for html in ((await client.get(f"/leads/{paid}", headers=HX)).text, (await client.get(f"/leads/{paid}")).text):
+        assert re.search(pill, html)
+    assert "pill-fee" not in (await client.get(f"/leads/{free}", headers=HX)).text

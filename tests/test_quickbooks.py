@@ -4,6 +4,7 @@ import with exact counts, the CDC fallbacks, production confirmation, and who ma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -300,3 +301,85 @@ def test_the_cli_runs_both_jobs(tmp_path):
         ran = run(db, "cron", "run", job)
         assert ran.returncode == 0, ran.stderr
         assert json.loads(ran.stdout) == {"job": job}
+
+
+async def _lease(bindings) -> dict:
+    return await bindings.db.first("SELECT holder, leased_until FROM cron_leases WHERE job = 'quickbooks-import'")
+
+
+async def test_a_killed_import_holds_its_lease_for_at_most_one_tick_and_the_next_resumes(
+    client, bindings, people, fake, clock, db_path
+):
+    """Issue 16 #15: a run that died mid-import held the five-minute lease, so the ticks after it skipped."""
+    fake.generate("Customer", 3000)  # 3,005 customers: four pages
+    await connect(client, bindings, people.owner)
+    await client.post("/api/quickbooks/import", json={})
+    fake.inject("hang", "STARTPOSITION 2001")  # the third page never answers: the isolate dies waiting
+    dying = asyncio.ensure_future(cron.run_job(bindings, "quickbooks-import", holder="isolate-1"))
+    try:
+        for _ in range(400):
+            if (
+                fake.hanging.is_set()
+                and rows(db_path, "SELECT imported FROM quickbooks_import_steps WHERE ord = 0")[0][0] == 2000
+            ):
+                break
+            await asyncio.sleep(0.025)
+        assert rows(db_path, "SELECT entity, imported FROM quickbooks_import_steps ORDER BY ord LIMIT 1") == [
+            ("Customer", 2000)
+        ]
+        held = await _lease(bindings)
+        assert held["holder"].startswith("isolate-1:")
+        assert held["leased_until"] == iso(clock.now() + cron.RENEWED["quickbooks-import"])  # short, not 5 min
+
+        clock.advance(minutes=2)  # the next */2 tick, on another isolate, while the first is still stuck
+        resumed = await cron.run_job(bindings, "quickbooks-import", holder="isolate-2")
+        assert "skipped" not in resumed, resumed
+        assert resumed["records"] >= 1005  # from the cursor: the last customer page, then the other entities
+        finished = await cron.run_job(bindings, "quickbooks-import", holder="isolate-2")
+        assert finished.get("completed") == 1, finished
+    finally:
+        dying.cancel()  # the stuck isolate goes away at last; its lease is long gone and it writes nothing
+        fake.release_hang()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dying
+    run = await importer.latest_run(bindings.db)
+    assert run is not None and run.status == "completed" and run.error_count == 0
+    assert {s.entity: s.imported for s in run.steps}["Customer"] == 3005
+    assert rows(db_path, "SELECT COUNT(*) FROM quickbooks_objects WHERE entity = 'Customer'") == [(3005,)]
+    lease = await _lease(bindings)
+    assert lease["holder"] is None and lease["leased_until"] is None
+
+
+async def test_the_import_renews_its_lease_after_every_page_and_stops_once_it_is_lost(
+    client, bindings, people, fake, clock, db_path
+):
+    fake.generate("Invoice", 2500)
+    await connect(client, bindings, people.owner)
+    await client.post("/api/quickbooks/import", json={})
+    length = cron.RENEWED["quickbooks-import"]
+    seen: list[str] = []
+
+    class Watched(cron.Lease):
+        async def renew(self) -> bool:
+            clock.advance(seconds=40)  # a slow page: the run outlives its first lease many times over
+            kept = await super().renew()
+            seen.append((await _lease(bindings))["leased_until"])
+            return kept
+
+    await bindings.db.run(
+        "INSERT INTO cron_leases (job, holder, leased_until) VALUES ('quickbooks-import', 'me', ?)",
+        iso(clock.now() + length),
+    )
+    ticked = await importer.tick(
+        bindings, clock.now(), pages=6, lease=Watched(bindings, "quickbooks-import", "me", length)
+    )
+    assert ticked["pages"] == 6 and "lease_lost" not in ticked
+    assert len(seen) == 6 and seen == sorted(seen) and len(set(seen)) == 6  # moved on after each page
+    assert seen[-1] == iso(clock.now() + length)
+
+    # once another run has taken the lease (it ran out), this one stops after the page in hand
+    await bindings.db.run("UPDATE cron_leases SET holder = 'someone else' WHERE job = 'quickbooks-import'")
+    lost = await importer.tick(
+        bindings, clock.now(), pages=6, lease=Watched(bindings, "quickbooks-import", "me", length)
+    )
+    assert lost["pages"] == 1 and lost["lease_lost"] == 1

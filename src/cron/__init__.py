@@ -7,7 +7,9 @@ its lease with a conditional write, does a bounded amount of work, and reports w
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import lead_search
@@ -18,7 +20,8 @@ from cron import housekeeping
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 
-Job = Callable[[Bindings, datetime], Awaitable[dict[str, int]]]
+# A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
+Job = Callable[..., Awaitable[dict[str, int]]]
 
 
 async def _lead_indexes(bindings: Bindings, now: datetime) -> dict[str, int]:
@@ -49,10 +52,36 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
 }
 
 LEASE = timedelta(minutes=5)
+# Jobs that renew their lease as they make progress hold a short one, so a run that dies (a Worker
+# killed at its limit, a process killed) blocks at most the next tick, not five minutes of them.
+# The import renews after every page it writes; a page takes seconds, and should one take longer
+# than this, a second runner on the same page still writes nothing (the import's cursor guard).
+RENEWED: dict[str, timedelta] = {"quickbooks-import": timedelta(seconds=60)}
 
 
 class UnknownJob(KeyError):
     pass
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A claimed job lease that its run extends as it makes progress."""
+
+    bindings: Bindings
+    job: str
+    holder: str
+    length: timedelta
+
+    async def renew(self) -> bool:
+        """Hold the lease for another `length` from now. False when it is no longer ours (it ran out
+        and another run took it): the caller stops, leaving the work to that run."""
+        renewed = await self.bindings.db.run(
+            "UPDATE cron_leases SET leased_until = ? WHERE job = ? AND holder = ?",
+            iso(self.bindings.clock.now() + self.length),
+            self.job,
+            self.holder,
+        )
+        return renewed.changes == 1
 
 
 async def run_job(bindings: Bindings, name: str, holder: str = "local") -> dict[str, object]:
@@ -60,20 +89,28 @@ async def run_job(bindings: Bindings, name: str, holder: str = "local") -> dict[
     if name not in JOBS:
         raise UnknownJob(name)
     db, now = bindings.db, bindings.clock.now()
+    # Each run holds the lease under its own name, so a run that outlived its lease cannot release
+    # (or renew) the one a later run holds.
+    holder = f"{holder}:{secrets.token_hex(4)}"
+    length = RENEWED.get(name, LEASE)
     await db.run("INSERT INTO cron_leases (job) VALUES (?) ON CONFLICT (job) DO NOTHING", name)
     claimed = await db.run(
         "UPDATE cron_leases SET holder = ?, leased_until = ?, last_started = ?"
         " WHERE job = ? AND (leased_until IS NULL OR leased_until <= ?)",
         holder,
-        iso(now + LEASE),
+        iso(now + length),
         iso(now),
         name,
         iso(now),
     )
     if claimed.changes != 1:
         return {"job": name, "skipped": "another run holds the lease"}
+    outcome = "interrupted"  # cancelled (a BaseException): released all the same, saying so
     try:
-        result = await JOBS[name](bindings, now)
+        if name in RENEWED:
+            result = await JOBS[name](bindings, now, lease=Lease(bindings, name, holder, length))
+        else:
+            result = await JOBS[name](bindings, now)
         outcome = ", ".join(f"{k}={v}" for k, v in result.items()) or "nothing to do"
     except Exception as exc:
         outcome = f"error: {type(exc).__name__}: {str(exc)[:200]}"

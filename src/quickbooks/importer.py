@@ -12,7 +12,8 @@ nothing, and the next tick asks for the same page again; a page applied twice ch
 run can be stopped anywhere and resumes exactly where it was, with exact counts.
 
 Budget per tick (docs/quickbooks.md): 8 pages = at most 8,000 objects, 8 API calls (+8 COUNT calls
-on a run's first tick, +1 token refresh at most) and ~3 D1 round trips per page: far inside a Worker invocation's
+on a run's first tick, +1 token refresh at most) and ~4 D1 round trips per page (one renews the
+cron lease): far inside a Worker invocation's
 1,000 subrequests and 1,000 D1 queries, QuickBooks' 500 requests/minute, and (measured locally) well
 under a second of CPU for typical pages.
 """
@@ -24,7 +25,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import records
 from bindings import Bindings
@@ -42,6 +43,12 @@ THROTTLE_BACKOFF = timedelta(seconds=60)
 # fetched (applying one twice is harmless).
 WATERMARK_OVERLAP = timedelta(minutes=5)
 PURGE_CHUNK = 2000
+
+
+class KeepsLease(Protocol):
+    """The cron lease of the run doing the tick (cron.Lease), renewed after each page."""
+
+    async def renew(self) -> bool: ...
 
 
 class ImportRefused(Exception):
@@ -282,9 +289,16 @@ async def _finish(db: Database, now: datetime, run: Run) -> None:
 
 
 async def tick(
-    bindings: Bindings, now: datetime, *, page_size: int = PAGE_SIZE, pages: int = PAGES_PER_TICK
+    bindings: Bindings,
+    now: datetime,
+    *,
+    page_size: int = PAGE_SIZE,
+    pages: int = PAGES_PER_TICK,
+    lease: KeepsLease | None = None,
 ) -> dict[str, int]:
-    """Advance the running import by at most `pages` pages. Safe to run any number of times."""
+    """Advance the running import by at most `pages` pages. Safe to run any number of times. Under
+    cron, each page written renews the job's short lease: a tick that dies holds it for under a
+    minute past its last page, and the next tick resumes from the cursor."""
     db = bindings.db
     run = await running_run(db)
     if run is None:
@@ -295,7 +309,7 @@ async def tick(
     if conn.throttled(now):
         return {"throttled": 1}
     done_pages = fetched = 0
-    customers_seen = False
+    customers_seen = lease_lost = False
     # The next page of the same entity is asked for while this one is written, so QuickBooks prepares
     # it while the database works. Only within the tick's page budget; dropped on any other path.
     ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None = None
@@ -365,11 +379,15 @@ async def tick(
                 done_pages += 1
                 fetched += len(rows)
                 customers_seen = customers_seen or (entity == "Customer" and bool(rows))
+                if lease is not None and not await lease.renew():
+                    lease_lost = True  # it ran out and another run took it: that run goes on from the cursor
+                    break
         finally:
             await _drop(ahead)
     # Customers just arrived: link those that match exactly one of ours (idempotent, set-based).
     linked = await identity.auto_link(db, run.realm_id, now) if customers_seen else 0
-    return {"pages": done_pages, "records": fetched, **({"linked": linked} if linked else {})}
+    extra = {"linked": linked} if linked else {}
+    return {"pages": done_pages, "records": fetched, **extra, **({"lease_lost": 1} if lease_lost else {})}
 
 
 async def _drop(ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None) -> None:

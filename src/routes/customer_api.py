@@ -24,6 +24,7 @@ import customers
 import lead_actions
 import offices
 from guard import NotFound, bindings_of, current_user
+from routes.patching import Patch
 from storage import Row
 from vault import KeyRing
 
@@ -73,7 +74,7 @@ async def detail(request: Request, display_id: str) -> dict[str, Any]:
         "addresses": [customers.address_public(a) for a in await customers.addresses_of(db, row["id"])],
         "notes": [customers.note_public(n) for n in await customers.notes_of(db, row["id"])],
         "leads": [
-            {k: r[k] for k in ("display_id", "name", "status", "created_at")}
+            {k: r[k] for k in ("display_id", "name", "status", "created_at", *customers.LEAD_INTAKE)}
             for r in await customers.leads_of(db, row["id"])
         ],
     }
@@ -96,8 +97,8 @@ class ContactIn(BaseModel):
     marketing_opt_in: bool = False
 
 
-class ContactPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactPatch(Patch):
+    NULLABLE = frozenset({"position", "phone", "alt_phone", "email", "alt_email", "version"})
 
     name: str | None = Field(None, max_length=200)
     position: str | None = Field(None, max_length=100)
@@ -125,8 +126,8 @@ class AddressIn(BaseModel):
     notes: str = Field("", max_length=2000)
 
 
-class AddressPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AddressPatch(Patch):
+    NULLABLE = frozenset({"label", "line2", "city", "state", "zip", "occupier_contact_id", "notes", "version"})
 
     kind: str | None = Field(None, max_length=10)
     label: str | None = Field(None, max_length=100)
@@ -154,8 +155,8 @@ class CustomerIn(BaseModel):
     billing_address: AddressIn | None = None
 
 
-class CustomerPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CustomerPatch(Patch):
+    NULLABLE = frozenset({"company", "source", "version"})
 
     name: str | None = Field(None, max_length=200)
     kind: str | None = Field(None, max_length=10)
@@ -166,11 +167,11 @@ class CustomerPatch(BaseModel):
     version: int | None = None
 
 
-class BillingPatch(BaseModel):
+class BillingPatch(Patch):
     """Terms, tax exemption, credit limit, and the payment profile as the processor's token with
     brand, last 4 and expiry (YYYY-MM). Send all four profile fields empty to remove it."""
 
-    model_config = ConfigDict(extra="forbid")
+    NULLABLE = frozenset({"terms", "tax_exempt", "tax_id", "credit_limit_cents", "version"})
 
     terms: str | None = Field(None, max_length=60)
     tax_exempt: bool | None = None
@@ -198,8 +199,8 @@ class NoteIn(BaseModel):
     pinned: bool = False
 
 
-class NotePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NotePatch(Patch):
+    NULLABLE = frozenset({"version"})
 
     text: str | None = Field(None, min_length=1, max_length=5000)
     pinned: bool | None = None

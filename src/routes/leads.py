@@ -24,6 +24,7 @@ import records
 from clock import iso, parse
 from guard import NotFound, bindings_of, current_user
 from pages import redirect, render
+from routes.patching import Patch
 from users import User
 
 router = APIRouter()
@@ -248,6 +249,7 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "how_soon": row["how_soon"],
             "address": row["address"],
             "source_label": row["source_label"],
+            "source_color": row["source_color"],
             "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
@@ -310,14 +312,17 @@ async def api_lead(request: Request, display_id: str) -> dict[str, Any]:
 # --- what staff do to a lead ------------------------------------------------------------------
 
 
-class LeadPatch(BaseModel):
-    """Any subset: status (with its rules), intake fields, and the response workflow."""
+class LeadPatch(Patch):
+    """Any subset: status (with its rules), intake fields, and the response workflow. A next
+    contact or a reason alone applies to the lead's current status, within its rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    NULLABLE = frozenset(
+        {"phone", "email", "zip", "address", "service", "how_soon", "campaign", "next_action", "assigned_user_id"}
+    )
 
     status: str | None = Field(None, max_length=30)
     next_contact_at: datetime | None = None
-    reason: str = Field("", max_length=500)
+    reason: str | None = Field(None, max_length=500)
     name: str | None = Field(None, max_length=200)
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=254)
@@ -376,21 +381,11 @@ async def _page_act(request: Request, display_id: str, verb: Callable[..., Await
 @router.patch("/api/leads/{display_id}", tags=["leads"], summary="Edit a lead: fields, workflow, status")
 async def api_patch(request: Request, display_id: str, body: LeadPatch) -> dict[str, Any]:
     given = body.model_dump(exclude_unset=True)
-    edits = {k: v for k, v in given.items() if k not in ("status", "next_contact_at", "reason")}
-    if edits:
-        await _api_act(request, display_id, lead_actions.edit_lead, changes=edits)
-    if body.status is not None:
+    status_parts: dict[str, Any] = {k: given.pop(k) for k in ("status", "reason") if k in given}
+    if "next_contact_at" in given:
         row = await _lead_or_404(request, display_id)
-        when = _aware(body.next_contact_at, ZoneInfo(row["time_zone"]))
-        await _api_act(
-            request,
-            display_id,
-            lead_actions.change_status,
-            status=body.status,
-            next_contact_at=when,
-            reason=body.reason,
-        )
-    return await api_lead(request, display_id)
+        status_parts["next_contact_at"] = _aware(given.pop("next_contact_at"), ZoneInfo(row["time_zone"]))
+    return await _api_act(request, display_id, lead_actions.patch_lead, changes=given, **status_parts)
 
 
 @router.post("/api/leads/{display_id}/notes", tags=["leads"], summary="Add a note to the lead's timeline")
@@ -462,6 +457,10 @@ async def page_status(
     reason: str = Form("", max_length=500),
 ) -> Response:
     row = await _lead_or_404(request, display_id)
+    # The page's one status form always carries the picker (prefilled) and the reason box; each
+    # counts only for the statuses it is labelled for. The JSON API is strict about both.
+    next_contact_at = next_contact_at if status in leads.CALLBACK else ""
+    reason = reason if status == "irrelevant" else ""
     when = None
     if next_contact_at:
         try:

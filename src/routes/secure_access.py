@@ -17,6 +17,7 @@ import customers
 import secure_access
 from guard import NotFound, actor_of, bindings_of, current_user
 from pages import redirect, render
+from routes.patching import Patch
 from secure_access import SecureAccessError, StaleItem
 from storage import Row
 from vault import KeyRing, VaultError
@@ -35,8 +36,7 @@ class ItemIn(BaseModel):
     notes: str = Field("", max_length=secure_access.MAX_NOTES)
 
 
-class ItemPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ItemPatch(Patch):
     label: str | None = Field(None, min_length=1, max_length=secure_access.MAX_LABEL)
     kind: Kind | None = None
     username: str | None = Field(None, max_length=secure_access.MAX_USERNAME)

@@ -15,6 +15,7 @@ import offices
 from guard import NotFound, bindings_of, current_user
 from lead_sources import Source, SourceError
 from pages import redirect, render
+from routes.patching import Patch
 
 router = APIRouter()
 
@@ -58,8 +59,8 @@ class SourceIn(BaseModel):
     snooze_sequence: str = Field("standard", max_length=40)
 
 
-class SourcePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SourcePatch(Patch):
+    NULLABLE = frozenset({"default_office_id"})
 
     label: str | None = Field(None, max_length=60)
     color: str | None = Field(None, max_length=7)

@@ -99,7 +99,7 @@ class RefreshToken:
 class Injected:
     """A failure to serve instead of the next matching request."""
 
-    kind: str  # "429" | "401" | "fault200" | "xml" | "500" | "hang"
+    kind: str  # "429" | "401" | "fault200" | "xml" | "500" | "hang" (no answer until `release_hang`)
     path_contains: str = ""
 
 
@@ -133,6 +133,8 @@ class FakeQuickBooks:
         self.company["CompanyName"] = self.company_name
         self._server: ThreadingHTTPServer | None = None
         self._ids = itertools.count(1000)
+        self.hanging = threading.Event()  # set while a request is held by a "hang" injection
+        self._hang_released = threading.Event()
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -215,6 +217,10 @@ class FakeQuickBooks:
         with self.lock:
             self.injected.extend(Injected(kind, path_contains) for _ in range(times))
 
+    def release_hang(self) -> None:
+        """Let a held request go (answered 503, as a gateway gives up), and any later "hang" too."""
+        self._hang_released.set()
+
     def api_requests(self, needle: str = "") -> list[str]:
         return [p for m, p in self.requests if p.startswith("/v3/") and needle in p]
 
@@ -241,6 +247,7 @@ class FakeQuickBooks:
         return self
 
     def stop(self) -> None:
+        self.release_hang()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -420,7 +427,12 @@ class FakeQuickBooks:
         return None
 
     def _api(self, method: str, realm: str, rest: str, q: dict[str, str], headers: dict[str, str], body: bytes):
-        injected = self._take_injection(rest + "?" + urlencode(q))
+        # A query is POSTed as text: an injection can name what it asks for ("STARTPOSITION 2001").
+        injected = self._take_injection(rest + "?" + urlencode(q) + " " + body.decode(errors="replace"))
+        if injected and injected.kind == "hang":
+            self.hanging.set()
+            self._hang_released.wait(timeout=60)
+            return 503, {"Content-Type": "text/html"}, b"<html><body>Gateway Timeout</body></html>"
         if injected and injected.kind == "401":
             return self._unauthorized("")
         denied = self._authenticate(realm, headers)
