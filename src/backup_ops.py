@@ -405,10 +405,14 @@ def restore(archive: Path, database: Path, now: datetime) -> Restored:
 def _set_aside(database: Path, now: datetime) -> Path | None:
     if not database.exists():
         return None
-    with contextlib.suppress(sqlite3.Error):
-        # The last connection to close folds the WAL into the file, so the file set aside is whole.
-        conn = sqlite3.connect(str(database))
+    # The last connection to close folds the WAL into the file, so the file set aside is whole; when
+    # that fails (a damaged file), the -wal file is moved aside with it below.
+    conn = sqlite3.connect(str(database))
+    try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+    finally:
         conn.close()
     aside = database.with_name(f"{database.name}.before-restore-{backups.stem(now).removeprefix(backups.PREFIX)}")
     os.replace(database, aside)
