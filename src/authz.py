@@ -206,6 +206,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/reports/export/{table}.csv"): "reports.view",
     ("GET", "/api/reports/summary"): "reports.view",
     ("GET", "/maintenance"): "maintenance.view",
+    ("GET", "/maintenance/system"): "maintenance.view",
     ("GET", "/maintenance/users"): "users.manage",
     ("GET", "/maintenance/users/new"): "users.manage",
     ("POST", "/maintenance/users"): "users.manage",

@@ -18,6 +18,7 @@ import httpx
 import clock as clocks
 import config
 import outbound
+from backups import BackupPolicy, policy_from
 from clock import Clock, SystemClock
 from filestore import FileStore, LocalFileStore, R2FileStore
 from storage import Database
@@ -38,6 +39,8 @@ class Bindings:
     http: Callable[..., httpx.AsyncClient] = outbound.client
     # Local only: Starlette serves public/; on the Worker the [assets] binding does.
     static_dir: Path | None = None
+    # Local only: where and how the SQLite file is backed up (on the Worker, D1 Time Travel does it).
+    backups: BackupPolicy | None = None
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -60,13 +63,15 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
     conn = connect(path)
     if migrate:
         migrations.migrate(conn)
-    settings = config.load(local_environment())
+    environment = local_environment()
+    settings = config.load(environment)
     return Bindings(
         db=SqliteDatabase(conn),
         settings=settings,
         clock=clocks.from_setting(settings.clock),
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
+        backups=policy_from(environment, path),
     )
 
 

@@ -10,9 +10,12 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
+import backups
 import bindings as bindings_module
 import config
+from clock import SystemClock
 from records import Actor
 
 CLI_ACTOR = Actor(None, "CLI")
@@ -26,6 +29,17 @@ def _bindings() -> bindings_module.Bindings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    import backup_ops
+
+    # Held for the server's whole life: `porchlight db restore` checks it (src/backup_ops.py).
+    try:
+        with backup_ops.holding(bindings_module.database_path(), "porchlight serve"):
+            _serve(args)
+    except backup_ops.DatabaseBusy as exc:
+        sys.exit(f"porchlight: cannot serve: {exc}")
+
+
+def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app import create_app
@@ -74,6 +88,90 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print(
         f"{path}: applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}; {total} in total"
     )
+
+
+def _backup_policy() -> backups.BackupPolicy:
+    try:
+        return backups.policy_from(bindings_module.local_environment(), bindings_module.database_path())
+    except config.SettingsError as exc:
+        sys.exit(f"porchlight: {exc}")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    import backup_ops
+
+    policy = _backup_policy()
+    directory = Path(args.to) if args.to else policy.directory
+    try:
+        made = backup_ops.take(policy.database, directory, SystemClock().now())
+    except backup_ops.BackupError as exc:
+        sys.exit(f"porchlight: backup failed: {exc}")
+    tables = made.manifest["tables"]
+    print(
+        f"{made.archive}: {made.size:,} bytes, integrity ok, {len(tables)} tables, {tables.get('leads', 0):,} leads,"
+        f" migration {made.migration}"
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    import backup_ops
+
+    database = bindings_module.database_path()
+    try:
+        done = backup_ops.restore(Path(args.file), database, SystemClock().now())
+    except backup_ops.RestoreRefused as exc:
+        sys.exit(f"porchlight: restore refused: {exc}")
+    print(f"restored {database} from {args.file} (taken {done.manifest['taken_at']})")
+    if done.aside:
+        print(f"the previous database was kept as {done.aside}")
+    if done.applied:
+        print(f"applied {len(done.applied)} newer migration(s): {', '.join(done.applied)}")
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    import db_check
+    from storage.sqlite import connect
+
+    path = bindings_module.database_path()
+    if not path.is_file():
+        sys.exit(f"porchlight: there is no database at {path}")
+    conn = connect(path)
+    try:
+        findings = db_check.check(conn, SystemClock().now(), sample=args.sample)
+    finally:
+        conn.close()
+    for f in findings:
+        print(f"{'ok ' if f.ok else 'BAD'}  {f.check}: {f.detail}")
+    if not all(f.ok for f in findings):
+        sys.exit(1)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    import db_export
+    from storage.sqlite import connect
+
+    if bool(args.table) == bool(args.query):
+        sys.exit("porchlight: name one TABLE or give --query SQL (not both)")
+    path = bindings_module.database_path()
+    if not path.is_file():
+        sys.exit(f"porchlight: there is no database at {path}")
+    conn = connect(path)
+    out = Path(args.output).open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.table:
+            count = db_export.export_table(conn, args.table, out, args.format)
+        else:
+            count = db_export.export_query(conn, args.query, out, args.format)
+    except db_export.ExportRefused as exc:
+        if args.output:
+            out.close()
+            Path(args.output).unlink(missing_ok=True)
+        sys.exit(f"porchlight: export refused: {exc}")
+    finally:
+        conn.close()
+    if args.output:
+        out.close()
+        print(f"{count:,} row(s) written to {args.output}", file=sys.stderr)
 
 
 def cmd_devvars(args: argparse.Namespace) -> None:
@@ -186,6 +284,21 @@ def parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="apply pending migrations to $PORCHLIGHT_DB").set_defaults(func=cmd_migrate)
+    bk = db.add_parser("backup", help="a verified, compressed copy of the database, taken while it runs")
+    bk.add_argument("--to", default="", help="folder (default $PORCHLIGHT_BACKUP_DIR or backups/ beside the database)")
+    bk.set_defaults(func=cmd_backup)
+    rs = db.add_parser("restore", help="replace the database with a backup (stop the server first)")
+    rs.add_argument("file", help="a porchlight-….sqlite3.gz with its manifest beside it")
+    rs.set_defaults(func=cmd_restore)
+    ck = db.add_parser("check", help="integrity, foreign keys, search indexes, rollups; exit 1 on a problem")
+    ck.add_argument("--sample", type=int, default=2, help="offices whose rollups are compared with a rebuild")
+    ck.set_defaults(func=cmd_check)
+    ex = db.add_parser("export", help="one table or one query as CSV or JSON (secrets never included)")
+    ex.add_argument("table", nargs="?", default="")
+    ex.add_argument("--query", default="", help="a SELECT statement instead of a table")
+    ex.add_argument("--format", choices=["csv", "json"], default="csv")
+    ex.add_argument("--output", default="", help="file to write (default standard output)")
+    ex.set_defaults(func=cmd_export)
 
     sub.add_parser("dev-vars", help="create .dev.vars with fresh secrets if missing").set_defaults(func=cmd_devvars)
 

@@ -74,6 +74,16 @@ class Table:
         return list(self.columns)
 
 
+def column_rule(table: str, column: str) -> str:
+    """What an export does with one column: "keep", "mask" or "drop". The one list of what never
+    leaves in clear, shared by the owner's download and `porchlight db export` (src/db_export.py)."""
+    if table in EXCLUDED or _DROPPED_COLUMN.search(column):
+        return "drop"
+    if _MASKED_COLUMN.search(column) and (table, column) not in _NOT_SECRET:
+        return "mask"
+    return "keep"
+
+
 async def tables(db: Database) -> list[Table]:
     """Every business table, in creation order, with the columns that may leave the building."""
     rows = await db.all("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
@@ -90,12 +100,12 @@ async def tables(db: Database) -> list[Table]:
             continue
         info = await db.all("SELECT name FROM pragma_table_info(?) ORDER BY cid", name)
         names = [c["name"] for c in info if _IDENTIFIER.match(c["name"])]
-        kept = tuple(c for c in names if not _DROPPED_COLUMN.search(c))
+        kept = tuple(c for c in names if column_rule(name, c) != "drop")
         found.append(
             Table(
                 name=name,
                 columns=kept,
-                masked=frozenset(c for c in kept if _MASKED_COLUMN.search(c) and (name, c) not in _NOT_SECRET),
+                masked=frozenset(c for c in kept if column_rule(name, c) == "mask"),
                 dropped=tuple(c for c in names if c not in kept),
                 rowid="WITHOUT ROWID" not in (row["sql"] or "").upper(),
             )

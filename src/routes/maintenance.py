@@ -1,4 +1,4 @@
-"""Maintenance (the owner's control panel): users, offices, audit log."""
+"""Maintenance (the owner's control panel): users, offices, audit log, system (backups)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+import backups
 import intake
 import lead_sources
 import offices
@@ -17,6 +18,7 @@ from guard import NotFound, bindings_of, current_user
 from offices import OfficeError
 from pages import redirect, render
 from passwords import PasswordPolicyError
+from storage import migrations
 from users import UserError
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
@@ -33,7 +35,22 @@ async def index(request: Request) -> Response:
         "sources": len(await lead_sources.all_sources(db)),
         "sequences": len(await lead_sources.sequences(db)),
     }
-    return render(request, "maintenance/index.html", counts=counts)
+    b = bindings_of(request)
+    return render(request, "maintenance/index.html", counts=counts, backup=backups.status(b.backups, b.clock.now()))
+
+
+@router.get("/system")
+async def system(request: Request) -> Response:
+    b = bindings_of(request)
+    return render(
+        request,
+        "maintenance/system.html",
+        backup=backups.status(b.backups, b.clock.now()),
+        migrations=await migrations.applied_count(b.db),
+        describe_age=backups.describe_age,
+        human_size=backups.human_size,
+        time_travel=backups.TIME_TRAVEL_DOCS,
+    )
 
 
 # --- users -----------------------------------------------------------------------------------
