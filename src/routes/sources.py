@@ -13,6 +13,7 @@ import calling_hours
 import lead_sources
 import offices
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, parse_id, parse_int
 from lead_sources import Source, SourceError
 from pages import redirect, render
 
@@ -54,7 +55,7 @@ class SourceIn(BaseModel):
     key: str = Field(max_length=40)
     label: str = Field(max_length=60)
     color: str = Field("#64748b", max_length=7)
-    default_office_id: int | None = None
+    default_office_id: Id | None = None
     snooze_sequence: str = Field("standard", max_length=40)
 
 
@@ -63,7 +64,7 @@ class SourcePatch(BaseModel):
 
     label: str | None = Field(None, max_length=60)
     color: str | None = Field(None, max_length=7)
-    default_office_id: int | None = None
+    default_office_id: Id | None = None
     snooze_sequence: str | None = Field(None, max_length=40)
     active: bool | None = None
     rotate_token: bool = False
@@ -151,7 +152,7 @@ async def page(request: Request) -> Response:
 
 
 def _office(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @router.post("/maintenance/sources", include_in_schema=False)
@@ -243,7 +244,7 @@ async def page_move(request: Request, key: str, direction: str = Form(..., patte
 
 
 def _hour(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_int(value)
 
 
 async def _hours_page(request: Request, status: int = 200, error: str = "") -> Response:
