@@ -78,7 +78,7 @@ async def test_a_real_surrogate_pair_is_one_character(client, database):
 async def test_a_lone_surrogate_in_the_json_api_is_a_422_naming_the_field(client, bindings, people, db_path):
     await sign_in_api(client, bindings, people.owner)
     before = snapshot_file(db_path)
-    body = '{"name": "Lone \\ud800 Customer", "office_id": %d}' % people.office_a.id
+    body = '{"name": "Lone \\ud800 Customer", "office_id": ' + str(people.office_a.id) + "}"
     r = await client.post("/api/customers", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["errors"][0].startswith("name:"), r.text
     assert snapshot_file(db_path) == before
