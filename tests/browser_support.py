@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,6 +127,7 @@ class LiveServer:
     base_url: str
     db_path: Path
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment (its WEBHOOK_SECRET)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -181,7 +182,7 @@ def live_server(workdir: Path) -> Iterator[LiveServer]:
     seeded = _run_cli(["demo", "seed"], env, workdir)
     assert "seeded" in seeded, seeded
     port = free_port()
-    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log")
+    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log", env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
             [*porchlight_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-cron"],

@@ -226,3 +226,16 @@ async def test_a_body_within_the_limit_is_read_as_before(client, bindings, peopl
     await sign_in_api(client, bindings, people.owner)
     r = await client.post("/api/customers", json={"name": "Within Limit", "office_id": people.office_a.id})
     assert r.status_code == 201, r.text
+
+
+async def test_a_new_customers_billing_address_cannot_name_an_occupier(client, bindings, people, db_path):
+    # Found by `make fuzz`: the occupier id reached the insert and failed its foreign key (500).
+    await sign_in_api(client, bindings, people.owner)
+    before = snapshot_file(db_path)
+    body = {"name": "Otto Occupier", "office_id": people.office_a.id, "billing_address": {"line1": "1 Main St"}}
+    r = await client.post(
+        "/api/customers", json={**body, "billing_address": {"line1": "1 Main St", "occupier_contact_id": 99}}
+    )
+    assert r.status_code == 422 and "occupier" in r.json()["detail"]
+    assert snapshot_file(db_path) == before
+    assert (await client.post("/api/customers", json=body)).status_code == 201
