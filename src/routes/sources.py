@@ -108,6 +108,9 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
     b = bindings_of(request)
     source = await _source_or_404(request, key)
     fields = body.model_dump(exclude_unset=True)
+    nulls = [k for k in ("label", "color", "snooze_sequence", "active") if k in fields and fields[k] is None]
+    if nulls:  # only the default office may be cleared; leave a field out to keep it
+        raise HTTPException(422, f"{nulls[0]}: may not be null (leave it out to keep it).")
     try:
         await lead_sources.update_source(
             b.db,
