@@ -143,7 +143,8 @@ async def page_edit(
         k: v for k, v in {"name": name, "kind": kind, "company": company, "source": source}.items() if v is not None
     }
     if rating is not None:
-        changes["rating"] = parse_int(rating) if parse_int(rating) is not None else -1
+        stars = parse_int(rating)
+        changes["rating"] = -1 if stars is None else stars  # -1: refused by the verb with its message
 
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         return await customer_actions.edit_customer(db, now, user, row, changes, version=_version(version))
