@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8787
 export WRANGLER_SEND_METRICS := false
 
-.PHONY: dev test test-d1 test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench clean
+.PHONY: dev test test-d1 test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench fuzz clean
 
 $(BIN)/porchlight: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,11 @@ test-clock: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Schemathesis over /openapi.json against `porchlight serve` on 127.0.0.1, as the owner, an agent and
+# anonymously; fails on any 5xx. FUZZ_EXAMPLES=200 make fuzz for a longer run.
+fuzz: setup
+	$(BIN)/python -m tests.fuzz_support --examples $${FUZZ_EXAMPLES:-50}
 
 clean:
 	rm -rf $(VENV) node_modules public/static/vendor .wrangler .pytest_cache .ruff_cache .mypy_cache

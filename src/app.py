@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import guard
 import pages
 from bindings import Bindings
+from inputs import BodyLimit
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self';"
@@ -111,5 +112,6 @@ def create_app(bindings: Bindings) -> FastAPI:
     pages.install_error_handlers(app)
     if bindings.static_dir is not None and bindings.static_dir.exists():
         app.mount("/static", StaticFiles(directory=bindings.static_dir / "static"), name="static")
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, production=bindings.settings.production)
     return app

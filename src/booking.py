@@ -21,6 +21,7 @@ import records
 from booking_images import Image
 from clock import iso
 from filestore import FileStore
+from inputs import parse_id, parse_int
 from records import Actor
 from storage import Database, IntegrityError, Row, Statement, q
 
@@ -277,15 +278,15 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
     slug = draft.slug.strip().lower()
     if not _SLUG.match(slug):
         errors["slug"] = "Use 1–60 lowercase letters, digits and dashes, e.g. sliding-doors."
-    office_id = int(draft.office_id) if draft.office_id.isdigit() else 0
+    office_id = parse_id(draft.office_id) or 0
     if office_id not in office_ids:
         errors["office_id"] = "Choose the office these bookings go to."
     hours = []
     for key in ("open_hour", "close_hour"):
-        value = getattr(draft, key).strip()
-        if not value.isdigit() or not 0 <= int(value) <= 24:
+        hour = parse_int(getattr(draft, key))
+        if hour is None or not 0 <= hour <= 24:
             errors[key] = "Choose an hour."
-        hours.append(int(value) if value.isdigit() else 0)
+        hours.append(hour or 0)
     if "open_hour" not in errors and "close_hour" not in errors and hours[1] - hours[0] < 2:
         errors["close_hour"] = "Close at least 2 hours after opening."
     color = draft.brand_color.strip()

@@ -22,6 +22,7 @@ import phones
 import throttle
 from booking import Embed
 from booking_slots import Window
+from inputs import parse_int
 from intake import Delivery
 from storage import Database
 
@@ -59,8 +60,9 @@ def check(embed: Embed, form: dict[str, object], now: datetime) -> tuple[dict[st
     service = ""
     if embed.services:
         choice = str(form.get("service") or "")
-        if choice.isdigit() and 1 <= int(choice) <= len(embed.services):
-            service = embed.services[int(choice) - 1].name
+        number = parse_int(choice)
+        if number is not None and 1 <= number <= len(embed.services):
+            service = embed.services[number - 1].name
         else:
             errors["service"] = "Choose a service."
     day, hour = str(form.get("day") or "")[:10], str(form.get("hour") or "")[:2]

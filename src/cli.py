@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    import log_redaction
     from app import create_app
     from scheduler import run_forever
 
@@ -54,9 +55,11 @@ def _serve(args: argparse.Namespace) -> None:
     # server's time; frozen, they take a third of that.
     gc.collect()
     gc.freeze()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=args.host, port=port, lifespan="off", log_level="info", proxy_headers=False)
-    )
+    settings = uvicorn.Config(app, host=args.host, port=port, lifespan="off", log_level="info", proxy_headers=False)
+    # uvicorn's Config has just set up its loggers: from here on every line, its access log included,
+    # goes out with the webhook secret and source tokens redacted.
+    log_redaction.install()
+    server = uvicorn.Server(settings)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -105,6 +105,9 @@ async def create_customer(
     source = await _check_source(db, fields["source"])
     contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
     address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
+    if address and address["occupier_contact_id"] is not None:
+        # A customer being created has no contact yet to name (it was a foreign-key failure, a 500).
+        raise CustomerError("A new customer's billing address has no occupier yet; set it once the contact exists.")
     for attempt in range(3):
         customer_id = await customers.next_id(db)
         display = customers.display_id_for(customer_id)

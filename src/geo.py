@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+# A ZIP is ASCII digits; str.isdigit would also pass "²", which int() refuses.
+ASCII_DIGITS = frozenset("0123456789")
+
 # (first prefix of a range, state). A range runs up to the next entry's first prefix.
 _RANGES: tuple[tuple[int, str | None], ...] = (
     (0, None),
@@ -150,7 +153,7 @@ ZONES = {
 
 
 def state_for_zip(zip_code: str | None) -> str | None:
-    digits = "".join(ch for ch in (zip_code or "") if ch.isdigit())
+    digits = "".join(ch for ch in (zip_code or "") if ch in ASCII_DIGITS)
     if len(digits) < 5:
         return None
     return _RANGES[bisect_right(_STARTS, int(digits[:3])) - 1][1]
@@ -274,7 +277,7 @@ _METROS = _metro_table()
 
 def metro_for_zip(zip_code: str | None) -> str | None:
     """The major metro a ZIP's three-digit prefix belongs to, or None outside them."""
-    digits = "".join(ch for ch in (zip_code or "") if ch.isdigit())
+    digits = "".join(ch for ch in (zip_code or "") if ch in ASCII_DIGITS)
     if len(digits) < 5:
         return None
     return _METROS.get(int(digits[:3]))

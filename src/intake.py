@@ -109,6 +109,54 @@ class Outcome:
     retry_after: int | None = None
 
 
+MAX_JSON_DEPTH = 32
+# JSON can spell half of a surrogate pair alone ("\ud800"); such a string cannot be stored as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than any lead is: refused rather than walked (it would exhaust the stack)."""
+
+
+def parse_json(raw: str) -> Any:
+    """A delivery's JSON, as it can be stored: nested at most MAX_JSON_DEPTH levels, and with every
+    lone surrogate (which no database can hold) replaced by U+FFFD, so the lead is kept, not lost."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise TooDeep from None
+    if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH:
+        _check_depth(data)
+    if _SURROGATE_ESCAPE.search(raw):  # the only way a lone surrogate gets in (raw is decoded UTF-8)
+        data = _replace_surrogates(data)
+    return data
+
+
+def _check_depth(data: Any) -> None:
+    level = [data]
+    for _ in range(MAX_JSON_DEPTH + 1):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return
+    raise TooDeep
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import records
 from clock import iso
+from inputs import parse_int
 from records import Actor
 from storage import Database, IntegrityError, Row, q
 
@@ -74,7 +75,7 @@ def parse_steps(amounts: list[str], units: list[str]) -> list[int]:
         amount = amount.strip()
         if not amount:
             continue
-        if not amount.isdigit() or int(amount) == 0:
+        if not parse_int(amount):
             raise SequenceError(f"Step {position}: the wait is a whole number above zero, not {amount[:12]!r}.")
         if unit not in UNITS:
             raise SequenceError(f"Step {position}: the unit is min, h or d.")

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,6 +136,7 @@ class LiveServer:
     db_path: Path
     log_path: Path
     started_at: str = BROWSER_NOW  # the server clock's starting instant (PORCHLIGHT_CLOCK)
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment (its WEBHOOK_SECRET)
 
     def now(self) -> datetime:
         """About the server's "now": its starting instant. Tests place times hours or days from it,
@@ -196,7 +197,7 @@ def live_server(workdir: Path, at: str = BROWSER_NOW) -> Iterator[LiveServer]:
     seeded = _run_cli(["demo", "seed"], env, workdir)
     assert "seeded" in seeded, seeded
     port = free_port()
-    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log", at)
+    server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log", at, env)
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
             [*porchlight_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-cron"],

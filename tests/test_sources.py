@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import sign_in_api, snapshot_file
 
 
@@ -61,3 +63,21 @@ async def test_changing_and_reordering_sources(client, bindings, people, databas
     page = await client.get("/maintenance/sources")
     assert page.status_code == 200 and "/webhook/s/" in page.text and "Yelp Ads" in page.text
     assert await database.first("SELECT id FROM audit_log WHERE action = 'source.reordered'")
+
+
+@pytest.mark.parametrize("field", ["label", "color", "snooze_sequence", "active"])
+async def test_a_null_for_a_field_that_cannot_be_empty_is_a_422(client, bindings, people, db_path, field):
+    # Found by `make fuzz`: {"label": null} reached the label check and answered 500.
+    await sign_in_api(client, bindings, people.owner)
+    before = snapshot_file(db_path)
+    r = await client.patch("/api/sources/yelp", json={field: None})
+    assert r.status_code == 422 and field in r.json()["detail"], r.text
+    assert snapshot_file(db_path) == before
+
+
+async def test_a_null_default_office_clears_it(client, bindings, people):
+    await sign_in_api(client, bindings, people.owner)
+    r = await client.patch("/api/sources/yelp", json={"default_office_id": people.office_a.id})
+    assert r.status_code == 200 and r.json()["default_office_id"] == people.office_a.id
+    r = await client.patch("/api/sources/yelp", json={"default_office_id": None})
+    assert r.status_code == 200 and r.json()["default_office_id"] is None

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 import api_tokens
 import offices
 from guard import bindings_of, current_user
+from inputs import Id
 from pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +42,7 @@ async def create_token(request: Request, name: str = Form(..., min_length=1, max
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int) -> Response:
+async def revoke_token(request: Request, token_id: Id) -> Response:
     user = current_user(request)
     b = bindings_of(request)
     revoked = await api_tokens.revoke_token(b.db, b.clock.now(), user.actor, user, token_id)

@@ -12,6 +12,7 @@ import offices
 import records
 import users
 from guard import NotFound, bindings_of, current_user
+from inputs import Id
 from passwords import PasswordPolicyError
 from users import UserError
 
@@ -33,7 +34,7 @@ class UserOut(BaseModel):
     name: str
     role: str
     all_offices: bool
-    office_ids: list[int]
+    office_ids: list[Id]
     partner_name: str | None
     active: bool
 
@@ -45,7 +46,7 @@ class UserIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     role: Literal["owner", "admin", "finance_admin", "agent", "viewer", "partner"]
     all_offices: bool = False
-    office_ids: list[int] = Field(default_factory=list, max_length=200)
+    office_ids: list[Id] = Field(default_factory=list, max_length=200)
     partner_name: str | None = Field(default=None, max_length=120)
     password: str = Field(min_length=1, max_length=1024)
 
@@ -80,7 +81,7 @@ async def office_list(request: Request) -> list[OfficeOut]:
 
 
 @router.get("/offices/{office_id}", tags=["people"], summary="One office (404 outside the caller's offices)")
-async def office_detail(request: Request, office_id: int) -> OfficeOut:
+async def office_detail(request: Request, office_id: Id) -> OfficeOut:
     user = current_user(request)
     office = await offices.get(bindings_of(request).db, office_id)
     if office is None or not authz.visible_office(user, office.id):
@@ -126,7 +127,7 @@ class AuditOut(BaseModel):
 async def audit(
     request: Request,
     action: str | None = Query(None, max_length=60),
-    before: int | None = Query(None, ge=1),
+    before: Id | None = Query(None),
     limit: int = Query(50, ge=1, le=200),
 ) -> list[AuditOut]:
     rows = await records.audit_page(bindings_of(request).db, action=action, before_id=before, limit=limit)

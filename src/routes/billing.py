@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 import customers
 import offices
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, parse_id
 from pages import redirect, render
 from quickbooks import billing, estimates, identity
 from quickbooks.documents import Company, company
@@ -120,7 +121,7 @@ async def form_estimate_status(request: Request, qbo_id: str, status: str = Form
 class MatchAction(BaseModel):
     action: Literal["link", "unlink", "create", "ignore"]
     customer: str | None = Field(None, max_length=20, description="C-number to link (action=link)")
-    office_id: int | None = Field(None, description="office for the new customer (action=create)")
+    office_id: Id | None = Field(None, description="office for the new customer (action=create)")
 
 
 async def _match(request: Request, qbo_id: str, body: MatchAction) -> dict[str, Any]:
@@ -145,7 +146,7 @@ async def _match(request: Request, qbo_id: str, body: MatchAction) -> dict[str, 
     return {"state": "linked", "customer": await identity.create(db, now, user, realm, qbo_id, office)}
 
 
-async def _office_for(request: Request, office_id: int | None) -> offices.Office:
+async def _office_for(request: Request, office_id: Id | None) -> offices.Office:
     user = current_user(request)
     db = bindings_of(request).db
     if office_id is None:
@@ -223,7 +224,7 @@ async def matches_form(
 ) -> Response:
     target = back if back.startswith(MATCHES) else MATCHES
     try:
-        office = int(office_id) if office_id.isdigit() else None
+        office = parse_id(office_id)
         body = MatchAction.model_validate({"action": action, "customer": customer or None, "office_id": office})
     except ValueError:
         return redirect(target, "Choose link, unlink, create or ignore.")

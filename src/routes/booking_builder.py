@@ -12,6 +12,7 @@ import offices
 from booking import Draft, Embed, Images, Invalid
 from booking_images import ImageRefused
 from guard import NotFound, actor_of, bindings_of, files_of
+from inputs import Id
 from pages import redirect, render
 
 router = APIRouter(prefix="/maintenance/booking", include_in_schema=False)
@@ -20,7 +21,7 @@ MAX_BODY = 4 * booking_images.MAX_BYTES + 64 * 1024
 HOURS = list(range(0, 25))
 
 
-async def _embed(request: Request, embed_id: int) -> Embed:
+async def _embed(request: Request, embed_id: Id) -> Embed:
     embed = await booking.by_id(bindings_of(request).db, embed_id)
     if embed is None:
         raise NotFound("We couldn't find that booking embed.")
@@ -62,7 +63,7 @@ async def new_embed(request: Request) -> Response:
 
 
 @router.get("/{embed_id}")
-async def edit_embed(request: Request, embed_id: int) -> Response:
+async def edit_embed(request: Request, embed_id: Id) -> Response:
     embed = await _embed(request, embed_id)
     return await _form_page(request, embed, booking.draft_of(embed))
 
@@ -153,7 +154,7 @@ async def create(request: Request) -> Response:
 
 
 @router.post("/{embed_id}")
-async def save(request: Request, embed_id: int) -> Response:
+async def save(request: Request, embed_id: Id) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
     draft, settings, images, errors = await _read(request)
@@ -171,7 +172,7 @@ async def save(request: Request, embed_id: int) -> Response:
 
 
 @router.post("/{embed_id}/live")
-async def toggle_live(request: Request, embed_id: int) -> Response:
+async def toggle_live(request: Request, embed_id: Id) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
     live = (await request.form()).get("live") == "true"
@@ -181,7 +182,7 @@ async def toggle_live(request: Request, embed_id: int) -> Response:
 
 
 @router.post("/{embed_id}/duplicate")
-async def duplicate(request: Request, embed_id: int) -> Response:
+async def duplicate(request: Request, embed_id: Id) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
     await booking.duplicate_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed)
@@ -189,7 +190,7 @@ async def duplicate(request: Request, embed_id: int) -> Response:
 
 
 @router.post("/{embed_id}/delete")
-async def delete(request: Request, embed_id: int) -> Response:
+async def delete(request: Request, embed_id: Id) -> Response:
     b = bindings_of(request)
     embed = await _embed(request, embed_id)
     await booking.delete_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed)

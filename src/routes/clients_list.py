@@ -13,6 +13,7 @@ import customers
 import lead_sources
 import offices
 from guard import bindings_of, current_user
+from inputs import Id
 from pages import render
 from users import User
 
@@ -24,7 +25,7 @@ class ListParams:
 
     def __init__(
         self,
-        office: list[int] = Query([]),
+        office: list[Id] = Query([]),
         status: list[str] = Query([]),
         tag: list[str] = Query([]),
         source: list[str] = Query([]),

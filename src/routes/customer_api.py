@@ -24,6 +24,7 @@ import customers
 import lead_actions
 import offices
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, Int
 from routes.patching import Patch
 from storage import Row
 from vault import KeyRing
@@ -109,7 +110,7 @@ class ContactPatch(Patch):
     sms_opt_in: bool | None = None
     email_opt_in: bool | None = None
     marketing_opt_in: bool | None = None
-    version: int | None = None
+    version: Int | None = None
 
 
 class AddressIn(BaseModel):
@@ -122,7 +123,7 @@ class AddressIn(BaseModel):
     city: str = Field("", max_length=100)
     state: str = Field("", max_length=50)
     zip: str = Field("", max_length=20)
-    occupier_contact_id: int | None = None
+    occupier_contact_id: Id | None = None
     notes: str = Field("", max_length=2000)
 
 
@@ -136,9 +137,9 @@ class AddressPatch(Patch):
     city: str | None = Field(None, max_length=100)
     state: str | None = Field(None, max_length=50)
     zip: str | None = Field(None, max_length=20)
-    occupier_contact_id: int | None = None
+    occupier_contact_id: Id | None = None
     notes: str | None = Field(None, max_length=2000)
-    version: int | None = None
+    version: Int | None = None
 
 
 class CustomerIn(BaseModel):
@@ -150,7 +151,7 @@ class CustomerIn(BaseModel):
     kind: str = Field("private", max_length=10)
     company: str = Field("", max_length=200)
     source: str = Field("", max_length=40)
-    office_id: int | None = None
+    office_id: Id | None = None
     contact: ContactIn | None = None
     billing_address: AddressIn | None = None
 
@@ -164,7 +165,7 @@ class CustomerPatch(Patch):
     source: str | None = Field(None, max_length=40)
     rating: int | None = Field(None, ge=0, le=5)
     status: str | None = Field(None, max_length=10)
-    version: int | None = None
+    version: Int | None = None
 
 
 class BillingPatch(Patch):
@@ -176,12 +177,12 @@ class BillingPatch(Patch):
     terms: str | None = Field(None, max_length=60)
     tax_exempt: bool | None = None
     tax_id: str | None = Field(None, max_length=60)
-    credit_limit_cents: int | None = Field(None, ge=0)
+    credit_limit_cents: Int | None = Field(None, ge=0)
     payment_token: str | None = Field(None, max_length=200)
     payment_brand: str | None = Field(None, max_length=20)
     payment_last4: str | None = Field(None, max_length=4)
     payment_exp: str | None = Field(None, max_length=7)
-    version: int | None = None
+    version: Int | None = None
 
 
 class MergeIn(BaseModel):
@@ -204,7 +205,7 @@ class NotePatch(Patch):
 
     text: str | None = Field(None, min_length=1, max_length=5000)
     pinned: bool | None = None
-    version: int | None = None
+    version: Int | None = None
 
 
 @router.post("/api/customers", summary="Create a customer with its primary contact", status_code=201)
@@ -315,7 +316,7 @@ async def api_remove_tag(request: Request, display_id: str, tag: str = Query(...
 # --- contacts ------------------------------------------------------------------------------------
 
 
-async def _contact(db: Any, customer: Row, contact_id: int) -> Row:
+async def _contact(db: Any, customer: Row, contact_id: Id) -> Row:
     return await customers.contact_of(db, customer["id"], contact_id)
 
 
@@ -333,13 +334,13 @@ async def api_add_contact(request: Request, display_id: str, body: ContactIn) ->
 
 
 async def _contact_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, contact_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+    db: Any, now: Any, user: Any, customer: Row, *, contact_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
 ) -> Any:
     return await verb(db, now, user, customer, await _contact(db, customer, contact_id), **kw)
 
 
 @router.patch("/api/customers/{display_id}/contacts/{contact_id}", summary="Edit a contact")
-async def api_edit_contact(request: Request, display_id: str, contact_id: int, body: ContactPatch) -> dict[str, Any]:
+async def api_edit_contact(request: Request, display_id: str, contact_id: Id, body: ContactPatch) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     await _act(
         request,
@@ -355,15 +356,13 @@ async def api_edit_contact(request: Request, display_id: str, contact_id: int, b
 
 
 @router.post("/api/customers/{display_id}/contacts/{contact_id}/primary", summary="Make this contact the primary")
-async def api_make_primary(request: Request, display_id: str, contact_id: int) -> list[dict[str, Any]]:
+async def api_make_primary(request: Request, display_id: str, contact_id: Id) -> list[dict[str, Any]]:
     await _act(request, display_id, _contact_verb, contact_id=contact_id, verb=customer_contacts.make_primary)
     return await api_contacts(request, display_id)
 
 
 @router.delete("/api/customers/{display_id}/contacts/{contact_id}", summary="Delete a contact (not the primary)")
-async def api_delete_contact(
-    request: Request, display_id: str, contact_id: int, version: int | None = None
-) -> Response:
+async def api_delete_contact(request: Request, display_id: str, contact_id: Id, version: Int | None = None) -> Response:
     await _act(
         request,
         display_id,
@@ -379,7 +378,7 @@ async def api_delete_contact(
 
 
 async def _address_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, address_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+    db: Any, now: Any, user: Any, customer: Row, *, address_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
 ) -> Any:
     return await verb(db, now, user, customer, await customers.address_of(db, customer["id"], address_id), **kw)
 
@@ -398,7 +397,7 @@ async def api_add_address(request: Request, display_id: str, body: AddressIn) ->
 
 
 @router.patch("/api/customers/{display_id}/addresses/{address_id}", summary="Edit an address")
-async def api_edit_address(request: Request, display_id: str, address_id: int, body: AddressPatch) -> dict[str, Any]:
+async def api_edit_address(request: Request, display_id: str, address_id: Id, body: AddressPatch) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     await _act(
         request,
@@ -414,9 +413,7 @@ async def api_edit_address(request: Request, display_id: str, address_id: int, b
 
 
 @router.delete("/api/customers/{display_id}/addresses/{address_id}", summary="Remove an address")
-async def api_delete_address(
-    request: Request, display_id: str, address_id: int, version: int | None = None
-) -> Response:
+async def api_delete_address(request: Request, display_id: str, address_id: Id, version: Int | None = None) -> Response:
     await _act(
         request,
         display_id,
@@ -432,7 +429,7 @@ async def api_delete_address(
 
 
 async def _note_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, note_id: int, verb: Callable[..., Awaitable[Any]], **kw: Any
+    db: Any, now: Any, user: Any, customer: Row, *, note_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
 ) -> Any:
     return await verb(db, now, user, customer, await customers.note_of(db, customer["id"], note_id), **kw)
 
@@ -451,7 +448,7 @@ async def api_add_note(request: Request, display_id: str, body: NoteIn) -> dict[
 
 
 @router.patch("/api/customers/{display_id}/notes/{note_id}", summary="Pin/unpin a note or change its text")
-async def api_edit_note(request: Request, display_id: str, note_id: int, body: NotePatch) -> dict[str, Any]:
+async def api_edit_note(request: Request, display_id: str, note_id: Id, body: NotePatch) -> dict[str, Any]:
     await _act(
         request,
         display_id,
@@ -467,6 +464,6 @@ async def api_edit_note(request: Request, display_id: str, note_id: int, body: N
 
 
 @router.delete("/api/customers/{display_id}/notes/{note_id}", summary="Delete a note (its author; owner/admin any)")
-async def api_delete_note(request: Request, display_id: str, note_id: int, version: int | None = None) -> Response:
+async def api_delete_note(request: Request, display_id: str, note_id: Id, version: Int | None = None) -> Response:
     await _act(request, display_id, _note_verb, note_id=note_id, verb=customer_notes.delete_note, version=version)
     return Response(status_code=204)

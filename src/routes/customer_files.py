@@ -16,6 +16,7 @@ import customer_files
 import customers
 from customer_files import FileRefused
 from guard import NotFound, actor_of, bindings_of, current_user, files_of
+from inputs import Id
 from pages import redirect, render
 from routes.uploads import read_upload
 from storage import Row
@@ -30,7 +31,7 @@ async def _customer(request: Request, display_id: str) -> Row:
     return row
 
 
-async def _file(request: Request, customer: Row, file_id: int) -> Row:
+async def _file(request: Request, customer: Row, file_id: Id) -> Row:
     row = await customer_files.file_for(bindings_of(request).db, customer["id"], file_id)
     if row is None:
         raise NotFound("We couldn't find that file.")
@@ -60,7 +61,7 @@ def _download(row: Row, data: bytes) -> Response:
     )
 
 
-async def _send(request: Request, display_id: str, file_id: int) -> Response:
+async def _send(request: Request, display_id: str, file_id: Id) -> Response:
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)
     data = await customer_files.read_file(files_of(request), row)
@@ -104,12 +105,12 @@ async def upload_from_form(request: Request, display_id: str) -> Response:
 
 
 @router.get("/clients/{display_id}/files/{file_id}", include_in_schema=False)
-async def download_on_page(request: Request, display_id: str, file_id: int) -> Response:
+async def download_on_page(request: Request, display_id: str, file_id: Id) -> Response:
     return await _send(request, display_id, file_id)
 
 
 @router.post("/clients/{display_id}/files/{file_id}/delete", include_in_schema=False)
-async def delete_from_form(request: Request, display_id: str, file_id: int) -> Response:
+async def delete_from_form(request: Request, display_id: str, file_id: Id) -> Response:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)
@@ -146,12 +147,12 @@ async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
 
 
 @router.get("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Download a file")
-async def api_download(request: Request, display_id: str, file_id: int) -> Response:
+async def api_download(request: Request, display_id: str, file_id: Id) -> Response:
     return await _send(request, display_id, file_id)
 
 
 @router.delete("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Delete a file")
-async def api_delete(request: Request, display_id: str, file_id: int) -> dict[str, Any]:
+async def api_delete(request: Request, display_id: str, file_id: Id) -> dict[str, Any]:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     row = await _file(request, customer, file_id)

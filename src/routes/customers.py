@@ -24,6 +24,7 @@ import customer_tags
 import customers
 import lead_sources
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, parse_id, parse_int
 from pages import redirect, render
 from quickbooks import billing as quickbooks_billing
 from routes.customer_api import status_for
@@ -117,7 +118,7 @@ async def _act(request: Request, display_id: str, verb: Verb, done: str, anchor:
 
 
 def _version(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return parse_int(text)
 
 
 def _checked(value: str | None) -> bool:
@@ -143,7 +144,8 @@ async def page_edit(
         k: v for k, v in {"name": name, "kind": kind, "company": company, "source": source}.items() if v is not None
     }
     if rating is not None:
-        changes["rating"] = int(rating) if rating.isdigit() else -1
+        stars = parse_int(rating)
+        changes["rating"] = -1 if stars is None else stars  # -1: refused by the verb with its message
 
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         return await customer_actions.edit_customer(db, now, user, row, changes, version=_version(version))
@@ -310,7 +312,7 @@ async def page_add_contact(
 async def page_edit_contact(
     request: Request,
     display_id: str,
-    contact_id: int,
+    contact_id: Id,
     name: str = Form("", max_length=200),
     position: str = Form("", max_length=100),
     phone: str = Form("", max_length=40),
@@ -334,7 +336,7 @@ async def page_edit_contact(
 
 
 @router.post("/clients/{display_id}/contacts/{contact_id}/primary")
-async def page_make_primary(request: Request, display_id: str, contact_id: int) -> Response:
+async def page_make_primary(request: Request, display_id: str, contact_id: Id) -> Response:
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         contact = await customers.contact_of(db, row["id"], contact_id)
         return await customer_contacts.make_primary(db, now, user, row, contact)
@@ -343,7 +345,7 @@ async def page_make_primary(request: Request, display_id: str, contact_id: int) 
 
 
 @router.post("/clients/{display_id}/contacts/{contact_id}/delete")
-async def page_delete_contact(request: Request, display_id: str, contact_id: int) -> Response:
+async def page_delete_contact(request: Request, display_id: str, contact_id: Id) -> Response:
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         contact = await customers.contact_of(db, row["id"], contact_id)
         return await customer_contacts.delete_contact(db, now, user, row, contact)
@@ -365,7 +367,7 @@ def _address_values(
         "city": city,
         "state": state,
         "zip": zip,
-        "occupier_contact_id": int(occupier) if occupier.isdigit() else None,
+        "occupier_contact_id": parse_id(occupier),
         "notes": notes,
     }
 
@@ -396,7 +398,7 @@ async def page_add_address(
 async def page_edit_address(
     request: Request,
     display_id: str,
-    address_id: int,
+    address_id: Id,
     kind: str = Form("work", max_length=10),
     label: str = Form("", max_length=100),
     line1: str = Form("", max_length=200),
@@ -418,7 +420,7 @@ async def page_edit_address(
 
 
 @router.post("/clients/{display_id}/addresses/{address_id}/delete")
-async def page_delete_address(request: Request, display_id: str, address_id: int) -> Response:
+async def page_delete_address(request: Request, display_id: str, address_id: Id) -> Response:
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         address = await customers.address_of(db, row["id"], address_id)
         return await customer_addresses.delete_address(db, now, user, row, address)
@@ -444,7 +446,7 @@ async def page_add_note(
 
 @router.post("/clients/{display_id}/notes/{note_id}/pin")
 async def page_pin_note(
-    request: Request, display_id: str, note_id: int, pinned: str = Form("1", max_length=5)
+    request: Request, display_id: str, note_id: Id, pinned: str = Form("1", max_length=5)
 ) -> Response:
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         note = await customers.note_of(db, row["id"], note_id)
@@ -454,7 +456,7 @@ async def page_pin_note(
 
 
 @router.post("/clients/{display_id}/notes/{note_id}/delete")
-async def page_delete_note(request: Request, display_id: str, note_id: int) -> Response:
+async def page_delete_note(request: Request, display_id: str, note_id: Id) -> Response:
     async def verb(db: Database, now: Any, user: User, row: Row) -> Any:
         note = await customers.note_of(db, row["id"], note_id)
         return await customer_notes.delete_note(db, now, user, row, note)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import lead_duplicates
 import leads
 from guard import NotFound, bindings_of, current_user
+from inputs import Int, parse_int
 from lead_actions import Conflict, LeadError
 from pages import redirect, render
 from storage import Row
@@ -84,7 +85,7 @@ async def api_duplicates(request: Request, after: str = Query("", max_length=60)
     return await _page_data(request, after)
 
 
-async def _merge(request: Request, keeper: str, others: list[str], versions: dict[str, int]) -> list[str]:
+async def _merge(request: Request, keeper: str, others: list[str], versions: dict[str, Int]) -> list[str]:
     user = current_user(request)
     b = bindings_of(request)
     rows = []
@@ -102,7 +103,7 @@ class MergeIn(BaseModel):
 
     keeper: str = Field(max_length=20)
     others: list[str] = Field(min_length=1, max_length=lead_duplicates.MAX_MERGE)
-    versions: dict[str, int] = Field(default_factory=dict, max_length=lead_duplicates.MAX_MERGE + 1)
+    versions: dict[str, Int] = Field(default_factory=dict, max_length=lead_duplicates.MAX_MERGE + 1)
 
 
 @router.post("/api/leads/duplicates/merge", tags=["leads"], summary="Keep one lead; archive the others into it")
@@ -129,8 +130,8 @@ async def page_merge(
     versions: dict[str, int] = {}
     for item in member[: lead_duplicates.MAX_MERGE + 1]:
         display_id, _, version = item.partition(":")
-        if version.isdigit():
-            versions[display_id[:20]] = int(version)
+        if (number := parse_int(version)) is not None:
+            versions[display_id[:20]] = number
     if not keeper:
         return redirect(back, "Choose the lead to keep.")
     others = [m[:20] for m in merge if m != keeper][: lead_duplicates.MAX_MERGE + 1]

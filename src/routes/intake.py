@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.routing import Route
 
 import guard
@@ -36,8 +37,8 @@ class BadBody(Exception):
 
 async def read_body(request: Request) -> tuple[Any, str, str]:
     """(parsed payload, raw text, content type), refusing oversized, mistyped or malformed bodies."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > intake.MAX_BODY_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > intake.MAX_BODY_BYTES:
         raise BadBody(413, f"Body too large: the limit is {intake.MAX_BODY_BYTES // 1024} KB.")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -45,19 +46,38 @@ async def read_body(request: Request) -> tuple[Any, str, str]:
         if size > intake.MAX_BODY_BYTES:
             raise BadBody(413, f"Body too large: the limit is {intake.MAX_BODY_BYTES // 1024} KB.")
         chunks.append(chunk)
-    raw = b"".join(chunks).decode("utf-8", errors="replace")
+    body = b"".join(chunks)
+    raw = body.decode("utf-8", errors="replace")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or (not content_type and raw.lstrip().startswith(("{", "["))):
         try:
-            return json.loads(raw), raw, content_type or "application/json"
+            return intake.parse_json(raw), raw, content_type or "application/json"
+        except intake.TooDeep:
+            raise BadBody(400, f"JSON nested more than {intake.MAX_JSON_DEPTH} levels deep.") from None
         except ValueError:
             raise BadBody(400, "Malformed JSON body.") from None
     if content_type == "application/x-www-form-urlencoded":
         return dict(parse_qsl(raw, keep_blank_values=True)), raw, content_type
     if content_type == "multipart/form-data":
-        form = await request.form()
-        return {k: v for k, v in form.items() if isinstance(v, str)}, raw, content_type
+        return await _multipart(request, body), raw, content_type
     raise BadBody(415, "Send JSON (application/json) or a form (application/x-www-form-urlencoded).")
+
+
+async def _multipart(request: Request, body: bytes) -> dict[str, str]:
+    """A multipart form's text fields (files are ignored). The body was already read to bound it, so
+    it is parsed from those bytes: asking the request for its form would read the stream twice."""
+
+    async def replay() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    try:
+        form = await MultiPartParser(request.headers, replay(), max_files=10, max_fields=200).parse()
+    except MultiPartException as exc:
+        raise BadBody(400, f"Malformed multipart form: {exc.message}") from None
+    try:
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    finally:
+        await form.close()
 
 
 def answer(outcome: Outcome) -> JSONResponse:

@@ -17,6 +17,7 @@ import lead_photos
 import leads
 from customer_files import FileRefused
 from guard import NotFound, actor_of, bindings_of, current_user, files_of
+from inputs import Id
 from pages import redirect
 from routes.uploads import read_upload
 from storage import Row
@@ -31,7 +32,7 @@ async def _lead(request: Request, display_id: str) -> Row:
     return row
 
 
-async def _photo(request: Request, lead: Row, photo_id: int) -> Row:
+async def _photo(request: Request, lead: Row, photo_id: Id) -> Row:
     row = await lead_photos.photo_for(bindings_of(request).db, lead["id"], photo_id)
     if row is None:
         raise NotFound("We couldn't find that photo.")
@@ -45,7 +46,7 @@ async def _upload(request: Request, lead: Row) -> int:
     return await lead_photos.add_photo(b.db, files_of(request), b.clock.now(), actor_of(request), lead, checked)
 
 
-async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
+async def _delete(request: Request, display_id: str, photo_id: Id) -> Row:
     b = bindings_of(request)
     lead = await _lead(request, display_id)
     photo = await _photo(request, lead, photo_id)
@@ -59,7 +60,7 @@ async def _delete(request: Request, display_id: str, photo_id: int) -> Row:
 
 
 @router.get("/leads/{display_id}/photos/{photo_id}", include_in_schema=False)
-async def show_photo(request: Request, display_id: str, photo_id: int) -> Response:
+async def show_photo(request: Request, display_id: str, photo_id: Id) -> Response:
     lead = await _lead(request, display_id)
     photo = await _photo(request, lead, photo_id)
     data = await lead_photos.read_photo(files_of(request), photo)
@@ -90,7 +91,7 @@ async def upload_from_form(request: Request, display_id: str) -> Response:
 
 
 @router.post("/leads/{display_id}/photos/{photo_id}/delete", include_in_schema=False)
-async def delete_from_form(request: Request, display_id: str, photo_id: int) -> Response:
+async def delete_from_form(request: Request, display_id: str, photo_id: Id) -> Response:
     photo = await _delete(request, display_id, photo_id)
     return redirect(f"/leads/{display_id.upper()}#photos", f"Deleted “{photo['filename']}”.")
 
@@ -121,6 +122,6 @@ async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
 @router.delete(
     "/api/leads/{display_id}/photos/{photo_id}", tags=["leads"], summary="Delete a photo (its uploader, or admin+)"
 )
-async def api_delete(request: Request, display_id: str, photo_id: int) -> dict[str, Any]:
+async def api_delete(request: Request, display_id: str, photo_id: Id) -> dict[str, Any]:
     await _delete(request, display_id, photo_id)
     return {"deleted": photo_id}

@@ -14,6 +14,7 @@ import lead_settings
 import lead_sources
 import snooze_sequences
 from guard import NotFound, bindings_of, current_user
+from inputs import parse_int
 from lead_settings import SettingsError
 from lead_sources import SourceError
 from pages import redirect, render
@@ -48,7 +49,7 @@ async def page(request: Request) -> Response:
 @router.post("/escalation")
 async def set_escalation(request: Request, minutes: str = Form("", max_length=6)) -> Response:
     b = bindings_of(request)
-    if not minutes.strip().isdigit():
+    if parse_int(minutes) is None:
         return await _page(request, 400, "The escalation timer is a whole number of minutes.")
     try:
         await lead_settings.set_escalation_minutes(b.db, b.clock.now(), current_user(request).actor, int(minutes))
@@ -154,8 +155,8 @@ async def save(
     rows = list(zip(amount, unit, strict=False))
     if action == "add":
         return _editor(request, found, [*rows, ("", rows[-1][1] if rows else "h")], label=label, seen=seen)
-    if action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:]) - 1
+    if action.startswith("remove-") and (number := parse_int(action[7:])) is not None:
+        index = number - 1
         return _editor(request, found, [r for i, r in enumerate(rows) if i != index], label=label, seen=seen)
     try:
         steps = snooze_sequences.parse_steps(amount, unit)

@@ -23,6 +23,7 @@ import offices
 import records
 from clock import iso, parse
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, parse_id
 from pages import redirect, render
 from routes.patching import Patch
 from users import User
@@ -44,7 +45,7 @@ def build_query(
     now: datetime,
     zone: ZoneInfo,
     *,
-    office: list[int],
+    office: list[Id],
     status: list[str],
     source: list[str],
     urgency: list[str],
@@ -112,7 +113,7 @@ class QueueParams:
 
     def __init__(
         self,
-        office: list[int] = Query([]),
+        office: list[Id] = Query([]),
         status: list[str] = Query([]),
         source: list[str] = Query([]),
         urgency: list[str] = Query([]),
@@ -332,7 +333,7 @@ class LeadPatch(Patch):
     how_soon: str | None = Field(None, max_length=100)
     campaign: str | None = Field(None, max_length=300)
     next_action: str | None = Field(None, max_length=20)
-    assigned_user_id: int | None = None
+    assigned_user_id: Id | None = None
 
 
 class ReviewStepIn(BaseModel):
@@ -511,7 +512,7 @@ class LeadIn(BaseModel):
     service_type: str = Field("", max_length=300)
     how_soon: str = Field("", max_length=100)
     notes: str = Field("", max_length=20_000)
-    office_id: int | None = None
+    office_id: Id | None = None
     source: str = Field("manual", max_length=40)
 
 
@@ -583,7 +584,7 @@ async def new_lead_submit(
             zip=zip,
             service_type=service_type,
             notes=notes,
-            office_id=int(office_id) if office_id.isdigit() else None,
+            office_id=parse_id(office_id),
             source=source,
         )
         display = await _create(request, body)
@@ -614,7 +615,7 @@ async def page_edit(
         "service": service,
         "how_soon": how_soon,
         "next_action": next_action or None,
-        "assigned_user_id": int(assigned_user_id) if assigned_user_id.isdigit() else None,
+        "assigned_user_id": parse_id(assigned_user_id),
     }
     if phone is not None:
         changes["phone"] = phone

@@ -15,6 +15,7 @@ import records
 import users
 from clock import iso, parse
 from guard import NotFound, bindings_of, current_user
+from inputs import Id
 from offices import OfficeError
 from pages import redirect, render
 from passwords import PasswordPolicyError
@@ -56,7 +57,7 @@ async def system(request: Request) -> Response:
 # --- users -----------------------------------------------------------------------------------
 
 
-async def _user_or_404(request: Request, user_id: int) -> users.User:
+async def _user_or_404(request: Request, user_id: Id) -> users.User:
     target = await users.get(bindings_of(request).db, user_id)
     if target is None:
         raise NotFound("We couldn't find that user.")
@@ -98,7 +99,7 @@ async def user_create(
     email: str = Form("", max_length=254),
     role: str = Form("agent", max_length=20),
     all_offices: bool = Form(False),
-    office_ids: list[int] = Form([]),
+    office_ids: list[Id] = Form([]),
     partner_name: str = Form("", max_length=120),
     password: str = Form("", max_length=1024),
 ) -> Response:
@@ -123,18 +124,18 @@ async def user_create(
 
 
 @router.get("/users/{user_id}")
-async def user_edit(request: Request, user_id: int) -> Response:
+async def user_edit(request: Request, user_id: Id) -> Response:
     return await _user_form(request, await _user_or_404(request, user_id))
 
 
 @router.post("/users/{user_id}")
 async def user_update(
     request: Request,
-    user_id: int,
+    user_id: Id,
     name: str = Form("", max_length=200),
     role: str = Form("agent", max_length=20),
     all_offices: bool = Form(False),
-    office_ids: list[int] = Form([]),
+    office_ids: list[Id] = Form([]),
     partner_name: str = Form("", max_length=120),
 ) -> Response:
     actor = current_user(request)
@@ -149,7 +150,7 @@ async def user_update(
 
 
 @router.post("/users/{user_id}/active")
-async def user_active(request: Request, user_id: int, active: bool = Form(...)) -> Response:
+async def user_active(request: Request, user_id: Id, active: bool = Form(...)) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
     target = await _user_or_404(request, user_id)
@@ -161,7 +162,7 @@ async def user_active(request: Request, user_id: int, active: bool = Form(...)) 
 
 
 @router.post("/users/{user_id}/password")
-async def user_password(request: Request, user_id: int, password: str = Form("", max_length=1024)) -> Response:
+async def user_password(request: Request, user_id: Id, password: str = Form("", max_length=1024)) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
     target = await _user_or_404(request, user_id)
@@ -175,7 +176,7 @@ async def user_password(request: Request, user_id: int, password: str = Form("",
 # --- offices ---------------------------------------------------------------------------------
 
 
-async def _office_or_404(request: Request, office_id: int) -> offices.Office:
+async def _office_or_404(request: Request, office_id: Id) -> offices.Office:
     office = await offices.get(bindings_of(request).db, office_id)
     if office is None:
         raise NotFound("We couldn't find that office.")
@@ -231,14 +232,14 @@ def _office_form(request: Request, office: offices.Office, status: int = 200, er
 
 
 @router.get("/offices/{office_id}")
-async def office_edit(request: Request, office_id: int) -> Response:
+async def office_edit(request: Request, office_id: Id) -> Response:
     return _office_form(request, await _office_or_404(request, office_id))
 
 
 @router.post("/offices/{office_id}")
 async def office_update(
     request: Request,
-    office_id: int,
+    office_id: Id,
     name: str = Form("", max_length=200),
     time_zone: str = Form("", max_length=64),
     jobs_enabled: bool = Form(False),
@@ -264,7 +265,7 @@ async def office_update(
 
 
 @router.post("/offices/{office_id}/delete")
-async def office_delete(request: Request, office_id: int) -> Response:
+async def office_delete(request: Request, office_id: Id) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
     office = await _office_or_404(request, office_id)
@@ -333,7 +334,7 @@ async def quarantine_list(request: Request, all: bool = False) -> Response:
 
 
 @router.post("/quarantine/{item_id}/resolve")
-async def quarantine_resolve(request: Request, item_id: int) -> Response:
+async def quarantine_resolve(request: Request, item_id: Id) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
     done = await intake.resolve_quarantined(b.db, b.clock.now(), actor.actor, item_id)

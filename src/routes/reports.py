@@ -14,6 +14,7 @@ import report_periods
 import report_tables
 import reports
 from guard import NotFound, bindings_of, current_user
+from inputs import parse_id
 from pages import render
 
 router = APIRouter()
@@ -32,10 +33,10 @@ class Filters:
     ):
         if period not in report_periods.PERIODS:
             raise HTTPException(422, f"Period must be one of: {', '.join(report_periods.PERIODS)}.")
-        try:
-            self.office_ids = [int(part) for value in offices for part in value.split(",") if part.strip()]
-        except ValueError:
-            raise HTTPException(422, "Offices are office ids, e.g. offices=1,2.") from None
+        parts = [part for value in offices for part in value.split(",") if part.strip()]
+        self.office_ids = [office_id for part in parts if (office_id := parse_id(part)) is not None]
+        if len(self.office_ids) != len(parts):
+            raise HTTPException(422, "Offices are office ids, e.g. offices=1,2.")
         self.period, self.start, self.end = period, start, end
 
 

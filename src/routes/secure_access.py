@@ -16,6 +16,7 @@ import authz
 import customers
 import secure_access
 from guard import NotFound, actor_of, bindings_of, current_user
+from inputs import Id
 from pages import redirect, render
 from routes.patching import Patch
 from secure_access import SecureAccessError, StaleItem
@@ -55,14 +56,14 @@ async def _customer(request: Request, display_id: str) -> Row:
     return row
 
 
-async def _item(request: Request, customer: Row, item_id: int) -> Row:
+async def _item(request: Request, customer: Row, item_id: Id) -> Row:
     row = await secure_access.item_for(bindings_of(request).db, customer["id"], item_id)
     if row is None:
         raise NotFound("We couldn't find that secure-access item.")
     return row
 
 
-async def _reveal(request: Request, display_id: str, item_id: int) -> tuple[Row, str]:
+async def _reveal(request: Request, display_id: str, item_id: Id) -> tuple[Row, str]:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     item = await _item(request, customer, item_id)
@@ -126,7 +127,7 @@ async def create_from_form(
 async def update_from_form(
     request: Request,
     display_id: str,
-    item_id: int,
+    item_id: Id,
     label: str = Form("", max_length=secure_access.MAX_LABEL),
     kind: str = Form("wifi", max_length=20),
     username: str = Form("", max_length=secure_access.MAX_USERNAME),
@@ -149,7 +150,7 @@ async def update_from_form(
 
 
 @router.post("/clients/{display_id}/secure-access/{item_id}/delete", include_in_schema=False)
-async def delete_from_form(request: Request, display_id: str, item_id: int) -> Response:
+async def delete_from_form(request: Request, display_id: str, item_id: Id) -> Response:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
@@ -158,7 +159,7 @@ async def delete_from_form(request: Request, display_id: str, item_id: int) -> R
 
 
 @router.post("/clients/{display_id}/secure-access/{item_id}/reveal", include_in_schema=False)
-async def reveal_on_page(request: Request, display_id: str, item_id: int) -> Response:
+async def reveal_on_page(request: Request, display_id: str, item_id: Id) -> Response:
     item, secret = await _reveal(request, display_id, item_id)
     template = "customers/_secret.html" if request.headers.get("hx-request") else "customers/secret.html"
     response = render(
@@ -203,7 +204,7 @@ async def api_create(request: Request, display_id: str, body: ItemIn) -> dict[st
     tags=["customers"],
     summary="Change a secure-access item; send `secret` only to replace it",
 )
-async def api_update(request: Request, display_id: str, item_id: int, body: ItemPatch) -> dict[str, Any]:
+async def api_update(request: Request, display_id: str, item_id: Id, body: ItemPatch) -> dict[str, Any]:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
@@ -228,7 +229,7 @@ async def api_update(request: Request, display_id: str, item_id: int, body: Item
 @router.delete(
     "/api/customers/{display_id}/secure-access/{item_id}", tags=["customers"], summary="Delete a secure-access item"
 )
-async def api_delete(request: Request, display_id: str, item_id: int) -> dict[str, Any]:
+async def api_delete(request: Request, display_id: str, item_id: Id) -> dict[str, Any]:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
@@ -241,7 +242,7 @@ async def api_delete(request: Request, display_id: str, item_id: int) -> dict[st
     tags=["customers"],
     summary="Reveal one secret (audited; the answer is never cached)",
 )
-async def api_reveal(request: Request, display_id: str, item_id: int, response: Response) -> dict[str, Any]:
+async def api_reveal(request: Request, display_id: str, item_id: Id, response: Response) -> dict[str, Any]:
     item, secret = await _reveal(request, display_id, item_id)
     response.headers.update(NO_STORE)
     return {"id": item["id"], "label": item["label"], "secret": secret}

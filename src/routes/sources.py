@@ -13,6 +13,7 @@ import calling_hours
 import lead_sources
 import offices
 from guard import NotFound, bindings_of, current_user
+from inputs import Id, parse_id, parse_int
 from lead_sources import Source, SourceError
 from pages import redirect, render
 from routes.patching import Patch
@@ -55,7 +56,7 @@ class SourceIn(BaseModel):
     key: str = Field(max_length=40)
     label: str = Field(max_length=60)
     color: str = Field("#64748b", max_length=7)
-    default_office_id: int | None = None
+    default_office_id: Id | None = None
     snooze_sequence: str = Field("standard", max_length=40)
 
 
@@ -64,7 +65,7 @@ class SourcePatch(Patch):
 
     label: str | None = Field(None, max_length=60)
     color: str | None = Field(None, max_length=7)
-    default_office_id: int | None = None
+    default_office_id: Id | None = None
     snooze_sequence: str | None = Field(None, max_length=40)
     active: bool | None = None
     rotate_token: bool = False
@@ -108,6 +109,9 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
     b = bindings_of(request)
     source = await _source_or_404(request, key)
     fields = body.model_dump(exclude_unset=True)
+    nulls = [k for k in ("label", "color", "snooze_sequence", "active") if k in fields and fields[k] is None]
+    if nulls:  # only the default office may be cleared; leave a field out to keep it
+        raise HTTPException(422, f"{nulls[0]}: may not be null (leave it out to keep it).")
     try:
         await lead_sources.update_source(
             b.db,
@@ -152,7 +156,7 @@ async def page(request: Request) -> Response:
 
 
 def _office(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @router.post("/maintenance/sources", include_in_schema=False)
@@ -244,7 +248,7 @@ async def page_move(request: Request, key: str, direction: str = Form(..., patte
 
 
 def _hour(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_int(value)
 
 
 async def _hours_page(request: Request, status: int = 200, error: str = "") -> Response:

@@ -8,6 +8,7 @@ transactions, so nothing in the app may rely on BEGIN/COMMIT.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,6 +51,9 @@ class BindError(DatabaseError):
 
 
 _BINDABLE = frozenset({str, float, bytes, type(None)})
+# Half a surrogate pair (JSON's "\ud800") is no character and has no UTF-8 form, so SQLite cannot bind
+# it. Both implementations bind U+FFFD in its place: the row is kept with the character replaced.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_params(params: Sequence[Any]) -> tuple[Param, ...]:
@@ -61,13 +65,18 @@ def check_params(params: Sequence[Any]) -> tuple[Param, ...]:
         if kind is int:
             if not -MAX_SAFE_INT <= p <= MAX_SAFE_INT:
                 break
+        elif kind is str:
+            if not p.isascii() and _LONE_SURROGATE.search(p):
+                break
         elif kind not in _BINDABLE:
             break
     else:
         return tuple(params)
     out: list[Param] = []
     for p in params:
-        if p is None or isinstance(p, str | float | bytes):
+        if isinstance(p, str):
+            out.append(_LONE_SURROGATE.sub("\ufffd", p))
+        elif p is None or isinstance(p, float | bytes):
             out.append(p)
         elif isinstance(p, bool):
             out.append(int(p))
