@@ -71,7 +71,7 @@ async def test_a_null_for_a_field_that_cannot_be_empty_is_a_422(client, bindings
     await sign_in_api(client, bindings, people.owner)
     before = snapshot_file(db_path)
     r = await client.patch("/api/sources/yelp", json={field: None})
-    assert r.status_code == 422 and field in r.json()["detail"], r.text
+    assert r.status_code == 422 and f"{field}:" in r.text, r.text  # the field is named
     assert snapshot_file(db_path) == before
 
 
