@@ -53,6 +53,24 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages (runnable tasks; 2.0 fills both cores of this box)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def load_sentence(before: list[float], after: list[float], cores: int) -> str:
+    """How busy the machine was around a run, for every benchmark section: on a shared box the other
+    work moves absolute figures, so each section says how much there was."""
+
+    def fmt(load: list[float]) -> str:
+        return ", ".join(f"{x:.2f}" for x in load)
+
+    return (
+        f"Load average (1, 5, 15 min) {fmt(before)} when the run started and {fmt(after)} when it ended, on "
+        f"{cores} cores (a load above {cores} means other work was queueing for the CPU beside the benchmark)."
+    )
+
+
 def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -139,6 +157,20 @@ def _reading_notes(results: dict[str, Any]) -> str:
     return " ".join(notes)
 
 
+def _large_data(results: dict[str, Any]) -> str:
+    c = results["config"]
+    if not c.get("leads"):
+        return ""
+    return (
+        f"The other pages are served by a second server (same options) from a copy of the cached file of "
+        f"`bench/reports_summary.py`: {c['leads']:,} leads over the past year in five offices, {c['customers']:,} "
+        "clients with their contacts, addresses and tags, and the audit trail of the leads' claims, calls and "
+        "conversions, signed in as the demo owner (all five offices, the most any user's pages read). The lead "
+        "panel is the newest open lead as the queue's slide-in panel (`HX-Request`), the client record the newest "
+        "client, the reports page the default period (this month)."
+    )
+
+
 def markdown_section(results: dict[str, Any]) -> str:
     m, c, h = results["machine"], results["config"], results["password_hash"]
     lines = [
@@ -153,8 +185,14 @@ def markdown_section(results: dict[str, Any]) -> str:
         "targets interleaved, and each figure is the median over the rounds. One uvicorn worker, serving "
         "exactly as `porchlight serve --no-cron` does (uvicorn's auto loop, i.e. uvloop, httptools, access log on, "
         "lifespan off); the bare app is a 10-line raw ASGI callable answering 200 `hello` (`bench/hello.py`), "
-        "served by the same uvicorn with the same options in the same run. The database is a fresh SQLite "
-        "file with the demo seed; `/leads` carries the session cookie of a real sign-in (the demo agent).",
+        "served by the same uvicorn with the same options in the same run. `/healthz` and the empty queue are "
+        "served from a fresh SQLite file with the demo seed, signed in as the demo agent (Garage only). "
+        + _large_data(results)
+        + " Every page was checked to answer 200 before timing; each carries the session cookie of a real sign-in.",
+        "",
+        load_sentence(results["load_before"], results["load_after"], m["nproc"])
+        if "load_before" in results
+        else "Load average: not recorded.",
         "",
         "| target | req/s | req/s range | p50 ms | p99 ms | ratio to bare app | server CPU | client CPU "
         "| DB commits / requests |",
