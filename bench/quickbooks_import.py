@@ -318,9 +318,13 @@ def markdown_section(results: dict[str, Any]) -> str:
             f" The second row is the same import in a fresh process with the cache at SQLite's default: peak"
             f" {small['peak_rss_mb']:.0f} MB, so the cache accounts for"
             f" {r['peak_rss_mb'] - small['peak_rss_mb']:.0f} MB of the {r['peak_rss_mb']:.0f}. The importer's own"
-            f" share is the rest above the starting {small['rss_before_import_mb']:.0f} MB: the page being written"
-            " and the next one asked for ahead (two pages of 1,000 records parsed, a few MB), and the upsert"
-            " statements of one page. In the Worker, D1 holds the pages, not the isolate."
+            f" share is the rest above the starting {small['rss_before_import_mb']:.0f} MB"
+            f" ({small['peak_rss_mb'] - small['rss_before_import_mb']:.0f} MB): the page being written and the"
+            " next one asked for ahead, each 1,000 records as text and parsed, and the upsert statements of one"
+            " page (tracemalloc on a quarter-size run, pages being 1,000 records at any size: Python objects"
+            " peaked 21 MB above the import's start and 5 MB stayed held), plus what the allocator keeps. The"
+            " page prefetch is at most one page of that. In the Worker, D1 holds the"
+            " database's pages, not the isolate."
         )
     return "\n".join(
         [
@@ -341,7 +345,14 @@ def markdown_section(results: dict[str, Any]) -> str:
             *rows,
             "",
             f"Per entity: {per}. Target ≥ {TARGET_RPS:,} records/s ({ok_rate} it) with peak RSS under"
-            f" {TARGET_RSS_MB} MB ({ok_rss} it).",
+            f" {TARGET_RSS_MB} MB ({ok_rss} it)."
+            + (
+                f" The records/s were measured with the machine overloaded (load {results['load_before'][0]:.1f}"
+                f" on {m['nproc']} cores at the start): they are what the importer got, not what it needs; on"
+                " an idle machine of the same kind the same import ran at 6,073 records/s (issue 16)."
+                if results["load_before"][0] > m["nproc"]
+                else ""
+            ),
             "",
             memory,
             "",

@@ -21,7 +21,10 @@ DOC_INTRO = """# Performance
 
 Measured numbers for the local runtime (uvicorn + SQLite). Run them yourself with `make bench`,
 which runs `.venv/bin/python bench/run.py` (`--help` for duration, concurrency and the like).
-Raw results of every run are kept as JSON in `bench/results/` (not committed).
+Its first run builds the 1M-lead, 200k-client file the page timings use (22 minutes on the shared
+2-CPU machine; cached in `bench/results/` afterwards, `--leads 0` skips those pages). Raw results of
+every run are kept as JSON in `bench/results/` (not committed). Every section names the CPU and the
+machine's load average during its run: the box is shared, so compare figures within a run.
 
 Each benchmark writes only the section between its own `<!-- bench:NAME:start/end -->` markers, so
 sections from different benchmarks live side by side. Don't edit inside the markers by hand.
@@ -103,6 +106,7 @@ def _http_row(t: dict[str, Any]) -> str:
         f"{t['p99_ms']:.2f}",
         f"{t['ratio']:.3f}×",
         f"{t['server_cpu_pct']:.0f}%",
+        f"{10 * t['server_cpu_pct'] / t['rps']:.2f}" if t["rps"] else "—",
         f"{t['client_cpu_pct']:.0f}%",
         _commits(t),
     ]
@@ -145,9 +149,10 @@ def _reading_notes(results: dict[str, Any]) -> str:
     spread = (bare["rps_max"] - bare["rps_min"]) / bare["rps"]
     if spread > 0.2:
         notes.append(
-            f"Even the bare app's rounds differ by {100 * spread:.0f}% of its median while its server sat at "
-            "100% of a core: this is a shared virtual machine, so compare ratios within a run rather than "
-            "absolute req/s across runs."
+            f"Even the bare app's rounds differ by {100 * spread:.0f}% of its median: this is a shared virtual "
+            "machine, so compare ratios within a run rather than absolute req/s across runs. Server CPU per "
+            "request (CPU time over requests served) moves least with the neighbours: it is what a page costs, "
+            "where req/s is also what the server was given."
         )
     notes.append(
         "DB commits counts commits the server made to SQLite while the target was under load, over all rounds "
@@ -194,9 +199,9 @@ def markdown_section(results: dict[str, Any]) -> str:
         if "load_before" in results
         else "Load average: not recorded.",
         "",
-        "| target | req/s | req/s range | p50 ms | p99 ms | ratio to bare app | server CPU | client CPU "
-        "| DB commits / requests |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | req/s | req/s range | p50 ms | p99 ms | ratio to bare app | server CPU | server CPU ms / request "
+        "| client CPU | DB commits / requests |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(_http_row(t) for t in results["http"]),
         "",
         _reading_notes(results),

@@ -21,6 +21,7 @@ import time
 from collections.abc import Coroutine
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -227,6 +228,9 @@ def large_targets(args: argparse.Namespace, stack: ExitStack, tmp: Path) -> list
     sees all five offices: the most any one user's pages have to read."""
     print(f"large file: {args.leads:,} leads, {args.customers:,} customers ...", file=sys.stderr, flush=True)
     cached, _ = reports_summary.ensure(args.leads, args.customers)
+    built = _run_loop(_prepare_rollups(cached))
+    if built:
+        print(f"  built the report rollups of {len(built)} offices in the cached file", file=sys.stderr, flush=True)
     copy = tmp / "large.sqlite3"
     shutil.copyfile(cached, copy)
     env = {**servers.app_environment(tmp), "PORCHLIGHT_DB": str(copy)}
@@ -249,8 +253,22 @@ def large_targets(args: argparse.Namespace, stack: ExitStack, tmp: Path) -> list
         ("GET /reports (this month)", "/reports", cookie),
     ]
     for _, path, headers in pages:  # each must render (and is warmed once) before any timing
-        servers.check_page(app.port, path, headers, timeout_s=120)
+        servers.check_page(app.port, path, headers, timeout_s=300)
     return [Target(name, app, path, headers, db=copy) for name, path, headers in pages]
+
+
+async def _prepare_rollups(path: Path) -> list[int]:
+    """The generated file has the report rollups' rows but not their built state: the first report
+    builds them (tens of seconds at this size, once per file: bench/reports_summary.py times that
+    build). Done here, once, so the measured page is the steady state and the warm-up stays short."""
+    import report_rollups
+    from storage.sqlite import SqliteDatabase
+
+    db = SqliteDatabase.open(path)
+    try:
+        return await report_rollups.prepare(db, datetime.now(UTC))
+    finally:
+        db.close()
 
 
 def password_hashing(runs: int) -> dict[str, Any]:
