@@ -224,8 +224,8 @@ def http_benchmarks(args: argparse.Namespace, stack: ExitStack) -> list[dict[str
 
 def large_targets(args: argparse.Namespace, stack: ExitStack, tmp: Path) -> list[Target]:
     """The main pages on realistic data: a second server on a copy of the cached large file (the copy
-    takes the sign-in's session rows; the cache stays as generated). Signed in as the demo owner, who
-    sees all five offices: the most any one user's pages have to read."""
+    takes the sign-in's session rows; the cached file only has its report rollups built, once).
+    Signed in as the demo owner, who sees all five offices: the most any one user's pages read."""
     print(f"large file: {args.leads:,} leads, {args.customers:,} customers ...", file=sys.stderr, flush=True)
     cached, _ = reports_summary.ensure(args.leads, args.customers)
     built = _run_loop(_prepare_rollups(cached))
