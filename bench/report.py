@@ -21,7 +21,10 @@ DOC_INTRO = """# Performance
 
 Measured numbers for the local runtime (uvicorn + SQLite). Run them yourself with `make bench`,
 which runs `.venv/bin/python bench/run.py` (`--help` for duration, concurrency and the like).
-Raw results of every run are kept as JSON in `bench/results/` (not committed).
+Its first run builds the 1M-lead, 200k-client file the page timings use (22 minutes on the shared
+2-CPU machine; cached in `bench/results/` afterwards, `--leads 0` skips those pages). Raw results of
+every run are kept as JSON in `bench/results/` (not committed). Every section names the CPU and the
+machine's load average during its run: the box is shared, so compare figures within a run.
 
 Each benchmark writes only the section between its own `<!-- bench:NAME:start/end -->` markers, so
 sections from different benchmarks live side by side. Don't edit inside the markers by hand.
@@ -51,6 +54,24 @@ def machine() -> dict[str, Any]:
         "uvicorn": version("uvicorn"),
         "kernel": f"{platform.system()} {platform.release()}",
     }
+
+
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages (runnable tasks; 2.0 fills both cores of this box)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def load_sentence(before: list[float], after: list[float], cores: int) -> str:
+    """How busy the machine was around a run, for every benchmark section: on a shared box the other
+    work moves absolute figures, so each section says how much there was."""
+
+    def fmt(load: list[float]) -> str:
+        return ", ".join(f"{x:.2f}" for x in load)
+
+    return (
+        f"Load average (1, 5, 15 min) {fmt(before)} when the run started and {fmt(after)} when it ended, on "
+        f"{cores} cores (a load above {cores} means other work was queueing for the CPU beside the benchmark)."
+    )
 
 
 def now_utc() -> str:
@@ -85,6 +106,7 @@ def _http_row(t: dict[str, Any]) -> str:
         f"{t['p99_ms']:.2f}",
         f"{t['ratio']:.3f}×",
         f"{t['server_cpu_pct']:.0f}%",
+        f"{10 * t['server_cpu_pct'] / t['rps']:.2f}" if t["rps"] else "—",
         f"{t['client_cpu_pct']:.0f}%",
         _commits(t),
     ]
@@ -127,9 +149,10 @@ def _reading_notes(results: dict[str, Any]) -> str:
     spread = (bare["rps_max"] - bare["rps_min"]) / bare["rps"]
     if spread > 0.2:
         notes.append(
-            f"Even the bare app's rounds differ by {100 * spread:.0f}% of its median while its server sat at "
-            "100% of a core: this is a shared virtual machine, so compare ratios within a run rather than "
-            "absolute req/s across runs."
+            f"Even the bare app's rounds differ by {100 * spread:.0f}% of its median: this is a shared virtual "
+            "machine, so compare ratios within a run rather than absolute req/s across runs. Server CPU per "
+            "request (CPU time over requests served) moves least with the neighbours: it is what a page costs, "
+            "where req/s is also what the server was given."
         )
     notes.append(
         "DB commits counts commits the server made to SQLite while the target was under load, over all rounds "
@@ -137,6 +160,20 @@ def _reading_notes(results: dict[str, Any]) -> str:
         "session's `last_seen_at`, refreshed at most once a minute (`sessions.TOUCH_EVERY`)."
     )
     return " ".join(notes)
+
+
+def _large_data(results: dict[str, Any]) -> str:
+    c = results["config"]
+    if not c.get("leads"):
+        return ""
+    return (
+        f"The other pages are served by a second server (same options) from a copy of the cached file of "
+        f"`bench/reports_summary.py`: {c['leads']:,} leads over the past year in five offices, {c['customers']:,} "
+        "clients with their contacts, addresses and tags, and the audit trail of the leads' claims, calls and "
+        "conversions, signed in as the demo owner (all five offices, the most any user's pages read). The lead "
+        "panel is the newest open lead as the queue's slide-in panel (`HX-Request`), the client record the newest "
+        "client, the reports page the default period (this month)."
+    )
 
 
 def markdown_section(results: dict[str, Any]) -> str:
@@ -153,12 +190,18 @@ def markdown_section(results: dict[str, Any]) -> str:
         "targets interleaved, and each figure is the median over the rounds. One uvicorn worker, serving "
         "exactly as `porchlight serve --no-cron` does (uvicorn's auto loop, i.e. uvloop, httptools, access log on, "
         "lifespan off); the bare app is a 10-line raw ASGI callable answering 200 `hello` (`bench/hello.py`), "
-        "served by the same uvicorn with the same options in the same run. The database is a fresh SQLite "
-        "file with the demo seed; `/leads` carries the session cookie of a real sign-in (the demo agent).",
+        "served by the same uvicorn with the same options in the same run. `/healthz` and the empty queue are "
+        "served from a fresh SQLite file with the demo seed, signed in as the demo agent (Garage only). "
+        + _large_data(results)
+        + " Every page was checked to answer 200 before timing; each carries the session cookie of a real sign-in.",
         "",
-        "| target | req/s | req/s range | p50 ms | p99 ms | ratio to bare app | server CPU | client CPU "
-        "| DB commits / requests |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        load_sentence(results["load_before"], results["load_after"], m["nproc"])
+        if "load_before" in results
+        else "Load average: not recorded.",
+        "",
+        "| target | req/s | req/s range | p50 ms | p99 ms | ratio to bare app | server CPU | server CPU ms / request "
+        "| client CPU | DB commits / requests |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(_http_row(t) for t in results["http"]),
         "",
         _reading_notes(results),

@@ -1,14 +1,18 @@
-"""Porchlight's HTTP benchmark: an authenticated page and /healthz against a bare ASGI app, plus argon2id.
+"""Porchlight's HTTP benchmark: the main pages and /healthz against a bare ASGI app, plus argon2id.
 
 Usage: `make bench` (or `.venv/bin/python bench/run.py --help`). Starts its own servers on free
-loopback ports with a throwaway database, prints a table, writes bench/results/http-*.json and the
-`bench:http` section of docs/performance.md.
+loopback ports, prints a table, writes bench/results/http-*.json and the `bench:http` section of
+docs/performance.md. One server runs on a throwaway demo database (/healthz and an empty queue);
+a second serves a copy of the cached 1M-lead, 200k-customer file of bench/reports_summary.py
+(built on first use) for the pages people actually open: the leads queue, a lead's panel, the
+clients list, a client's record and the reports page (`--leads 0` leaves those out).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -17,12 +21,14 @@ import time
 from collections.abc import Coroutine
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import hashing
 import loadgen
 import report
+import reports_summary
 import servers
 
 T = TypeVar("T")
@@ -35,6 +41,7 @@ class Target:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     baseline: bool = False
+    db: Path | None = None  # the server's database, watched for commits
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,8 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--quiet-wait", type=float, default=60.0, help="max seconds to wait for an idle machine before each run"
     )
     p.add_argument("--hash-runs", type=int, default=20, help="argon2id hashes to time (default 20)")
+    p.add_argument("--leads", type=int, default=1_000_000, help="leads in the large file (default 1M; 0: skip)")
+    p.add_argument("--customers", type=int, default=200_000, help="customers in the large file (default 200k)")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     args = p.parse_args(argv)
+    if not (0 <= args.leads <= 5_000_000 and 1 <= args.customers <= 1_000_000):
+        p.error("--leads must be in [0, 5000000], --customers in [1, 1000000]")
     if not (0 < args.seconds <= 600 and 0 <= args.warmup <= 60 and 1 <= args.concurrency <= 1024):
         p.error("--seconds must be in (0, 600], --warmup in [0, 60], --concurrency in [1, 1024]")
     if not (1 <= args.hash_runs <= 1000 and 1 <= args.rounds <= 20 and 0 <= args.quiet_wait <= 600):
@@ -93,6 +104,7 @@ async def load_counting_commits(
 
 
 def measure(target: Target, args: argparse.Namespace, db_path: Path) -> dict[str, Any]:
+    db_path = target.db or db_path
     load = loadgen.Load(
         port=target.server.port,
         path=target.path,
@@ -126,7 +138,7 @@ def measure(target: Target, args: argparse.Namespace, db_path: Path) -> dict[str
         "client_cpu_pct": 100 * cpu["client"] / args.seconds,
         "other_cpu_pct": 100 * (cpu["machine"] - cpu["server"] - cpu["client"]) / args.seconds,
         "served": sum(outcome.statuses.values()),  # warm-up included, like the commit count
-        "db_commits": commits if target.server.name == "porchlight" else None,
+        "db_commits": None if target.baseline else commits,
         "statuses": {str(k): v for k, v in outcome.statuses.items()},
     }
 
@@ -189,8 +201,10 @@ def http_benchmarks(args: argparse.Namespace, stack: ExitStack) -> list[dict[str
     targets = [
         Target("bare ASGI hello", bare, "/", baseline=True),
         Target("GET /healthz", app, "/healthz"),
-        Target("GET /leads (signed in)", app, "/leads", {"Cookie": f"{servers.SESSION_COOKIE}={cookie}"}),
+        Target("GET /leads (signed in, empty queue)", app, "/leads", {"Cookie": f"{servers.SESSION_COOKIE}={cookie}"}),
     ]
+    if args.leads:
+        targets += large_targets(args, stack, tmp)
     db_path = Path(env["PORCHLIGHT_DB"])
     rounds: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
     # Rounds interleave the targets, so a slow patch of the machine hits all of them, not just one.
@@ -206,6 +220,55 @@ def http_benchmarks(args: argparse.Namespace, stack: ExitStack) -> list[dict[str
     for row in rows:
         row["ratio"] = row["rps"] / base_rps if base_rps else float("nan")
     return rows
+
+
+def large_targets(args: argparse.Namespace, stack: ExitStack, tmp: Path) -> list[Target]:
+    """The main pages on realistic data: a second server on a copy of the cached large file (the copy
+    takes the sign-in's session rows; the cached file only has its report rollups built, once).
+    Signed in as the demo owner, who sees all five offices: the most any one user's pages read."""
+    print(f"large file: {args.leads:,} leads, {args.customers:,} customers ...", file=sys.stderr, flush=True)
+    cached, _ = reports_summary.ensure(args.leads, args.customers)
+    built = _run_loop(_prepare_rollups(cached))
+    if built:
+        print(f"  built the report rollups of {len(built)} offices in the cached file", file=sys.stderr, flush=True)
+    copy = tmp / "large.sqlite3"
+    shutil.copyfile(cached, copy)
+    env = {**servers.app_environment(tmp), "PORCHLIGHT_DB": str(copy)}
+    app = servers.start_porchlight(env, tmp, name="porchlight-large")
+    stack.callback(app.stop)
+    servers.wait_until_up(app, "/healthz", timeout_s=120)
+    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as db:
+        # The queue's first row (newest open lead) and the newest client: what a person opens first.
+        lead = db.execute("SELECT display_id FROM leads WHERE archived_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+        client = db.execute(
+            "SELECT display_id FROM customers WHERE archived_at IS NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    session = servers.sign_in(app.port, servers.OWNER_EMAIL, servers.OWNER_PASSWORD)
+    cookie = {"Cookie": f"{servers.SESSION_COOKIE}={session}"}
+    pages = [
+        (f"GET /leads ({args.leads:,} leads)", "/leads", cookie),
+        ("GET /leads/{id} (lead panel)", f"/leads/{lead[0]}", {**cookie, "HX-Request": "true"}),
+        (f"GET /clients ({args.customers:,} clients)", "/clients", cookie),
+        ("GET /clients/{id} (client record)", f"/clients/{client[0]}", cookie),
+        ("GET /reports (this month)", "/reports", cookie),
+    ]
+    for _, path, headers in pages:  # each must render (and is warmed once) before any timing
+        servers.check_page(app.port, path, headers, timeout_s=300)
+    return [Target(name, app, path, headers, db=copy) for name, path, headers in pages]
+
+
+async def _prepare_rollups(path: Path) -> list[int]:
+    """The generated file has the report rollups' rows but not their built state: the first report
+    builds them (tens of seconds at this size, once per file: bench/reports_summary.py times that
+    build). Done here, once, so the measured page is the steady state and the warm-up stays short."""
+    import report_rollups
+    from storage.sqlite import SqliteDatabase
+
+    db = SqliteDatabase.open(path)
+    try:
+        return await report_rollups.prepare(db, datetime.now(UTC))
+    finally:
+        db.close()
 
 
 def password_hashing(runs: int) -> dict[str, Any]:
@@ -226,11 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "date": report.now_utc(),
         "machine": report.machine(),
+        "load_before": report.load_average(),
         "config": {
             "concurrency": args.concurrency,
             "warmup_s": args.warmup,
             "seconds": args.seconds,
             "rounds": args.rounds,
+            "leads": args.leads,
+            "customers": args.customers,
         },
     }
     try:
@@ -239,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     except servers.BenchSetupError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
+    results["load_after"] = report.load_average()
     # Hashing runs with the servers stopped, so it has the machine to itself.
     wait_for_quiet(args.quiet_wait)
     results["password_hash"] = password_hashing(args.hash_runs)

@@ -22,6 +22,8 @@ HOST = "127.0.0.1"
 
 DEMO_EMAIL = "agent@porchlight.test"
 DEMO_PASSWORD = "agent-demo-pass"
+OWNER_EMAIL = "owner@porchlight.test"
+OWNER_PASSWORD = "owner-demo-pass"
 SESSION_COOKIE = "porchlight_session"  # development settings: no __Host- prefix
 LOGIN_COOKIE = "porchlight_login"
 
@@ -96,10 +98,10 @@ def start(name: str, argv: list[str], port: int, env: dict[str, str], tmp: Path)
     return Server(name, port, process, log)
 
 
-def start_porchlight(env: dict[str, str], tmp: Path) -> Server:
+def start_porchlight(env: dict[str, str], tmp: Path, name: str = "porchlight") -> Server:
     port = free_port()
     argv = [str(BIN / "porchlight"), "serve", "--host", HOST, "--port", str(port), "--no-cron"]
-    return start("porchlight", argv, port, env, tmp)
+    return start(name, argv, port, env, tmp)
 
 
 def start_hello(env: dict[str, str], tmp: Path) -> Server:
@@ -139,9 +141,14 @@ def start_asgi(name: str, app: str, env: dict[str, str], tmp: Path) -> Server:
 
 
 def request(
-    port: int, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout_s: float = 10.0,
 ) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout_s)
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     response.read()
@@ -197,8 +204,10 @@ def sign_in(port: int, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -
         conn.close()
 
 
-def check_page(port: int, path: str, cookie: str) -> None:
-    """The measured page must render for the signed-in user, not redirect to /login."""
-    response = request(port, "GET", path, {"Cookie": f"{SESSION_COOKIE}={cookie}"})
+def check_page(port: int, path: str, cookie: str | dict[str, str], timeout_s: float = 10.0) -> None:
+    """The measured page must render for the signed-in user, not redirect to /login. COOKIE is the
+    session cookie's value, or the request's headers."""
+    headers = cookie if isinstance(cookie, dict) else {"Cookie": f"{SESSION_COOKIE}={cookie}"}
+    response = request(port, "GET", path, headers, timeout_s=timeout_s)
     if response.status != 200:
         raise BenchSetupError(f"GET {path} with the session cookie answered {response.status}, expected 200")

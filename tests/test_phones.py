@@ -40,6 +40,15 @@ def test_the_us_shortcut_answers_exactly_as_the_parser_does():
     assert shortcut > 5_000  # the shortcut was exercised, valid and invalid area codes alike
 
 
+def test_the_shortcut_checks_numbers_outside_the_us_in_full():
+    # The shortcut tries the US's patterns first; Canada, Jamaica and Puerto Rico share +1 and must
+    # still come out exactly as the library's own check says (valid ones valid, flagged ones flagged).
+    for raw in ("(416) 979-1234", "604-681-2000", "876 922 1234", "787.724.1234", "(684) 633-4116", "(305) 794-2213"):
+        assert phones._PLAIN_NANP.fullmatch(raw), raw
+        assert phones.normalize(raw) == parsed_by_the_library(raw), raw
+    assert not phones.normalize("(416) 979-1234").flagged  # a real Toronto number stays callable
+
+
 def test_normalize_flags_what_cannot_be_called_and_keeps_it():
     assert phones.normalize("(305) 794-2213") == phones.Phone("(305) 794-2213", "+13057942213", "3057942213", False)
     assert phones.normalize("123-123-1234").flagged and phones.normalize("123-123-1234").e164 is None
