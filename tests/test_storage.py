@@ -189,5 +189,5 @@ async def test_the_fake_d1_batch_rolls_back_on_failure(binding):
 def test_the_suite_runs_on_the_database_it_was_asked_for(database):
     from tests.conftest import DB_MODE
 
-    expected = D1Database if DB_MODE == "d1" else SqliteDatabase
+    expected = D1Database if DB_MODE in ("d1", "d1real") else SqliteDatabase
     assert isinstance(database, expected)

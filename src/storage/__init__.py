@@ -33,6 +33,8 @@ def q(sql: str, *params: Param) -> Statement:
 @dataclass(slots=True)
 class Result:
     rows: list[Row] = field(default_factory=list)
+    # Every row the statement wrote, including its triggers' and foreign-key cascades' writes (D1's
+    # meta.changes); "did it match?" is `changes > 0`, never `== 1`.
     changes: int = 0
     last_row_id: int | None = None
 

@@ -60,13 +60,14 @@ class FakeStatement:
 
     def _execute(self) -> dict[str, Any]:
         started = time.perf_counter()
+        before = self.db.conn.total_changes
         try:
             cur = self.db.conn.execute(self.sql, self.params)
             rows = [dict(r) for r in cur.fetchall()] if cur.description else []
         except sqlite3.Error as exc:
             raise D1Error(f"D1_ERROR: {exc}: SQLITE_ERROR") from exc
-        # sqlite3_changes() of this statement, as D1 reports it (cascaded foreign-key deletes not counted)
-        changes = max(cur.rowcount, 0)
+        # total_changes() before and after, as D1 reports it: trigger writes and cascades count too
+        changes = self.db.conn.total_changes - before
         self.db.statements += 1
         return {
             "success": True,
