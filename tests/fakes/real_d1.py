@@ -43,6 +43,12 @@ def _encode(value: Any) -> Any:
     return {"$object": type(value).__name__}  # a proxied Python object: D1 refuses it
 
 
+def _pyodide_int(text: str) -> int | float:
+    """Pyodide hands a JS number to Python as int only when it is a safe integer."""
+    value = int(text)
+    return value if abs(value) <= MAX_SAFE else float(value)  # MAX_SAFE is Number.MAX_SAFE_INTEGER
+
+
 class RealD1Server:
     """One workerd process for a test session; `close()` (or the end of our stdin) stops it."""
 
@@ -132,7 +138,7 @@ class RealD1Binding:
                     self._conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
                 try:
                     self._conn.request("POST", "/", data, {"content-type": "application/json"})
-                    answer = json.loads(self._conn.getresponse().read())
+                    answer = json.loads(self._conn.getresponse().read(), parse_int=_pyodide_int)
                     break
                 except (http.client.HTTPException, ConnectionError):
                     # a kept-alive connection the server closed: reconnect once (nothing ran)
