@@ -354,3 +354,17 @@ async def test_the_adapter_sees_the_same_errors_on_both(engines):
             await db.batch([q("INSERT INTO parity_t (b) VALUES ('taken')")])
         result = (await db.batch([q("DELETE FROM parity_parent WHERE id = 1")]))[0]
         assert result.changes == 6  # 1 row, 3 cascaded children, 2 trigger rows: not "== 1"
+
+
+async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindings, people):
+    """customer_tags' trigger rewrites customers.tags, so meta.changes is 2 for one tag: the verbs must
+    ask "changed at all?" (they compared with 1 and answered False on D1)."""
+    import customer_tags
+    from tests.clients_support import make_customer
+
+    customer = await make_customer(bindings, people.office_a, "Tagged Person")
+    now = bindings.clock.now()
+    assert await customer_tags.add_tag(bindings.db, now, people.owner, customer, "VIP") is True
+    assert await customer_tags.add_tag(bindings.db, now, people.owner, customer, "VIP") is False
+    assert await customer_tags.remove_tag(bindings.db, now, people.owner, customer, "VIP") is True
+    assert await customer_tags.remove_tag(bindings.db, now, people.owner, customer, "VIP") is False

@@ -223,12 +223,14 @@ class FakeD1Binding:
         conn.set_authorizer(_authorize)
         self.conn = conn
         self.statements = 0
+        self.calls = 0  # round trips: one per awaited call (a batch is one)
 
     def prepare(self, sql: str) -> FakeStatement:
         return FakeStatement(self, sql)
 
     def _single(self, st: FakeStatement) -> dict[str, Any]:
         # D1 runs each query in an implicit transaction of its own.
+        self.calls += 1
         self.conn.execute("BEGIN")
         try:
             result = st._execute()
@@ -243,6 +245,7 @@ class FakeD1Binding:
             raise D1Error("D1_ERROR: batch() expects an array of prepared statements")
         if not statements:
             raise D1Error("D1_ERROR: No SQL statements detected.")
+        self.calls += 1
         self.conn.execute("BEGIN")
         try:
             results = [FakeStatement._shape(s._execute()) for s in statements]
@@ -255,6 +258,7 @@ class FakeD1Binding:
     async def exec(self, sql: str) -> dict[str, Any]:
         """Line by line, all or nothing; the real engine names line 1 whichever line failed."""
         started = time.perf_counter()
+        self.calls += 1
         lines = [line for line in sql.split("\n") if line.strip()]
         self.conn.execute("BEGIN")
         try:
