@@ -193,3 +193,21 @@ def test_the_suite_runs_on_the_database_it_was_asked_for(database):
 
     expected = D1Database if DB_MODE in ("d1", "d1real") else SqliteDatabase
     assert isinstance(database, expected)
+
+
+async def test_reads_made_together_reach_d1_as_one_batch_and_fail_alone(binding):
+    import asyncio
+
+    db = D1Database(binding)
+    await db.run("INSERT INTO t (name, n) VALUES ('a', 1)")
+    binding.calls = 0
+    one, two, many = await asyncio.gather(
+        db.first("SELECT name FROM t WHERE n = ?", 1), db.all("SELECT COUNT(*) AS c FROM t"), db.all("SELECT 2 AS x")
+    )
+    assert (one, two, many) == ({"name": "a"}, [{"c": 1}], [{"x": 2}])
+    assert binding.calls == 1  # one round trip for three reads
+    good, bad = await asyncio.gather(db.all("SELECT 1 AS x"), db.all("SELECT * FROM nowhere"), return_exceptions=True)
+    assert good == [{"x": 1}] and isinstance(bad, DatabaseError) and "no such table" in str(bad)
+    binding.calls = 0
+    assert await db.first("SELECT name FROM t") == {"name": "a"}
+    assert binding.calls == 1  # a read alone is sent alone, not as a batch of one
