@@ -106,9 +106,8 @@ def test_the_vendored_packages_and_the_app_fit_the_worker():
     app = sum(p.stat().st_size for p in (ROOT / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     total = packages + sdk + app
     assert total < LIMIT_BYTES, f"{total / 2**20:.1f} MiB"
-    print(
-        f"\nbundle estimate: packages {packages / 2**20:.1f} MiB + runtime SDK {sdk / 2**20:.1f} MiB + src {app / 2**20:.1f} MiB"
-    )
+    mib = {k: f"{v / 2**20:.1f} MiB" for k, v in {"packages": packages, "runtime SDK": sdk, "src": app}.items()}
+    print(f"\nbundle estimate: {mib}")
 
 
 IMPORT_CHECK = r"""
