@@ -368,3 +368,20 @@ async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindin
     assert await customer_tags.add_tag(bindings.db, now, people.owner, customer, "VIP") is False
     assert await customer_tags.remove_tag(bindings.db, now, people.owner, customer, "VIP") is True
     assert await customer_tags.remove_tag(bindings.db, now, people.owner, customer, "VIP") is False
+
+
+async def test_our_runner_migrates_through_a_d1_binding_to_the_same_schema(tmp_path):
+    from storage import migrations
+
+    local = sqlite3.connect(str(tmp_path / "local.sqlite3"))
+    migrations.migrate(local)
+    remote = sqlite3.connect(str(tmp_path / "d1.sqlite3"))
+    names = await migrations.migrate_database(D1Database(FakeD1Binding(remote)))
+    assert names == [m.name for m in migrations.available()]  # each file one batch, in wrangler's order
+    assert await migrations.migrate_database(D1Database(FakeD1Binding(remote))) == []  # and only once
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+    assert remote.execute(schema).fetchall() == local.execute(schema).fetchall()
+    applied = "SELECT name FROM d1_migrations ORDER BY id"
+    assert remote.execute(applied).fetchall() == local.execute(applied).fetchall()
+    local.close()
+    remote.close()

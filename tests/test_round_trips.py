@@ -199,6 +199,14 @@ async def measured(client, bindings, people, db_path, real_d1) -> dict[str, int]
 
 async def test_every_listed_route_stays_within_its_d1_round_trip_budget(measured):
     assert set(measured) == {r.name for r in ROUTES}
+    print("\n".join(f"{r.name}: {measured[r.name]}" for r in ROUTES))  # shown with -s
     over = {r.name: (measured[r.name], r.budget) for r in ROUTES if measured[r.name] > r.budget}
     assert not over, f"over budget (round trips, budget): {over}"
-    print("\n".join(f"{r.name}: {measured[r.name]}" for r in ROUTES))  # shown with -s
+    # the table in docs/performance.md says exactly this
+    text = DOC.read_text(encoding="utf-8")
+    table = text.split("<!-- d1:round-trips:start -->")[1].split("<!-- d1:round-trips:end -->")[0]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if line.startswith("| `")
+    ]
+    documented = {r[0].strip("`"): (r[1], int(r[2]), int(r[3])) for r in rows}
+    assert documented == {r.name: (r.kind, measured[r.name], r.budget) for r in ROUTES}
