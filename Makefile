@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8787
 export WRANGLER_SEND_METRICS := false
 
-.PHONY: dev test test-d1 test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench fuzz clean
+.PHONY: dev test test-d1 test-d1-real test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench fuzz clean
 
 $(BIN)/porchlight: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ pytest:
 # D1 binding that enforces D1's rules.
 test-d1: setup
 	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q -m "not browser and not wrangler"
+
+# The whole non-browser suite on the real D1 engine: workerd (miniflare, offline) with a real D1
+# binding behind tests/fakes/real_d1.py; our runner migrates it, each test gets the template back.
+test-d1-real: setup
+	PORCHLIGHT_TEST_DB=d1real $(BIN)/pytest -q -m "not browser and not wrangler"
 
 browser:
 	$(BIN)/pytest -q -m browser

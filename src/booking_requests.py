@@ -10,6 +10,7 @@ what a real booking would, and store nothing at all (not even a counter).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,8 +142,9 @@ async def book(
     wait = await _over_limit(db, embed, ip, now)
     if wait is not None:
         return Answer("rate_limited", retry_after=wait)
-    source = await lead_sources.by_key(db, "online_booking")
-    office = await offices.get(db, embed.office_id)
+    source, office = await asyncio.gather(  # one D1 round trip
+        lead_sources.by_key(db, "online_booking"), offices.get(db, embed.office_id)
+    )
     assert source is not None and office is not None
     values = clean(form)
     submission = str(form.get("submission_id") or "")

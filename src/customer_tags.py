@@ -137,7 +137,7 @@ async def add_tag(db: Database, now: datetime, user: User, customer: Row, text: 
     results = await db.batch(
         [insert, *_records(now, user, customer, "tag", f"Tagged “{tag}”", "customer.tag_added", tag)]
     )
-    return results[0].changes == 1
+    return results[0].changes > 0  # the tags-column trigger's write counts too
 
 
 async def remove_tag(db: Database, now: datetime, user: User, customer: Row, text: str) -> bool:
@@ -149,4 +149,4 @@ async def remove_tag(db: Database, now: datetime, user: User, customer: Row, tex
     results = await db.batch(
         [delete, *_records(now, user, customer, "tag", f"Removed tag “{tag}”", "customer.tag_removed", tag)]
     )
-    return results[0].changes == 1
+    return results[0].changes > 0  # the tags-column trigger's write counts too

@@ -32,7 +32,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 import secure_access
 from clock import iso
-from storage import Database
+from storage import MAX_SAFE_INT, Database
 
 PAGE = 500
 CHUNK = 64 * 1024
@@ -116,7 +116,7 @@ async def tables(db: Database) -> list[Table]:
 async def rows(db: Database, table: Table) -> AsyncIterator[list[Any]]:
     """The table's rows a page at a time, sensitive columns masked."""
     cols = ", ".join(f'"{c}"' for c in table.columns)
-    after: int = -(2**53)
+    after: int = -MAX_SAFE_INT  # the smallest int that can cross into D1 (2^53 itself cannot)
     offset = 0
     while True:
         if table.rowid:

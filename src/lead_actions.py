@@ -345,7 +345,7 @@ async def delete_lead(db: Database, now: datetime, user: User, row: Row) -> None
             ),
         ]
     )
-    if results[0].changes != 1:
+    if results[0].changes == 0:  # its cascades and triggers count too (storage.Result.changes)
         raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.")
 
 

@@ -10,6 +10,7 @@ idempotent: two readers preparing at once produce the same rows.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
@@ -52,10 +53,14 @@ async def stale_offices(db: Database) -> list[tuple[int, str]]:
 async def prepare(db: Database, now: datetime) -> list[int]:
     """Build the rows of every office that needs it, all in one batch, then count the leads taken
     since the last `lead-indexes` tick. Returns the offices built."""
-    stale = await stale_offices(db)
+    # both checks at once (one D1 round trip); counting only when something is noted or was rebuilt
+    stale, noted = await asyncio.gather(
+        stale_offices(db), db.first("SELECT 1 AS noted FROM report_leads_pending LIMIT 1")
+    )
     if stale:
         await db.batch(rebuild_statements(stale, now))
-    await count_pending(db)
+    if stale or noted:
+        await count_pending(db)
     return [office_id for office_id, _ in stale]
 
 

@@ -7,6 +7,7 @@ one. Definitions of every figure are in docs/reports.md; the names here follow i
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ import report_rollups
 import reports_quickbooks
 from clock import iso
 from report_periods import Period
-from storage import Database
+from storage import Database, Row
 from users import User
 
 OPEN = ("fresh", "not_yet_scheduled", "needs_follow_up", "consultation_call")
@@ -107,14 +108,44 @@ async def summary(
 ) -> dict[str, Any]:
     """Every figure of the report for `user`, as plain JSON-ready data. `accounts` names QuickBooks'
     master checking and card accounts (settings; empty picks them automatically)."""
-    await report_rollups.prepare(db, now)
-    sel = await select(db, user, now, kind, office_ids=office_ids, start=start, end=end)
-    labels = {s.key: s.label for s in await lead_sources.all_sources(db)}
-    status_rows = await _by_office_status(db, sel)
+    # Independent reads are gathered: on D1, reads made together go out as one batch, so the page
+    # costs a handful of round trips instead of one per figure (docs/performance.md).
+    _, sel, sources = await asyncio.gather(
+        report_rollups.prepare(db, now),
+        select(db, user, now, kind, office_ids=office_ids, start=start, end=end),
+        lead_sources.all_sources(db),
+    )
+    labels = {s.key: s.label for s in sources}
+
+    async def billing_and_customers() -> tuple[dict[str, Any], dict[str, Any]]:
+        billing = await _billing(db, user, sel, accounts)
+        return billing, await _customers_by_source(db, sel, labels, billing)
+
+    sections: list[Any] = await asyncio.gather(
+        _by_office_status(db, sel),
+        billing_and_customers(),
+        missing_sources(db, sel, labels),
+        _source_mix(db, sel, labels),
+        _pipeline(db, sel),
+        _status_by_day(db, sel),
+        _reactivation_by_day(db, sel),
+        _follow_up_by_day(db, sel),
+        _conversion_by_attempt(db, sel),
+        _agents(db, sel),
+    )
+    (
+        status_rows,
+        (billing, customers),
+        missing,
+        source_mix,
+        pipeline,
+        status_by_day,
+        reactivation_by_day,
+        follow_up_by_day,
+        conversion_by_attempt,
+        agents,
+    ) = sections
     cohort = _cohort(sel, status_rows)
-    billing = await _billing(db, user, sel, accounts)
-    customers = await _customers_by_source(db, sel, labels, billing)
-    missing = await missing_sources(db, sel, labels)
     outstanding = billing.get("outstanding_invoices") if billing.get("state") == "connected" else None
     estimates = billing.get("active_estimates") if billing.get("state") == "connected" else None
     return {
@@ -129,14 +160,14 @@ async def summary(
         },
         "leads_by_status": cohort["by_status"],
         "leads_by_office": cohort["by_office"],
-        "source_mix": await _source_mix(db, sel, labels),
-        "pipeline": await _pipeline(db, sel),
-        "status_by_day": await _status_by_day(db, sel),
+        "source_mix": source_mix,
+        "pipeline": pipeline,
+        "status_by_day": status_by_day,
         "customers_by_source": customers,
-        "reactivation_by_day": await _reactivation_by_day(db, sel),
-        "follow_up_by_day": await _follow_up_by_day(db, sel),
-        "conversion_by_attempt": await _conversion_by_attempt(db, sel),
-        "agents": await _agents(db, sel),
+        "reactivation_by_day": reactivation_by_day,
+        "follow_up_by_day": follow_up_by_day,
+        "conversion_by_attempt": conversion_by_attempt,
+        "agents": agents,
         "missing_source": missing,
         "quickbooks": billing,
     }
@@ -506,36 +537,41 @@ async def missing_sources(db: Database, sel: Selection, labels: dict[str, str]) 
         return {"total": 0, "customers": 0, "leads": 0, "items": []}
     ids = sel.ids
     names = {o.id: o.name for o in sel.offices}
-    customers_n = await db.first(
-        "SELECT COUNT(*) AS n FROM customers INDEXED BY customers_l_source WHERE source = '' AND archived_at IS NULL"
-        " AND office_id IN (SELECT value FROM json_each(?))",
-        ids,
+    customers_n, customer_rows, keys = await asyncio.gather(  # one round trip on D1
+        db.first(
+            "SELECT COUNT(*) AS n FROM customers INDEXED BY customers_l_source WHERE source = ''"
+            " AND archived_at IS NULL AND office_id IN (SELECT value FROM json_each(?))",
+            ids,
+        ),
+        db.all(
+            "SELECT display_id, name, office_id, created_at FROM customers INDEXED BY customers_l_source"
+            " WHERE source = '' AND archived_at IS NULL AND office_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY name COLLATE NOCASE, id LIMIT ?",
+            ids,
+            MISSING_LISTED,
+        ),
+        _lead_source_keys(db),
     )
-    customer_rows = await db.all(
-        "SELECT display_id, name, office_id, created_at FROM customers INDEXED BY customers_l_source"
-        " WHERE source = '' AND archived_at IS NULL AND office_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY name COLLATE NOCASE, id LIMIT ?",
-        ids,
-        MISSING_LISTED,
-    )
-    unknown = [k for k in await _lead_source_keys(db) if k not in labels]
-    lead_n, lead_rows = 0, []
+    unknown = [k for k in keys if k not in labels]
+    lead_n, lead_rows = 0, list[Row]()
     if unknown:
         where = (
             "source_key IN (SELECT value FROM json_each(?)) AND archived_at IS NULL"
             " AND office_id IN (SELECT value FROM json_each(?))"
         )
-        counted = await db.first(
-            f"SELECT COUNT(*) AS n FROM leads INDEXED BY leads_q_source WHERE {where}", json.dumps(unknown), ids
+        counted, lead_rows = await asyncio.gather(
+            db.first(
+                f"SELECT COUNT(*) AS n FROM leads INDEXED BY leads_q_source WHERE {where}", json.dumps(unknown), ids
+            ),
+            db.all(
+                "SELECT display_id, name, office_id, source_key, created_at FROM leads INDEXED BY leads_q_source"
+                f" WHERE {where} ORDER BY created_at DESC LIMIT ?",
+                json.dumps(unknown),
+                ids,
+                MISSING_LISTED,
+            ),
         )
         lead_n = int(counted["n"]) if counted else 0
-        lead_rows = await db.all(
-            "SELECT display_id, name, office_id, source_key, created_at FROM leads INDEXED BY leads_q_source"
-            f" WHERE {where} ORDER BY created_at DESC LIMIT ?",
-            json.dumps(unknown),
-            ids,
-            MISSING_LISTED,
-        )
     items = [
         {
             "kind": "lead",

@@ -89,6 +89,13 @@ async def get(db: Database, user_id: int) -> User | None:
     return _hydrate(await db.first(f"{_SELECT} WHERE u.id = ?", user_id))
 
 
+async def for_session(db: Database, token_hash: str) -> User | None:
+    """The user a session (by its token's hash) belongs to, read alongside the session itself."""
+    return _hydrate(
+        await db.first(f"{_SELECT} WHERE u.id = (SELECT user_id FROM sessions WHERE token_hash = ?)", token_hash)
+    )
+
+
 async def by_email(db: Database, email: str) -> User | None:
     return _hydrate(await db.first(f"{_SELECT} WHERE u.email = ?", normalize_email(email)))
 

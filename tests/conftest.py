@@ -1,9 +1,16 @@
 """Shared fixtures: a real migrated SQLite database per test (or the D1 adapter over a fake D1
-binding when PORCHLIGHT_TEST_DB=d1), a frozen clock, the ASGI app, and the personas.
+binding when PORCHLIGHT_TEST_DB=d1, or over the real D1 engine when PORCHLIGHT_TEST_DB=d1real), a
+frozen clock, the ASGI app, and the personas.
 
 The personas are created once per session through the real verbs (offices.create_office,
 users.create_user) into a template database file, which each test copies: argon2 hashing then
 costs once, not once per test.
+
+With d1real, one workerd process (tests/fakes/real_d1.py) serves the session. The template is built
+through its binding (our migration runner, then the personas) and copied out of its SQLite file;
+before each test, SQLite's backup API writes the template back into that live file (about a
+millisecond: no restart, no new database), and `db_path` is that file, so tests that read or poke
+the database directly see what D1 sees.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from storage import Database, migrations
 from storage.d1 import D1Database
 from storage.sqlite import SqliteDatabase, connect
 from tests.fakes.d1 import FakeD1Binding
+from tests.fakes.real_d1 import RealD1Server
 
 PASSWORD = "correct horse battery staple"
 START = "2026-11-22T15:00:00.000Z"
@@ -62,6 +70,11 @@ async def _build_template(path: Path) -> None:
     conn = connect(path)
     migrations.migrate(conn)
     db = SqliteDatabase(conn)
+    await _seed(db)
+    db.close()  # the writer's connection too: the last one out folds the WAL into the file we copy
+
+
+async def _seed(db: Database) -> None:
     now = FrozenClock(START).now()
     a = await offices.create_office(db, now, SYSTEM, name="Garage", time_zone="America/New_York", jobs_enabled=True)
     b = await offices.create_office(db, now, SYSTEM, name="Sliding", time_zone="America/Los_Angeles")
@@ -71,18 +84,56 @@ async def _build_template(path: Path) -> None:
             key.replace("_", " ").title(), role, letter is None, {ids[letter]} if letter else set(), partner
         )
         await users.create_user(db, now, SYSTEM, email=f"{key}@example.test", password=PASSWORD, profile=profile)
-    db.close()  # the writer's connection too: the last one out folds the WAL into the file we copy
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_d1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealD1Server | None]:
+    """The session's workerd with a real D1 binding (d1real mode only)."""
+    if DB_MODE != "d1real":
+        yield None
+        return
+    server = RealD1Server(tmp_path_factory.mktemp("d1real"))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+async def _build_real_template(server: RealD1Server, path: Path) -> None:
+    binding = server.binding()
+    db = D1Database(binding)
+    await migrations.migrate_database(db)
+    await _seed(db)
+    binding.close()
+    _copy_database(server.database_file(), path)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a live database with SQLite's backup API: safe while workerd holds the file open, and
+    seen by workerd's connection at its next statement (a changed file, as if another writer wrote)."""
+    src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, real_d1: RealD1Server | None) -> Path:
     path = tmp_path_factory.mktemp("template") / "porchlight.sqlite3"
-    asyncio.run(_build_template(path))
+    if real_d1 is not None:
+        asyncio.run(_build_real_template(real_d1, path))
+    else:
+        asyncio.run(_build_template(path))
     return path
 
 
-def open_database(path: Path) -> tuple[Database, Callable[[], None]]:
+def open_database(path: Path, real_d1: RealD1Server | None = None) -> tuple[Database, Callable[[], None]]:
     """The database under test, in the mode the run asks for, and how to close it."""
+    if real_d1 is not None:
+        binding = real_d1.binding()
+        return D1Database(binding), binding.close
     if DB_MODE == "d1":
         conn = sqlite3.connect(str(path), check_same_thread=False)
         return D1Database(FakeD1Binding(conn)), conn.close
@@ -91,15 +142,19 @@ def open_database(path: Path) -> tuple[Database, Callable[[], None]]:
 
 
 @pytest.fixture
-def db_path(template_db: Path, tmp_path: Path) -> Path:
+def db_path(template_db: Path, tmp_path: Path, real_d1: RealD1Server | None) -> Path:
+    if real_d1 is not None:
+        path = real_d1.database_file()
+        _copy_database(template_db, path)
+        return path
     path = tmp_path / "porchlight.sqlite3"
     shutil.copy(template_db, path)
     return path
 
 
 @pytest.fixture
-def database(db_path: Path):
-    db, close = open_database(db_path)
+def database(db_path: Path, real_d1: RealD1Server | None):
+    db, close = open_database(db_path, real_d1)
     yield db
     close()
 
@@ -189,8 +244,13 @@ async def login_form(client: httpx.AsyncClient, email: str, password: str = PASS
 
 def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     """Every row of every table: to prove a refused request changed nothing."""
+    # _cf_* are workerd's own bookkeeping inside a D1 file (d1real mode), which D1 hides from queries
     tables = [
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'"
+        )
     ]
     return {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}").fetchall()), key=repr) for t in tables}
 

@@ -162,6 +162,7 @@ async def test_the_fake_d1_returns_d1s_result_shape(binding):
     result = await binding.prepare("INSERT INTO t (name) VALUES (?)").bind("a").run()
     assert result["success"] is True and result["results"] == []
     assert set(result["meta"]) == {
+        "served_by",
         "duration",
         "changes",
         "last_row_id",
@@ -178,12 +179,13 @@ async def test_the_fake_d1_returns_d1s_result_shape(binding):
 async def test_the_fake_d1_rejects_what_d1_rejects(binding):
     with pytest.raises(D1Error, match="D1_TYPE_ERROR"):
         binding.prepare("SELECT ?").bind(datetime.now(UTC))
+    # the rest, like D1, when the statement runs (tests/test_d1_parity.py holds the real engine to it)
     with pytest.raises(D1Error, match="too many SQL variables"):
-        binding.prepare("SELECT 1").bind(*range(101))
+        await binding.prepare("SELECT " + ", ".join("?" * 101)).bind(*range(101)).all()
     with pytest.raises(D1Error, match="transaction"):
-        binding.prepare("BEGIN TRANSACTION")
+        await binding.prepare("BEGIN TRANSACTION").run()
     with pytest.raises(D1Error, match="too long"):
-        binding.prepare("SELECT '" + "x" * 100_001 + "'")
+        await binding.prepare("SELECT '" + "x" * 100_001 + "'").all()
 
 
 async def test_the_fake_d1_batch_rolls_back_on_failure(binding):
@@ -197,5 +199,23 @@ async def test_the_fake_d1_batch_rolls_back_on_failure(binding):
 def test_the_suite_runs_on_the_database_it_was_asked_for(database):
     from tests.conftest import DB_MODE
 
-    expected = D1Database if DB_MODE == "d1" else SqliteDatabase
+    expected = D1Database if DB_MODE in ("d1", "d1real") else SqliteDatabase
     assert isinstance(database, expected)
+
+
+async def test_reads_made_together_reach_d1_as_one_batch_and_fail_alone(binding):
+    import asyncio
+
+    db = D1Database(binding)
+    await db.run("INSERT INTO t (name, n) VALUES ('a', 1)")
+    binding.calls = 0
+    one, two, many = await asyncio.gather(
+        db.first("SELECT name FROM t WHERE n = ?", 1), db.all("SELECT COUNT(*) AS c FROM t"), db.all("SELECT 2 AS x")
+    )
+    assert (one, two, many) == ({"name": "a"}, [{"c": 1}], [{"x": 2}])
+    assert binding.calls == 1  # one round trip for three reads
+    good, bad = await asyncio.gather(db.all("SELECT 1 AS x"), db.all("SELECT * FROM nowhere"), return_exceptions=True)
+    assert good == [{"x": 1}] and isinstance(bad, DatabaseError) and "no such table" in str(bad)
+    binding.calls = 0
+    assert await db.first("SELECT name FROM t") == {"name": "a"}
+    assert binding.calls == 1  # a read alone is sent alone, not as a batch of one

@@ -7,6 +7,7 @@ version, 403/404), so nothing half-done is ever shown as saved.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,16 +52,27 @@ def _money(cents: int | None) -> str:
 async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, Any]:
     db = bindings_of(request).db
     user = current_user(request)
-    contacts = await customers.contacts_of(db, row["id"])
-    addresses = await customers.addresses_of(db, row["id"])
-    notes = await customers.notes_of(db, row["id"])
-    merged_from = await db.all("SELECT display_id FROM customers WHERE merged_into_id = ? ORDER BY id", row["id"])
     # QuickBooks money through the link, for the roles that see billing or keep the billing profile.
     qb_visible = authz.can(user, "billing.view") or authz.can(user, "clients.billing")
-    qb = (
-        await quickbooks_billing.customer_panel(bindings_of(request), row["quickbooks_customer_id"])
-        if qb_visible
-        else None
+
+    async def qb_panel() -> Any:
+        return await quickbooks_billing.customer_panel(bindings_of(request), row["quickbooks_customer_id"])
+
+    async def nothing() -> None:
+        return None
+
+    # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
+    contacts, addresses, notes, merged_from, qb, merged_into, tags, leads_of, timeline, sources = await asyncio.gather(
+        customers.contacts_of(db, row["id"]),
+        customers.addresses_of(db, row["id"]),
+        customers.notes_of(db, row["id"]),
+        db.all("SELECT display_id FROM customers WHERE merged_into_id = ? ORDER BY id", row["id"]),
+        qb_panel() if qb_visible else nothing(),
+        customers.display_id_of(db, row["merged_into_id"]),
+        customer_tags.tags_of(db, row["id"]),
+        customers.leads_of(db, row["id"]),
+        customers.timeline_of(db, row["id"], timeline_type),
+        lead_sources.all_sources(db),
     )
     return {
         "title": f"{row['display_id']} · {row['name']}",
@@ -69,7 +81,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
             "rating": row["rating"],
             "version": row["version"],
             "source_label": row["source_label"],
-            "merged_into": await customers.display_id_of(db, row["merged_into_id"]),
+            "merged_into": merged_into,
             "merged_from": [r["display_id"] for r in merged_from],
             "accepts_automation": customers.accepts_automation(row),
         },
@@ -78,18 +90,18 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         | ({"balance_cents": qb["balance_cents"], "account_credit_cents": qb["account_credit_cents"]} if qb else {}),
         "qb": qb,
         "qb_visible": qb_visible,
-        "tags": await customer_tags.tags_of(db, row["id"]),
+        "tags": tags,
         "contacts": [customers.contact_public(c) | {"form": customer_contacts.as_typed(c)} for c in contacts],
         "addresses": [customers.address_public(a) | {"occupier_name": a["occupier_name"]} for a in addresses],
         "has_billing_address": any(a["kind"] == "billing" for a in addresses),
         "notes": [customers.note_public(n) | {"mine": customer_notes.may_change(user, n)} for n in notes],
         "map_url": customers.map_url(addresses, row),
-        "leads": await customers.leads_of(db, row["id"]),
+        "leads": leads_of,
         "lead_intake": customers.LEAD_INTAKE,
-        "timeline": await customers.timeline_of(db, row["id"], timeline_type),
+        "timeline": timeline,
         "timeline_types": customers.TIMELINE_TYPES,
         "timeline_type": timeline_type,
-        "sources": [s for s in await lead_sources.all_sources(db) if s.active or s.key == row["source"]],
+        "sources": [s for s in sources if s.active or s.key == row["source"]],
         "brands": customer_actions.CARD_BRANDS,
         "editable": authz.can(user, "clients.edit") and not row["merged_into_id"],
     }

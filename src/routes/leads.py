@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -135,8 +136,8 @@ async def _run_queue(request: Request, params: QueueParams) -> tuple[leads.Query
     user = current_user(request)
     b = bindings_of(request)
     now = b.clock.now()
-    escalation = await lead_settings.escalation_minutes(b.db)
-    query = build_query(user, now, await _zone(request, user), **params.values, escalation_minutes=escalation)
+    escalation, zone = await asyncio.gather(lead_settings.escalation_minutes(b.db), _zone(request, user))
+    query = build_query(user, now, zone, **params.values, escalation_minutes=escalation)
     return query, await leads.queue(b.db, user, query, now)
 
 
@@ -145,7 +146,13 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     user = current_user(request)
     b = bindings_of(request)
     now = b.clock.now()
-    query, result = await _run_queue(request, params)
+    # the queue and the page's other reads, gathered: on D1 reads made together share a round trip
+    (query, result), visible_offices, sources, marker = await asyncio.gather(
+        _run_queue(request, params),
+        offices.all_offices(b.db),
+        lead_sources.all_sources(b.db),
+        leads.latest_change(b.db, user),
+    )
     rows = result.rows
     first = (query.page - 1) * query.per_page + 1 if rows else 0
     converted = await customers.links_for_leads(b.db, [r["id"] for r in rows if r["status"] == "converted"])
@@ -174,12 +181,12 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         last=first + len(rows) - 1 if rows else 0,
         query=query,
         filters=params.values,
-        offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id)],
-        sources=await lead_sources.all_sources(b.db),
+        offices=[o for o in visible_offices if user.sees_office(o.id)],
+        sources=sources,
         statuses=leads.STATUS_LABELS,
         views=leads.VIEWS,
         view_hints=leads.VIEW_HINTS,
-        marker=await leads.latest_change(b.db, user),
+        marker=marker,
     )
 
 
@@ -235,11 +242,19 @@ async def lead_page(request: Request, display_id: str) -> Response:
     b = bindings_of(request)
     row = await _lead_or_404(request, display_id)
     panel = bool(request.headers.get("hx-request"))
+    # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
+    conversion, timeline, staff, hours, photos = await asyncio.gather(
+        _conversion_context(b.db, row),
+        records.timeline_for(b.db, "lead", row["id"]),
+        offices.active_members(b.db, row["office_id"], with_ids=True),
+        _hours_context(b.db, row, b.clock.now()),
+        lead_photos.photos_for(b.db, row["id"]),
+    )
     response = render(
         request,
         "leads/_panel.html" if panel else "leads/record.html",
         panel=panel,
-        conversion=await _conversion_context(b.db, row),
+        conversion=conversion,
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
         lead=leads.public(row, user, b.clock.now())
         | _local_fields(row)
@@ -254,13 +269,12 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
-        timeline=await records.timeline_for(b.db, "lead", row["id"]),
-        staff=await offices.active_members(b.db, row["office_id"], with_ids=True),
-        hours=await _hours_context(b.db, row, b.clock.now()),
+        timeline=timeline,
+        staff=staff,
+        hours=hours,
         next_actions=lead_actions.NEXT_ACTIONS,
         photos=[
-            lead_photos.public(p, row["display_id"]) | {"deletable": lead_photos.may_delete(user, p)}
-            for p in await lead_photos.photos_for(b.db, row["id"])
+            lead_photos.public(p, row["display_id"]) | {"deletable": lead_photos.may_delete(user, p)} for p in photos
         ],
         photo_max_mb=lead_photos.MAX_BYTES // (1024 * 1024),
     )

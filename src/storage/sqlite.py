@@ -83,9 +83,13 @@ def _guard(sql: str) -> None:
 
 def _execute(conn: sqlite3.Connection, st: Statement) -> Result:
     _guard(st.sql)
+    before = conn.total_changes
     cur = conn.execute(st.sql, check_params(st.params))
     rows = [dict(r) for r in cur.fetchall()] if cur.description else []
-    changes = cur.rowcount if cur.rowcount > 0 else 0
+    # D1's meta.changes is total_changes() before and after, so it counts the rows that triggers and
+    # ON DELETE CASCADE wrote too (a lead's DELETE reports 1 + its cascades + its trigger writes);
+    # counted the same way here, a check that wants "exactly one row" fails locally, not only on D1.
+    changes = conn.total_changes - before
     return Result(rows=rows, changes=changes, last_row_id=cur.lastrowid)
 
 
