@@ -58,7 +58,7 @@ test-d1: setup
 # The whole non-browser suite on the real D1 engine: workerd (miniflare, offline) with a real D1
 # binding behind tests/fakes/real_d1.py; our runner migrates it, each test gets the template back.
 test-d1-real: setup
-	PORCHLIGHT_TEST_DB=d1real $(BIN)/pytest -q -m "not browser and not wrangler"
+	PORCHLIGHT_TEST_DB=d1real $(BIN)/pytest -q $(XDIST) -m "not browser and not wrangler"
 
 browser:
 	$(BIN)/pytest -q -m browser
@@ -78,7 +78,7 @@ XDIST := -n 2 --dist loadfile
 
 test: setup lint typecheck
 	$(BIN)/pytest -q $(XDIST) -m "not wrangler"
-	PORCHLIGHT_TEST_DB=d1 $(BIN)/pytest -q $(XDIST) -m "not browser and not wrangler"
+	PORCHLIGHT_TEST_DB=d1real $(BIN)/pytest -q $(XDIST) -m "not browser and not wrangler"
 	$(MAKE) --no-print-directory wrangler-check
 
 # The suite again with the machine's clock moved by libfaketime (Debian's `faketime`): 03:00 and 21:30 on a

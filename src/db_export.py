@@ -18,8 +18,6 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-import sqlite_utils
-
 import exports
 from storage.sqlite import SqliteDatabase
 
@@ -60,6 +58,8 @@ def export_table(conn: sqlite3.Connection, name: str, out: TextIO, fmt: str) -> 
             raise ExportRefused(f"table {name} is never exported: {exports.EXCLUDED[name]}")
         raise ExportRefused(f"no exportable table {name!r}; these are: {', '.join(sorted(found))}")
     select = ", ".join(f'"{c}"' for c in table.columns)
+    import sqlite_utils  # a dev-extra tool: imported on use, so the shipped module imports anywhere
+
     rows = sqlite_utils.Database(conn)[name].rows_where(select=select, order_by="rowid" if table.rowid else None)
     masked = (
         [(exports.MASK if r[c] not in (None, "") else r[c]) if c in table.masked else r[c] for c in table.columns]
@@ -69,6 +69,8 @@ def export_table(conn: sqlite3.Connection, name: str, out: TextIO, fmt: str) -> 
 
 
 def export_query(conn: sqlite3.Connection, sql: str, out: TextIO, fmt: str) -> int:
+    import sqlite_utils  # a dev-extra tool: imported on use, so the shipped module imports anywhere
+
     db = sqlite_utils.Database(conn)  # before the authorizer: it sets its own pragmas on open
     refused: list[str] = []
 

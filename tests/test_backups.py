@@ -31,7 +31,12 @@ from clock import FrozenClock
 from intake import Delivery
 from storage import migrations
 from storage.sqlite import connect
-from tests.conftest import START, TEST_ENV, snapshot_file
+from tests.conftest import DB_MODE, START, TEST_ENV, snapshot_file
+
+# Backups copy a local SQLite file (the Worker has D1 Time Travel instead). The real-D1 pass serves
+# one live database file for a whole session, which these tests would restore over and litter; the
+# SQLite and fake-D1 passes run every one of them.
+pytestmark = pytest.mark.skipif(DB_MODE == "d1real", reason="backups are of a local SQLite file, not of D1")
 
 PORCHLIGHT = Path(sys.executable).parent / "porchlight"
 
