@@ -85,14 +85,16 @@ test: setup lint typecheck
 # weekday, Sunday noon, the hour after the March DST change and the last evening of a month (already the
 # next month in UTC), all in New York, which is also the process's zone. Tests run on the clock binding, so
 # the instant must not matter: a test that fails here reads the machine's clock. Pick instants with
-# CLOCK_INSTANTS="YYYY-MM-DD_HH:MM:SS ..." (local New York times).
+# CLOCK_INSTANTS="YYYY-MM-DD_HH:MM:SS ..." (local New York times). Each instant gets 25 minutes, so a hang
+# fails the run instead of eating CI's time; the real-D1 engine runs on the real clock (libfaketime
+# is not passed to it).
 CLOCK_INSTANTS ?= 2026-11-25_03:00:00 2026-11-25_21:30:00 2026-11-29_12:00:00 2027-03-14_03:30:00 2026-11-30_23:30:00
 test-clock: setup
 	@command -v faketime > /dev/null || { echo "test-clock needs libfaketime: apt-get install faketime"; exit 1; }
 	@for at in $(CLOCK_INSTANTS); do \
 		when="$${at/_/ }"; \
 		echo "== the machine's clock at $$when America/New_York"; \
-		TZ=America/New_York faketime -m "$$when" $(BIN)/pytest -q -p no:cacheprovider $(XDIST) \
+		TZ=America/New_York timeout --kill-after=30 1500 faketime -m "$$when" $(BIN)/pytest -q -p no:cacheprovider $(XDIST) \
 			-m "not wrangler" || exit 1; \
 	done
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
+import select
 import subprocess
 import threading
 import urllib.parse
@@ -49,6 +51,15 @@ def _pyodide_int(text: str) -> int | float:
     return value if abs(value) <= MAX_SAFE else float(value)  # MAX_SAFE is Number.MAX_SAFE_INTEGER
 
 
+STARTUP_SECONDS = 60.0
+
+
+def engine_environment() -> dict[str, str]:
+    """Our environment without libfaketime: `make test-clock` moves the test process's clock, not
+    the database engine's (workerd never becomes ready with the library preloaded)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 class RealD1Server:
     """One workerd process for a test session; `close()` (or the end of our stdin) stops it."""
 
@@ -60,8 +71,14 @@ class RealD1Server:
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,  # node resolves `miniflare` from the project's node_modules
+            env=engine_environment(),
         )
         assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], STARTUP_SECONDS)
+        if not ready:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"the real-D1 server did not answer within {STARTUP_SECONDS:.0f}s")
         line = self.proc.stdout.readline()
         if not line:
             self.proc.wait(timeout=10)
