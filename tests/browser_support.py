@@ -95,6 +95,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_clock(at: str = BROWSER_NOW) -> clock.Clock:
+    """A clock that runs as a live server started at `at` does: for the fake third parties beside it
+    (Intuit refuses a change feed older than 30 days by its own clock, which must agree with ours)."""
+    return clock.ShiftedClock(start=clock.parse(at))
+
+
 def server_environment(db_path: Path, at: str = BROWSER_NOW) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser_support import _run_cli, require_chromium
+from tests.browser_support import _run_cli, require_chromium, server_clock
 from tests.fakes.quickbooks import FakeQuickBooks
 from tests.test_browser import ARTIFACTS, browser, new_context, sign_in  # noqa: F401 (fixtures)
 from tests.test_browser_quickbooks import quickbooks_server
@@ -30,7 +30,7 @@ WIDE = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundi
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeQuickBooks]:
     require_chromium()
-    server = FakeQuickBooks().seed_fixtures().start()
+    server = FakeQuickBooks(now=server_clock().now).seed_fixtures().start()
     try:
         yield server
     finally:

@@ -23,6 +23,7 @@ from tests.browser_support import (
     free_port,
     porchlight_command,
     require_chromium,
+    server_clock,
     server_environment,
 )
 from tests.fakes.quickbooks import FakeQuickBooks
@@ -63,7 +64,7 @@ def quickbooks_server(workdir: Path, fake: FakeQuickBooks) -> Iterator[tuple[Liv
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeQuickBooks]:
     require_chromium()
-    server = FakeQuickBooks().seed_fixtures()
+    server = FakeQuickBooks(now=server_clock().now).seed_fixtures()
     server.generate("Invoice", 9000)  # enough that one cron tick leaves the import half done
     server.start()
     try:
