@@ -13,6 +13,7 @@ from datetime import datetime
 import records
 import users
 from clock import iso
+from errors import Invalid
 from records import Actor
 from storage import Database, Row, q
 from users import User
@@ -27,7 +28,7 @@ def _digest(token: str) -> str:
 async def create_token(db: Database, now: datetime, actor: Actor, user: User, name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise ValueError("Token name must be 1–80 characters.")
+        raise Invalid("Token name must be 1–80 characters.")
     token = PREFIX + secrets.token_urlsafe(32)
     await db.batch(
         [

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import errors
 import guard
 import pages
 from bindings import Bindings
@@ -110,6 +111,7 @@ def create_app(bindings: Bindings) -> FastAPI:
         app.include_router(router)
     _document(app, PLAIN_OPENAPI)
     pages.install_error_handlers(app)
+    app.add_exception_handler(errors.Refused, pages.refusal)  # the one error path: 404/409/422/403
     if bindings.static_dir is not None and bindings.static_dir.exists():
         app.mount("/static", StaticFiles(directory=bindings.static_dir / "static"), name="static")
     app.add_middleware(BodyLimit)

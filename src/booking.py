@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import records
 from booking_images import Image
 from clock import iso
+from errors import Conflict, Invalid
 from filestore import FileStore
 from inputs import parse_id, parse_int
 from records import Actor
@@ -211,14 +212,6 @@ class Settings:
     redirect_url: str
     allowed_domains: tuple[str, ...]
     live: bool
-
-
-class Invalid(ValueError):
-    """Field name → message, shown next to the field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def draft_of(embed: Embed) -> Draft:
@@ -447,10 +440,6 @@ async def create_embed(
 
 def _audit(now: datetime, actor: Actor, action: str, summary: str, office_id: int, slug: str) -> Statement:
     return records.audit(now, actor, action, summary, office_id=office_id, meta={"slug": slug})
-
-
-class Conflict(RuntimeError):
-    """Someone else changed or deleted the embed since the form was opened."""
 
 
 async def update_embed(

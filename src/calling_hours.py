@@ -14,14 +14,11 @@ import geo
 import records
 import us_address
 from clock import iso
+from errors import Invalid
 from records import Actor
 from storage import Database, Row, q
 
 DEFAULT_START, DEFAULT_END = 8, 21
-
-
-class HoursError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -102,13 +99,13 @@ async def all_hours(db: Database) -> list[Row]:
 def _check(state: str, start: int, end: int, sunday_start: int | None, sunday_end: int | None) -> str:
     state = state.strip().upper()
     if state not in geo.ZONES:
-        raise HoursError(f"Unknown state {state!r}; use a two-letter code like FL.")
+        raise Invalid(f"Unknown state {state!r}; use a two-letter code like FL.")
     if not 0 <= start < end <= 24:
-        raise HoursError("Start must be before end, both whole hours from 0 to 24.")
+        raise Invalid("Start must be before end, both whole hours from 0 to 24.")
     if (sunday_start is None) != (sunday_end is None):
-        raise HoursError("Give both Sunday hours, or neither.")
+        raise Invalid("Give both Sunday hours, or neither.")
     if sunday_start is not None and sunday_end is not None and not 0 <= sunday_start < sunday_end <= 24:
-        raise HoursError("Sunday start must be before Sunday end.")
+        raise Invalid("Sunday start must be before Sunday end.")
     return state
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import backups
 import bindings as bindings_module
 import config
+import errors
 from clock import SystemClock
 from records import Actor
 
@@ -191,7 +192,7 @@ async def _offices(args: argparse.Namespace) -> None:
             office = await offices.create_office(
                 b.db, b.clock.now(), CLI_ACTOR, name=args.name, time_zone=args.tz, jobs_enabled=args.jobs
             )
-        except offices.OfficeError as exc:
+        except errors.Refused as exc:
             sys.exit(f"porchlight: {exc}")
         print(f"created office {office.name} (id {office.id}, {office.time_zone})")
     else:
@@ -203,7 +204,6 @@ async def _offices(args: argparse.Namespace) -> None:
 async def _users(args: argparse.Namespace) -> None:
     import offices
     import users
-    from passwords import PasswordPolicyError
 
     b = _bindings()
     if args.action == "list":
@@ -232,7 +232,7 @@ async def _users(args: argparse.Namespace) -> None:
         user = await users.create_user(
             b.db, b.clock.now(), CLI_ACTOR, email=args.email, password=password, profile=profile
         )
-    except (users.UserError, PasswordPolicyError) as exc:
+    except errors.Refused as exc:
         sys.exit(f"porchlight: {exc}")
     print(f"created {user.role} {user.email} (id {user.id})")
 

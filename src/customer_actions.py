@@ -20,7 +20,7 @@ import customers
 import lead_sources
 import records
 from clock import iso
-from customers import Conflict, CustomerError
+from errors import Conflict, Invalid
 from filestore import FileStore
 from offices import Office
 from storage import Database, DatabaseError, IntegrityError, Param, Result, Row, Statement, q
@@ -63,7 +63,7 @@ async def _apply(db: Database, customer: Row, statements: list[Statement]) -> li
 
 def _writable(customer: Row) -> None:
     if customer["merged_into_id"]:
-        raise CustomerError("This customer was merged into another; change that one instead.")
+        raise Invalid("This customer was merged into another; change that one instead.")
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class NewCustomer:
 
 async def _check_source(db: Database, key: str) -> str:
     if key and await lead_sources.by_key(db, key) is None:
-        raise CustomerError(f"Unknown source {key!r}: choose one of the lead sources, or leave it empty.")
+        raise Invalid(f"Unknown source {key!r}: choose one of the lead sources, or leave it empty.")
     return key
 
 
@@ -99,15 +99,15 @@ async def create_customer(
     (the QuickBooks link of a customer created from a QuickBooks customer)."""
     fields = customers.clean({"name": new.name, "company": new.company, "source": new.source}, LIMITS)
     if not fields["name"]:
-        raise CustomerError("A customer needs a name.")
+        raise Invalid("A customer needs a name.")
     if new.kind not in customers.KINDS:
-        raise CustomerError(f"Kind must be one of: {', '.join(customers.KINDS)}.")
+        raise Invalid(f"Kind must be one of: {', '.join(customers.KINDS)}.")
     source = await _check_source(db, fields["source"])
     contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
     address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
     if address and address["occupier_contact_id"] is not None:
         # A customer being created has no contact yet to name (it was a foreign-key failure, a 500).
-        raise CustomerError("A new customer's billing address has no occupier yet; set it once the contact exists.")
+        raise Invalid("A new customer's billing address has no occupier yet; set it once the contact exists.")
     for attempt in range(3):
         customer_id = await customers.next_id(db)
         display = customers.display_id_for(customer_id)
@@ -172,25 +172,25 @@ async def edit_customer(
     customers.check_version(customer, version)
     unknown = set(changes) - {"name", "kind", "company", "source", "rating", "status"}
     if unknown:
-        raise CustomerError(f"{', '.join(sorted(unknown))} cannot be edited here.")
+        raise Invalid(f"{', '.join(sorted(unknown))} cannot be edited here.")
     text = customers.clean({k: v for k, v in changes.items() if k in LIMITS}, LIMITS)
     new: dict[str, object] = dict(text)
     if "name" in new and not new["name"]:
-        raise CustomerError("A customer needs a name.")
+        raise Invalid("A customer needs a name.")
     if "source" in new:
         await _check_source(db, str(new["source"]))
     if "kind" in changes:
         if changes["kind"] not in customers.KINDS:
-            raise CustomerError(f"Kind must be one of: {', '.join(customers.KINDS)}.")
+            raise Invalid(f"Kind must be one of: {', '.join(customers.KINDS)}.")
         new["kind"] = changes["kind"]
     if "status" in changes:
         if changes["status"] not in customers.STATUSES:
-            raise CustomerError("Status must be active or dormant.")
+            raise Invalid("Status must be active or dormant.")
         new["status"] = changes["status"]
     if "rating" in changes:
         rating = changes["rating"]
         if not isinstance(rating, int) or isinstance(rating, bool) or not 0 <= rating <= 5:
-            raise CustomerError("Rating is a whole number of stars from 0 to 5.")
+            raise Invalid("Rating is a whole number of stars from 0 to 5.")
         new["rating"] = rating
     changed = {k: [customer[k], v] for k, v in new.items() if customer[k] != v}
     if not changed:
@@ -255,7 +255,7 @@ def check_billing(values: dict[str, object]) -> dict[str, Param]:
         if limit is not None and (
             not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_CREDIT_CENTS
         ):
-            raise CustomerError("The credit limit is a whole number of cents, zero or more.")
+            raise Invalid("The credit limit is a whole number of cents, zero or more.")
         out["credit_limit_cents"] = limit
     profile = ("payment_token", "payment_brand", "payment_last4", "payment_exp")
     if any(k in values for k in profile):
@@ -265,14 +265,14 @@ def check_billing(values: dict[str, object]) -> dict[str, Param]:
         token = str(out.get("payment_token") or "")
         if token or brand or last4 or exp:
             if not token:
-                raise CustomerError("A payment profile needs the processor's token (e.g. pm_… or tok_…).")
+                raise Invalid("A payment profile needs the processor's token (e.g. pm_… or tok_…).")
             if brand not in CARD_BRANDS:
-                raise CustomerError(f"Card brand must be one of: {', '.join(CARD_BRANDS)}.")
+                raise Invalid(f"Card brand must be one of: {', '.join(CARD_BRANDS)}.")
             if not re.fullmatch(r"\d{4}", last4):
-                raise CustomerError("Last 4 is exactly four digits.")
+                raise Invalid("Last 4 is exactly four digits.")
             match = _EXP.match(exp)
             if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
-                raise CustomerError("Expiry is year and month, like 2028-04.")
+                raise Invalid("Expiry is year and month, like 2028-04.")
         out.update(payment_token=token, payment_brand=brand, payment_last4=last4, payment_exp=exp)
     return out
 
@@ -345,11 +345,11 @@ async def delete_customer(
     return them to leads first (or archive the customer instead). The files' bytes are removed from
     `files` (the file store) once the rows are gone."""
     if confirm.strip().upper() != customer["display_id"]:
-        raise CustomerError(f"Type {customer['display_id']} to confirm deleting this customer for good.")
+        raise Invalid(f"Type {customer['display_id']} to confirm deleting this customer for good.")
     linked = await db.all("SELECT display_id FROM leads WHERE customer_id = ? ORDER BY id LIMIT 5", customer["id"])
     if linked:
         shown = ", ".join(r["display_id"] for r in linked)
-        raise CustomerError(
+        raise Invalid(
             f"Leads converted into this customer ({shown}) would lose it. Return them to leads first, or archive "
             "the customer instead."
         )

@@ -13,7 +13,7 @@ from datetime import datetime
 import customers
 import records
 from clock import iso
-from customers import CustomerError
+from errors import Invalid
 from storage import Database, IntegrityError, Row, Statement, q
 from users import User
 
@@ -29,15 +29,15 @@ def check(values: dict[str, object]) -> dict[str, Value]:
     engines need it)."""
     text = customers.clean({k: values.get(k) or "" for k in LIMITS}, LIMITS)
     if not text["line1"]:
-        raise CustomerError("An address needs its first line (street and number).")
+        raise Invalid("An address needs its first line (street and number).")
     kind = values.get("kind") or "work"
     if kind not in KINDS:
-        raise CustomerError("An address is the billing address or a work address.")
+        raise Invalid("An address is the billing address or a work address.")
     occupier = values.get("occupier_contact_id")
     if occupier in ("", 0):
         occupier = None
     if occupier is not None and (not isinstance(occupier, int) or isinstance(occupier, bool)):
-        raise CustomerError("The occupier is one of this customer's contacts.")
+        raise Invalid("The occupier is one of this customer's contacts.")
     return {**text, "kind": str(kind), "occupier_contact_id": occupier}
 
 
@@ -70,7 +70,7 @@ def _records(now: datetime, user: User, customer: Row, action: str, body: str, *
 
 def _open(customer: Row) -> None:
     if customer["merged_into_id"]:
-        raise CustomerError("This customer was merged into another; change that one instead.")
+        raise Invalid("This customer was merged into another; change that one instead.")
 
 
 def _what(address: dict[str, Value] | Row) -> str:
@@ -93,7 +93,7 @@ async def add_address(db: Database, now: datetime, user: User, customer: Row, va
         results = await db.batch(statements)
     except IntegrityError:
         if address["kind"] == "billing":
-            raise CustomerError(_ONE_BILLING) from None
+            raise Invalid(_ONE_BILLING) from None
         raise
     return int(results[0].last_row_id or 0)
 
@@ -112,7 +112,7 @@ async def edit_address(
     customers.check_version(address, version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise CustomerError(f"{', '.join(sorted(unknown))} cannot be edited on an address.")
+        raise Invalid(f"{', '.join(sorted(unknown))} cannot be edited on an address.")
     new = check({k: address[k] for k in EDITABLE} | changes)
     await _check_occupier(db, customer, new)
     changed = {k: [address[k], v] for k, v in new.items() if address[k] != v}
@@ -143,7 +143,7 @@ async def edit_address(
     try:
         await customers.run(db, statements, [("customer_addresses", address)])
     except IntegrityError:
-        raise CustomerError(_ONE_BILLING) from None
+        raise Invalid(_ONE_BILLING) from None
     return list(changed)
 
 

@@ -16,7 +16,7 @@ import customers
 import phones
 import records
 from clock import iso
-from customers import CustomerError
+from errors import Invalid
 from storage import Database, Row, Statement, q
 from users import User
 
@@ -35,7 +35,7 @@ def _phone(label: str, text: str) -> tuple[str | None, str, str | None]:
         return None, "", None
     phone = phones.normalize(text)
     if phone.flagged:
-        raise CustomerError(f"{label} {text!r} is not a phone number we can call; check it or leave it empty.")
+        raise Invalid(f"{label} {text!r} is not a phone number we can call; check it or leave it empty.")
     return phone.e164, phone.raw, phone.last10
 
 
@@ -44,11 +44,11 @@ def check(values: dict[str, object]) -> dict[str, Value]:
     marketing off (seed 004: consent to marketing is asked for, not assumed)."""
     text = customers.clean({k: values.get(k, "") for k in LIMITS}, LIMITS)
     if not text["name"]:
-        raise CustomerError("A contact needs a name.")
+        raise Invalid("A contact needs a name.")
     for key in ("email", "alt_email"):
         text[key] = text[key].lower()
         if text[key] and not _EMAIL.fullmatch(text[key]):
-            raise CustomerError(f"{text[key]!r} is not an email address.")
+            raise Invalid(f"{text[key]!r} is not an email address.")
     phone, phone_raw, last10 = _phone("Phone", text["phone"])
     alt, alt_raw, alt_last10 = _phone("Second phone", text["alt_phone"])
     defaults = {"sms_opt_in": True, "email_opt_in": True, "marketing_opt_in": False}
@@ -105,7 +105,7 @@ def _records(now: datetime, user: User, customer: Row, action: str, body: str, *
 
 def _open(customer: Row) -> None:
     if customer["merged_into_id"]:
-        raise CustomerError("This customer was merged into another; change that one instead.")
+        raise Invalid("This customer was merged into another; change that one instead.")
 
 
 async def add_contact(db: Database, now: datetime, user: User, customer: Row, values: dict[str, object]) -> int:
@@ -140,7 +140,7 @@ async def edit_contact(
     customers.check_version(contact, version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise CustomerError(f"{', '.join(sorted(unknown))} cannot be edited on a contact.")
+        raise Invalid(f"{', '.join(sorted(unknown))} cannot be edited on a contact.")
     before = as_typed(contact)
     merged = before | changes
     kept = {k: "" for k in ("phone", "alt_phone") if merged[k] == before[k]}
@@ -222,7 +222,7 @@ async def delete_contact(
     _open(customer)
     customers.check_version(contact, version)
     if contact["is_primary"]:
-        raise CustomerError("The primary contact can't be deleted. Make another contact primary first.")
+        raise Invalid("The primary contact can't be deleted. Make another contact primary first.")
     await customers.run(
         db,
         [

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import records
 from clock import iso
+from errors import Invalid
 from filestore import FileStore
 from records import Actor
 from storage import Database, Row, q
@@ -34,8 +35,8 @@ ALLOWED = (
 )
 
 
-class FileRefused(ValueError):
-    """Why an upload was refused; `status` is the HTTP answer (413 too large, 415 type, 422 other)."""
+class FileRefused(Invalid):
+    """Why an upload was refused. An Invalid whose `status` says which: 413 too large, 415 type, 422 other."""
 
     def __init__(self, message: str, status: int):
         super().__init__(message)

@@ -23,7 +23,7 @@ import customers
 import records
 import secure_access
 from clock import iso
-from customers import Conflict, CustomerError
+from errors import Conflict, Invalid
 from storage import Database, DatabaseError, Row, Statement, q
 from users import User
 from vault import KeyRing
@@ -41,10 +41,6 @@ _NAMES = {
     "files": ("file", "files"),
     "secure_access": ("secure-access item", "secure-access items"),
 }
-
-
-class SecretsUnreadable(Conflict):
-    """The other customer holds secure-access items the key ring cannot open: nothing was merged."""
 
 
 @dataclass(frozen=True)
@@ -172,16 +168,16 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
     """Fold `other` into `keeper`. Both rows come from the access function, so the user sees both;
     `ring` opens the other's secure-access items and seals them for the keeper."""
     if keeper["id"] == other["id"]:
-        raise CustomerError("Choose two different customers to merge.")
+        raise Invalid("Choose two different customers to merge.")
     for row in (keeper, other):
         if row["merged_into_id"]:
-            raise CustomerError(f"{row['display_id']} was already merged into another customer.")
+            raise Invalid(f"{row['display_id']} was already merged into another customer.")
     if keeper["archived_at"]:
-        raise CustomerError(f"{keeper['display_id']} is archived; restore it before merging into it.")
+        raise Invalid(f"{keeper['display_id']} is archived; restore it before merging into it.")
     try:
         handover = await secure_access.hand_over(db, now, ring, other, keeper)
     except secure_access.Unreadable as exc:
-        raise SecretsUnreadable(str(exc)) from None
+        raise Conflict(str(exc)) from None
     moved = await _counts(db, other["id"]) | {"secure_access": len(handover.labels)}
     summary = _describe(moved)
     statements = [

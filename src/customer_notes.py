@@ -14,7 +14,7 @@ import authz
 import customers
 import records
 from clock import iso
-from customers import CustomerError, NotAllowed
+from errors import Forbidden, Invalid
 from storage import Database, Row, Statement, q
 from users import User
 
@@ -38,7 +38,7 @@ def _records(now: datetime, user: User, customer: Row, action: str, body: str, n
 def _text(text: str) -> str:
     body = customers.clean({"note": text}, {"note": MAX_NOTE})["note"]
     if not body:
-        raise CustomerError("Write something first.")
+        raise Invalid("Write something first.")
     return body
 
 
@@ -49,7 +49,7 @@ def may_change(user: User, note: Row) -> bool:
 
 def _open(customer: Row) -> None:
     if customer["merged_into_id"]:
-        raise CustomerError("This customer was merged into another; add notes there.")
+        raise Invalid("This customer was merged into another; add notes there.")
 
 
 async def add_note(db: Database, now: datetime, user: User, customer: Row, text: str, *, pinned: bool = False) -> int:
@@ -103,7 +103,7 @@ async def edit_note(
         body = _text(text)
         if body != note["body"]:
             if not may_change(user, note):
-                raise NotAllowed("Only the note's author can change its words.")
+                raise Forbidden("Only the note's author can change its words.")
             sets.append("body = ?")
             params.append(body)
             said.append(f"Note edited by {user.name}")
@@ -138,7 +138,7 @@ async def delete_note(
     _open(customer)
     customers.check_version(note, version)
     if not may_change(user, note):
-        raise NotAllowed("Only the note's author, an admin or the owner can delete it.")
+        raise Forbidden("Only the note's author, an admin or the owner can delete it.")
     await customers.run(
         db,
         [

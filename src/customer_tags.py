@@ -18,6 +18,7 @@ from datetime import datetime
 import cardcheck
 import records
 from clock import iso
+from errors import Invalid
 from storage import Database, Row, Statement
 from users import User
 
@@ -25,10 +26,6 @@ MAX_LENGTH = 40
 MAX_PER_CUSTOMER = 20
 VOCABULARY_LIMIT = 200
 _ALLOWED = re.compile(r"^[\w &.'/-]+$")
-
-
-class TagError(ValueError):
-    """A tag a person can fix; the message says how."""
 
 
 def fold(tag: str) -> str:
@@ -42,19 +39,19 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def normalize(text: str) -> str:
-    """The tag as stored, or TagError. A card-shaped tag is refused here, not by the callers, so no
+    """The tag as stored, or Invalid. A card-shaped tag is refused here, not by the callers, so no
     route can forget it (and removing one never writes it into the timeline either)."""
     tag = " ".join(text.split())
     if not tag:
-        raise TagError("Type a tag first.")
+        raise Invalid("Type a tag first.")
     try:
         cardcheck.refuse({"tag": tag})
     except cardcheck.CardNumberFound as exc:
-        raise TagError(str(exc)) from None
+        raise Invalid(str(exc)) from None
     if len(tag) > MAX_LENGTH:
-        raise TagError(f"Tags are at most {MAX_LENGTH} characters.")
+        raise Invalid(f"Tags are at most {MAX_LENGTH} characters.")
     if not _ALLOWED.match(tag):
-        raise TagError("Tags use letters, digits, spaces and - _ & . ' / only.")
+        raise Invalid("Tags use letters, digits, spaces and - _ & . ' / only.")
     return tag
 
 
@@ -127,7 +124,7 @@ async def add_tag(db: Database, now: datetime, user: User, customer: Row, text: 
     if fold(tag) in {fold(h) for h in held}:
         return False  # the unique key ignores case too: "vip" on a "VIP" customer is a repeat
     if len(held) >= MAX_PER_CUSTOMER:
-        raise TagError(f"A customer holds at most {MAX_PER_CUSTOMER} tags; remove one first.")
+        raise Invalid(f"A customer holds at most {MAX_PER_CUSTOMER} tags; remove one first.")
     # The count is checked again inside the insert, so two adds at once cannot pass the limit.
     insert = Statement(
         "INSERT OR IGNORE INTO customer_tags (customer_id, tag, created_at)"

@@ -21,6 +21,7 @@ import cardcheck
 import intake
 import records
 from clock import iso
+from errors import Conflict, Invalid, NotFound
 from records import Actor
 from storage import Database, DatabaseError, Param, Result, Row, Statement, q
 from users import User
@@ -45,22 +46,6 @@ TIMELINE_TYPES = {
 }
 
 
-class CustomerError(ValueError):
-    """A rule refused the change; the message tells the person what to do instead."""
-
-
-class Conflict(CustomerError):
-    """Someone else changed the record first."""
-
-
-class NotAllowed(CustomerError):
-    """The person's role or authorship does not allow this change to this record."""
-
-
-class Missing(CustomerError):
-    """A contact, address or note that is not (or no longer) on this customer."""
-
-
 def clean(fields: dict[str, object], limits: dict[str, int]) -> dict[str, str]:
     """Free text as we store it (NFC, no control characters, trimmed, bounded), refused whole when
     any field holds a card-shaped number: nothing of the request is stored then."""
@@ -68,7 +53,7 @@ def clean(fields: dict[str, object], limits: dict[str, int]) -> dict[str, str]:
     try:
         cardcheck.refuse(cleaned)
     except cardcheck.CardNumberFound as exc:
-        raise CustomerError(str(exc)) from None
+        raise Invalid(str(exc)) from None
     return cleaned
 
 
@@ -125,7 +110,7 @@ async def contacts_of(db: Database, customer_id: int) -> list[Row]:
 async def contact_of(db: Database, customer_id: int, contact_id: int) -> Row:
     row = await db.first("SELECT * FROM customer_contacts WHERE id = ? AND customer_id = ?", contact_id, customer_id)
     if row is None:
-        raise Missing("That contact is not on this customer (it may have just been deleted).")
+        raise NotFound("That contact is not on this customer (it may have just been deleted).")
     return row
 
 
@@ -142,7 +127,7 @@ async def addresses_of(db: Database, customer_id: int) -> list[Row]:
 async def address_of(db: Database, customer_id: int, address_id: int) -> Row:
     row = await db.first("SELECT * FROM customer_addresses WHERE id = ? AND customer_id = ?", address_id, customer_id)
     if row is None:
-        raise Missing("That address is not on this customer (it may have just been deleted).")
+        raise NotFound("That address is not on this customer (it may have just been deleted).")
     return row
 
 
@@ -154,7 +139,7 @@ async def notes_of(db: Database, customer_id: int) -> list[Row]:
 async def note_of(db: Database, customer_id: int, note_id: int) -> Row:
     row = await db.first("SELECT * FROM customer_notes WHERE id = ? AND customer_id = ?", note_id, customer_id)
     if row is None:
-        raise Missing("That note is not on this customer (it may have just been deleted).")
+        raise NotFound("That note is not on this customer (it may have just been deleted).")
     return row
 
 

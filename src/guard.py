@@ -18,6 +18,7 @@ import api_tokens
 import authz
 import sessions
 from bindings import Bindings
+from errors import Forbidden
 from filestore import FileStore
 from records import Actor
 from sessions import Session
@@ -31,22 +32,6 @@ CSRF_FIELD = "csrf_token"
 class LoginRequired(Exception):
     def __init__(self, next_url: str = "/", api: bool = False, expired: bool = False):
         self.next_url, self.api, self.expired = next_url, api, expired
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str = "You don't have access to this page."):
-        self.message = message
-
-
-class NotFound(Exception):
-    """Missing, or another office's record: the same answer either way."""
-
-    def __init__(self, message: str = "Not found."):
-        self.message = message
-
-
-class CsrfFailed(Forbidden):
-    pass
 
 
 @dataclass(frozen=True)
@@ -113,17 +98,17 @@ def _expected_origin(request: Request) -> str:
 async def check_csrf(request: Request, session: Session) -> None:
     """Reject cross-site or token-less unsafe requests (OWASP CSRF: Fetch Metadata + synchronizer token)."""
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise CsrfFailed("Cross-site request refused.")
+        raise Forbidden("Cross-site request refused.")
     origin = request.headers.get("origin")
     if origin and origin != _expected_origin(request):
-        raise CsrfFailed("Request from another site refused.")
+        raise Forbidden("Request from another site refused.")
     sent = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "")
     if not sent and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not sent or not secrets.compare_digest(sent, session.csrf_token):
-        raise CsrfFailed("Your form expired or came from elsewhere. Reload the page and try again.")
+        raise Forbidden("Your form expired or came from elsewhere. Reload the page and try again.")
 
 
 async def authorize_route(request: Request) -> None:

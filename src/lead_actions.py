@@ -19,6 +19,7 @@ import phones
 import records
 import us_address
 from clock import iso, parse
+from errors import Conflict, Invalid
 from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
 from offices import Office
@@ -27,25 +28,13 @@ from storage import Database, DatabaseError, Param, Row, Statement, q
 from users import User
 
 
-class LeadError(ValueError):
-    """A rule refused the change; the message tells the person what to do instead."""
-
-
-class Conflict(LeadError):
-    """Someone else changed the lead first."""
-
-
-class CapReached(LeadError):
-    """The source's snooze sequence is used up: the next step is Irrelevant."""
-
-
 def _refuse_cards(fields: dict[str, object]) -> None:
     """What staff type is refused whole when it holds a card-shaped number (they can fix it), as on
     customers; only what partners send is kept with the number redacted (intake)."""
     try:
         cardcheck.refuse(fields)
     except cardcheck.CardNumberFound as exc:
-        raise LeadError(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 def _update(row: Row, now: datetime, sets: str, *params: Param) -> Statement:
@@ -86,7 +75,7 @@ def _audit(now: datetime, user: User, row: Row, action: str, summary: str, **met
 async def claim_lead(db: Database, now: datetime, user: User, row: Row) -> None:
     """Stamp a fresh lead with who is calling it. Not a lock: a second claim wins, both are recorded."""
     if row["status"] != "fresh":
-        raise LeadError("Only fresh leads are claimed; this one is already being worked.")
+        raise Invalid("Only fresh leads are claimed; this one is already being worked.")
     await _apply(
         db,
         [
@@ -137,33 +126,33 @@ def _status_plan(
     rewrites why an Irrelevant lead is irrelevant; what the status cannot hold is refused."""
     target = row["status"] if status is None else status
     if target not in STATUSES:
-        raise LeadError(f"Status must be one of: {', '.join(STATUSES)}.")
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}.")
     sent_next = next_contact_at is not _UNSET
     when = next_contact_at if isinstance(next_contact_at, datetime) else None
     if sent_next and next_contact_at is not None and when is None:
-        raise LeadError("Next contact must be a date and time.")
+        raise Invalid("Next contact must be a date and time.")
     callbacks = ", ".join(STATUS_LABELS[s] for s in CALLBACK)
     if when is not None and target not in CALLBACK:
-        raise LeadError(
+        raise Invalid(
             f"A {STATUS_LABELS[target]} lead takes no next contact; only {callbacks} schedule a callback"
             + (" — send the status with it." if status is None else ".")
         )
     if target in CALLBACK and when is None and (status is not None or sent_next):
-        raise LeadError(f"{STATUS_LABELS[target]} needs a next-contact date and time.")
+        raise Invalid(f"{STATUS_LABELS[target]} needs a next-contact date and time.")
     clean_reason = " ".join((reason or "").split())[:500]
     _refuse_cards({"reason": clean_reason})
     if reason is not None and clean_reason and target != "irrelevant":
-        raise LeadError("A reason goes with Irrelevant; send status irrelevant with it.")
+        raise Invalid("A reason goes with Irrelevant; send status irrelevant with it.")
     if target == "irrelevant":
         clean_reason = clean_reason or (row.get("irrelevant_reason") or "" if status is None else "")
         if not clean_reason:
-            raise LeadError("Irrelevant needs a reason (wrong service, prank, outside the area…).")
+            raise Invalid("Irrelevant needs a reason (wrong service, prank, outside the area…).")
     # Converted means "is a customer now": only converting (which makes or links the customer) sets it,
     # and only returning to leads (which unlinks it) clears it.
     if row.get("customer_id") is not None and target != "converted":
-        raise LeadError("This lead is a customer now; use Return to leads to work it again.")
+        raise Invalid("This lead is a customer now; use Return to leads to work it again.")
     if target == "converted" and row["status"] != "converted":
-        raise LeadError("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
+        raise Invalid("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
     if target in CALLBACK:
         next_text = iso(when) if when is not None else row["next_contact_at"]
     else:
@@ -250,7 +239,7 @@ async def sequence_for(db: Database, source_key: str) -> tuple[str, list[int]]:
         source_key,
     ) or await db.first("SELECT label, steps FROM snooze_sequences WHERE key = 'standard'")
     if row is None:
-        raise LeadError("No snooze sequence is configured.")
+        raise Invalid("No snooze sequence is configured.")
     return row["label"], [int(m) for m in json.loads(row["steps"])]
 
 
@@ -259,7 +248,7 @@ async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) ->
     label, steps = await sequence_for(db, row["source_key"])
     attempt = row["call_count"] + 1
     if attempt > len(steps):
-        raise CapReached(
+        raise Invalid(
             f"That would be call {attempt}; the {label} sequence stops at {len(steps)}. Mark the lead Irrelevant "
             "or set a next contact by hand."
         )
@@ -316,7 +305,7 @@ async def restore_lead(db: Database, now: datetime, user: User, row: Row) -> Non
     if not row["archived_at"]:
         return
     if row.get("customer_id") is not None:
-        raise LeadError("This lead became a customer; use Return to leads to bring it back to the queue.")
+        raise Invalid("This lead became a customer; use Return to leads to bring it back to the queue.")
     await _apply(
         db,
         [
@@ -330,7 +319,7 @@ async def restore_lead(db: Database, now: datetime, user: User, row: Row) -> Non
 async def delete_lead(db: Database, now: datetime, user: User, row: Row) -> None:
     """Owner-only, archived leads only, and for good: the audit row keeps what was removed."""
     if not row["archived_at"]:
-        raise LeadError("Archive the lead first; only archived leads can be deleted.")
+        raise Invalid("Archive the lead first; only archived leads can be deleted.")
     results = await db.batch(
         [
             q("DELETE FROM leads WHERE id = ? AND version = ? AND archived_at IS NOT NULL", row["id"], row["version"]),
@@ -355,17 +344,17 @@ async def create_lead(
     """A lead typed in by staff: the same intake path as every lead, with stricter phone rules
     (seed 002 refuses placeholder numbers in staff forms) and the person as the actor."""
     if not (values.get("full_name") or values.get("name") or "").strip():
-        raise LeadError("A lead needs a name.")
+        raise Invalid("A lead needs a name.")
     _refuse_cards({k.removeprefix("full_"): intake.clean_text(v, intake.MAX_BODY_BYTES) for k, v in values.items()})
     if values.get("phone"):
         phone = phones.normalize(values["phone"])
         if phone.flagged:
-            raise LeadError(f"{values['phone']!r} is not a phone number we can call; check it or leave it empty.")
+            raise Invalid(f"{values['phone']!r} is not a phone number we can call; check it or leave it empty.")
     payload = {k: v for k, v in values.items() if v}
     delivery = intake.Delivery("manual", "application/json", json.dumps(payload), None, user.actor)
     outcome = await intake.receive(db, now, source, payload, delivery, fixed_office=office)
     if outcome.lead_id is None:
-        raise LeadError("Too many leads from this source right now; try again in a few minutes.")
+        raise Invalid("Too many leads from this source right now; try again in a few minutes.")
     return outcome.lead_id
 
 
@@ -375,7 +364,7 @@ def office_for_new_lead(user: User, requested: int | None, visible: list[Office]
     try:
         return active[authz.office_for_new_record(user, requested, list(active))]
     except authz.OfficeRefused as exc:
-        raise LeadError(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 EDITABLE = {
@@ -407,11 +396,11 @@ async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes:
             text = intake.clean_text(value, EDITABLE[key])
             _refuse_cards({key: text})  # nothing is written unless every field passes
             if key == "name" and not text:
-                raise LeadError("A lead needs a name.")
+                raise Invalid("A lead needs a name.")
             if key == "phone":
                 phone = phones.normalize(text)
                 if text and phone.flagged:
-                    raise LeadError(f"{text!r} is not a phone number we can call.")
+                    raise Invalid(f"{text!r} is not a phone number we can call.")
                 sets += ["phone = ?", "phone_raw = ?", "phone_last10 = ?", "phone_flagged = 0"]
                 params += [phone.e164, phone.raw, phone.last10]
                 old, new = row["phone_raw"], phone.raw
@@ -423,7 +412,7 @@ async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes:
                 old, new = row[key], text
         elif key == "next_action":
             if value not in (*NEXT_ACTIONS, None, ""):
-                raise LeadError(f"Next action must be one of: {', '.join(NEXT_ACTIONS)}.")
+                raise Invalid(f"Next action must be one of: {', '.join(NEXT_ACTIONS)}.")
             new, old = value or None, row["next_action"]
             sets.append("next_action = ?")
             params.append(new)
@@ -432,7 +421,7 @@ async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes:
             sets.append("assigned_user_id = ?")
             params.append(new)
         else:
-            raise LeadError(f"{key!r} cannot be edited here.")
+            raise Invalid(f"{key!r} cannot be edited here.")
         if old != new:
             changed[key] = [old, new]
     zip_code = us_address.tail(str(changes["address"] or "")).zip if "address" in changed else None
@@ -460,7 +449,7 @@ async def _assignee(db: Database, row: Row, value: object) -> int | None:
     try:
         user_id = int(str(value))
     except ValueError:
-        raise LeadError("Assign the lead to a user id.") from None
+        raise Invalid("Assign the lead to a user id.") from None
     found = await db.first(
         "SELECT u.id FROM users u WHERE u.id = ? AND u.active = 1 AND u.role != 'partner' AND (u.all_offices = 1"
         " OR u.role = 'owner' OR EXISTS (SELECT 1 FROM user_offices uo WHERE uo.user_id = u.id AND uo.office_id = ?))",
@@ -468,14 +457,14 @@ async def _assignee(db: Database, row: Row, value: object) -> int | None:
         row["office_id"],
     )
     if found is None:
-        raise LeadError("Assign the lead to an active staff member of its office.")
+        raise Invalid("Assign the lead to an active staff member of its office.")
     return user_id
 
 
 async def add_note(db: Database, now: datetime, user: User, row: Row, text: str) -> None:
     text = intake.clean_text(text, 5000)
     if not text:
-        raise LeadError("Write something first.")
+        raise Invalid("Write something first.")
     _refuse_cards({"note": text})
     await db.batch([_entry(now, user, row, "note", text), _audit(now, user, row, "lead.note_added", "note added")])
 
@@ -488,17 +477,17 @@ async def advance_review(db: Database, now: datetime, user: User, row: Row, step
     request), then received or declined, once each, with who and when. A converted lead is archived
     and still takes these steps: asking for a review comes after the job."""
     if step not in REVIEW_STEPS:
-        raise LeadError(f"Review step must be one of: {', '.join(REVIEW_STEPS)}.")
+        raise Invalid(f"Review step must be one of: {', '.join(REVIEW_STEPS)}.")
     current = row.get("review_status")
     if step == "requested":
         if row["next_action"] != "review_request":
-            raise LeadError("Set the next action to Review request first.")
+            raise Invalid("Set the next action to Review request first.")
         if current is not None:
-            raise LeadError("A review was already requested for this lead.")
+            raise Invalid("A review was already requested for this lead.")
         sets = "review_status = ?, review_requested_at = ?, review_requested_by = ?"
     else:
         if current != "requested":
-            raise LeadError(
+            raise Invalid(
                 "Only a requested review can be marked received or declined."
                 if current is None
                 else f"This review was already marked {current}."

@@ -16,7 +16,7 @@ import customers
 import leads
 import records
 from clock import iso
-from lead_actions import Conflict, LeadError
+from errors import Conflict, Invalid
 from offices import Office
 from storage import Database, DatabaseError, IntegrityError, Row, Statement, q
 from users import User
@@ -84,11 +84,11 @@ async def convert_lead(
     usually one of `candidates`) — and keep the lead as an archived Converted row pointing at it."""
     if lead["customer_id"] is not None:
         shown = await customers.display_id_of(db, lead["customer_id"])
-        raise LeadError(f"This lead is already converted to {shown}. Return it to leads first.")
+        raise Invalid(f"This lead is already converted to {shown}. Return it to leads first.")
     if lead["archived_at"]:
-        raise LeadError("This lead is archived; restore it to the queue before converting it.")
+        raise Invalid("This lead is archived; restore it to the queue before converting it.")
     if link_to is None and not (lead["name"] or "").strip():
-        raise LeadError("Give the lead a name before converting it into a customer.")
+        raise Invalid("Give the lead a name before converting it into a customer.")
     if link_to is None:
         _refuse_cards(lead)
     for attempt in range(3):
@@ -114,7 +114,7 @@ def _refuse_cards(lead: Row) -> None:
         cardcheck.refuse(copied)
     except cardcheck.CardNumberFound as exc:
         field = exc.field.replace("Phone raw", "Phone")
-        raise LeadError(
+        raise Invalid(
             f"{field} on this lead looks like a payment card number, and customers never hold card numbers."
             " Edit the lead to remove it, then convert."
         ) from None
@@ -214,7 +214,7 @@ async def return_to_leads(db: Database, now: datetime, user: User, lead: Row) ->
     """Undo a conversion: the lead is open and in the queue again, due now, with no customer. The
     customer this conversion created is archived (never deleted) when nothing else is attached to it."""
     if lead["customer_id"] is None:
-        raise LeadError("This lead is not converted, so there is nothing to return.")
+        raise Invalid("This lead is not converted, so there is nothing to return.")
     customer = await db.first("SELECT id, display_id, office_id FROM customers WHERE id = ?", lead["customer_id"])
     if customer is None:  # the link outlived its customer; the lead still goes back
         customer = {"id": lead["customer_id"], "display_id": "(removed customer)", "office_id": lead["office_id"]}

@@ -18,7 +18,7 @@ from datetime import datetime
 import authz
 import records
 from clock import iso
-from lead_actions import Conflict, LeadError
+from errors import Conflict, Invalid
 from storage import MAX_SAFE_INT, Database, IntegrityError, Param, Row, Statement, q
 from users import User
 
@@ -202,18 +202,18 @@ async def merge(
     `versions` are the versions the person saw (display id → version); without them the rows'
     own are used. Any lead changed since, or archived, makes the whole merge a `Conflict`."""
     if not others:
-        raise LeadError("Choose at least one lead to merge into the one you keep.")
+        raise Invalid("Choose at least one lead to merge into the one you keep.")
     if len(others) > MAX_MERGE:
-        raise LeadError(f"Merge at most {MAX_MERGE} leads at a time.")
+        raise Invalid(f"Merge at most {MAX_MERGE} leads at a time.")
     ids = [keeper["id"], *(o["id"] for o in others)]
     if len(set(ids)) != len(ids):
-        raise LeadError("Each lead can appear only once, and the keeper is not merged into itself.")
+        raise Invalid("Each lead can appear only once, and the keeper is not merged into itself.")
     for row in (keeper, *others):
         if row["archived_at"]:
-            raise LeadError(f"{row['display_id']} is already archived; restore it first or leave it out.")
+            raise Invalid(f"{row['display_id']} is already archived; restore it first or leave it out.")
     for other in others:
         if not _same_lead(keeper, other):
-            raise LeadError(
+            raise Invalid(
                 f"{other['display_id']} shares neither a phone nor a partner lead id with {keeper['display_id']}."
             )
     seen = versions or {}

@@ -17,6 +17,7 @@ import customer_files
 import records
 from clock import iso
 from customer_files import FileRefused, Upload
+from errors import Forbidden
 from filestore import FileStore
 from records import Actor
 from storage import Database, Row, q
@@ -24,10 +25,6 @@ from users import User
 
 MAX_BYTES = customer_files.MAX_BYTES
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-
-
-class PhotoForbidden(PermissionError):
-    """Someone who neither uploaded the photo nor is admin or up tried to delete it."""
 
 
 def check_photo(filename: str, data: bytes) -> Upload:
@@ -115,7 +112,7 @@ async def delete_photo(
 ) -> None:
     """The row and its records first, then the bytes. Two deletes at once: the second records nothing."""
     if not may_delete(user, photo):
-        raise PhotoForbidden("Only whoever added a photo, or an admin, may delete it.")
+        raise Forbidden("Only whoever added a photo, or an admin, may delete it.")
     await db.batch(
         [
             q("DELETE FROM lead_photos WHERE id = ? AND lead_id = ?", photo["id"], lead["id"]),

@@ -10,15 +10,12 @@ from datetime import datetime, timedelta
 
 import records
 from clock import iso
+from errors import Invalid
 from records import Actor
 from storage import Database, Row, q
 
 DEFAULT_ESCALATION_MINUTES = 15
 MAX_ESCALATION_MINUTES = 1440
-
-
-class SettingsError(ValueError):
-    """Input a person can fix; the message says how."""
 
 
 async def escalation_minutes(db: Database) -> int:
@@ -35,7 +32,7 @@ def escalated(lead: Row, now: datetime, minutes: int) -> bool:
 
 async def set_escalation_minutes(db: Database, now: datetime, actor: Actor, minutes: int) -> None:
     if not 1 <= minutes <= MAX_ESCALATION_MINUTES:
-        raise SettingsError(f"The escalation timer is whole minutes from 1 to {MAX_ESCALATION_MINUTES} (a day).")
+        raise Invalid(f"The escalation timer is whole minutes from 1 to {MAX_ESCALATION_MINUTES} (a day).")
     await db.batch(
         [
             q(

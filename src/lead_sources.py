@@ -10,6 +10,7 @@ from datetime import datetime
 
 import records
 from clock import iso
+from errors import Conflict, Invalid
 from records import Actor
 from storage import Database, DatabaseError, IntegrityError, Row, q
 
@@ -59,14 +60,6 @@ async def all_sources(db: Database) -> list[Source]:
     return [Source.from_row(r) for r in await db.all("SELECT * FROM lead_sources ORDER BY position, id")]
 
 
-class SourceError(ValueError):
-    """Input a person can fix; the message says how."""
-
-
-class SourcesChanged(SourceError):
-    """The sources changed between reading and writing (one added or removed meanwhile)."""
-
-
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -74,13 +67,13 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 async def _check(db: Database, label: str, color: str, office_id: int | None, sequence: str) -> tuple[str, str]:
     label = " ".join(label.split())
     if not 1 <= len(label) <= 60:
-        raise SourceError("Label must be 1–60 characters.")
+        raise Invalid("Label must be 1–60 characters.")
     if not _COLOR.match(color):
-        raise SourceError("Colour must look like #1877f2.")
+        raise Invalid("Colour must look like #1877f2.")
     if office_id is not None and not await db.first("SELECT id FROM offices WHERE id = ?", office_id):
-        raise SourceError("That default office does not exist.")
+        raise Invalid("That default office does not exist.")
     if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
-        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+        raise Invalid(f"Unknown snooze sequence {sequence!r}.")
     return label, color.lower()
 
 
@@ -97,7 +90,7 @@ async def create_source(
 ) -> Source:
     key = key.strip().lower()
     if not _KEY.match(key):
-        raise SourceError("Key must be 2–40 lower-case letters, digits or _, starting with a letter.")
+        raise Invalid("Key must be 2–40 lower-case letters, digits or _, starting with a letter.")
     label, color = await _check(db, label, color, default_office_id, snooze_sequence)
     try:
         await db.batch(
@@ -118,7 +111,7 @@ async def create_source(
             ]
         )
     except IntegrityError:
-        raise SourceError(f"A source with key {key!r} already exists.") from None
+        raise Conflict(f"A source with key {key!r} already exists.") from None
     source = await by_key(db, key)
     assert source is not None
     return source
@@ -208,13 +201,13 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
     current = [s.key for s in await all_sources(db)]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
-        raise SourceError(f"Each source goes in the order once; repeated: {', '.join(repeated)}.")
+        raise Invalid(f"Each source goes in the order once; repeated: {', '.join(repeated)}.")
     unknown = [k for k in keys if k not in current]
     if unknown:
-        raise SourceError(f"Unknown source(s): {', '.join(unknown)}.")
+        raise Invalid(f"Unknown source(s): {', '.join(unknown)}.")
     missing = [k for k in current if k not in keys]
     if missing:
-        raise SourceError(f"The order must list every source; missing: {', '.join(missing)}.")
+        raise Invalid(f"The order must list every source; missing: {', '.join(missing)}.")
     if keys == current:
         return False
     listed = json.dumps(keys)
@@ -239,7 +232,7 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
     except DatabaseError:
         if [s.key for s in await all_sources(db)] == current:
             raise
-        raise SourcesChanged("The sources changed meanwhile. Reload the page and try again.") from None
+        raise Conflict("The sources changed meanwhile. Reload the page and try again.") from None
     return True
 
 
@@ -257,7 +250,7 @@ async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Sou
     if sequence == source.snooze_sequence:
         return False
     if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
-        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+        raise Invalid(f"Unknown snooze sequence {sequence!r}.")
     await db.batch(
         [
             q("UPDATE lead_sources SET snooze_sequence = ? WHERE id = ?", sequence, source.id),

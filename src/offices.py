@@ -11,12 +11,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import records
 from clock import iso
+from errors import Conflict, Invalid
 from records import Actor
 from storage import Database, IntegrityError, Row, q
-
-
-class OfficeError(ValueError):
-    """Input a person can fix; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +54,11 @@ def slugify(name: str) -> str:
 def _clean(name: str, time_zone: str) -> tuple[str, str]:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise OfficeError("Office name must be 1–80 characters.")
+        raise Invalid("Office name must be 1–80 characters.")
     if not slugify(name):
-        raise OfficeError("Office name needs at least one letter or digit.")
+        raise Invalid("Office name needs at least one letter or digit.")
     if time_zone not in time_zones():
-        raise OfficeError(f"Unknown time zone {time_zone!r}; use an IANA name like America/New_York.")
+        raise Invalid(f"Unknown time zone {time_zone!r}; use an IANA name like America/New_York.")
     return name, time_zone
 
 
@@ -137,7 +134,7 @@ async def create_office(
             ]
         )
     except IntegrityError:
-        raise OfficeError(f"An office named {name!r} already exists.") from None
+        raise Invalid(f"An office named {name!r} already exists.") from None
     office = await by_slug(db, slug)
     assert office is not None
     return office
@@ -191,7 +188,7 @@ async def update_office(
             ]
         )
     except IntegrityError:
-        raise OfficeError(f"An office named {name!r} already exists.") from None
+        raise Invalid(f"An office named {name!r} already exists.") from None
     updated = await get(db, office.id)
     assert updated is not None
     return updated
@@ -201,9 +198,7 @@ async def delete_office(db: Database, now: datetime, actor: Actor, office: Offic
     """Only an unused office can be deleted; one with people or records is deactivated instead."""
     members = await db.first("SELECT COUNT(*) AS n FROM user_offices WHERE office_id = ?", office.id)
     if members and members["n"]:
-        raise OfficeError(
-            f"{office.name} still has {members['n']} user(s). Move them or deactivate the office instead."
-        )
+        raise Conflict(f"{office.name} still has {members['n']} user(s). Move them or deactivate the office instead.")
     await db.batch(
         [
             records.audit(now, actor, "office.deleted", f"Office {office.name} deleted", meta={"name": office.name}),

@@ -15,17 +15,13 @@ from datetime import datetime
 import customers
 import leads
 from clock import iso
+from errors import Conflict
 from storage import Database, Param, Statement
 from users import User
 
 LIMIT = 12
 KINDS = ("lead", "customer")
 _PATHS = {"lead": "/leads", "customer": "/clients"}
-
-
-class TrayFull(Exception):
-    def __init__(self) -> None:
-        super().__init__(f"Your tray already holds {LIMIT} records. Unpin one to make room.")
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def _clear_hidden(user: User) -> list[Statement]:
 
 async def pin(db: Database, now: datetime, user: User, kind: str, record_id: int) -> bool:
     """Put a record (already checked visible by its access function) at the end of the user's tray.
-    False when it was pinned already; TrayFull when the tray holds LIMIT records."""
+    False when it was pinned already; Conflict when the tray holds LIMIT records."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     # The limit is checked inside the insert, so two pins at once cannot pass it.
@@ -104,7 +100,7 @@ async def pin(db: Database, now: datetime, user: User, kind: str, record_id: int
         "SELECT 1 FROM open_records WHERE user_id = ? AND kind = ? AND record_id = ?", user.id, kind, record_id
     )
     if held is None:
-        raise TrayFull()
+        raise Conflict(f"Your tray already holds {LIMIT} records. Unpin one to make room.")
     return False
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -14,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import authz
+import errors
 import guard
 from clock import parse
 
@@ -88,7 +91,46 @@ async def _error(request: Request, status: int, message: str, headers: dict[str,
     return render(request, "error.html", status_code=status, status=status, message=message)
 
 
+async def refusal(request: Request, exc: Exception) -> Response:
+    """The one answer to a domain's refusal (errors.NotFound/Forbidden/Conflict/Invalid): its status, and
+    `{"detail": message}` for the API (plus `fields` when an Invalid names fields) or the error page."""
+    assert isinstance(exc, errors.Refused)
+    if guard.wants_json(request):
+        body: dict[str, Any] = {"detail": exc.message}
+        if isinstance(exc, errors.Invalid) and exc.fields:
+            body["fields"] = exc.fields
+        return JSONResponse(body, status_code=exc.status)
+    return await _error(request, exc.status, exc.message)
+
+
+@contextmanager
+def refusals_go_back_to(url: str) -> Iterator[None]:
+    """For a page's POST that answers a refused change (Invalid, Conflict) by going back with the reason
+    as a flash message (post/redirect/get): `with refusals_go_back_to(url): await verb(...)`.
+    NotFound and Forbidden still get the error page."""
+    try:
+        yield
+    except (errors.Invalid, errors.Conflict) as exc:
+        raise GoBack(url, exc.message) from None
+
+
+def form_status(exc: errors.Refused) -> int:
+    """A form shown again with why: 409 when someone else saved first, 400 for what the person can fix."""
+    return 409 if isinstance(exc, errors.Conflict) else 400
+
+
+class GoBack(Exception):
+    """Raised by `refusals_go_back_to`; answered with a 303 to `url` carrying `message`."""
+
+    def __init__(self, url: str, message: str):
+        self.url, self.message = url, message
+
+
 def install_error_handlers(app: Any) -> None:
+    @app.exception_handler(GoBack)
+    async def _go_back(request: Request, exc: GoBack) -> Response:
+        return redirect(exc.url, exc.message)
+
     @app.exception_handler(guard.LoginRequired)
     async def _login(request: Request, exc: guard.LoginRequired) -> Response:
         if exc.api:
@@ -99,14 +141,6 @@ def install_error_handlers(app: Any) -> None:
             )
         suffix = "&expired=1" if exc.expired else ""
         return RedirectResponse(f"/login?next={exc.next_url}{suffix}", status_code=303)
-
-    @app.exception_handler(guard.Forbidden)
-    async def _forbidden(request: Request, exc: guard.Forbidden) -> Response:
-        return await _error(request, 403, exc.message)
-
-    @app.exception_handler(guard.NotFound)
-    async def _not_found(request: Request, exc: guard.NotFound) -> Response:
-        return await _error(request, 404, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

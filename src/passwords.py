@@ -11,6 +11,8 @@ import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from errors import Invalid
+
 TIME_COST = 2
 MEMORY_KIB = 19 * 1024
 PARALLELISM = 1
@@ -40,19 +42,15 @@ _COMMON = frozenset(
 )
 
 
-class PasswordPolicyError(ValueError):
-    pass
-
-
 def check_policy(password: str, *, email: str = "") -> None:
     """Length is the rule (ASVS 5 6.2): no composition rules, long passphrases welcome."""
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Password must be at least {MIN_LENGTH} characters.")
+        raise Invalid(f"Password must be at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Password must be at most {MAX_LENGTH} characters.")
+        raise Invalid(f"Password must be at most {MAX_LENGTH} characters.")
     lowered = password.lower()
     if lowered in _COMMON or (email and lowered == email.lower()):
-        raise PasswordPolicyError("That password is too easy to guess; choose a longer phrase.")
+        raise Invalid("That password is too easy to guess; choose a longer phrase.")
 
 
 async def hash_password(password: str) -> str:

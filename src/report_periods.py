@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from errors import Invalid
+
 PERIODS = {
     "today": "Today",
     "week": "This week",
@@ -21,10 +23,6 @@ PERIODS = {
     "custom": "Custom",
 }
 MAX_CUSTOM_DAYS = 731  # two years: enough for year-on-year, small enough to chart
-
-
-class PeriodError(ValueError):
-    """A period a person can fix; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +66,13 @@ def period_for(kind: str, today: date, start: date | None = None, end: date | No
         return Period(kind, today.replace(month=1, day=1), today)
     if kind == "custom":
         if start is None or end is None:
-            raise PeriodError("A custom period needs a start date and an end date.")
+            raise Invalid("A custom period needs a start date and an end date.")
         if end < start:
-            raise PeriodError("The custom period ends before it starts.")
+            raise Invalid("The custom period ends before it starts.")
         if (end - start).days + 1 > MAX_CUSTOM_DAYS:
-            raise PeriodError(f"A custom period covers at most {MAX_CUSTOM_DAYS} days.")
+            raise Invalid(f"A custom period covers at most {MAX_CUSTOM_DAYS} days.")
         return Period(kind, start, end)
-    raise PeriodError(f"Period must be one of: {', '.join(PERIODS)}.")
+    raise Invalid(f"Period must be one of: {', '.join(PERIODS)}.")
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:

@@ -18,6 +18,7 @@ from datetime import datetime
 import cardcheck
 import records
 from clock import iso
+from errors import Conflict, Invalid
 from records import Actor
 from storage import Database, IntegrityError, Row, Statement, q
 from vault import Fingerprints, KeyRing, Sealed, VaultError
@@ -38,14 +39,6 @@ _COLUMNS = (
 )
 
 
-class SecureAccessError(ValueError):
-    """Input we refuse; the message is safe to show (it never quotes the secret)."""
-
-
-class StaleItem(SecureAccessError):
-    """Someone else saved the item since it was read."""
-
-
 @dataclass(frozen=True)
 class ItemInput:
     label: str
@@ -61,24 +54,24 @@ def check_input(label: str, kind: str, username: str = "", notes: str = "") -> I
     try:
         cardcheck.refuse({"label": label, "username": username, "notes": notes})
     except cardcheck.CardNumberFound as exc:
-        raise SecureAccessError(str(exc)) from None
+        raise Invalid(str(exc)) from None
     if not label:
-        raise SecureAccessError("Give the item a label, e.g. “Home WiFi”.")
+        raise Invalid("Give the item a label, e.g. “Home WiFi”.")
     if kind not in KINDS:
-        raise SecureAccessError(f"Kind must be one of {', '.join(KINDS)}.")
+        raise Invalid(f"Kind must be one of {', '.join(KINDS)}.")
     for name, value, limit in (("Label", label, MAX_LABEL), ("Username", username, MAX_USERNAME)):
         if len(value) > limit:
-            raise SecureAccessError(f"{name} is too long (at most {limit} characters).")
+            raise Invalid(f"{name} is too long (at most {limit} characters).")
     if len(notes) > MAX_NOTES:
-        raise SecureAccessError(f"Notes are too long (at most {MAX_NOTES} characters).")
+        raise Invalid(f"Notes are too long (at most {MAX_NOTES} characters).")
     return ItemInput(label, kind, username, notes)
 
 
 def check_secret(secret: str) -> str:
     if not secret:
-        raise SecureAccessError("Enter the password or secret to save.")
+        raise Invalid("Enter the password or secret to save.")
     if len(secret) > MAX_SECRET:
-        raise SecureAccessError(f"The secret is too long (at most {MAX_SECRET} characters).")
+        raise Invalid(f"The secret is too long (at most {MAX_SECRET} characters).")
     return secret
 
 
@@ -120,7 +113,7 @@ async def item_for(db: Database, customer_id: int, item_id: int) -> Row | None:
 async def _sealed(db: Database, item: Row) -> Sealed:
     row = await db.first("SELECT secret_sealed, key_id FROM customer_secure_access WHERE id = ?", item["id"])
     if row is None:
-        raise SecureAccessError("That item was just deleted.")
+        raise Invalid("That item was just deleted.")
     return Sealed(row["secret_sealed"], row["key_id"])
 
 
@@ -174,7 +167,7 @@ async def create_item(
         except IntegrityError:
             continue  # another create took this id: seal again under the next one
         return item_id
-    raise SecureAccessError("Too many items were being saved at once; try again.")
+    raise Invalid("Too many items were being saved at once; try again.")
 
 
 async def update_item(
@@ -215,7 +208,7 @@ async def update_item(
         ]
     )
     if results[0].changes != 1:
-        raise StaleItem("Someone else changed this item just now. Reload and try again.")
+        raise Conflict("Someone else changed this item just now. Reload and try again.")
 
 
 async def delete_item(db: Database, now: datetime, actor: Actor, customer: Row, current: Row) -> None:
@@ -241,7 +234,7 @@ async def reveal(db: Database, now: datetime, actor: Actor, ring: KeyRing, custo
 # --- merging customers ----------------------------------------------------------------------
 
 
-class Unreadable(SecureAccessError):
+class Unreadable(Invalid):
     """Items that cannot be opened, so cannot be re-sealed for another customer. Names them, not their secrets."""
 
     def __init__(self, customer: Row, problems: list[tuple[str, str]]):

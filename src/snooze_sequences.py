@@ -13,6 +13,7 @@ from datetime import datetime
 
 import records
 from clock import iso
+from errors import Conflict, Invalid
 from inputs import parse_int
 from records import Actor
 from storage import Database, IntegrityError, Row, q
@@ -20,14 +21,6 @@ from storage import Database, IntegrityError, Row, q
 UNITS = {"min": 1, "h": 60, "d": 1440}
 MAX_STEPS = 50
 MAX_STEP_MINUTES = 90 * 1440  # a wait longer than a quarter is a new lead, not a snooze
-
-
-class SequenceError(ValueError):
-    """Input a person can fix; the message says how."""
-
-
-class SequenceConflict(SequenceError):
-    """Someone else saved the sequence since this form was loaded."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +62,19 @@ def describe(minutes: int, *, long: bool = False) -> str:
 def parse_steps(amounts: list[str], units: list[str]) -> list[int]:
     """Form rows → minutes. Blank rows are skipped, so an empty "new step" row is harmless."""
     if len(amounts) != len(units):
-        raise SequenceError("Each step needs a number and a unit.")
+        raise Invalid("Each step needs a number and a unit.")
     steps: list[int] = []
     for position, (amount, unit) in enumerate(zip(amounts, units, strict=True), 1):
         amount = amount.strip()
         if not amount:
             continue
         if not parse_int(amount):
-            raise SequenceError(f"Step {position}: the wait is a whole number above zero, not {amount[:12]!r}.")
+            raise Invalid(f"Step {position}: the wait is a whole number above zero, not {amount[:12]!r}.")
         if unit not in UNITS:
-            raise SequenceError(f"Step {position}: the unit is min, h or d.")
+            raise Invalid(f"Step {position}: the unit is min, h or d.")
         minutes = int(amount[:9]) * UNITS[unit]
         if minutes > MAX_STEP_MINUTES:
-            raise SequenceError(f"Step {position}: a single wait can be at most {MAX_STEP_MINUTES // 1440} days.")
+            raise Invalid(f"Step {position}: a single wait can be at most {MAX_STEP_MINUTES // 1440} days.")
         steps.append(minutes)
     check_steps(steps)
     return steps
@@ -89,11 +82,11 @@ def parse_steps(amounts: list[str], units: list[str]) -> list[int]:
 
 def check_steps(steps: list[int]) -> None:
     if not steps:
-        raise SequenceError("A sequence needs at least one step.")
+        raise Invalid("A sequence needs at least one step.")
     if len(steps) > MAX_STEPS:
-        raise SequenceError(f"A sequence has at most {MAX_STEPS} steps.")
+        raise Invalid(f"A sequence has at most {MAX_STEPS} steps.")
     if any(not isinstance(m, int) or not 1 <= m <= MAX_STEP_MINUTES for m in steps):
-        raise SequenceError(f"Each wait is 1 minute to {MAX_STEP_MINUTES // 1440} days.")
+        raise Invalid(f"Each wait is 1 minute to {MAX_STEP_MINUTES // 1440} days.")
 
 
 async def all_sequences(db: Database) -> list[Sequence]:
@@ -109,7 +102,7 @@ async def get(db: Database, key: str) -> Sequence | None:
 def _label(label: str) -> str:
     label = " ".join(label.split())
     if not 1 <= len(label) <= 60:
-        raise SequenceError("Name the sequence in 1–60 characters.")
+        raise Invalid("Name the sequence in 1–60 characters.")
     return label
 
 
@@ -144,7 +137,7 @@ async def create_sequence(db: Database, now: datetime, actor: Actor, *, label: s
             ]
         )
     except IntegrityError:
-        raise SequenceError(f"A sequence named like {label!r} already exists; pick another name.") from None
+        raise Invalid(f"A sequence named like {label!r} already exists; pick another name.") from None
     created = await get(db, key)
     assert created is not None
     return created
@@ -154,7 +147,7 @@ async def update_sequence(
     db: Database, now: datetime, actor: Actor, sequence: Sequence, *, label: str, steps: list[int], seen: str
 ) -> None:
     """Save new steps (and name). `seen` is the updated_at the editor was loaded with: if someone
-    saved in between, nothing changes and the caller hears `SequenceConflict`."""
+    saved in between, nothing changes and the caller hears `Conflict`."""
     label = _label(label)
     check_steps(steps)
     results = await db.batch(
@@ -179,4 +172,4 @@ async def update_sequence(
         ]
     )
     if results[0].changes != 1:
-        raise SequenceConflict("Someone else saved this sequence a moment ago. Reload it and make your change again.")
+        raise Conflict("Someone else saved this sequence a moment ago. Reload it and make your change again.")

@@ -11,6 +11,7 @@ from datetime import datetime
 import passwords
 import records
 from clock import iso
+from errors import Conflict, Invalid
 from records import Actor
 from storage import Database, IntegrityError, Row, Statement, q
 
@@ -24,10 +25,6 @@ ROLE_LABELS = {
     "partner": "Partner",
 }
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-
-
-class UserError(ValueError):
-    """Input a person can fix; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +128,9 @@ def check_profile(
 ) -> Profile:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 120:
-        raise UserError("Name must be 1–120 characters.")
+        raise Invalid("Name must be 1–120 characters.")
     if role not in ROLES:
-        raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
+        raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
     ids = frozenset(office_ids)
     if role == "owner":
         all_offices = True
@@ -141,11 +138,11 @@ def check_profile(
         all_offices = False
         partner_name = " ".join((partner_name or "").split()) or None
         if not partner_name:
-            raise UserError("A partner login needs the partner name its records are tagged with.")
+            raise Invalid("A partner login needs the partner name its records are tagged with.")
     else:
         partner_name = None
     if not all_offices and not ids:
-        raise UserError("Choose at least one office, or all offices.")
+        raise Invalid("Choose at least one office, or all offices.")
     return Profile(name, role, all_offices, frozenset() if all_offices else ids, partner_name)
 
 
@@ -171,7 +168,7 @@ async def _check_offices_exist(db: Database, office_ids: frozenset[int]) -> None
         json.dumps(sorted(office_ids)),
     )
     if not row or row["n"] != len(office_ids):
-        raise UserError("One of the chosen offices does not exist.")
+        raise Invalid("One of the chosen offices does not exist.")
 
 
 async def create_user(
@@ -179,7 +176,7 @@ async def create_user(
 ) -> User:
     email = normalize_email(email)
     if not _EMAIL.match(email) or len(email) > 254:
-        raise UserError("Enter a valid email address.")
+        raise Invalid("Enter a valid email address.")
     passwords.check_policy(password, email=email)
     await _check_offices_exist(db, profile.office_ids)
     digest = await passwords.hash_password(password)
@@ -215,7 +212,7 @@ async def create_user(
             ]
         )
     except IntegrityError:
-        raise UserError(f"A user with email {email} already exists.") from None
+        raise Conflict(f"A user with email {email} already exists.") from None
     user = await by_email(db, email)
     assert user is not None
     return user
@@ -274,7 +271,7 @@ def _describe(changes: dict[str, list[object]]) -> str:
 async def _refuse_last_owner(db: Database, user: User) -> None:
     row = await db.first("SELECT COUNT(*) AS n FROM users WHERE role = 'owner' AND active = 1 AND id != ?", user.id)
     if not row or row["n"] == 0:
-        raise UserError("This is the only active owner; make someone else owner first.")
+        raise Invalid("This is the only active owner; make someone else owner first.")
 
 
 async def set_active(db: Database, now: datetime, actor: Actor, user: User, active: bool) -> User:
@@ -283,7 +280,7 @@ async def set_active(db: Database, now: datetime, actor: Actor, user: User, acti
     if not active and user.role == "owner":
         await _refuse_last_owner(db, user)
     if not active and actor.user_id == user.id:
-        raise UserError("You cannot deactivate yourself.")
+        raise Invalid("You cannot deactivate yourself.")
     verb = "reactivated" if active else "deactivated"
     statements = [
         q("UPDATE users SET active = ?, updated_at = ? WHERE id = ?", int(active), iso(now), user.id),

@@ -7,6 +7,7 @@ import pytest
 
 import customer_list
 import customer_tags
+import errors
 from tests.clients_support import make_customer
 from tests.conftest import sign_in
 
@@ -201,11 +202,11 @@ async def test_tags_are_normalized_recorded_and_limited(bindings, people, databa
     audits = await database.all("SELECT action FROM audit_log WHERE action LIKE 'customer.tag%'")
     assert [a["action"] for a in audits] == ["customer.tag_added"]
     for bad in ("", "   ", "x" * 41, "<script>"):
-        with pytest.raises(customer_tags.TagError):
+        with pytest.raises(errors.Invalid):
             await customer_tags.add_tag(database, now, people.agent, row, bad)
     for n in range(customer_tags.MAX_PER_CUSTOMER - 1):
         await customer_tags.add_tag(database, now, people.agent, row, f"t{n:02d}")
-    with pytest.raises(customer_tags.TagError, match="at most"):
+    with pytest.raises(errors.Invalid, match="at most"):
         await customer_tags.add_tag(database, now, people.agent, row, "one too many")
     assert await customer_tags.remove_tag(database, now, people.agent, row, "GATE CODE")
     assert not await customer_tags.remove_tag(database, now, people.agent, row, "gate code")

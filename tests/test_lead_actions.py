@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import errors
 import lead_actions
 import leads
 from tests.conftest import sign_in_api, snapshot_file
@@ -151,7 +152,7 @@ async def test_a_stale_write_is_refused_as_a_conflict_and_writes_nothing(binding
     stale = await leads.lead_for_user(bindings.db, people.agent, display)
     await lead_actions.claim_lead(bindings.db, bindings.clock.now(), people.admin, stale)
     before = snapshot_file(db_path)
-    with pytest.raises(lead_actions.Conflict):
+    with pytest.raises(errors.Conflict):
         await lead_actions.change_status(
             bindings.db, bindings.clock.now(), people.agent, stale, "irrelevant", reason="Wrong number"
         )

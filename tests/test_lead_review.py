@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import errors
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_lead_actions import timeline
 from tests.test_leads_queue import make_lead
@@ -120,7 +121,7 @@ async def test_a_lost_race_records_nothing(client, bindings, people, database, d
     before = snapshot_file(db_path)
     try:
         await lead_actions.advance_review(database, bindings.clock.now(), people.agent, stale, "declined")
-    except lead_actions.Conflict:
+    except errors.Conflict:
         pass
     else:
         raise AssertionError("the stale step went through")

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+import errors
 import intake
 import lead_actions
 import lead_conversion
@@ -329,9 +330,9 @@ def test_the_periods_on_a_calendar():
     assert report_periods.period_for("week", today) == report_periods.Period("week", date(2026, 2, 22), today)
     assert report_periods.period_for("month", today).end == date(2026, 2, 28)
     assert report_periods.period_for("year", today).start == date(2026, 1, 1)
-    with pytest.raises(report_periods.PeriodError):
+    with pytest.raises(errors.Invalid):
         report_periods.period_for("custom", today, date(2026, 3, 1), date(2026, 2, 1))
-    with pytest.raises(report_periods.PeriodError):
+    with pytest.raises(errors.Invalid):
         report_periods.period_for("custom", today, date(2020, 1, 1), date(2026, 1, 1))
     shifts = dict(report_periods.zone_shifts("America/New_York"))
     assert shifts["2026-03-08T07:00:00.000Z"] == -240 and shifts["2026-11-01T06:00:00.000Z"] == -300

@@ -10,6 +10,7 @@ import logging
 import pytest
 
 import config
+import errors
 import secure_access
 import vault
 from tests.conftest import TEST_ENV, make_settings, sign_in_api, snapshot_file
@@ -252,7 +253,7 @@ async def test_edit_keeps_or_replaces_the_secret_and_refuses_a_stale_version(cli
     assert stale is not None
     await database.run("UPDATE customer_secure_access SET version = version + 1 WHERE id = ?", item["id"])
     cust = await database.first("SELECT * FROM customers WHERE display_id = ?", customer)
-    with pytest.raises(secure_access.StaleItem):
+    with pytest.raises(errors.Conflict):
         await secure_access.update_item(
             database,
             bindings.clock.now(),
@@ -316,7 +317,7 @@ async def test_a_card_number_in_a_plain_field_is_refused_and_nothing_is_stored(
 
 def test_the_input_check_refuses_a_card_itself():
     """Not left to the routes: the module's own check refuses, naming the field only."""
-    with pytest.raises(secure_access.SecureAccessError, match=r"^Username looks like a payment card number"):
+    with pytest.raises(errors.Invalid, match=r"^Username looks like a payment card number"):
         secure_access.check_input("Router", "device", username="4111-1111-1111-1111")
     # a secret may be all digits (a PIN, a door code): it is sealed, never checked
     assert secure_access.check_secret("4111111111111111") == "4111111111111111"

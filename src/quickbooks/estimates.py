@@ -24,6 +24,7 @@ from typing import Any
 import records
 from bindings import Bindings
 from clock import iso
+from errors import Conflict, Invalid, NotFound
 from quickbooks import oauth, objects
 from quickbooks.client import Api, QuickBooksError, StaleObject, Throttled
 from quickbooks.documents import DOC_COLUMNS, Company, money_row
@@ -48,12 +49,6 @@ _ACTIVE = (
     " AND (e.expiration_date IS NULL OR e.expiration_date >= ?)"
     f" AND coalesce(e.status, 'Pending') NOT IN ('Closed', 'Rejected') AND {_INVOICED} < coalesce(e.total_cents, 0)"
 )
-
-
-class EstimateError(Exception):
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 async def active(db: Database, co: Company, day: date, *, limit: int = LISTED) -> dict[str, Any]:
@@ -129,12 +124,12 @@ async def estimate(db: Database, realm: str, qbo_id: str) -> Row | None:
 async def request_status(db: Database, now: datetime, actor: Actor, co: Company, qbo_id: str, status: str) -> int:
     """Queue a status change of one estimate; returns the outbox row's id."""
     if status not in STATUSES:
-        raise EstimateError(f"Status must be one of: {', '.join(STATUSES)}.")
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}.")
     if co.status != "connected":
-        raise EstimateError("QuickBooks is not connected, so nothing can be written to it.", 409)
+        raise Conflict("QuickBooks is not connected, so nothing can be written to it.")
     row = await estimate(db, co.realm_id, qbo_id)
     if row is None:
-        raise EstimateError("No such estimate.", 404)
+        raise NotFound("No such estimate.")
     label = row["doc_number"] or qbo_id
     request_id = f"pl-{secrets.token_hex(12)}"
     await db.batch(

@@ -34,7 +34,7 @@ import customer_actions
 import customers
 import records
 from clock import iso
-from customers import Conflict, CustomerError
+from errors import Conflict, Invalid, NotFound
 from offices import Office
 from records import Actor
 from storage import Database, Param, Row, Statement, q
@@ -57,14 +57,6 @@ _UNDECIDED = (
 )
 _LIVE_QBO = "o.realm_id = ? AND o.entity = 'Customer' AND o.deleted_at IS NULL"
 _LIVE_CUSTOMER = "c.archived_at IS NULL AND c.merged_into_id IS NULL"
-
-
-class MatchError(CustomerError):
-    """A refused identity decision; `status` is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 # --- exact matches -------------------------------------------------------------------------------
@@ -235,7 +227,7 @@ async def queue(
 ) -> dict[str, Any]:
     """A page of QuickBooks customers in `state`, by name, each with its link and candidates."""
     if state not in STATES:
-        raise MatchError(f"State must be one of: {', '.join(STATES)}.")
+        raise Invalid(f"State must be one of: {', '.join(STATES)}.")
     where, params = _state_sql(state)
     if search:
         where += " AND (o.name LIKE ? OR o.company LIKE ? OR o.email LIKE ?)"
@@ -364,7 +356,7 @@ async def quickbooks_customer(db: Database, realm: str, qbo_id: str) -> Row:
         f"SELECT o.* FROM quickbooks_objects o WHERE {_LIVE_QBO} AND o.qbo_id = ?", realm, str(qbo_id)[:40]
     )
     if row is None:
-        raise MatchError("No such QuickBooks customer.", 404)
+        raise NotFound("No such QuickBooks customer.")
     return row
 
 
@@ -433,7 +425,7 @@ async def _run(db: Database, statements: list[Statement], message: str) -> None:
         await db.batch(statements)
     except Exception as exc:
         if records.stopped_by_guard(exc):
-            raise MatchError(message, 409) from None
+            raise Conflict(message) from None
         raise
 
 
@@ -441,14 +433,13 @@ async def link(db: Database, now: datetime, user: User, realm: str, qbo_id: str,
     """Link a QuickBooks customer to a Porchlight customer the person may see."""
     qbo = await quickbooks_customer(db, realm, qbo_id)
     if customer["merged_into_id"] or customer["archived_at"]:
-        raise MatchError("That customer is archived; link its live record instead.")
+        raise Invalid("That customer is archived; link its live record instead.")
     if customer["quickbooks_customer_id"] == qbo["qbo_id"]:
         return
     if customer["quickbooks_customer_id"]:
-        raise MatchError(
+        raise Conflict(
             f"{customer['display_id']} is already linked to QuickBooks customer {customer['quickbooks_customer_id']};"
-            " unlink that first.",
-            409,
+            " unlink that first."
         )
     await _run(
         db,
@@ -466,7 +457,7 @@ async def unlink(db: Database, now: datetime, user: User, realm: str, qbo_id: st
     qbo = await quickbooks_customer(db, realm, qbo_id)
     linked = await db.first("SELECT * FROM customers WHERE quickbooks_customer_id = ?", qbo["qbo_id"])
     if linked is None or not authz.visible_office(user, linked["office_id"]):
-        raise MatchError("That QuickBooks customer is not linked.", 409 if linked is None else 404)
+        raise (Conflict if linked is None else NotFound)("That QuickBooks customer is not linked.")
     name = qbo["name"] or qbo["qbo_id"]
     await _run(
         db,
@@ -507,7 +498,7 @@ async def unlink(db: Database, now: datetime, user: User, realm: str, qbo_id: st
 async def ignore(db: Database, now: datetime, user: User, realm: str, qbo_id: str) -> None:
     qbo = await quickbooks_customer(db, realm, qbo_id)
     if await db.first("SELECT 1 FROM customers WHERE quickbooks_customer_id = ?", qbo["qbo_id"]):
-        raise MatchError("That QuickBooks customer is linked; unlink it first.", 409)
+        raise Conflict("That QuickBooks customer is linked; unlink it first.")
     await db.batch(
         [
             _decide(now, user, realm, qbo["qbo_id"], "ignored"),
@@ -557,9 +548,9 @@ async def create(db: Database, now: datetime, user: User, realm: str, qbo_id: st
     """A new Porchlight customer from a QuickBooks customer, linked in the same batch."""
     qbo = await quickbooks_customer(db, realm, qbo_id)
     if await db.first("SELECT 1 FROM customers WHERE quickbooks_customer_id = ?", qbo["qbo_id"]):
-        raise MatchError("That QuickBooks customer is already linked.", 409)
+        raise Conflict("That QuickBooks customer is already linked.")
     if not authz.visible_office(user, office.id):
-        raise MatchError("Choose one of your offices.", 404)
+        raise NotFound("Choose one of your offices.")
     try:
         return await customer_actions.create_customer(
             db,
@@ -573,5 +564,5 @@ async def create(db: Database, now: datetime, user: User, realm: str, qbo_id: st
         raise
     except Exception as exc:
         if records.stopped_by_guard(exc):
-            raise MatchError("That QuickBooks customer was linked to another customer a moment ago.", 409) from None
+            raise Conflict("That QuickBooks customer was linked to another customer a moment ago.") from None
         raise

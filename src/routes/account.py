@@ -9,7 +9,7 @@ import api_tokens
 import offices
 from guard import bindings_of, current_user
 from inputs import Id
-from pages import redirect, render
+from pages import redirect, refusals_go_back_to, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,10 +34,8 @@ async def account(request: Request) -> Response:
 async def create_token(request: Request, name: str = Form(..., min_length=1, max_length=80)) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    try:
+    with refusals_go_back_to("/account"):
         token = await api_tokens.create_token(b.db, b.clock.now(), user.actor, user, name)
-    except ValueError as exc:
-        return redirect("/account", str(exc))
     return await _account_page(request, new_token=token)
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 import authz
 import offices
 import records
 import users
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from inputs import Id
-from passwords import PasswordPolicyError
-from users import UserError
 
 router = APIRouter(prefix="/api")
 
@@ -98,16 +97,10 @@ async def user_list(request: Request) -> list[UserOut]:
 async def user_create(request: Request, body: UserIn) -> UserOut:
     actor = current_user(request)
     b = bindings_of(request)
-    try:
-        profile = users.check_profile(body.name, body.role, body.all_offices, body.office_ids, body.partner_name)
-        created = await users.create_user(
-            b.db, b.clock.now(), actor.actor, email=body.email, password=body.password, profile=profile
-        )
-    except UserError as exc:
-        status = 409 if "already exists" in str(exc) else 422
-        raise HTTPException(status, str(exc)) from None
-    except PasswordPolicyError as exc:
-        raise HTTPException(422, str(exc)) from None
+    profile = users.check_profile(body.name, body.role, body.all_offices, body.office_ids, body.partner_name)
+    created = await users.create_user(
+        b.db, b.clock.now(), actor.actor, email=body.email, password=body.password, profile=profile
+    )
     return _user_out(created)
 
 

@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 import customers
 import offices
-from guard import NotFound, bindings_of, current_user
+from errors import Conflict, Invalid, NotFound
+from guard import bindings_of, current_user
 from inputs import Id, parse_id
-from pages import redirect, render
+from pages import redirect, refusals_go_back_to, render
 from quickbooks import billing, estimates, identity
 from quickbooks.documents import Company, company
 
@@ -24,10 +25,6 @@ MATCHES = "/clients/quickbooks-matches"
 
 async def _company(request: Request) -> Company | None:
     return await company(bindings_of(request).db)
-
-
-def _refused(exc: estimates.EstimateError | identity.MatchError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
 
 # --- billing -------------------------------------------------------------------------------------
@@ -85,7 +82,7 @@ async def _change_status(request: Request, qbo_id: str, status: str) -> tuple[in
     b = bindings_of(request)
     co = await _company(request)
     if co is None:
-        raise estimates.EstimateError("QuickBooks is not connected.", 409)
+        raise Conflict("QuickBooks is not connected.")
     user = current_user(request)
     outbox_id = await estimates.request_status(b.db, b.clock.now(), user.actor, co, qbo_id[:40], status)
     return outbox_id, await estimates.send_now(b, outbox_id)
@@ -93,10 +90,7 @@ async def _change_status(request: Request, qbo_id: str, status: str) -> tuple[in
 
 @router.patch("/api/billing/estimates/{qbo_id}", tags=["billing"], summary="Change an estimate's status in QuickBooks")
 async def api_estimate_status(request: Request, qbo_id: str, body: StatusChange) -> Response:
-    try:
-        outbox_id, outcome = await _change_status(request, qbo_id, body.status)
-    except estimates.EstimateError as exc:
-        return _refused(exc)
+    outbox_id, outcome = await _change_status(request, qbo_id, body.status)
     write = await estimates.outbox_row(bindings_of(request).db, outbox_id)
     code = {"done": 200, "failed": 502}.get(outcome, 202)
     return JSONResponse({"outcome": outcome, "write": write}, status_code=code)
@@ -104,10 +98,8 @@ async def api_estimate_status(request: Request, qbo_id: str, body: StatusChange)
 
 @router.post("/billing/estimates/{qbo_id}/status", include_in_schema=False)
 async def form_estimate_status(request: Request, qbo_id: str, status: str = Form("", max_length=20)) -> Response:
-    try:
+    with refusals_go_back_to("/billing#estimates"):
         _, outcome = await _change_status(request, qbo_id, status)
-    except estimates.EstimateError as exc:
-        return redirect("/billing#estimates", exc.message)
     said = {
         "done": f"QuickBooks saved the estimate as {status}.",
         "failed": "QuickBooks refused the change; the estimate shows why.",
@@ -129,12 +121,12 @@ async def _match(request: Request, qbo_id: str, body: MatchAction) -> dict[str, 
     db, now, user = b.db, b.clock.now(), current_user(request)
     co = await _company(request)
     if co is None:
-        raise identity.MatchError("QuickBooks is not connected.", 409)
+        raise Conflict("QuickBooks is not connected.")
     realm = co.realm_id
     if body.action == "link":
         row = await customers.customer_for_user(db, user, body.customer or "")
         if row is None:
-            raise identity.MatchError("We couldn't find that client.", 404)
+            raise NotFound("We couldn't find that client.")
         await identity.link(db, now, user, realm, qbo_id, row)
         return {"state": "linked", "customer": row["display_id"]}
     if body.action == "unlink":
@@ -152,11 +144,11 @@ async def _office_for(request: Request, office_id: Id | None) -> offices.Office:
     if office_id is None:
         mine = [o for o in await offices.all_offices(db, include_inactive=False) if user.sees_office(o.id)]
         if not mine:
-            raise identity.MatchError("You have no office to put the new customer in.", 422)
+            raise Invalid("You have no office to put the new customer in.")
         return mine[0]
     office = await offices.get(db, office_id)
     if office is None or not user.sees_office(office.id):
-        raise identity.MatchError("We couldn't find that office.", 404)
+        raise NotFound("We couldn't find that office.")
     return office
 
 
@@ -170,21 +162,15 @@ async def api_matches(
     co = await _company(request)
     if co is None:
         return JSONResponse({"state": state, "items": [], "counts": {}})
-    try:
-        found = await identity.queue(
-            bindings_of(request).db, current_user(request), co.realm_id, state=state, page=page, search=q
-        )
-    except identity.MatchError as exc:
-        return _refused(exc)
+    found = await identity.queue(
+        bindings_of(request).db, current_user(request), co.realm_id, state=state, page=page, search=q
+    )
     return JSONResponse(found)
 
 
 @router.post("/api/quickbooks/matches/{qbo_id}", tags=["quickbooks"], summary="Link, unlink, create or ignore")
 async def api_match(request: Request, qbo_id: str, body: MatchAction) -> Response:
-    try:
-        return JSONResponse(await _match(request, qbo_id, body))
-    except identity.MatchError as exc:
-        return _refused(exc)
+    return JSONResponse(await _match(request, qbo_id, body))
 
 
 @router.get(MATCHES, include_in_schema=False)
@@ -228,10 +214,8 @@ async def matches_form(
         body = MatchAction.model_validate({"action": action, "customer": customer or None, "office_id": office})
     except ValueError:
         return redirect(target, "Choose link, unlink, create or ignore.")
-    try:
+    with refusals_go_back_to(target):
         done = await _match(request, qbo_id, body)
-    except identity.MatchError as exc:
-        return redirect(target, str(exc))
     said = {
         "link": f"Linked to {done.get('customer')}.",
         "create": f"Created {done.get('customer')} from QuickBooks and linked it.",

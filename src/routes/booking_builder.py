@@ -9,9 +9,10 @@ from starlette.datastructures import FormData, UploadFile
 import booking
 import booking_images
 import offices
-from booking import Draft, Embed, Images, Invalid
+from booking import Draft, Embed, Images
 from booking_images import ImageRefused
-from guard import NotFound, actor_of, bindings_of, files_of
+from errors import Conflict, Invalid, NotFound
+from guard import actor_of, bindings_of, files_of
 from inputs import Id
 from pages import redirect, render
 
@@ -164,7 +165,7 @@ async def save(request: Request, embed_id: Id) -> Response:
         await booking.update_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed, settings, images)
     except Invalid as exc:
         return await _form_page(request, embed, draft, exc.errors, 422)
-    except booking.Conflict:
+    except Conflict:  # the form again with their version
         fresh = await _embed(request, embed_id)
         message = {"name": "Someone else saved this embed meanwhile; review their changes and save again."}
         return await _form_page(request, fresh, booking.draft_of(fresh), message, 409)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,9 +12,9 @@ import customers
 import lead_conversion
 import leads
 import offices
-from guard import NotFound, bindings_of, current_user
-from lead_actions import Conflict, LeadError
-from pages import redirect, render
+from errors import Invalid, NotFound
+from guard import bindings_of, current_user
+from pages import redirect, refusals_go_back_to, render
 from routes.leads import api_lead
 from storage import Row
 
@@ -68,7 +68,7 @@ async def _convert(request: Request, display_id: str, customer_id: str | None) -
     if customer_id:
         link_to = await customers.customer_for_user(b.db, user, customer_id)
         if link_to is None:
-            raise LeadError(f"We couldn't find customer {customer_id.upper()}.")
+            raise Invalid(f"We couldn't find customer {customer_id.upper()}.")
     office = await offices.get(b.db, lead["office_id"])
     assert office is not None  # leads.office_id is a foreign key
     return await lead_conversion.convert_lead(b.db, b.clock.now(), user, lead, office, link_to=link_to)
@@ -80,10 +80,6 @@ async def _return(request: Request, display_id: str) -> lead_conversion.Return:
     return await lead_conversion.return_to_leads(b.db, b.clock.now(), current_user(request), lead)
 
 
-def _refused(exc: LeadError) -> HTTPException:
-    return HTTPException(409 if isinstance(exc, Conflict) else 422, str(exc))
-
-
 @router.get("/api/leads/{display_id}/candidates", tags=["leads"], summary="Customers the lead may already be")
 async def api_candidates(request: Request, display_id: str) -> dict[str, Any]:
     return {"items": await _candidates(request, await _lead(request, display_id))}
@@ -91,20 +87,14 @@ async def api_candidates(request: Request, display_id: str) -> dict[str, Any]:
 
 @router.post("/api/leads/{display_id}/convert", tags=["leads"], summary="Convert to a new or existing customer")
 async def api_convert(request: Request, display_id: str, body: ConvertIn | None = None) -> dict[str, Any]:
-    try:
-        done = await _convert(request, display_id, body.customer_id if body else None)
-    except LeadError as exc:
-        raise _refused(exc) from None
+    done = await _convert(request, display_id, body.customer_id if body else None)
     answer = await api_lead(request, display_id)
     return answer | {"created": done.created, "new_job": done.new_job}
 
 
 @router.post("/api/leads/{display_id}/return", tags=["leads"], summary="Undo a conversion: back to the queue")
 async def api_return(request: Request, display_id: str) -> dict[str, Any]:
-    try:
-        done = await _return(request, display_id)
-    except LeadError as exc:
-        raise _refused(exc) from None
+    done = await _return(request, display_id)
     answer = await api_lead(request, display_id)
     return answer | {"returned_from": done.customer_id, "customer_archived": done.customer_archived}
 
@@ -129,19 +119,15 @@ async def convert_page(request: Request, display_id: str) -> Response:
 async def convert_submit(
     request: Request, display_id: str, customer_id: str = Form("", max_length=20, pattern=r"^$|" + CUSTOMER_ID)
 ) -> Response:
-    try:
+    with refusals_go_back_to(f"/leads/{display_id}"):
         done = await _convert(request, display_id, customer_id or None)
-    except LeadError as exc:
-        return redirect(f"/leads/{display_id}", str(exc))
     what = "a new customer" if done.created else "the existing customer"
     return redirect(f"/clients/{done.customer_id}", f"{display_id.upper()} converted into {what} {done.customer_id}.")
 
 
 @router.post("/leads/{display_id}/return", include_in_schema=False)
 async def return_submit(request: Request, display_id: str) -> Response:
-    try:
+    with refusals_go_back_to(f"/leads/{display_id}"):
         done = await _return(request, display_id)
-    except LeadError as exc:
-        return redirect(f"/leads/{display_id}", str(exc))
     archived = f" {done.customer_id} had nothing else attached, so it was archived." if done.customer_archived else ""
     return redirect(f"/leads/{display_id}", f"Back in the leads queue, due now.{archived}")

@@ -23,22 +23,14 @@ import customer_tags
 import customers
 import lead_actions
 import offices
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from inputs import Id, Int
 from routes.patching import Patch
 from storage import Row
 from vault import KeyRing
 
 router = APIRouter(tags=["customers"])
-
-STATUS = {customers.Conflict: 409, customers.NotAllowed: 403, customers.Missing: 404}
-
-
-def status_for(exc: Exception) -> int:
-    for kind, code in STATUS.items():
-        if isinstance(exc, kind):
-            return code
-    return 422
 
 
 async def _customer(request: Request, display_id: str) -> Row:
@@ -49,15 +41,10 @@ async def _customer(request: Request, display_id: str) -> Row:
 
 
 async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], /, **kwargs: Any) -> Any:
-    """Load the customer the caller may see, run one verb, and turn its refusals into HTTP answers."""
+    """Load the customer the caller may see and run one verb (its refusals answer for themselves)."""
     b = bindings_of(request)
     row = await _customer(request, display_id)
-    try:
-        return await verb(b.db, b.clock.now(), current_user(request), row, **kwargs)
-    except customers.Missing as exc:
-        raise NotFound(str(exc)) from None
-    except (customers.CustomerError, customer_tags.TagError) as exc:
-        raise HTTPException(status_for(exc), str(exc)) from None
+    return await verb(b.db, b.clock.now(), current_user(request), row, **kwargs)
 
 
 async def detail(request: Request, display_id: str) -> dict[str, Any]:
@@ -212,10 +199,7 @@ class NotePatch(Patch):
 async def api_create(request: Request, body: CustomerIn) -> dict[str, Any]:
     user = current_user(request)
     b = bindings_of(request)
-    try:
-        office = lead_actions.office_for_new_lead(user, body.office_id, await offices.all_offices(b.db))
-    except lead_actions.LeadError as exc:
-        raise HTTPException(422, str(exc)) from None
+    office = lead_actions.office_for_new_lead(user, body.office_id, await offices.all_offices(b.db))
     new = customer_actions.NewCustomer(
         name=body.name,
         kind=body.kind,
@@ -224,10 +208,7 @@ async def api_create(request: Request, body: CustomerIn) -> dict[str, Any]:
         contact=body.contact.model_dump() if body.contact else None,
         billing_address=body.billing_address.model_dump() if body.billing_address else None,
     )
-    try:
-        display = await customer_actions.create_customer(b.db, b.clock.now(), user, office, new)
-    except customers.CustomerError as exc:
-        raise HTTPException(status_for(exc), str(exc)) from None
+    display = await customer_actions.create_customer(b.db, b.clock.now(), user, office, new)
     return await detail(request, display)
 
 

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 import customer_files
 import customers
 from customer_files import FileRefused
-from guard import NotFound, actor_of, bindings_of, current_user, files_of
+from errors import NotFound
+from guard import actor_of, bindings_of, current_user, files_of
 from inputs import Id
 from pages import redirect, render
 from routes.uploads import read_upload
@@ -92,16 +93,14 @@ async def panel(request: Request, display_id: str) -> Response:
 @router.post("/clients/{display_id}/files", include_in_schema=False)
 async def upload_from_form(request: Request, display_id: str) -> Response:
     customer = await _customer(request, display_id)
-    htmx = bool(request.headers.get("hx-request"))
+    if not request.headers.get("hx-request"):
+        await _upload(request, customer)
+        return redirect(f"/clients/{customer['display_id']}#files", "File uploaded.")
     try:
         await _upload(request, customer)
-    except FileRefused as exc:
-        if htmx:  # htmx swaps only 2xx answers: show the refusal inside the panel
-            return await _panel(request, customer, str(exc))
-        raise HTTPException(exc.status, str(exc)) from None
-    if htmx:
-        return await _panel(request, customer)
-    return redirect(f"/clients/{customer['display_id']}#files", "File uploaded.")
+    except FileRefused as exc:  # htmx swaps only 2xx answers: show the refusal inside the panel
+        return await _panel(request, customer, str(exc))
+    return await _panel(request, customer)
 
 
 @router.get("/clients/{display_id}/files/{file_id}", include_in_schema=False)
@@ -139,10 +138,7 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
 )
 async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
     customer = await _customer(request, display_id)
-    try:
-        file_id = await _upload(request, customer)
-    except FileRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+    file_id = await _upload(request, customer)
     return customer_files.public(await _file(request, customer, file_id))
 
 

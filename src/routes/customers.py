@@ -23,12 +23,13 @@ import customer_merge
 import customer_notes
 import customer_tags
 import customers
+import errors
 import lead_sources
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from inputs import Id, parse_id, parse_int
 from pages import redirect, render
 from quickbooks import billing as quickbooks_billing
-from routes.customer_api import status_for
 from storage import Database, Row
 from users import User
 from vault import KeyRing
@@ -124,8 +125,8 @@ async def _act(request: Request, display_id: str, verb: Verb, done: str, anchor:
     row = await _customer(request, display_id)
     try:
         await verb(b.db, b.clock.now(), current_user(request), row)
-    except (customers.CustomerError, customer_tags.TagError) as exc:
-        return await _render(request, display_id, error=str(exc), status=status_for(exc))
+    except errors.Refused as exc:  # the record page again, with why not next to the action
+        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect(f"/clients/{row['display_id']}{anchor}", done)
 
 
@@ -261,8 +262,8 @@ async def page_merge(
     try:
         ring = KeyRing.from_settings(b.settings)
         done = await customer_merge.merge_customers(b.db, b.clock.now(), user, keeper, folded, ring=ring)
-    except customers.CustomerError as exc:
-        return await _render(request, display_id, error=str(exc), status=status_for(exc))
+    except errors.Refused as exc:
+        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect(f"/clients/{done.keeper}", f"Merged {done.merged} into {done.keeper}.")
 
 
@@ -272,8 +273,8 @@ async def page_delete(request: Request, display_id: str, confirm: str = Form("",
     row = await _customer(request, display_id)
     try:
         await customer_actions.delete_customer(b.db, b.clock.now(), current_user(request), row, confirm, files=b.files)
-    except customers.CustomerError as exc:
-        return await _render(request, display_id, error=str(exc), status=status_for(exc))
+    except errors.Refused as exc:
+        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect("/clients", f"{row['display_id']} deleted for good.")
 
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 import lead_duplicates
 import leads
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from inputs import Int, parse_int
-from lead_actions import Conflict, LeadError
-from pages import redirect, render
+from pages import redirect, refusals_go_back_to, render
 from storage import Row
 from users import User
 
@@ -108,12 +108,7 @@ class MergeIn(BaseModel):
 
 @router.post("/api/leads/duplicates/merge", tags=["leads"], summary="Keep one lead; archive the others into it")
 async def api_merge(request: Request, body: MergeIn) -> dict[str, Any]:
-    try:
-        merged = await _merge(request, body.keeper, [o[:20] for o in body.others], body.versions)
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
-    except LeadError as exc:
-        raise HTTPException(422, str(exc)) from None
+    merged = await _merge(request, body.keeper, [o[:20] for o in body.others], body.versions)
     return {"keeper": body.keeper.upper(), "archived": merged}
 
 
@@ -135,8 +130,6 @@ async def page_merge(
     if not keeper:
         return redirect(back, "Choose the lead to keep.")
     others = [m[:20] for m in merge if m != keeper][: lead_duplicates.MAX_MERGE + 1]
-    try:
+    with refusals_go_back_to(back):
         merged = await _merge(request, keeper, others, versions)
-    except LeadError as exc:
-        return redirect(back, str(exc))
     return redirect(back, f"Kept {keeper}; archived {', '.join(merged)} into it.")

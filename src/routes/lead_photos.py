@@ -15,10 +15,10 @@ from fastapi.responses import Response
 import customer_files
 import lead_photos
 import leads
-from customer_files import FileRefused
-from guard import NotFound, actor_of, bindings_of, current_user, files_of
+from errors import NotFound
+from guard import actor_of, bindings_of, current_user, files_of
 from inputs import Id
-from pages import redirect
+from pages import redirect, refusals_go_back_to
 from routes.uploads import read_upload
 from storage import Row
 
@@ -50,12 +50,9 @@ async def _delete(request: Request, display_id: str, photo_id: Id) -> Row:
     b = bindings_of(request)
     lead = await _lead(request, display_id)
     photo = await _photo(request, lead, photo_id)
-    try:
-        await lead_photos.delete_photo(
-            b.db, files_of(request), b.clock.now(), current_user(request), actor_of(request), lead, photo
-        )
-    except lead_photos.PhotoForbidden as exc:
-        raise HTTPException(403, str(exc)) from None
+    await lead_photos.delete_photo(
+        b.db, files_of(request), b.clock.now(), current_user(request), actor_of(request), lead, photo
+    )
     return photo
 
 
@@ -83,10 +80,8 @@ async def show_photo(request: Request, display_id: str, photo_id: Id) -> Respons
 @router.post("/leads/{display_id}/photos", include_in_schema=False)
 async def upload_from_form(request: Request, display_id: str) -> Response:
     lead = await _lead(request, display_id)
-    try:
+    with refusals_go_back_to(f"/leads/{lead['display_id']}#photos"):
         await _upload(request, lead)
-    except FileRefused as exc:
-        return redirect(f"/leads/{lead['display_id']}#photos", str(exc))
     return redirect(f"/leads/{lead['display_id']}#photos", "Photo added.")
 
 
@@ -111,10 +106,7 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
 )
 async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
     lead = await _lead(request, display_id)
-    try:
-        photo_id = await _upload(request, lead)
-    except FileRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+    photo_id = await _upload(request, lead)
     rows = await lead_photos.photos_for(bindings_of(request).db, lead["id"])
     return next(lead_photos.public(r, lead["display_id"]) for r in rows if r["id"] == photo_id)
 

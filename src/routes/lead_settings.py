@@ -13,12 +13,11 @@ from fastapi.responses import Response
 import lead_settings
 import lead_sources
 import snooze_sequences
-from guard import NotFound, bindings_of, current_user
+from errors import Conflict, Invalid, NotFound
+from guard import bindings_of, current_user
 from inputs import parse_int
-from lead_settings import SettingsError
-from lead_sources import SourceError
-from pages import redirect, render
-from snooze_sequences import Sequence, SequenceError
+from pages import form_status, redirect, render
+from snooze_sequences import Sequence
 
 router = APIRouter(prefix="/maintenance/lead-settings", include_in_schema=False)
 
@@ -53,8 +52,8 @@ async def set_escalation(request: Request, minutes: str = Form("", max_length=6)
         return await _page(request, 400, "The escalation timer is a whole number of minutes.")
     try:
         await lead_settings.set_escalation_minutes(b.db, b.clock.now(), current_user(request).actor, int(minutes))
-    except SettingsError as exc:
-        return await _page(request, 400, str(exc))
+    except Invalid as exc:
+        return await _page(request, 400, exc.message)
     return redirect(HOME, f"Fresh leads unclaimed for {int(minutes)} minutes now show as escalated.")
 
 
@@ -72,8 +71,8 @@ async def assign(request: Request) -> Response:
                     b.db, b.clock.now(), current_user(request).actor, source, chosen[:40]
                 ):
                     changed.append(source.label)
-    except SourceError as exc:
-        return await _page(request, 400, str(exc))
+    except Invalid as exc:
+        return await _page(request, 400, exc.message)
     return redirect(HOME, f"Sequences saved for {', '.join(changed)}." if changed else "Nothing changed.")
 
 
@@ -91,8 +90,8 @@ async def create(
             label=label,
             steps=list(template.steps if template else [60]),
         )
-    except SequenceError as exc:
-        return await _page(request, 400, str(exc))
+    except Invalid as exc:
+        return await _page(request, 400, exc.message)
     return redirect(f"{HOME}/sequences/{created.key}", f"{created.label} added; set its steps below.")
 
 
@@ -163,7 +162,6 @@ async def save(
         await snooze_sequences.update_sequence(
             b.db, b.clock.now(), current_user(request).actor, found, label=label, steps=steps, seen=seen
         )
-    except SequenceError as exc:
-        status = 409 if isinstance(exc, snooze_sequences.SequenceConflict) else 400
-        return _editor(request, found, rows, label=label, seen=seen, status=status, error=str(exc))
+    except (Invalid, Conflict) as exc:  # the editor again, as typed, with why
+        return _editor(request, found, rows, label=label, seen=seen, status=form_status(exc), error=exc.message)
     return redirect(HOME, f"{' '.join(label.split())} saved: {len(steps)} steps.")

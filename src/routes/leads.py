@@ -23,9 +23,10 @@ import leads
 import offices
 import records
 from clock import iso, parse
-from guard import NotFound, bindings_of, current_user
+from errors import Invalid, NotFound
+from guard import bindings_of, current_user
 from inputs import Id, parse_id
-from pages import redirect, render
+from pages import redirect, refusals_go_back_to, render
 from routes.patching import Patch
 from users import User
 
@@ -376,20 +377,13 @@ async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[
 
 
 async def _api_act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
-    try:
-        await _act(request, display_id, verb, **kwargs)
-    except lead_actions.Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
-    except lead_actions.LeadError as exc:
-        raise HTTPException(422, str(exc)) from None
+    await _act(request, display_id, verb, **kwargs)
     return await api_lead(request, display_id)
 
 
 async def _page_act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], done: str, **kwargs: Any):
-    try:
+    with refusals_go_back_to(f"/leads/{display_id}"):
         await _act(request, display_id, verb, **kwargs)
-    except lead_actions.LeadError as exc:
-        return redirect(f"/leads/{display_id}", str(exc))
     return redirect(f"/leads/{display_id}" if verb is not lead_actions.delete_lead else "/leads?archived=1", done)
 
 
@@ -440,10 +434,7 @@ async def api_restore(request: Request, display_id: str) -> dict[str, Any]:
 @router.delete("/api/leads/{display_id}", tags=["leads"], summary="Delete an archived lead for good (owner)")
 async def api_delete(request: Request, display_id: str) -> Response:
     photos = await _photos_of(request, display_id)
-    try:
-        await _act(request, display_id, lead_actions.delete_lead)
-    except lead_actions.LeadError as exc:
-        raise HTTPException(409 if isinstance(exc, lead_actions.Conflict) else 422, str(exc)) from None
+    await _act(request, display_id, lead_actions.delete_lead)
     await lead_photos.drop_bytes(bindings_of(request).files, photos)
     return Response(status_code=204)
 
@@ -535,7 +526,7 @@ async def _create(request: Request, body: LeadIn) -> str:
     b = bindings_of(request)
     source = await lead_sources.by_key(b.db, body.source)
     if source is None:
-        raise lead_actions.LeadError(f"Unknown source {body.source!r}.")
+        raise Invalid(f"Unknown source {body.source!r}.")
     office = lead_actions.office_for_new_lead(user, body.office_id, await offices.all_offices(b.db))
     values = body.model_dump(exclude={"office_id", "source"})
     values["full_name"] = values.pop("name")
@@ -544,10 +535,7 @@ async def _create(request: Request, body: LeadIn) -> str:
 
 @router.post("/api/leads", tags=["leads"], summary="Create a lead by hand", status_code=201)
 async def api_create(request: Request, body: LeadIn) -> dict[str, Any]:
-    try:
-        display = await _create(request, body)
-    except lead_actions.LeadError as exc:
-        raise HTTPException(422, str(exc)) from None
+    display = await _create(request, body)
     return await api_lead(request, display)
 
 
@@ -602,8 +590,8 @@ async def new_lead_submit(
             source=source,
         )
         display = await _create(request, body)
-    except lead_actions.LeadError as exc:
-        return await _new_lead_form(request, 400, str(exc), values)
+    except Invalid as exc:  # the form again, as typed, with why
+        return await _new_lead_form(request, 400, exc.message, values)
     return redirect(f"/leads/{display}", "Lead created.")
 
 

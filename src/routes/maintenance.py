@@ -14,13 +14,11 @@ import offices
 import records
 import users
 from clock import iso, parse
-from guard import NotFound, bindings_of, current_user
+from errors import Conflict, Invalid, NotFound
+from guard import bindings_of, current_user
 from inputs import Id
-from offices import OfficeError
 from pages import redirect, render
-from passwords import PasswordPolicyError
 from storage import migrations
-from users import UserError
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
 
@@ -118,8 +116,8 @@ async def user_create(
         created = await users.create_user(
             b.db, b.clock.now(), actor.actor, email=email, password=password, profile=profile
         )
-    except (UserError, PasswordPolicyError) as exc:
-        return await _user_form(request, None, 400, str(exc), **form)
+    except (Invalid, Conflict) as exc:  # the form again, as typed, with why
+        return await _user_form(request, None, 400, exc.message, **form)
     return redirect(f"/maintenance/users/{created.id}", f"{created.name} can now sign in.")
 
 
@@ -144,8 +142,8 @@ async def user_update(
     try:
         profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
         await users.update_user(b.db, b.clock.now(), actor.actor, target, profile)
-    except UserError as exc:
-        return await _user_form(request, target, 400, str(exc))
+    except Invalid as exc:
+        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", "Saved.")
 
 
@@ -156,8 +154,8 @@ async def user_active(request: Request, user_id: Id, active: bool = Form(...)) -
     target = await _user_or_404(request, user_id)
     try:
         await users.set_active(b.db, b.clock.now(), actor.actor, target, active)
-    except UserError as exc:
-        return await _user_form(request, target, 400, str(exc))
+    except Invalid as exc:
+        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", f"{target.name} {'reactivated' if active else 'deactivated'}.")
 
 
@@ -168,8 +166,8 @@ async def user_password(request: Request, user_id: Id, password: str = Form("", 
     target = await _user_or_404(request, user_id)
     try:
         await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
-    except PasswordPolicyError as exc:
-        return await _user_form(request, target, 400, str(exc))
+    except Invalid as exc:
+        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", "Password changed; their sessions were ended.")
 
 
@@ -215,8 +213,8 @@ async def office_create(
         office = await offices.create_office(
             b.db, b.clock.now(), actor.actor, name=name, time_zone=time_zone, jobs_enabled=jobs_enabled
         )
-    except OfficeError as exc:
-        return await _offices_page(request, 400, str(exc), name=name, time_zone=time_zone)
+    except Invalid as exc:
+        return await _offices_page(request, 400, exc.message, name=name, time_zone=time_zone)
     return redirect("/maintenance/offices", f"Office {office.name} added.")
 
 
@@ -259,8 +257,8 @@ async def office_update(
             jobs_enabled=jobs_enabled,
             active=active,
         )
-    except OfficeError as exc:
-        return _office_form(request, office, 400, str(exc))
+    except Invalid as exc:
+        return _office_form(request, office, 400, exc.message)
     return redirect("/maintenance/offices", "Office saved.")
 
 
@@ -271,8 +269,8 @@ async def office_delete(request: Request, office_id: Id) -> Response:
     office = await _office_or_404(request, office_id)
     try:
         await offices.delete_office(b.db, b.clock.now(), actor.actor, office)
-    except OfficeError as exc:
-        return _office_form(request, office, 409, str(exc))
+    except Conflict as exc:
+        return _office_form(request, office, exc.status, exc.message)
     return redirect("/maintenance/offices", f"Office {office.name} deleted.")
 
 

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 import customers
 import leads
 import open_records
-from guard import NotFound, bindings_of, current_user, wants_json
-from pages import redirect
+from errors import NotFound
+from guard import bindings_of, current_user, wants_json
+from pages import redirect, refusals_go_back_to
 from storage import Row
 
 router = APIRouter()
@@ -58,10 +59,8 @@ async def _page_pin(request: Request, kind: str, display_id: str, next_url: str)
     b = bindings_of(request)
     row = await _record(request, kind, display_id)
     fallback = f"/{'leads' if kind == 'lead' else 'clients'}/{row['display_id']}"
-    try:
+    with refusals_go_back_to(_back(next_url, fallback)):
         await open_records.pin(b.db, b.clock.now(), current_user(request), kind, row["id"])
-    except open_records.TrayFull as exc:
-        return redirect(_back(next_url, fallback), str(exc))
     return redirect(_back(next_url, fallback), f"{row['display_id']} is in your tray.")
 
 
@@ -112,10 +111,7 @@ async def api_tray(request: Request) -> dict[str, Any]:
 async def api_pin(request: Request, body: PinIn) -> dict[str, Any]:
     b = bindings_of(request)
     row = await _record(request, body.kind, body.id)
-    try:
-        await open_records.pin(b.db, b.clock.now(), current_user(request), body.kind, row["id"])
-    except open_records.TrayFull as exc:
-        raise HTTPException(409, str(exc)) from None
+    await open_records.pin(b.db, b.clock.now(), current_user(request), body.kind, row["id"])
     return await _api_tray(request)
 
 

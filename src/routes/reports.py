@@ -14,7 +14,8 @@ import report_charts
 import report_periods
 import report_tables
 import reports
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from inputs import parse_id
 from pages import render
 
@@ -43,19 +44,16 @@ class Filters:
 
 async def _summary(request: Request, f: Filters) -> dict[str, Any]:
     b = bindings_of(request)
-    try:
-        return await reports.summary(
-            b.db,
-            current_user(request),
-            b.clock.now(),
-            f.period,
-            office_ids=f.office_ids,
-            start=f.start,
-            end=f.end,
-            accounts=(b.settings.qbo_checking_account, b.settings.qbo_card_account),
-        )
-    except report_periods.PeriodError as exc:
-        raise HTTPException(422, str(exc)) from None
+    return await reports.summary(
+        b.db,
+        current_user(request),
+        b.clock.now(),
+        f.period,
+        office_ids=f.office_ids,
+        start=f.start,
+        end=f.end,
+        accounts=(b.settings.qbo_checking_account, b.settings.qbo_card_account),
+    )
 
 
 @router.get("/reports", include_in_schema=False)

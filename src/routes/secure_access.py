@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 import authz
 import customers
 import secure_access
-from guard import NotFound, actor_of, bindings_of, current_user
+from errors import Conflict, Invalid, NotFound
+from guard import actor_of, bindings_of, current_user
 from inputs import Id
 from pages import redirect, render
 from routes.patching import Patch
-from secure_access import SecureAccessError, StaleItem
 from storage import Row
 from vault import KeyRing, VaultError
 
@@ -118,8 +118,8 @@ async def create_from_form(
     try:
         item = secure_access.check_input(label, kind, username, notes)
         await secure_access.create_item(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, secret)
-    except SecureAccessError as exc:
-        return await _after_change(request, customer, "", str(exc))
+    except (Invalid, Conflict) as exc:  # the panel again, with why
+        return await _after_change(request, customer, "", exc.message)
     return await _after_change(request, customer, f"Saved “{item.label}”.")
 
 
@@ -142,8 +142,8 @@ async def update_from_form(
         await secure_access.update_item(
             b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret or None
         )
-    except SecureAccessError as exc:
-        return await _after_change(request, customer, "", str(exc))
+    except (Invalid, Conflict) as exc:  # the panel again, with why
+        return await _after_change(request, customer, "", exc.message)
     except VaultError as exc:
         return await _after_change(request, customer, "", f"The saved secret cannot be opened ({exc}); enter it again.")
     return await _after_change(request, customer, f"Saved “{item.label}”.")
@@ -189,13 +189,10 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
 async def api_create(request: Request, display_id: str, body: ItemIn) -> dict[str, Any]:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
-    try:
-        item = secure_access.check_input(body.label, body.kind, body.username, body.notes)
-        item_id = await secure_access.create_item(
-            b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, body.secret.get_secret_value()
-        )
-    except SecureAccessError as exc:
-        raise HTTPException(422, str(exc)) from None
+    item = secure_access.check_input(body.label, body.kind, body.username, body.notes)
+    item_id = await secure_access.create_item(
+        b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, body.secret.get_secret_value()
+    )
     return secure_access.public(await _item(request, customer, item_id))
 
 
@@ -208,19 +205,17 @@ async def api_update(request: Request, display_id: str, item_id: Id, body: ItemP
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
+    item = secure_access.check_input(
+        body.label if body.label is not None else current["label"],
+        body.kind or current["kind"],
+        body.username if body.username is not None else current["username"],
+        body.notes if body.notes is not None else current["notes"],
+    )
+    secret = body.secret.get_secret_value() if body.secret else None
     try:
-        item = secure_access.check_input(
-            body.label if body.label is not None else current["label"],
-            body.kind or current["kind"],
-            body.username if body.username is not None else current["username"],
-            body.notes if body.notes is not None else current["notes"],
-        )
-        secret = body.secret.get_secret_value() if body.secret else None
         await secure_access.update_item(
             b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret
         )
-    except SecureAccessError as exc:
-        raise HTTPException(409 if isinstance(exc, StaleItem) else 422, str(exc)) from None
     except VaultError as exc:
         raise HTTPException(409, f"The saved secret cannot be opened ({exc}); send a new `secret`.") from None
     return secure_access.public(await _item(request, customer, item_id))

@@ -8,7 +8,8 @@ from fastapi.responses import RedirectResponse, Response
 
 import authz
 import offices
-from guard import NotFound, bindings_of, current_user
+from errors import NotFound
+from guard import bindings_of, current_user
 from pages import render
 
 router = APIRouter(include_in_schema=False)

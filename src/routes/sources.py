@@ -12,9 +12,10 @@ import authz
 import calling_hours
 import lead_sources
 import offices
-from guard import NotFound, bindings_of, current_user
+from errors import Conflict, Invalid, NotFound
+from guard import bindings_of, current_user
 from inputs import Id, parse_id, parse_int
-from lead_sources import Source, SourceError
+from lead_sources import Source
 from pages import redirect, render
 from routes.patching import Patch
 
@@ -75,10 +76,7 @@ class SourcePatch(Patch):
 async def api_create(request: Request, body: SourceIn) -> dict[str, Any]:
     user = current_user(request)
     b = bindings_of(request)
-    try:
-        source = await lead_sources.create_source(b.db, b.clock.now(), user.actor, **body.model_dump())
-    except SourceError as exc:
-        raise HTTPException(409 if "already exists" in str(exc) else 422, str(exc)) from None
+    source = await lead_sources.create_source(b.db, b.clock.now(), user.actor, **body.model_dump())
     return _out(source, (await lead_sources.tokens(b.db))[source.key])
 
 
@@ -96,10 +94,7 @@ async def _reorder(request: Request, keys: list[str]) -> None:
 # Registered before /api/sources/{key}, which would otherwise take "order" for a key.
 @router.patch("/api/sources/order", tags=["leads"], summary="Put every lead source in a new order (owner)")
 async def api_order(request: Request, body: SourceOrder) -> list[dict[str, Any]]:
-    try:
-        await _reorder(request, body.keys)
-    except SourceError as exc:
-        raise HTTPException(409 if isinstance(exc, lead_sources.SourcesChanged) else 422, str(exc)) from None
+    await _reorder(request, body.keys)
     return await api_list(request)
 
 
@@ -112,20 +107,17 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
     nulls = [k for k in ("label", "color", "snooze_sequence", "active") if k in fields and fields[k] is None]
     if nulls:  # only the default office may be cleared; leave a field out to keep it
         raise HTTPException(422, f"{nulls[0]}: may not be null (leave it out to keep it).")
-    try:
-        await lead_sources.update_source(
-            b.db,
-            b.clock.now(),
-            user.actor,
-            source,
-            label=fields.get("label", source.label),
-            color=fields.get("color", source.color),
-            default_office_id=fields.get("default_office_id", source.default_office_id),
-            snooze_sequence=fields.get("snooze_sequence", source.snooze_sequence),
-            active=fields.get("active", source.active),
-        )
-    except SourceError as exc:
-        raise HTTPException(422, str(exc)) from None
+    await lead_sources.update_source(
+        b.db,
+        b.clock.now(),
+        user.actor,
+        source,
+        label=fields.get("label", source.label),
+        color=fields.get("color", source.color),
+        default_office_id=fields.get("default_office_id", source.default_office_id),
+        snooze_sequence=fields.get("snooze_sequence", source.snooze_sequence),
+        active=fields.get("active", source.active),
+    )
     if body.rotate_token:
         await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
     updated = await _source_or_404(request, key)
@@ -181,8 +173,8 @@ async def page_create(
             default_office_id=_office(default_office_id),
             snooze_sequence=snooze_sequence,
         )
-    except SourceError as exc:
-        return await _page(request, 400, str(exc))
+    except (Invalid, Conflict) as exc:  # the form again, with why
+        return await _page(request, 400, exc.message)
     return redirect("/maintenance/sources", f"Source {label} added.")
 
 
@@ -191,8 +183,8 @@ async def page_order(request: Request, key: list[str] = Form([], max_length=200)
     """The drag-and-drop list posts every key (repeated `key` fields) in its new order."""
     try:
         await _reorder(request, key)
-    except SourceError as exc:
-        return await _page(request, 409 if isinstance(exc, lead_sources.SourcesChanged) else 422, str(exc))
+    except (Invalid, Conflict) as exc:  # the page again, with why
+        return await _page(request, exc.status, exc.message)
     return redirect("/maintenance/sources", "Order saved.")
 
 
@@ -221,8 +213,8 @@ async def page_update(
             snooze_sequence=snooze_sequence,
             active=active,
         )
-    except SourceError as exc:
-        return await _page(request, 400, str(exc))
+    except (Invalid, Conflict) as exc:  # the form again, with why
+        return await _page(request, 400, exc.message)
     return redirect("/maintenance/sources", f"{label} saved.")
 
 
@@ -291,7 +283,7 @@ async def hours_set(
             sunday_start=_hour(sunday_start),
             sunday_end=_hour(sunday_end),
         )
-    except calling_hours.HoursError as exc:
+    except Invalid as exc:
         return await _hours_page(request, 400, str(exc))
     return redirect("/maintenance/calling-hours", f"Calling hours for {state.upper()} saved.")
 
