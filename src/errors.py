@@ -19,10 +19,16 @@ class Refused(Exception):
 
     def __init__(self, message: str | None = None):
         self.message = message or self.default
+        self.fields: dict[str, str] = getattr(self, "fields", {})  # an Invalid sets its fields first
         super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Messages by field, for a form that shows each next to its input (empty: none named)."""
+        return self.fields
 
 
 class NotFound(Refused):
@@ -57,14 +63,9 @@ class Invalid(Refused, ValueError):
 
     def __init__(self, message: str | Mapping[str, str] | None = None, field: str | None = None):
         if isinstance(message, Mapping):
-            self.fields: dict[str, str] = dict(message)
+            self.fields = dict(message)
             text = "; ".join(self.fields.values()) or None
         else:
             self.fields = {field: message or self.default} if field else {}
             text = message
         super().__init__(text)
-
-    @property
-    def errors(self) -> dict[str, str]:
-        """Messages by field, for a form that shows each next to its input."""
-        return self.fields

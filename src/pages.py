@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -97,21 +98,46 @@ async def refusal(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.Refused)
     if guard.wants_json(request):
         body: dict[str, Any] = {"detail": exc.message}
-        if isinstance(exc, errors.Invalid) and exc.fields:
+        if exc.fields:
             body["fields"] = exc.fields
         return JSONResponse(body, status_code=exc.status)
     return await _error(request, exc.status, exc.message)
 
 
-@contextmanager
-def refusals_go_back_to(url: str) -> Iterator[None]:
-    """For a page's POST that answers a refused change (Invalid, Conflict) by going back with the reason
-    as a flash message (post/redirect/get): `with refusals_go_back_to(url): await verb(...)`.
-    NotFound and Forbidden still get the error page."""
+REFUSED_CHANGE = (errors.Invalid, errors.Conflict)
+
+
+class Answer(Exception):
+    """A finished response carried out of a route by the helpers below; the app answers it as it is."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+@asynccontextmanager
+async def refusals_show(
+    show: Callable[[errors.Refused], Response | Awaitable[Response]],
+    kinds: tuple[type[errors.Refused], ...] = REFUSED_CHANGE,
+) -> AsyncIterator[None]:
+    """For a page that answers a refused change by showing the form (or record) again with why:
+    `async with refusals_show(lambda exc: _form(request, 400, exc.message)): await verb(...)`.
+    Only `kinds` are shown; anything else (by default NotFound, Forbidden) goes to the one handler."""
     try:
         yield
-    except (errors.Invalid, errors.Conflict) as exc:
-        raise GoBack(url, exc.message) from None
+    except kinds as exc:
+        shown = show(exc)
+        raise Answer(await shown if inspect.isawaitable(shown) else shown) from None
+
+
+@contextmanager
+def refusals_go_back_to(url: str, kinds: tuple[type[errors.Refused], ...] = REFUSED_CHANGE) -> Iterator[None]:
+    """For a page's POST that answers a refused change by going back with the reason as a flash message
+    (post/redirect/get): `with refusals_go_back_to(url): await verb(...)`. Only `kinds` go back;
+    anything else (by default NotFound, Forbidden) gets the error page from the one handler."""
+    try:
+        yield
+    except kinds as exc:
+        raise Answer(redirect(url, exc.message)) from None
 
 
 def form_status(exc: errors.Refused) -> int:
@@ -119,17 +145,10 @@ def form_status(exc: errors.Refused) -> int:
     return 409 if isinstance(exc, errors.Conflict) else 400
 
 
-class GoBack(Exception):
-    """Raised by `refusals_go_back_to`; answered with a 303 to `url` carrying `message`."""
-
-    def __init__(self, url: str, message: str):
-        self.url, self.message = url, message
-
-
 def install_error_handlers(app: Any) -> None:
-    @app.exception_handler(GoBack)
-    async def _go_back(request: Request, exc: GoBack) -> Response:
-        return redirect(exc.url, exc.message)
+    @app.exception_handler(Answer)
+    async def _answer(request: Request, exc: Answer) -> Response:
+        return exc.response
 
     @app.exception_handler(guard.LoginRequired)
     async def _login(request: Request, exc: guard.LoginRequired) -> Response:

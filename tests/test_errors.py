@@ -8,10 +8,11 @@ from urllib.parse import quote
 
 import pytest
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import errors
-from pages import FLASH_COOKIE, refusals_go_back_to
+from pages import FLASH_COOKIE, refusals_go_back_to, refusals_show
 from tests.conftest import sign_in_api
 
 CASES = [
@@ -34,7 +35,12 @@ def raising_app(app):
         with refusals_go_back_to("/leads/L-1001"):
             raise raised[-1]
 
+    async def again(request: Request):
+        async with refusals_show(lambda exc: PlainTextResponse(f"form again: {exc.message}", status_code=400)):
+            raise raised[-1]
+
     app.router.routes[:0] = [
+        Route("/raise/again", again, methods=["POST"]),
         Route("/api/raise", endpoint, methods=["GET"]),
         Route("/raise", endpoint, methods=["GET"]),
         Route("/raise/back", go_back, methods=["POST"]),
@@ -101,6 +107,15 @@ async def test_a_page_form_still_shows_the_error_page_for_missing_or_forbidden(r
     raising_app.state.raised.append(error)
     r = await client.post("/raise/back")
     assert r.status_code == status and "set-cookie" not in r.headers
+
+
+async def test_a_page_form_shown_again_answers_what_the_page_renders(raising_app, client):
+    raising_app.state.raised.append(errors.Invalid("Name must be 1–120 characters."))
+    r = await client.post("/raise/again")
+    assert r.status_code == 400 and r.text == "form again: Name must be 1–120 characters."
+    raising_app.state.raised.append(errors.Forbidden("Owners only."))  # not a refused change: the handler
+    r = await client.post("/raise/again")
+    assert r.status_code == 403 and "Owners only." in r.text and "form again" not in r.text
 
 
 # --- the same answers through real routes ------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 import customers
 import offices
-from errors import Conflict, Invalid, NotFound
+from errors import Conflict, Invalid, NotFound, Refused
 from guard import bindings_of, current_user
 from inputs import Id, parse_id
 from pages import redirect, refusals_go_back_to, render
@@ -98,7 +98,7 @@ async def api_estimate_status(request: Request, qbo_id: str, body: StatusChange)
 
 @router.post("/billing/estimates/{qbo_id}/status", include_in_schema=False)
 async def form_estimate_status(request: Request, qbo_id: str, status: str = Form("", max_length=20)) -> Response:
-    with refusals_go_back_to("/billing#estimates"):
+    with refusals_go_back_to("/billing#estimates", (Refused,)):  # a missing estimate too, as before
         _, outcome = await _change_status(request, qbo_id, status)
     said = {
         "done": f"QuickBooks saved the estimate as {status}.",
@@ -214,7 +214,7 @@ async def matches_form(
         body = MatchAction.model_validate({"action": action, "customer": customer or None, "office_id": office})
     except ValueError:
         return redirect(target, "Choose link, unlink, create or ignore.")
-    with refusals_go_back_to(target):
+    with refusals_go_back_to(target, (Refused,)):  # a missing customer or office too, as before
         done = await _match(request, qbo_id, body)
     said = {
         "link": f"Linked to {done.get('customer')}.",

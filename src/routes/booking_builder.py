@@ -11,10 +11,10 @@ import booking_images
 import offices
 from booking import Draft, Embed, Images
 from booking_images import ImageRefused
-from errors import Conflict, Invalid, NotFound
+from errors import Invalid, NotFound, Refused
 from guard import actor_of, bindings_of, files_of
 from inputs import Id
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 
 router = APIRouter(prefix="/maintenance/booking", include_in_schema=False)
 # A logo and three service pictures at 200 KB each, plus the form's text fields.
@@ -147,10 +147,8 @@ async def create(request: Request) -> Response:
     draft, settings, images, errors = await _read(request)
     if settings is None or errors:
         return await _form_page(request, None, draft, errors, 422)
-    try:
+    async with refusals_show(lambda exc: _form_page(request, None, draft, exc.errors, 422), (Invalid,)):
         await booking.create_embed(b.db, files_of(request), b.clock.now(), actor_of(request), settings, images)
-    except Invalid as exc:
-        return await _form_page(request, None, draft, exc.errors, 422)
     return redirect("/maintenance/booking", f"Booking embed “{settings.name}” created.")
 
 
@@ -161,14 +159,16 @@ async def save(request: Request, embed_id: Id) -> Response:
     draft, settings, images, errors = await _read(request)
     if settings is None or errors:
         return await _form_page(request, embed, draft, errors, 422)
-    try:
-        await booking.update_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed, settings, images)
-    except Invalid as exc:
-        return await _form_page(request, embed, draft, exc.errors, 422)
-    except Conflict:  # the form again with their version
-        fresh = await _embed(request, embed_id)
+
+    async def again(exc: Refused) -> Response:
+        if isinstance(exc, Invalid):
+            return await _form_page(request, embed, draft, exc.errors, 422)
+        fresh = await _embed(request, embed_id)  # someone else saved first: the form with their version
         message = {"name": "Someone else saved this embed meanwhile; review their changes and save again."}
         return await _form_page(request, fresh, booking.draft_of(fresh), message, 409)
+
+    async with refusals_show(again):
+        await booking.update_embed(b.db, files_of(request), b.clock.now(), actor_of(request), embed, settings, images)
     return redirect("/maintenance/booking", f"Booking embed “{settings.name}” saved.")
 
 

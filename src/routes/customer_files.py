@@ -18,7 +18,7 @@ from customer_files import FileRefused
 from errors import NotFound
 from guard import actor_of, bindings_of, current_user, files_of
 from inputs import Id
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 from routes.uploads import read_upload
 from storage import Row
 
@@ -96,10 +96,9 @@ async def upload_from_form(request: Request, display_id: str) -> Response:
     if not request.headers.get("hx-request"):
         await _upload(request, customer)
         return redirect(f"/clients/{customer['display_id']}#files", "File uploaded.")
-    try:
+    # htmx swaps only 2xx answers: show the refusal inside the panel
+    async with refusals_show(lambda exc: _panel(request, customer, exc.message), (FileRefused,)):
         await _upload(request, customer)
-    except FileRefused as exc:  # htmx swaps only 2xx answers: show the refusal inside the panel
-        return await _panel(request, customer, str(exc))
     return await _panel(request, customer)
 
 

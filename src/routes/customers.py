@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,7 +29,7 @@ import lead_sources
 from errors import NotFound
 from guard import bindings_of, current_user
 from inputs import Id, parse_id, parse_int
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 from quickbooks import billing as quickbooks_billing
 from storage import Database, Row
 from users import User
@@ -119,14 +120,19 @@ async def client_page(request: Request, display_id: str, type: str = Query("", m
     return await _render(request, display_id, kind=type)
 
 
+def _record_again(request: Request, display_id: str) -> AbstractAsyncContextManager[None]:
+    """A refusal of any kind shows the record page again with why not next to the action, at its status."""
+    return refusals_show(
+        lambda exc: _render(request, display_id, error=exc.message, status=exc.status), (errors.Refused,)
+    )
+
+
 async def _act(request: Request, display_id: str, verb: Verb, done: str, anchor: str = "") -> Response:
     """Run one verb on the customer the user may see; back to the record, or the record with why not."""
     b = bindings_of(request)
     row = await _customer(request, display_id)
-    try:
+    async with _record_again(request, display_id):
         await verb(b.db, b.clock.now(), current_user(request), row)
-    except errors.Refused as exc:  # the record page again, with why not next to the action
-        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect(f"/clients/{row['display_id']}{anchor}", done)
 
 
@@ -259,11 +265,9 @@ async def page_merge(
     if that is None:
         return await _render(request, display_id, error=f"We couldn't find customer {other.strip()[:20]}.", status=404)
     keeper, folded = (this, that) if keep == "this" else (that, this)
-    try:
+    async with _record_again(request, display_id):
         ring = KeyRing.from_settings(b.settings)
         done = await customer_merge.merge_customers(b.db, b.clock.now(), user, keeper, folded, ring=ring)
-    except errors.Refused as exc:
-        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect(f"/clients/{done.keeper}", f"Merged {done.merged} into {done.keeper}.")
 
 
@@ -271,10 +275,8 @@ async def page_merge(
 async def page_delete(request: Request, display_id: str, confirm: str = Form("", max_length=20)) -> Response:
     b = bindings_of(request)
     row = await _customer(request, display_id)
-    try:
+    async with _record_again(request, display_id):
         await customer_actions.delete_customer(b.db, b.clock.now(), current_user(request), row, confirm, files=b.files)
-    except errors.Refused as exc:
-        return await _render(request, display_id, error=exc.message, status=exc.status)
     return redirect("/clients", f"{row['display_id']} deleted for good.")
 
 

@@ -13,10 +13,10 @@ from fastapi.responses import Response
 import lead_settings
 import lead_sources
 import snooze_sequences
-from errors import Conflict, Invalid, NotFound
+from errors import NotFound
 from guard import bindings_of, current_user
 from inputs import parse_int
-from pages import form_status, redirect, render
+from pages import form_status, redirect, refusals_show, render
 from snooze_sequences import Sequence
 
 router = APIRouter(prefix="/maintenance/lead-settings", include_in_schema=False)
@@ -50,10 +50,8 @@ async def set_escalation(request: Request, minutes: str = Form("", max_length=6)
     b = bindings_of(request)
     if parse_int(minutes) is None:
         return await _page(request, 400, "The escalation timer is a whole number of minutes.")
-    try:
+    async with refusals_show(lambda exc: _page(request, 400, exc.message)):
         await lead_settings.set_escalation_minutes(b.db, b.clock.now(), current_user(request).actor, int(minutes))
-    except Invalid as exc:
-        return await _page(request, 400, exc.message)
     return redirect(HOME, f"Fresh leads unclaimed for {int(minutes)} minutes now show as escalated.")
 
 
@@ -63,7 +61,7 @@ async def assign(request: Request) -> Response:
     b = bindings_of(request)
     form = await request.form()
     changed = []
-    try:
+    async with refusals_show(lambda exc: _page(request, 400, exc.message)):
         for source in await lead_sources.all_sources(b.db):
             chosen = form.get(f"seq.{source.key}")
             if isinstance(chosen, str) and chosen:
@@ -71,8 +69,6 @@ async def assign(request: Request) -> Response:
                     b.db, b.clock.now(), current_user(request).actor, source, chosen[:40]
                 ):
                     changed.append(source.label)
-    except Invalid as exc:
-        return await _page(request, 400, exc.message)
     return redirect(HOME, f"Sequences saved for {', '.join(changed)}." if changed else "Nothing changed.")
 
 
@@ -82,7 +78,7 @@ async def create(
 ) -> Response:
     b = bindings_of(request)
     template = await snooze_sequences.get(b.db, start_from) if start_from else None
-    try:
+    async with refusals_show(lambda exc: _page(request, 400, exc.message)):
         created = await snooze_sequences.create_sequence(
             b.db,
             b.clock.now(),
@@ -90,8 +86,6 @@ async def create(
             label=label,
             steps=list(template.steps if template else [60]),
         )
-    except Invalid as exc:
-        return await _page(request, 400, exc.message)
     return redirect(f"{HOME}/sequences/{created.key}", f"{created.label} added; set its steps below.")
 
 
@@ -157,11 +151,11 @@ async def save(
     if action.startswith("remove-") and (number := parse_int(action[7:])) is not None:
         index = number - 1
         return _editor(request, found, [r for i, r in enumerate(rows) if i != index], label=label, seen=seen)
-    try:
+    async with refusals_show(
+        lambda exc: _editor(request, found, rows, label=label, seen=seen, status=form_status(exc), error=exc.message)
+    ):
         steps = snooze_sequences.parse_steps(amount, unit)
         await snooze_sequences.update_sequence(
             b.db, b.clock.now(), current_user(request).actor, found, label=label, steps=steps, seen=seen
         )
-    except (Invalid, Conflict) as exc:  # the editor again, as typed, with why
-        return _editor(request, found, rows, label=label, seen=seen, status=form_status(exc), error=exc.message)
     return redirect(HOME, f"{' '.join(label.split())} saved: {len(steps)} steps.")

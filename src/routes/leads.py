@@ -26,7 +26,7 @@ from clock import iso, parse
 from errors import Invalid, NotFound
 from guard import bindings_of, current_user
 from inputs import Id, parse_id
-from pages import redirect, refusals_go_back_to, render
+from pages import redirect, refusals_go_back_to, refusals_show, render
 from routes.patching import Patch
 from users import User
 
@@ -39,7 +39,7 @@ def _day(text: str, zone: ZoneInfo) -> datetime:
     try:
         return datetime.fromisoformat(text).replace(tzinfo=zone)
     except ValueError:
-        raise HTTPException(422, f"Dates must be YYYY-MM-DD, not {text!r}.") from None
+        raise Invalid(f"Dates must be YYYY-MM-DD, not {text!r}.") from None
 
 
 def build_query(
@@ -576,7 +576,7 @@ async def new_lead_submit(
         "office_id": office_id,
         "source": source,
     }
-    try:
+    async with refusals_show(lambda exc: _new_lead_form(request, 400, exc.message, values), (Invalid,)):
         body = LeadIn(
             name=name or " ",
             address="",
@@ -590,8 +590,6 @@ async def new_lead_submit(
             source=source,
         )
         display = await _create(request, body)
-    except Invalid as exc:  # the form again, as typed, with why
-        return await _new_lead_form(request, 400, exc.message, values)
     return redirect(f"/leads/{display}", "Lead created.")
 
 

@@ -14,10 +14,10 @@ import offices
 import records
 import users
 from clock import iso, parse
-from errors import Conflict, Invalid, NotFound
+from errors import NotFound
 from guard import bindings_of, current_user
 from inputs import Id
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 from storage import migrations
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
@@ -111,13 +111,11 @@ async def user_create(
         "office_ids": office_ids,
         "partner_name": partner_name,
     }
-    try:
+    async with refusals_show(lambda exc: _user_form(request, None, 400, exc.message, **form)):
         profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
         created = await users.create_user(
             b.db, b.clock.now(), actor.actor, email=email, password=password, profile=profile
         )
-    except (Invalid, Conflict) as exc:  # the form again, as typed, with why
-        return await _user_form(request, None, 400, exc.message, **form)
     return redirect(f"/maintenance/users/{created.id}", f"{created.name} can now sign in.")
 
 
@@ -139,11 +137,9 @@ async def user_update(
     actor = current_user(request)
     b = bindings_of(request)
     target = await _user_or_404(request, user_id)
-    try:
+    async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
         await users.update_user(b.db, b.clock.now(), actor.actor, target, profile)
-    except Invalid as exc:
-        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", "Saved.")
 
 
@@ -152,10 +148,8 @@ async def user_active(request: Request, user_id: Id, active: bool = Form(...)) -
     actor = current_user(request)
     b = bindings_of(request)
     target = await _user_or_404(request, user_id)
-    try:
+    async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         await users.set_active(b.db, b.clock.now(), actor.actor, target, active)
-    except Invalid as exc:
-        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", f"{target.name} {'reactivated' if active else 'deactivated'}.")
 
 
@@ -164,10 +158,8 @@ async def user_password(request: Request, user_id: Id, password: str = Form("", 
     actor = current_user(request)
     b = bindings_of(request)
     target = await _user_or_404(request, user_id)
-    try:
+    async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
-    except Invalid as exc:
-        return await _user_form(request, target, 400, exc.message)
     return redirect(f"/maintenance/users/{user_id}", "Password changed; their sessions were ended.")
 
 
@@ -209,12 +201,10 @@ async def office_create(
 ) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    try:
+    async with refusals_show(lambda exc: _offices_page(request, 400, exc.message, name=name, time_zone=time_zone)):
         office = await offices.create_office(
             b.db, b.clock.now(), actor.actor, name=name, time_zone=time_zone, jobs_enabled=jobs_enabled
         )
-    except Invalid as exc:
-        return await _offices_page(request, 400, exc.message, name=name, time_zone=time_zone)
     return redirect("/maintenance/offices", f"Office {office.name} added.")
 
 
@@ -246,7 +236,7 @@ async def office_update(
     actor = current_user(request)
     b = bindings_of(request)
     office = await _office_or_404(request, office_id)
-    try:
+    async with refusals_show(lambda exc: _office_form(request, office, 400, exc.message)):
         await offices.update_office(
             b.db,
             b.clock.now(),
@@ -257,8 +247,6 @@ async def office_update(
             jobs_enabled=jobs_enabled,
             active=active,
         )
-    except Invalid as exc:
-        return _office_form(request, office, 400, exc.message)
     return redirect("/maintenance/offices", "Office saved.")
 
 
@@ -267,10 +255,8 @@ async def office_delete(request: Request, office_id: Id) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
     office = await _office_or_404(request, office_id)
-    try:
+    async with refusals_show(lambda exc: _office_form(request, office, exc.status, exc.message)):
         await offices.delete_office(b.db, b.clock.now(), actor.actor, office)
-    except Conflict as exc:
-        return _office_form(request, office, exc.status, exc.message)
     return redirect("/maintenance/offices", f"Office {office.name} deleted.")
 
 

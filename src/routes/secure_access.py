@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 import authz
 import customers
 import secure_access
-from errors import Conflict, Invalid, NotFound
+from errors import Conflict, NotFound
 from guard import actor_of, bindings_of, current_user
 from inputs import Id
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 from routes.patching import Patch
 from storage import Row
 from vault import KeyRing, VaultError
@@ -70,7 +70,7 @@ async def _reveal(request: Request, display_id: str, item_id: Id) -> tuple[Row, 
     try:
         secret = await secure_access.reveal(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item)
     except VaultError as exc:
-        raise HTTPException(409, f"This secret cannot be opened: {exc}.") from None
+        raise Conflict(f"This secret cannot be opened: {exc}.") from None
     return item, secret
 
 
@@ -115,11 +115,9 @@ async def create_from_form(
 ) -> Response:
     b = bindings_of(request)
     customer = await _customer(request, display_id)
-    try:
+    async with refusals_show(lambda exc: _after_change(request, customer, "", exc.message)):
         item = secure_access.check_input(label, kind, username, notes)
         await secure_access.create_item(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, secret)
-    except (Invalid, Conflict) as exc:  # the panel again, with why
-        return await _after_change(request, customer, "", exc.message)
     return await _after_change(request, customer, f"Saved “{item.label}”.")
 
 
@@ -137,15 +135,15 @@ async def update_from_form(
     b = bindings_of(request)
     customer = await _customer(request, display_id)
     current = await _item(request, customer, item_id)
-    try:
+    async with refusals_show(lambda exc: _after_change(request, customer, "", exc.message)):
         item = secure_access.check_input(label, kind, username, notes)
-        await secure_access.update_item(
-            b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret or None
-        )
-    except (Invalid, Conflict) as exc:  # the panel again, with why
-        return await _after_change(request, customer, "", exc.message)
-    except VaultError as exc:
-        return await _after_change(request, customer, "", f"The saved secret cannot be opened ({exc}); enter it again.")
+        try:
+            await secure_access.update_item(
+                b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret or None
+            )
+        except VaultError as exc:
+            message = f"The saved secret cannot be opened ({exc}); enter it again."
+            return await _after_change(request, customer, "", message)
     return await _after_change(request, customer, f"Saved “{item.label}”.")
 
 
@@ -217,7 +215,7 @@ async def api_update(request: Request, display_id: str, item_id: Id, body: ItemP
             b.db, b.clock.now(), actor_of(request), _ring(request), customer, current, item, secret
         )
     except VaultError as exc:
-        raise HTTPException(409, f"The saved secret cannot be opened ({exc}); send a new `secret`.") from None
+        raise Conflict(f"The saved secret cannot be opened ({exc}); send a new `secret`.") from None
     return secure_access.public(await _item(request, customer, item_id))
 
 

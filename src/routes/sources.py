@@ -12,11 +12,11 @@ import authz
 import calling_hours
 import lead_sources
 import offices
-from errors import Conflict, Invalid, NotFound
+from errors import Invalid, NotFound
 from guard import bindings_of, current_user
 from inputs import Id, parse_id, parse_int
 from lead_sources import Source
-from pages import redirect, render
+from pages import redirect, refusals_show, render
 from routes.patching import Patch
 
 router = APIRouter()
@@ -162,7 +162,7 @@ async def page_create(
 ) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    try:
+    async with refusals_show(lambda exc: _page(request, 400, exc.message)):  # the form again, with why
         await lead_sources.create_source(
             b.db,
             b.clock.now(),
@@ -173,18 +173,14 @@ async def page_create(
             default_office_id=_office(default_office_id),
             snooze_sequence=snooze_sequence,
         )
-    except (Invalid, Conflict) as exc:  # the form again, with why
-        return await _page(request, 400, exc.message)
     return redirect("/maintenance/sources", f"Source {label} added.")
 
 
 @router.post("/maintenance/sources/order", include_in_schema=False)  # before /maintenance/sources/{key}
 async def page_order(request: Request, key: list[str] = Form([], max_length=200)) -> Response:
     """The drag-and-drop list posts every key (repeated `key` fields) in its new order."""
-    try:
+    async with refusals_show(lambda exc: _page(request, exc.status, exc.message)):  # the page again, with why
         await _reorder(request, key)
-    except (Invalid, Conflict) as exc:  # the page again, with why
-        return await _page(request, exc.status, exc.message)
     return redirect("/maintenance/sources", "Order saved.")
 
 
@@ -201,7 +197,7 @@ async def page_update(
     user = current_user(request)
     b = bindings_of(request)
     source = await _source_or_404(request, key)
-    try:
+    async with refusals_show(lambda exc: _page(request, 400, exc.message)):  # the form again, with why
         await lead_sources.update_source(
             b.db,
             b.clock.now(),
@@ -213,8 +209,6 @@ async def page_update(
             snooze_sequence=snooze_sequence,
             active=active,
         )
-    except (Invalid, Conflict) as exc:  # the form again, with why
-        return await _page(request, 400, exc.message)
     return redirect("/maintenance/sources", f"{label} saved.")
 
 
@@ -272,7 +266,7 @@ async def hours_set(
     b = bindings_of(request)
     if _hour(start) is None or _hour(end) is None:
         return await _hours_page(request, 400, "Start and end are whole hours, 0 to 24.")
-    try:
+    async with refusals_show(lambda exc: _hours_page(request, 400, exc.message), (Invalid,)):
         await calling_hours.set_hours(
             b.db,
             b.clock.now(),
@@ -283,8 +277,6 @@ async def hours_set(
             sunday_start=_hour(sunday_start),
             sunday_end=_hour(sunday_end),
         )
-    except Invalid as exc:
-        return await _hours_page(request, 400, str(exc))
     return redirect("/maintenance/calling-hours", f"Calling hours for {state.upper()} saved.")
 
 
