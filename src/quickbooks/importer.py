@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import records
 from bindings import Bindings
 from clock import iso
+from errors import Conflict, Invalid
 from quickbooks import identity, oauth, objects
 from quickbooks.client import Api, QuickBooksError, Throttled, select
 from records import Actor
@@ -51,12 +52,10 @@ class KeepsLease(Protocol):
     async def renew(self) -> bool: ...
 
 
-class ImportRefused(Exception):
-    """Why an import or purge may not start; the message is for the owner."""
+class NotConfirmed(Invalid):
+    """The owner did not type the confirmation word; answered 400, as the API always has."""
 
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.message, self.status = message, status
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -165,9 +164,9 @@ async def start_import(bindings: Bindings, actor: Actor, *, confirm: str | None 
     db, now = bindings.db, bindings.clock.now()
     conn = await oauth.connection(db)
     if conn is None or not conn.connected:
-        raise ImportRefused("Connect QuickBooks before running the one-time import.")
+        raise Conflict("Connect QuickBooks before running the one-time import.")
     if not confirmation_ok(conn, confirm):
-        raise ImportRefused(f"Type the company name ({conn.company_name}) to import from production.", 400)
+        raise NotConfirmed(f"Type the company name ({conn.company_name}) to import from production.")
     running = await running_run(db)
     if running is not None:
         return running
@@ -426,7 +425,7 @@ async def purge(bindings: Bindings, actor: Actor, *, confirm: str | None) -> int
     conn = await oauth.connection(db)
     word = (conn.company_name or conn.realm_id) if conn else "PURGE"
     if (confirm or "").strip().casefold() != word.strip().casefold():
-        raise ImportRefused(f"Type {word!r} to confirm the purge.", 400)
+        raise NotConfirmed(f"Type {word!r} to confirm the purge.")
     await db.run(
         "UPDATE quickbooks_import_runs SET status = 'cancelled', finished_at = ?, updated_at = ?"
         " WHERE status IN ('running', 'failed')",

@@ -31,6 +31,7 @@ import httpx
 import records
 from bindings import Bindings
 from clock import iso, parse
+from errors import Conflict
 from quickbooks.client import (
     SCOPE,
     Api,
@@ -53,10 +54,6 @@ EARLY = timedelta(minutes=5)
 # How long a caller waits (real time) for another caller's refresh before giving up for this tick.
 WAIT_SECONDS = 15.0
 WAIT_STEP = 0.05
-
-
-class ConnectError(Exception):
-    """The connect flow cannot go on; the message is for the owner."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,7 @@ async def connect_url(bindings: Bindings, session_id: int, user_id: int) -> str:
     """Intuit's consent URL with a fresh `state` bound to this session."""
     endpoints = Endpoints.from_settings(bindings.settings)
     if not endpoints.configured:
-        raise ConnectError(f"QuickBooks is not configured: set {', '.join(endpoints.missing())}.")
+        raise Conflict(f"QuickBooks is not configured: set {', '.join(endpoints.missing())}.")
     now = bindings.clock.now()
     state = secrets.token_urlsafe(32)
     await bindings.db.batch(
@@ -210,9 +207,9 @@ async def complete(
         iso(now),
     )
     if used.changes != 1:
-        raise ConnectError("That QuickBooks sign-in expired or began in another session. Start again with Connect.")
+        raise Conflict("That QuickBooks sign-in expired or began in another session. Start again with Connect.")
     if not realm_id or not realm_id.isdigit() or not code:
-        raise ConnectError("QuickBooks did not send a company and code back. Start again with Connect.")
+        raise Conflict("QuickBooks did not send a company and code back. Start again with Connect.")
     endpoints = Endpoints.from_settings(bindings.settings)
     tokens = await _token_call(
         http,

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from errors import Conflict
 from guard import actor_of, bindings_of, current_user
-from pages import redirect, render
+from pages import redirect, refusals_go_back_to, render
 from quickbooks import importer, oauth, status, webhook
 from quickbooks.client import QuickBooksError
 
@@ -38,19 +39,15 @@ async def progress(request: Request) -> Response:
 
 @router.post(f"{PAGE}/import", include_in_schema=False)
 async def import_form(request: Request, confirm: str = Form("", max_length=200)) -> Response:
-    try:
+    with refusals_go_back_to(PAGE):
         await importer.start_import(bindings_of(request), actor_of(request), confirm=confirm)
-    except importer.ImportRefused as exc:
-        return redirect(PAGE, exc.message)
     return redirect(PAGE, "Import started. It runs in the background; this page shows its progress.")
 
 
 @router.post(f"{PAGE}/purge", include_in_schema=False)
 async def purge_form(request: Request, confirm: str = Form("", max_length=200)) -> Response:
-    try:
+    with refusals_go_back_to(PAGE):
         removed = await importer.purge(bindings_of(request), actor_of(request), confirm=confirm)
-    except importer.ImportRefused as exc:
-        return redirect(PAGE, exc.message)
     return redirect(PAGE, f"Purged {removed} imported records. Nothing was changed in QuickBooks.")
 
 
@@ -70,10 +67,8 @@ async def connect(request: Request) -> Response:
     session = getattr(request.state, "session", None)
     if session is None:
         return JSONResponse({"detail": "Connect QuickBooks from a signed-in browser session."}, status_code=400)
-    try:
+    with refusals_go_back_to(PAGE, (Conflict,)):
         url = await oauth.connect_url(bindings_of(request), session.id, current_user(request).id)
-    except oauth.ConnectError as exc:
-        return redirect(PAGE, str(exc))
     return RedirectResponse(url, status_code=303)
 
 
@@ -97,13 +92,12 @@ async def callback(
         return redirect(PAGE, "That QuickBooks sign-in is not for this session. Start again with Connect.")
     b = bindings_of(request)
     try:
-        async with b.http() as http:
-            conn = await oauth.complete(
-                b, http, actor_of(request), session_id=session.id, code=code, state=state, realm_id=realm_id
-            )
-    except oauth.ConnectError as exc:
-        return redirect(PAGE, str(exc))
-    except QuickBooksError as exc:
+        with refusals_go_back_to(PAGE, (Conflict,)):
+            async with b.http() as http:
+                conn = await oauth.complete(
+                    b, http, actor_of(request), session_id=session.id, code=code, state=state, realm_id=realm_id
+                )
+    except QuickBooksError as exc:  # Intuit's answer, not ours
         log.warning("quickbooks connect failed: %s", exc.summary())
         return redirect(PAGE, f"QuickBooks did not accept the connection: {exc.summary()}")
     return redirect(PAGE, f"Connected to {conn.company_name or conn.realm_id} ({conn.environment}).")
@@ -120,19 +114,13 @@ async def api_status(request: Request) -> dict:
 @router.post("/api/quickbooks/import", tags=["quickbooks"], summary="Start (or resume) the one-time import")
 async def api_import(request: Request, body: Confirm | None = None) -> Response:
     b = bindings_of(request)
-    try:
-        run = await importer.start_import(b, actor_of(request), confirm=body.confirm if body else None)
-    except importer.ImportRefused as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    run = await importer.start_import(b, actor_of(request), confirm=body.confirm if body else None)
     return JSONResponse(run.as_json(), status_code=202)
 
 
 @router.post("/api/quickbooks/purge", tags=["quickbooks"], summary="Delete imported QuickBooks data here only")
 async def api_purge(request: Request, body: Confirm | None = None) -> Response:
-    try:
-        removed = await importer.purge(bindings_of(request), actor_of(request), confirm=body.confirm if body else None)
-    except importer.ImportRefused as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    removed = await importer.purge(bindings_of(request), actor_of(request), confirm=body.confirm if body else None)
     return JSONResponse({"removed": removed})
 
 
