@@ -22,7 +22,7 @@ from core import cardcheck, records
 from core.clock import iso
 from core.records import Actor
 from core.storage import Database, DatabaseError, Param, Result, Row, Statement, q
-from leads import intake
+from core.text import clean_text
 
 KINDS = ("private", "company")
 STATUSES = ("active", "dormant")
@@ -63,7 +63,7 @@ class Missing(CustomerError):
 def clean(fields: dict[str, object], limits: dict[str, int]) -> dict[str, str]:
     """Free text as we store it (NFC, no control characters, trimmed, bounded), refused whole when
     any field holds a card-shaped number: nothing of the request is stored then."""
-    cleaned = {k: intake.clean_text(v, limits[k]) for k, v in fields.items()}
+    cleaned = {k: clean_text(v, limits[k]) for k, v in fields.items()}
     try:
         cardcheck.refuse(cleaned)
     except cardcheck.CardNumberFound as exc:

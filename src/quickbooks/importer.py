@@ -33,7 +33,8 @@ from core.clock import iso
 from core.records import Actor
 from core.storage import Database, Row, q
 from quickbooks import identity, oauth, objects
-from quickbooks.client import Api, QuickBooksError, Throttled, select
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, Throttled, select
 
 PAGE_SIZE = 1000
 PAGES_PER_TICK = 8

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from core import attachments
 from customers import actions as customer_actions
-from customers import files as customer_files
 from customers import record as customers
 from tests.conftest import sign_in_api
 from tests.customers.test_secure_access import audit_rows, make_customer
@@ -42,13 +42,13 @@ async def upload(client, customer: str, name: str, data: bytes, content_type: st
     ],
 )
 def test_it_decides_the_type_from_the_bytes(name, data, expected):
-    assert customer_files.sniff(data, name) == expected
+    assert attachments.sniff(data, name) == expected
 
 
 def test_names_are_cleaned_for_display_and_headers():
-    assert customer_files.clean_name("C:\\Users\\x\\..\\report\x00.pdf") == "report.pdf"
-    assert customer_files.clean_name("../../etc/passwd") == "passwd"
-    assert customer_files.ascii_name('Zoë "quote"; x.pdf') == "Zoe _quote__ x.pdf"
+    assert attachments.clean_name("C:\\Users\\x\\..\\report\x00.pdf") == "report.pdf"
+    assert attachments.clean_name("../../etc/passwd") == "passwd"
+    assert attachments.ascii_name('Zoë "quote"; x.pdf') == "Zoe _quote__ x.pdf"
 
 
 async def test_it_uploads_lists_and_downloads_with_safe_headers(client, bindings, people, database, tmp_path):
@@ -80,7 +80,7 @@ async def test_it_uploads_lists_and_downloads_with_safe_headers(client, bindings
 async def test_it_refuses_too_large_with_413_and_wrong_types_with_415(client, bindings, people, database):
     customer = await make_customer(database, people.office_a.id)
     await sign_in_api(client, bindings, people.agent)
-    big = PNG + b"\x00" * customer_files.MAX_BYTES
+    big = PNG + b"\x00" * attachments.MAX_BYTES
     assert (await upload(client, customer, "big.png", big)).status_code == 413
     wrong = await upload(client, customer, "page.png", b"<html><script>alert(1)</script></html>", "image/png")
     assert wrong.status_code == 415
@@ -107,7 +107,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_reading(client
         content=b"--x\r\n",
         headers={
             "content-type": "multipart/form-data; boundary=x",
-            "content-length": str(customer_files.MAX_BYTES * 2),
+            "content-length": str(attachments.MAX_BYTES * 2),
         },
     )
     assert response.status_code == 413

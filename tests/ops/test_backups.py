@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from accounts import offices
+from core import config
 from core.clock import FrozenClock
 from core.storage import migrations
 from core.storage.sqlite import connect
@@ -175,7 +176,7 @@ def test_prune_removes_what_the_plan_does_not_keep(db_path, tmp_path, clock):
 
 
 def test_staleness_is_decided_on_the_clock(db_path, tmp_path, clock):
-    policy = backups.BackupPolicy(database=db_path, directory=tmp_path)
+    policy = config.BackupPolicy(database=db_path, directory=tmp_path)
     assert backups.status(policy, clock.now()).stale  # none yet
     backup_ops.take(db_path, tmp_path, clock.now())
     clock.advance(hours=47)
@@ -188,27 +189,27 @@ def test_staleness_is_decided_on_the_clock(db_path, tmp_path, clock):
 
 def test_the_policy_is_read_strictly(tmp_path):
     db = tmp_path / "p.sqlite3"
-    policy = backups.policy_from({}, db)
+    policy = config.policy_from({}, db)
     assert (policy.directory, policy.schedule, policy.keep_daily, policy.keep_weekly) == (
         tmp_path / "backups",
-        backups.DEFAULT_SCHEDULE,
+        config.DEFAULT_SCHEDULE,
         7,
         4,
     )
-    assert backups.policy_from({"PORCHLIGHT_BACKUP_SCHEDULE": "off"}, db).schedule == ""
+    assert config.policy_from({"PORCHLIGHT_BACKUP_SCHEDULE": "off"}, db).schedule == ""
     for bad, name in (
         ({"PORCHLIGHT_BACKUP_SCHEDULE": "daily"}, "PORCHLIGHT_BACKUP_SCHEDULE"),
         ({"PORCHLIGHT_BACKUP_KEEP_DAILY": "-1"}, "PORCHLIGHT_BACKUP_KEEP_DAILY"),
         ({"PORCHLIGHT_BACKUP_KEEP_DAILY": "0", "PORCHLIGHT_BACKUP_KEEP_WEEKLY": "0"}, "cannot both be 0"),
     ):
-        with pytest.raises(backups.SettingsError, match=name):
-            backups.policy_from(bad, db)
+        with pytest.raises(config.SettingsError, match=name):
+            config.policy_from(bad, db)
 
 
 async def test_the_scheduler_catches_up_then_records_the_run(bindings, db_path, tmp_path):
     from cron import scheduler
 
-    bindings.backups = backups.BackupPolicy(database=db_path, directory=tmp_path / "b", keep_daily=1, keep_weekly=0)
+    bindings.backups = config.BackupPolicy(database=db_path, directory=tmp_path / "b", keep_daily=1, keep_weekly=0)
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run_backups(bindings, stop, catch_up_after=0))
     for _ in range(400):
@@ -223,10 +224,10 @@ async def test_the_scheduler_catches_up_then_records_the_run(bindings, db_path, 
 
 
 def test_a_failed_scheduled_run_is_recorded_and_earlier_backups_stay(db_path, tmp_path, clock):
-    policy = backups.BackupPolicy(database=db_path, directory=tmp_path)
+    policy = config.BackupPolicy(database=db_path, directory=tmp_path)
     first = backup_ops.scheduled(policy, clock.now())
     clock.advance(days=1)
-    gone = backups.BackupPolicy(database=tmp_path / "missing.sqlite3", directory=tmp_path)
+    gone = config.BackupPolicy(database=tmp_path / "missing.sqlite3", directory=tmp_path)
     failed = backup_ops.scheduled(gone, clock.now())
     assert first["ok"] and not failed["ok"]
     assert "no database" in failed["detail"]

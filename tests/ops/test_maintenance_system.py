@@ -3,12 +3,13 @@ good backup is older than two days (decided on the Clock), and the Worker's D1 T
 
 from __future__ import annotations
 
+from core import config
 from ops import backup_ops, backups
 from tests.conftest import sign_in
 
 
-def local(bindings, db_path, tmp_path) -> backups.BackupPolicy:
-    bindings.backups = backups.BackupPolicy(database=db_path, directory=tmp_path / "backups")
+def local(bindings, db_path, tmp_path) -> config.BackupPolicy:
+    bindings.backups = config.BackupPolicy(database=db_path, directory=tmp_path / "backups")
     return bindings.backups
 
 
@@ -35,7 +36,7 @@ async def test_owners_are_warned_when_the_last_good_backup_is_over_two_days_old(
     clock.advance(days=2, minutes=1)
     # The run after it failed: the page says so, and the warning counts from the last good one.
     backup_ops.scheduled(
-        backups.BackupPolicy(database=tmp_path / "gone.sqlite3", directory=policy.directory), clock.now()
+        config.BackupPolicy(database=tmp_path / "gone.sqlite3", directory=policy.directory), clock.now()
     )
     await sign_in(client, bindings, people.owner)
     page = await client.get("/maintenance/system")

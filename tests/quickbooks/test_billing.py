@@ -19,7 +19,7 @@ import pytest
 import cron
 from core.clock import parse
 from quickbooks import estimates, metrics, sync
-from quickbooks.client import Api
+from quickbooks.api import Api
 from quickbooks.documents import company
 from tests.clients_support import make_customer
 from tests.conftest import PERSONAS, make_settings, sign_in, sign_in_api, snapshot_file

@@ -14,7 +14,8 @@ from core import config
 from core.vault import KeyRing, Sealed
 from quickbooks import client as qbo
 from quickbooks import oauth, sync
-from quickbooks.client import Api, QuickBooksError, StaleObject, fault_of
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, StaleObject, fault_of
 from tests.conftest import sign_in_api, snapshot_file
 from tests.fakes.quickbooks import REALM, load_fixture
 from tests.quickbooks_support import (  # noqa: F401 (fixtures)

@@ -14,8 +14,8 @@ import pytest
 
 from core.clock import iso, parse
 from core.storage import q
+from customers import conversion as lead_conversion
 from leads import actions as lead_actions
-from leads import conversion as lead_conversion
 from leads import intake
 from leads import queue as leads
 from leads import sources as lead_sources

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from customers import conversion as lead_conversion
 from customers import record as customers
-from leads import conversion as lead_conversion
 from leads import queue as leads
 from leads.actions import Conflict
 from tests.conftest import sign_in_api, snapshot_file
