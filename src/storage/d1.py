@@ -16,7 +16,17 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from storage import Database, DatabaseError, IntegrityError, Param, ReadHelpers, Result, Row, Statement, check_params
+from storage import (
+    Database,
+    DatabaseError,
+    Param,
+    ReadHelpers,
+    Result,
+    Row,
+    Statement,
+    check_params,
+    integrity_error,
+)
 
 
 def _py(value: Any) -> Any:
@@ -34,7 +44,7 @@ def _result(raw: Any) -> Result:
 def _error(exc: Exception) -> DatabaseError:
     text = str(exc)
     if "constraint" in text.lower():
-        return IntegrityError(text)
+        return integrity_error(text)
     return DatabaseError(text)
 
 
