@@ -173,7 +173,7 @@ async def edit_contact(
             fields=names,
         ),
     ]
-    await customers.run(db, statements, [("customer_contacts", contact)])
+    await customers.run(db, statements)
     return names
 
 
@@ -211,7 +211,7 @@ async def make_primary(db: Database, now: datetime, user: User, customer: Row, c
             previous=old["id"] if old else None,
         ),
     ]
-    await customers.run(db, statements, [("customer_contacts", contact)])
+    await customers.run(db, statements)
     return True
 
 
@@ -237,5 +237,4 @@ async def delete_contact(
                 contact_id=contact["id"],
             ),
         ],
-        [("customer_contacts", contact)],
     )

@@ -24,7 +24,7 @@ import records
 import secure_access
 from clock import iso
 from customers import Conflict, CustomerError
-from storage import Database, DatabaseError, Row, Statement, q
+from storage import Database, Row, Statement, q
 from users import User
 from vault import KeyRing
 
@@ -221,13 +221,10 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
         ),
     ]
-    try:
-        await customers.run(db, statements, [("customers", keeper), ("customers", other)])
-    except DatabaseError:
-        if await secure_access.handover_changed(db, other, handover):
-            raise Conflict(
-                f"Someone changed the secure-access items of {other['display_id']} a moment ago; nothing was"
-                " merged. Reload and try again."
-            ) from None
-        raise
+    await customers.run(
+        db,
+        statements,
+        conflict=f"Someone changed {keeper['display_id']} or {other['display_id']} (or its secure-access items)"
+        " a moment ago; nothing was merged. Reload and try again.",
+    )
     return Merged(keeper["display_id"], other["display_id"], moved)

@@ -32,7 +32,7 @@ import us_address
 from clock import iso
 from lead_sources import Source
 from records import SYSTEM, Actor, Ref
-from storage import Database, DatabaseError, IntegrityError, Statement, q
+from storage import Database, IntegrityError, Statement, q
 
 RATE_LIMIT = 100
 RATE_WINDOW = timedelta(minutes=10)
@@ -569,7 +569,7 @@ async def _reactivate(
                     row["id"],
                     row["version"],
                 ),
-                records.STOP_UNLESS_CHANGED,
+                records.guard_changed(),
                 _payload_row(now, lead, source, delivery),
                 *_key_rows(now, lead, source, keys),
                 records.timeline(
@@ -593,10 +593,8 @@ async def _reactivate(
                 ),
             ]
         )
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            return None  # changed under us: nothing written; fall through to a new lead, never lose it
-        raise
+    except records.LostRace:
+        return None  # changed under us: nothing written; fall through to a new lead, never lose it
     return Outcome("reactivated", row["display_id"])
 
 

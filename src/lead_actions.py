@@ -23,7 +23,7 @@ from lead_sources import Source
 from leads import CALLBACK, STATUS_LABELS, STATUSES
 from offices import Office
 from records import Actor
-from storage import Database, DatabaseError, Param, Row, Statement, q
+from storage import Database, Param, Row, Statement, q
 from users import User
 
 
@@ -59,11 +59,9 @@ async def _apply(db: Database, statements: list[Statement]) -> None:
     """Run a verb's batch, whose first statement is the version-guarded UPDATE. A lost race writes
     nothing at all (not even the timeline or audit rows) and becomes Conflict."""
     try:
-        await db.batch([statements[0], records.STOP_UNLESS_CHANGED, *statements[1:]])
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
-        raise
+        await db.batch([statements[0], records.guard_changed(), *statements[1:]])
+    except records.LostRace:
+        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
 
 
 def _entry(now: datetime, user: User, row: Row, kind: str, body: str, **meta: object) -> Statement:

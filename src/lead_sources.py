@@ -11,7 +11,7 @@ from datetime import datetime
 import records
 from clock import iso
 from records import Actor
-from storage import Database, DatabaseError, IntegrityError, Row, q
+from storage import Database, IntegrityError, Row, q
 
 
 @dataclass(frozen=True)
@@ -219,11 +219,11 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
         return False
     listed = json.dumps(keys)
     statements = [
-        # A source added or removed since the read fails the batch (json() of non-JSON raises):
-        # D1 has no BEGIN, and renumbering around a stranger would leave two at one position.
-        q(
-            "SELECT CASE WHEN (SELECT COUNT(*) FROM lead_sources) = ?1 AND (SELECT COUNT(*) FROM lead_sources"
-            " WHERE key IN (SELECT value FROM json_each(?2))) = ?1 THEN 1 ELSE json('sources changed') END",
+        # A source added or removed since the read stops the batch (the write guard): D1 has no
+        # BEGIN, and renumbering around a stranger would leave two at one position.
+        records.guard(
+            "(SELECT COUNT(*) FROM lead_sources) = ?1 AND (SELECT COUNT(*) FROM lead_sources"
+            " WHERE key IN (SELECT value FROM json_each(?2))) = ?1",
             len(keys),
             listed,
         ),
@@ -236,9 +236,7 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
     ]
     try:
         await db.batch(statements)
-    except DatabaseError:
-        if [s.key for s in await all_sources(db)] == current:
-            raise
+    except records.LostRace:
         raise SourcesChanged("The sources changed meanwhile. Reload the page and try again.") from None
     return True
 

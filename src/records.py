@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from clock import iso
 import storage
+from clock import iso
 from storage import Database, Param, Row, Statement
 
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from storage import (
     Database,
     DatabaseError,
-    IntegrityError,
     Param,
     ReadHelpers,
     Result,
