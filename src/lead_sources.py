@@ -11,7 +11,7 @@ from datetime import datetime
 import records
 from clock import iso
 from records import Actor
-from storage import Database, IntegrityError, Row, q
+from storage import Database, IntegrityError, Row, Statement, q
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,10 @@ async def update_source(
     default_office_id: int | None,
     snooze_sequence: str,
     active: bool,
+    rotate_token: bool = False,
 ) -> None:
+    """Save the source's settings; with `rotate_token`, a new webhook token in the same batch (one
+    request, one batch: the settings and the token change together or not at all)."""
     label, color = await _check(db, label, color, default_office_id, snooze_sequence)
     await db.batch(
         [
@@ -161,20 +164,23 @@ async def update_source(
                     "snooze_sequence": snooze_sequence,
                 },
             ),
+            *(_rotation(now, actor, source) if rotate_token else []),
         ]
     )
+
+
+def _rotation(now: datetime, actor: Actor, source: Source) -> list[Statement]:
+    return [
+        q("UPDATE lead_sources SET webhook_token = ? WHERE id = ?", new_token(), source.id),
+        records.audit(
+            now, actor, "source.token_rotated", f"Webhook token of {source.label} rotated", meta={"key": source.key}
+        ),
+    ]
 
 
 async def rotate_token(db: Database, now: datetime, actor: Actor, source: Source) -> None:
     """A new webhook token; the old one stops working at once."""
-    await db.batch(
-        [
-            q("UPDATE lead_sources SET webhook_token = ? WHERE id = ?", new_token(), source.id),
-            records.audit(
-                now, actor, "source.token_rotated", f"Webhook token of {source.label} rotated", meta={"key": source.key}
-            ),
-        ]
-    )
+    await db.batch(_rotation(now, actor, source))
 
 
 async def move(db: Database, now: datetime, actor: Actor, source: Source, direction: int) -> None:
