@@ -256,14 +256,19 @@ async def sequences(db: Database) -> list[Row]:
     return await db.all("SELECT key, label FROM snooze_sequences ORDER BY key")
 
 
-async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Source, sequence: str) -> bool:
-    """Point a source at another snooze sequence. Returns whether anything changed."""
-    if sequence == source.snooze_sequence:
-        return False
-    if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
-        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
-    await db.batch(
-        [
+async def assign_sequences(
+    db: Database, now: datetime, actor: Actor, choices: list[tuple[Source, str]]
+) -> list[Source]:
+    """Point each source at its chosen snooze sequence, every choice checked first and all saved in
+    one batch (one request, one batch: an unknown sequence saves none). Returns the sources changed."""
+    changed = [(source, sequence) for source, sequence in choices if sequence != source.snooze_sequence]
+    known = {r["key"] for r in await db.all("SELECT key FROM snooze_sequences")} if changed else set()
+    for _, sequence in changed:
+        if sequence not in known:
+            raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+    statements: list[Statement] = []
+    for source, sequence in changed:
+        statements += [
             q("UPDATE lead_sources SET snooze_sequence = ? WHERE id = ?", sequence, source.id),
             records.audit(
                 now,
@@ -273,5 +278,6 @@ async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Sou
                 meta={"key": source.key, "snooze_sequence": sequence, "previous": source.snooze_sequence},
             ),
         ]
-    )
-    return True
+    if statements:
+        await db.batch(statements)
+    return [source for source, _ in changed]
