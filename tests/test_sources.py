@@ -69,8 +69,10 @@ async def test_settings_and_a_new_token_are_one_batch(client, bindings, people, 
     finally:
         del database.batch
     assert r.status_code == 200 and r.json()["label"] == "Yelp Ads" and r.json()["webhook_token"] != old
-    assert len(batches) == 1
-    assert sum("INSERT INTO audit_log" in sql for sql in batches[0]) == 2  # source.updated, source.token_rotated
+    # (the D1 adapter also sends reads made together as a batch: only batches that write count here)
+    writes = [sqls for sqls in batches if any(sql.lstrip().startswith(("INSERT", "UPDATE")) for sql in sqls)]
+    assert len(writes) == 1
+    assert sum("INSERT INTO audit_log" in sql for sql in writes[0]) == 2  # source.updated, source.token_rotated
 
 
 async def test_changing_and_reordering_sources(client, bindings, people, database):
