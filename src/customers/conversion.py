@@ -15,7 +15,7 @@ from accounts.offices import Office
 from accounts.users import User
 from core import cardcheck, records
 from core.clock import iso
-from core.storage import Database, DatabaseError, IntegrityError, Row, Statement, q
+from core.storage import Database, IntegrityError, Row, Statement, q
 from customers import record as customers
 from leads import queue as leads
 from leads.actions import Conflict, LeadError
@@ -42,29 +42,18 @@ _GUARDED = frozenset({"leads", "customers"})
 
 
 def _still_at(table: str, row: Row) -> Statement:
-    """The first statements of a batch: each fails the whole batch unless its row is still at the
-    version we read. D1 has no BEGIN, and a conditional UPDATE that matches nothing does not stop the
-    inserts after it, so a stale convert must error out to leave nothing behind. json() of text
-    that is not JSON is the portable way to raise an error from plain SQL."""
+    """The first statements of a batch (`records.guard_at`): the whole batch stops, writing nothing,
+    unless the row is still at the version we read."""
     assert table in _GUARDED
-    return q(
-        f"SELECT CASE WHEN COUNT(*) = 1 THEN 1 ELSE json('changed meanwhile') END AS ok FROM {table}"
-        " WHERE id = ? AND version = ?",
-        row["id"],
-        row["version"],
-    )
+    return records.guard_at(table, row["id"], row["version"])
 
 
 async def _run(db: Database, statements: list[Statement], guarded: list[tuple[str, Row]]) -> None:
     try:
         await db.batch(statements)
-    except DatabaseError:
-        for table, row in guarded:
-            now_at = await db.first(f"SELECT version FROM {table} WHERE id = ?", row["id"])
-            if now_at is None or now_at["version"] != row["version"]:
-                what = "lead" if table == "leads" else "customer"
-                raise Conflict(f"Someone else changed this {what} a moment ago. Reload it and try again.") from None
-        raise
+    except records.LostRace:
+        what = " or ".join("lead" if table == "leads" else "customer" for table, _ in guarded)
+        raise Conflict(f"Someone else changed this {what} a moment ago. Reload it and try again.") from None
 
 
 def _lead_entry(now: datetime, user: User, lead: Row, kind: str, body: str, **meta: object) -> Statement:

@@ -17,7 +17,7 @@ from accounts.users import User
 from core import cardcheck, phones, records, us_address
 from core.clock import iso, parse
 from core.records import Actor
-from core.storage import Database, DatabaseError, Param, Row, Statement, q
+from core.storage import Database, Param, Row, Statement, q
 from core.text import clean_text
 from leads import calling_hours, intake
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
@@ -56,11 +56,9 @@ async def _apply(db: Database, statements: list[Statement]) -> None:
     """Run a verb's batch, whose first statement is the version-guarded UPDATE. A lost race writes
     nothing at all (not even the timeline or audit rows) and becomes Conflict."""
     try:
-        await db.batch([statements[0], records.STOP_UNLESS_CHANGED, *statements[1:]])
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
-        raise
+        await db.batch([statements[0], records.guard_changed(), *statements[1:]])
+    except records.LostRace:
+        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
 
 
 def _entry(now: datetime, user: User, row: Row, kind: str, body: str, **meta: object) -> Statement:

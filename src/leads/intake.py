@@ -27,7 +27,7 @@ from accounts import offices
 from core import cardcheck, phones, records, us_address
 from core.clock import iso
 from core.records import SYSTEM, Actor, Ref
-from core.storage import Database, DatabaseError, IntegrityError, Statement, q
+from core.storage import Database, IntegrityError, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
 from leads.sources import Source
 
@@ -553,7 +553,7 @@ async def _reactivate(
                     row["id"],
                     row["version"],
                 ),
-                records.STOP_UNLESS_CHANGED,
+                records.guard_changed(),
                 _payload_row(now, lead, source, delivery),
                 *_key_rows(now, lead, source, keys),
                 records.timeline(
@@ -577,10 +577,8 @@ async def _reactivate(
                 ),
             ]
         )
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            return None  # changed under us: nothing written; fall through to a new lead, never lose it
-        raise
+    except records.LostRace:
+        return None  # changed under us: nothing written; fall through to a new lead, never lose it
     return Outcome("reactivated", row["display_id"])
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from core.storage import IntegrityError, q
+from core.storage import IntegrityError, LostRace, q
 from core.storage.d1 import D1Database
 from tests.fakes.d1 import D1Error, FakeD1Binding
 from tests.fakes.real_d1 import RealD1Server
@@ -29,12 +29,15 @@ SCHEMA = [
     "DROP TABLE IF EXISTS parity_parent",
     "DROP TABLE IF EXISTS parity_t",
     "DROP TABLE IF EXISTS parity_fts",
+    "DROP TABLE IF EXISTS parity_guard",
     "CREATE TABLE parity_t (id INTEGER PRIMARY KEY, b TEXT UNIQUE, n INTEGER, t TEXT, any_col)",
     "CREATE INDEX parity_t_n ON parity_t (n)",
     "CREATE TABLE parity_parent (id INTEGER PRIMARY KEY)",
     "CREATE TABLE parity_child (id INTEGER PRIMARY KEY,"
     " parent INTEGER NOT NULL REFERENCES parity_parent(id) ON DELETE CASCADE)",
     "CREATE TABLE parity_log (x)",
+    # records.guard's table (migration 0019), under another name
+    "CREATE TABLE parity_guard (ok INTEGER NOT NULL CONSTRAINT lost_race CHECK (ok = 1))",
     "CREATE TRIGGER parity_parent_gone AFTER DELETE ON parity_parent BEGIN"
     " INSERT INTO parity_log VALUES (old.id); INSERT INTO parity_log VALUES (old.id); END",
     "INSERT INTO parity_parent (id) VALUES (1), (2)",
@@ -69,6 +72,28 @@ async def _batch_rolls_back(b: Any) -> Any:
         failed = str(exc)
     rows = (await b.prepare("SELECT count(*) AS n FROM parity_t WHERE b = 'new'").all())["results"]
     return [failed, rows]
+
+
+async def _guarded_batch(b: Any, row_id: int) -> Any:
+    """records.guard_changed's shape after an UPDATE of row ROW_ID, then a record: all or nothing."""
+    try:
+        await b.batch(
+            [
+                b.prepare("UPDATE parity_t SET n = 7 WHERE id = ?").bind(row_id),
+                b.prepare("INSERT INTO parity_guard (ok) SELECT 0 WHERE NOT coalesce((changes() = ?), 0)").bind(1),
+                b.prepare("INSERT INTO parity_log VALUES ('recorded')"),
+            ]
+        )
+        outcome = "written"
+    except D1Error as exc:
+        outcome = str(exc)
+    rows = (
+        await b.prepare(
+            "SELECT (SELECT count(*) FROM parity_log) AS log, (SELECT count(*) FROM parity_guard) AS guard,"
+            " (SELECT count(*) FROM parity_t WHERE n = 7) AS updated"
+        ).all()
+    )["results"]
+    return [outcome, rows]
 
 
 async def _batch_answers_each(b: Any) -> Any:
@@ -276,6 +301,19 @@ CASES = [
             [{"n": 0}],
         ],
     ),
+    Case(
+        "a write guard that holds writes the batch and leaves no guard row",
+        lambda b: _guarded_batch(b, 1),
+        ["written", [{"log": 1, "guard": 0, "updated": 1}]],
+    ),
+    Case(
+        "a write guard that trips names its constraint and changes nothing",
+        lambda b: _guarded_batch(b, 999),
+        [
+            "D1_ERROR: CHECK constraint failed: lost_race: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)",
+            [{"log": 0, "guard": 0, "updated": 0}],
+        ],
+    ),
     Case("a batch answers each statement", _batch_answers_each, [[[], 1], [[{"b": "taken"}, {"b": "x"}], 0]]),
     Case("an empty batch", _empty_batch, "D1_ERROR: No SQL statements detected."),
     Case("exec()", _exec, 2),
@@ -358,6 +396,11 @@ async def test_the_adapter_sees_the_same_errors_on_both(engines):
             await db.batch([q("INSERT INTO parity_t (b) VALUES ('taken')")])
         result = (await db.batch([q("DELETE FROM parity_parent WHERE id = 1")]))[0]
         assert result.changes == 6  # 1 row, 3 cascaded children, 2 trigger rows: not "== 1"
+        with pytest.raises(LostRace, match="lost_race"):
+            await db.batch([q("INSERT INTO parity_guard (ok) VALUES (0)")])
+        with pytest.raises(IntegrityError) as refused:
+            await db.batch([q("INSERT INTO parity_guard (ok) VALUES (NULL)")])
+        assert not isinstance(refused.value, LostRace)  # only our constraint's name makes a lost race
 
 
 async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindings, people):

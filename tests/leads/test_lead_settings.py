@@ -152,6 +152,11 @@ async def test_new_sequences_and_assigning_them_to_sources(client, bindings, peo
     wrong = await client.post("/maintenance/lead-settings/sources", data={"csrf_token": csrf, "seq.yelp": "nope"})
     assert wrong.status_code == 400
     assert unchanged(before, snapshot_file(db_path))
+    # One request, one batch: a good choice for the first source and an unknown one for the last save neither
+    keys = [r["key"] for r in await database.all("SELECT key FROM lead_sources ORDER BY position, id")]
+    mixed = {"csrf_token": csrf, f"seq.{keys[0]}": "weekend_push", f"seq.{keys[-1]}": "nope"}
+    assert (await client.post("/maintenance/lead-settings/sources", data=mixed)).status_code == 400
+    assert unchanged(before, snapshot_file(db_path))
 
     r = await client.post(
         "/maintenance/lead-settings/sources",

@@ -51,6 +51,30 @@ async def test_rotating_a_token_retires_the_old_one(client, bindings, people):
     assert (await client.post(f"/webhook/s/{new}", json={"name": "New", "phone": "3057942213"})).status_code == 200
 
 
+async def test_settings_and_a_new_token_are_one_batch(client, bindings, people, database):
+    """One request, one batch: a PATCH that edits a source and rotates its token writes both together
+    (they were two batches, so a failure between them kept the edit with the old token)."""
+    await sign_in_api(client, bindings, people.owner)
+    old = next(s for s in (await client.get("/api/sources")).json() if s["key"] == "yelp")["webhook_token"]
+    batches: list[list[str]] = []
+    real_batch = database.batch
+
+    async def counted(statements):
+        batches.append([st.sql for st in statements])
+        return await real_batch(statements)
+
+    database.batch = counted  # a pass-through that notes each batch; the database does the work
+    try:
+        r = await client.patch("/api/sources/yelp", json={"label": "Yelp Ads", "rotate_token": True})
+    finally:
+        del database.batch
+    assert r.status_code == 200 and r.json()["label"] == "Yelp Ads" and r.json()["webhook_token"] != old
+    # (the D1 adapter also sends reads made together as a batch: only batches that write count here)
+    writes = [sqls for sqls in batches if any(sql.lstrip().startswith(("INSERT", "UPDATE")) for sql in sqls)]
+    assert len(writes) == 1
+    assert sum("INSERT INTO audit_log" in sql for sql in writes[0]) == 2  # source.updated, source.token_rotated
+
+
 async def test_changing_and_reordering_sources(client, bindings, people, database):
     csrf = await sign_in_api(client, bindings, people.owner)
     r = await client.patch("/api/sources/yelp", json={"label": "Yelp Ads", "active": False})
