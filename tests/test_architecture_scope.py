@@ -5,7 +5,8 @@ role or by the user's offices itself, instead of asking authz:
 - a role name as a string literal ("owner", "partner", ...), or quoted inside SQL ('partner');
 - a comparison on a role (`user.role == ...`, `role in (...)`), or on one in SQL (`u.role != ...`);
 - `sees_office` (the office check authz wraps), or a user's `office_ids` / `all_offices` read to
-  build a filter (the stored profile may be shown, at the sites in SHOWN_PROFILE).
+  build a filter (the stored profile may be shown, at the sites in SHOWN_PROFILE);
+- a comparison with a user's id: an own-record rule (their claim, photo, note) is authz's.
 
 Allowed modules, by file name wherever the package move puts them:
 - authz.py owns every rule.
@@ -84,8 +85,11 @@ class _Scan(ast.NodeVisitor):
                 self._add(node, f"role or office scope in SQL {node.value[:60]!r}")
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        if any(_is_role(n) for n in (node.left, *node.comparators)):
+        operands = (node.left, *node.comparators)
+        if any(_is_role(n) for n in operands):
             self._add(node, "compares a role")
+        if any(isinstance(n, ast.Attribute) and n.attr == "id" and _is_user(n.value) for n in operands):
+            self._add(node, "compares a user's id (an own-record check)")
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -124,7 +128,7 @@ def test_the_scan_finds_what_it_forbids(tmp_path: Path) -> None:
         "    mine = [o for o in offices if user.sees_office(o.id)]\n"
         "    ids = sorted(user.office_ids) + form.office_ids\n"
         "    db.all(\"SELECT * FROM users u WHERE u.role != 'partner'\")\n"
-        "    return role in ROLES\n"
+        "    return role in ROLES or note['author_user_id'] == user.id\n"
     )
     (tmp_path / "authz.py").write_text("def f(user):\n    return user.role == 'owner' or user.sees_office(1)\n")
     rules = [(s.path, s.line, s.rule.split(" ")[0]) for s in scope_sites(tmp_path)]
@@ -134,5 +138,6 @@ def test_the_scan_finds_what_it_forbids(tmp_path: Path) -> None:
         ("pkg/leads.py", 4, "calls"),
         ("pkg/leads.py", 5, "reads"),
         ("pkg/leads.py", 6, "role"),
+        ("pkg/leads.py", 7, "compares"),
         ("pkg/leads.py", 7, "compares"),
     ]
