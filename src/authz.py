@@ -6,8 +6,13 @@ Three layers, all answered here:
    missing from the table is refused (default deny), and tests/test_authz.py fails.
 2. `ACTIONS` — which roles may perform an action (seed 002 "Page access by role", extended with
    Porchlight's pages).
-3. Record scope — `visible_office()` and the per-resource access functions built on it answer
-   404 for another office's record exactly as for a missing one.
+3. Record scope — which records this user may see or touch: SQL fragments for queries
+   (`lead_scope`, `customer_scope`, `office_filter`, `office_staff`), office lists
+   (`visible_offices`, `requested_offices`) and checks on a record in hand (`visible_office`, the
+   phone of a claimed lead, one's own photo or note). The per-resource access functions
+   (`leads.lead_for_user`, `customers.customer_for_user`) are built on them and answer 404 for a
+   record out of scope exactly as for a missing one. No other module decides by a role name or the
+   user's offices (tests/test_architecture_scope.py); the list of roles is `users.ROLES`.
 """
 
 from __future__ import annotations
@@ -380,6 +385,7 @@ def requested_offices(user: User, requested: Iterable[int]) -> list[int]:
 
 
 def sees_every_office(user: User) -> bool:
+    """Company-wide figures (QuickBooks in reports) are for users who see every office."""
     return user.all_offices
 
 
