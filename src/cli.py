@@ -12,11 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-import backups
-import bindings as bindings_module
-import config
-from clock import SystemClock
-from records import Actor
+from core import bindings as bindings_module
+from core import config
+from core.clock import SystemClock
+from core.records import Actor
+from ops import backups
 
 CLI_ACTOR = Actor(None, "CLI")
 
@@ -29,9 +29,9 @@ def _bindings() -> bindings_module.Bindings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
-    # Held for the server's whole life: `porchlight db restore` checks it (src/backup_ops.py).
+    # Held for the server's whole life: `porchlight db restore` checks it (src/ops/backup_ops.py).
     try:
         with backup_ops.holding(bindings_module.database_path(), "porchlight serve"):
             _serve(args)
@@ -42,9 +42,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    import log_redaction
     from app import create_app
-    from scheduler import run_forever
+    from core import log_redaction
+    from cron.scheduler import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     b = _bindings()
@@ -81,8 +81,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from storage import migrations
-    from storage.sqlite import connect
+    from core.storage import migrations
+    from core.storage.sqlite import connect
 
     path = bindings_module.database_path()
     conn = connect(path)
@@ -101,7 +101,7 @@ def _backup_policy() -> backups.BackupPolicy:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
     policy = _backup_policy()
     directory = Path(args.to) if args.to else policy.directory
@@ -117,7 +117,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
     database = bindings_module.database_path()
     try:
@@ -132,8 +132,8 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    import db_check
-    from storage.sqlite import connect
+    from core.storage.sqlite import connect
+    from ops import db_check
 
     path = bindings_module.database_path()
     if not path.is_file():
@@ -150,8 +150,8 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    import db_export
-    from storage.sqlite import connect
+    from core.storage.sqlite import connect
+    from ops import db_export
 
     if bool(args.table) == bool(args.query):
         sys.exit("porchlight: name one TABLE or give --query SQL (not both)")
@@ -183,7 +183,7 @@ def cmd_devvars(args: argparse.Namespace) -> None:
 
 
 async def _offices(args: argparse.Namespace) -> None:
-    import offices
+    from accounts import offices
 
     b = _bindings()
     if args.action == "create":
@@ -201,9 +201,8 @@ async def _offices(args: argparse.Namespace) -> None:
 
 
 async def _users(args: argparse.Namespace) -> None:
-    import offices
-    import users
-    from passwords import PasswordPolicyError
+    from accounts import offices, users
+    from accounts.passwords import PasswordPolicyError
 
     b = _bindings()
     if args.action == "list":
@@ -238,8 +237,7 @@ async def _users(args: argparse.Namespace) -> None:
 
 
 async def _tokens(args: argparse.Namespace) -> None:
-    import api_tokens
-    import users
+    from accounts import api_tokens, users
 
     b = _bindings()
     user = await users.by_email(b.db, args.email)
@@ -261,7 +259,7 @@ async def _cron(args: argparse.Namespace) -> None:
 
 
 async def _demo(args: argparse.Namespace) -> None:
-    import demo
+    from ops import demo
 
     b = _bindings()
     if b.settings.production:
@@ -276,7 +274,7 @@ async def _demo(args: argparse.Namespace) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from users import ROLES
+    from accounts.users import ROLES
 
     p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import authz
+from accounts import authz
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-import api_tokens
-import sessions
-import users
+from accounts import api_tokens, sessions, users
 from app import create_app
-from records import SYSTEM
+from core.records import SYSTEM
 from tests.conftest import PASSWORD, login_form, make_settings, sign_in
 
 

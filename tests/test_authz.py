@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import authz
+from accounts import authz
 from app import route_keys
 from tests.conftest import PERSONAS, sign_in, snapshot_file
 

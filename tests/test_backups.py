@@ -1,4 +1,4 @@
-"""Backups and restore of the local SQLite file (src/backups.py, src/backup_ops.py), on real files:
+"""Backups and restore of the local SQLite file (src/ops/backups.py, src/ops/backup_ops.py), on real files:
 taken while writes go on, verified, named by time, pruned, restored; and every fault the issue names
 — a full or read-only disk, kill -9 mid-backup, a truncated, tampered or newer-schema backup, a
 restore while a server holds the database."""
@@ -22,15 +22,14 @@ from pathlib import Path
 
 import pytest
 
-import backup_ops
-import backups
-import intake
-import lead_sources
-import offices
-from clock import FrozenClock
-from intake import Delivery
-from storage import migrations
-from storage.sqlite import connect
+from accounts import offices
+from core.clock import FrozenClock
+from core.storage import migrations
+from core.storage.sqlite import connect
+from leads import intake
+from leads import sources as lead_sources
+from leads.intake import Delivery
+from ops import backup_ops, backups
 from tests.conftest import DB_MODE, START, TEST_ENV, snapshot_file
 
 # Backups copy a local SQLite file (the Worker has D1 Time Travel instead). The real-D1 pass serves
@@ -207,7 +206,7 @@ def test_the_policy_is_read_strictly(tmp_path):
 
 
 async def test_the_scheduler_catches_up_then_records_the_run(bindings, db_path, tmp_path):
-    import scheduler
+    from cron import scheduler
 
     bindings.backups = backups.BackupPolicy(database=db_path, directory=tmp_path / "b", keep_daily=1, keep_weekly=0)
     stop = asyncio.Event()

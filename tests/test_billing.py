@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import cron
-from clock import parse
+from core.clock import parse
 from quickbooks import estimates, metrics, sync
 from quickbooks.client import Api
 from quickbooks.documents import company

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-import booking_requests
-import throttle
+from booking import requests as booking_requests
+from core import throttle
 from tests.booking_support import TOMORROW, form, make_embed
 from tests.conftest import sign_in, snapshot_file
 
@@ -236,8 +236,8 @@ async def test_the_widget_never_shows_the_staff_session(client, bindings, people
 
 
 async def test_images_are_served_with_nosniff_and_a_sandbox(client, bindings, people):
-    from booking import Images
-    from booking_images import Image
+    from booking.embeds import Images
+    from booking.images import Image
 
     svg = Image("image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>')
     await make_embed(bindings, people.office_a.id, images=Images(logo=svg))

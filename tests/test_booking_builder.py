@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-import booking
+from booking import embeds as booking
 from tests.booking_support import make_embed
 from tests.conftest import sign_in, snapshot_file
 
@@ -146,8 +146,8 @@ async def test_editing_saves_and_replaces_the_logo(client, bindings, people, dat
 
 
 async def test_duplicate_makes_a_paused_copy_with_its_own_images(client, bindings, people, database):
-    from booking import Images
-    from booking_images import Image
+    from booking.embeds import Images
+    from booking.images import Image
 
     embed = await make_embed(bindings, people.office_a.id, images=Images(logo=Image("image/png", PNG)))
     csrf = await sign_in(client, bindings, people.owner)
@@ -177,8 +177,8 @@ async def test_pausing_and_going_live(client, bindings, people, database):
 
 
 async def test_delete_removes_the_embed_and_its_images(client, bindings, people, database):
-    from booking import Images
-    from booking_images import Image
+    from booking.embeds import Images
+    from booking.images import Image
 
     embed = await make_embed(bindings, people.office_a.id, images=Images(logo=Image("image/png", PNG)))
     csrf = await sign_in(client, bindings, people.owner)

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from booking_images import MAX_BYTES, ImageRefused, check, sanitize_svg
+from booking.images import MAX_BYTES, ImageRefused, check, sanitize_svg
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NASTY = b"""<?xml version="1.0"?>

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-import booking_slots
-from booking_slots import find, hour_label, strip, week, windows_on
+from booking import slots as booking_slots
+from booking.slots import find, hour_label, strip, week, windows_on
 
 NEW_YORK = ZoneInfo("America/New_York")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

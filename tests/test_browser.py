@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-import authz
-import login
-import users
+from accounts import authz, login, users
 from tests.browser_support import DEMO_LOGINS, LiveServer, chromium, live_server, require_chromium
 
 pytestmark = pytest.mark.browser

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import calling_hours
-import geo
-from calling_hours import Window
+from core import geo
+from leads import calling_hours
+from leads.calling_hours import Window
 from tests.conftest import sign_in_api
 from tests.test_leads_queue import make_lead
 

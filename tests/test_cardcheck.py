@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import cardcheck
+from core import cardcheck
 
 VISA = "4111111111111111"  # the processors' test numbers: Luhn-valid
 AMEX = "378282246310005"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage import migrations
+from core.storage import migrations
 from tests.conftest import TEST_ENV
 
 PORCHLIGHT = Path(sys.executable).parent / "porchlight"

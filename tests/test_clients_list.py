@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import customer_list
-import customer_tags
+from customers import listing as customer_list
+from customers import tags as customer_tags
 from tests.clients_support import make_customer
 from tests.conftest import sign_in
 

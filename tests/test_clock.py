@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import clock
-import config
-from clock import iso, parse
+from core import clock, config
+from core.clock import iso, parse
 from tests.conftest import TEST_ENV, make_settings
 
 
@@ -61,7 +60,7 @@ def test_porchlight_clock_is_refused_in_production() -> None:
 
 
 def test_local_bindings_use_the_moved_clock(tmp_path, monkeypatch) -> None:
-    import bindings
+    from core import bindings
 
     monkeypatch.setenv("PORCHLIGHT_CLOCK", "2027-01-01T00:00:00Z")
     for name, value in TEST_ENV.items():

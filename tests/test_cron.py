@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 import cron
-import sessions
-import throttle
-from clock import iso
+from accounts import sessions
+from core import throttle
+from core.clock import iso
 from tests.conftest import TEST_ENV
 from tests.fakes import workers_runtime
 from tests.fakes.d1 import FakeD1Binding

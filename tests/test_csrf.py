@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import authz
+from accounts import authz
 from app import route_keys
 from tests.conftest import sign_in, snapshot_file
 from tests.test_authz import _concrete

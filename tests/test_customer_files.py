@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-import customer_actions
-import customer_files
-import customers
+from customers import actions as customer_actions
+from customers import files as customer_files
+from customers import record as customers
 from tests.conftest import sign_in_api
 from tests.test_secure_access import audit_rows, make_customer
 

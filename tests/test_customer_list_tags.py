@@ -8,13 +8,13 @@ import shutil
 
 import pytest
 
-import customer_actions
-import customer_list
-import customer_merge
-import customer_tags
-import vault
-from storage import migrations
-from storage.sqlite import connect
+from core import vault
+from core.storage import migrations
+from core.storage.sqlite import connect
+from customers import actions as customer_actions
+from customers import listing as customer_list
+from customers import merge as customer_merge
+from customers import tags as customer_tags
 from tests.clients_support import make_customer
 
 TAGS = ("vip", "commercial", "gate", "gate code", "do_not", "do-not")

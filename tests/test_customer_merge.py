@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-import customer_merge
-import customers
-import secure_access
-import vault
-from customers import Conflict
-from storage import DatabaseError
+from core import vault
+from core.storage import DatabaseError
+from customers import merge as customer_merge
+from customers import record as customers
+from customers import secure_access
+from customers.record import Conflict
 from tests.conftest import TEST_ENV, make_settings, sign_in_api, snapshot_file
 from tests.test_customer_files import PNG, upload
 from tests.test_customer_record import add_contact, create, primaries, row, unchanged

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-import customer_contacts
-import customer_tags
-import customers
-from customers import Conflict
+from customers import contacts as customer_contacts
+from customers import record as customers
+from customers import tags as customer_tags
+from customers.record import Conflict
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_leads_queue import make_lead
 

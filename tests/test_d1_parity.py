@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from storage import IntegrityError, q
-from storage.d1 import D1Database
+from core.storage import IntegrityError, q
+from core.storage.d1 import D1Database
 from tests.fakes.d1 import D1Error, FakeD1Binding
 from tests.fakes.real_d1 import RealD1Server
 
@@ -363,7 +363,7 @@ async def test_the_adapter_sees_the_same_errors_on_both(engines):
 async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindings, people):
     """customer_tags' trigger rewrites customers.tags, so meta.changes is 2 for one tag: the verbs must
     ask "changed at all?" (they compared with 1 and answered False on D1)."""
-    import customer_tags
+    from customers import tags as customer_tags
     from tests.clients_support import make_customer
 
     customer = await make_customer(bindings, people.office_a, "Tagged Person")
@@ -375,7 +375,7 @@ async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindin
 
 
 async def test_our_runner_migrates_through_a_d1_binding_to_the_same_schema(tmp_path):
-    from storage import migrations
+    from core.storage import migrations
 
     local = sqlite3.connect(str(tmp_path / "local.sqlite3"))
     migrations.migrate(local)

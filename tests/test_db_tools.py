@@ -1,4 +1,4 @@
-"""`porchlight db check` (src/db_check.py) and `porchlight db export` (src/db_export.py) on real
+"""`porchlight db check` (src/ops/db_check.py) and `porchlight db export` (src/ops/db_export.py) on real
 SQLite files: healthy passes, each kind of damage is found with a non-zero exit, and no export —
 of a table or of any query — ever carries a password hash, a token or a sealed secret."""
 
@@ -8,9 +8,8 @@ import json
 import subprocess
 import sys
 
-import db_check
-import exports
-from storage.sqlite import connect
+from core.storage.sqlite import connect
+from ops import db_check, exports
 from tests.conftest import snapshot_file
 from tests.test_backups import cli
 
@@ -159,7 +158,7 @@ def test_a_query_cannot_write(db_path):
 def test_the_worker_app_never_imports_the_local_tools():
     code = (
         "import sys, app; app.create_app;"
-        " print(sorted(m for m in ('sqlite_utils', 'backup_ops', 'db_export', 'db_check') if m in sys.modules))"
+        " print(sorted(m for m in ('sqlite_utils', 'ops.backup_ops', 'ops.db_export', 'ops.db_check') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

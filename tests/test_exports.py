@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-import api_tokens
-import exports
-import secure_access
+from accounts import api_tokens
+from customers import secure_access
+from ops import exports
 from tests.conftest import sign_in_api
 from tests.test_secure_access import CANARY, OTHER, add_item, audit_rows, make_customer
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import inputs
-from storage import MAX_SAFE_INT
+from core import inputs
+from core.storage import MAX_SAFE_INT
 from tests.clients_support import make_customer
 from tests.conftest import TEST_ENV, sign_in_api, snapshot_file
 
@@ -139,7 +139,7 @@ async def test_a_form_field_id_past_2_to_the_53_is_ignored_not_a_500(client, bin
 @pytest.fixture
 async def owner_app(app, bindings, people):
     """The app as a partner's script would call it: the owner's API token on every request."""
-    import api_tokens
+    from accounts import api_tokens
 
     token = await api_tokens.create_token(bindings.db, bindings.clock.now(), people.owner.actor, people.owner, "t")
 

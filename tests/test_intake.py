@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import intake
+from leads import intake
 from tests.conftest import TEST_ENV, sign_in_api, snapshot_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-import intake
+from leads import intake
 from tests.conftest import TEST_ENV, sign_in_api, snapshot_file
 
 SECRET = {"x-webhook-secret": TEST_ENV["WEBHOOK_SECRET"]}
@@ -85,7 +85,7 @@ async def test_a_lone_surrogate_in_the_json_api_is_a_422_naming_the_field(client
 
 
 def test_the_storage_layer_replaces_lone_surrogates_for_both_runtimes():
-    from storage import check_params
+    from core.storage import check_params
 
     assert check_params(["a\ud800b", "plain", "café", 3]) == ("a\ufffdb", "plain", "café", 3)
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-import lead_actions
-import leads
+from leads import actions as lead_actions
+from leads import queue as leads
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_leads_queue import make_lead
 
@@ -87,8 +87,8 @@ async def test_call_attempts_follow_the_sources_sequence_until_the_cap(client, b
 
 
 async def test_the_standard_sequence_has_22_steps_and_bookback_14():
-    from storage import migrations
-    from storage.sqlite import connect
+    from core.storage import migrations
+    from core.storage.sqlite import connect
 
     conn = connect(":memory:")
     migrations.migrate(conn)

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-import customers
-import lead_conversion
-import leads
-from lead_actions import Conflict
+from customers import record as customers
+from leads import conversion as lead_conversion
+from leads import queue as leads
+from leads.actions import Conflict
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_leads_queue import make_lead
 

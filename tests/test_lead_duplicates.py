@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import lead_duplicates
+from leads import duplicates as lead_duplicates
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_leads_queue import make_lead
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import geo
+from core import geo
 from tests.conftest import sign_in
 from tests.test_leads_queue import make_lead
 

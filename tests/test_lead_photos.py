@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-import lead_photos
+from leads import photos as lead_photos
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_lead_actions import timeline
 from tests.test_leads_queue import make_lead

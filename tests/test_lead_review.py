@@ -110,8 +110,8 @@ async def test_the_page_buttons_walk_the_steps(client, bindings, people, databas
 
 async def test_a_lost_race_records_nothing(client, bindings, people, database, db_path):
     """Two people mark the same request at once: the second is refused whole (version guard)."""
-    import lead_actions
-    import leads
+    from leads import actions as lead_actions
+    from leads import queue as leads
 
     display = await review_lead(client, bindings, people)
     await client.post(f"/api/leads/{display}/review", json={"step": "requested"})

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import cron
-import lead_search
+from leads import search as lead_search
 from tests.conftest import sign_in
 from tests.test_leads_queue import make_lead
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import snooze_sequences
+from leads import snooze as snooze_sequences
 from tests.conftest import sign_in_api, snapshot_file
 from tests.test_lead_duplicates import unchanged
 from tests.test_leads_queue import make_lead

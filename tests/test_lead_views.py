@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import lead_settings
-import leads
-from clock import parse
-from records import SYSTEM
+from core.clock import parse
+from core.records import SYSTEM
+from leads import queue as leads
+from leads import settings as lead_settings
 from routes.leads import next_midnight
 from tests.conftest import sign_in
 from tests.test_leads_queue import make_lead, set_status

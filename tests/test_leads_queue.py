@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import intake
-import lead_sources
-from intake import Delivery
+from leads import intake
+from leads import sources as lead_sources
+from leads.intake import Delivery
 from tests.conftest import sign_in
 
 
@@ -134,7 +134,7 @@ async def test_the_change_marker_moves_when_a_lead_arrives(client, bindings, peo
 
 
 async def test_counts_stop_at_the_cap_and_say_so(client, bindings, people):
-    import leads
+    from leads import queue as leads
 
     for i in range(7):
         await make_lead(bindings, people.office_a, name=f"Many {i}")
@@ -180,7 +180,7 @@ async def test_search_finds_substrings_words_numbers_and_follows_edits(client, b
 
 
 async def test_search_looks_at_the_newest_matches_and_says_so(client, bindings, people, monkeypatch):
-    import leads
+    from leads import queue as leads
 
     monkeypatch.setattr(leads, "SEARCH_CAP", 3)
     for i in range(5):
@@ -195,7 +195,7 @@ async def test_search_looks_at_the_newest_matches_and_says_so(client, bindings, 
 
 async def test_large_results_take_the_per_tier_path_with_the_same_order(client, bindings, people, clock, monkeypatch):
     """Above leads._SMALL matches the page is merged from one read per tier; it must equal the sorted read."""
-    import leads
+    from leads import queue as leads
 
     a = people.office_a
     made = []

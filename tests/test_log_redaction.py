@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-import log_redaction
+from core import log_redaction
 from tests.browser_support import live_server
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-import records
-import users
-from storage import DatabaseError, q
+from accounts import users
+from core import records
+from core.storage import DatabaseError, q
 from tests.conftest import login_form, sign_in, snapshot_file
 
 

@@ -3,8 +3,7 @@ good backup is older than two days (decided on the Clock), and the Worker's D1 T
 
 from __future__ import annotations
 
-import backup_ops
-import backups
+from ops import backup_ops, backups
 from tests.conftest import sign_in
 
 

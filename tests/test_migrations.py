@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import migrations
-from storage.sqlite import connect
+from core.storage import migrations
+from core.storage.sqlite import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 

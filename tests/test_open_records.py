@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-import open_records
+from customers import open_records
 from tests.clients_support import make_customer
 from tests.conftest import login_form, sign_in, sign_in_api
 from tests.test_leads_queue import make_lead

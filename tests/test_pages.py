@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import migrations
+from core.storage import migrations
 from tests.conftest import sign_in
 
 
@@ -27,7 +27,7 @@ def test_a_plain_route_must_be_public_in_the_authorization_table():
     import pytest
     from starlette.routing import Route
 
-    import guard
+    from routes import guard
 
     async def endpoint(request):  # never called
         raise AssertionError
@@ -88,7 +88,7 @@ async def test_bad_json_gets_a_readable_422(client, bindings, people):
         "/api/users", json={"email": "x@example.test", "role": "wizard"}, headers={"x-csrf-token": "x"}
     )
     assert r.status_code == 403  # the CSRF gate first: the session is cookie-based
-    from api_tokens import create_token
+    from accounts.api_tokens import create_token
 
     token = await create_token(bindings.db, bindings.clock.now(), people.owner.actor, people.owner, "t")
     r = await client.post(

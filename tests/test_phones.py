@@ -8,7 +8,7 @@ import re
 
 import phonenumbers
 
-import phones
+from core import phones
 
 
 def parsed_by_the_library(raw: str) -> phones.Phone:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-import config
-import outbound
-from clock import FrozenClock, iso, parse
+from core import config, outbound
+from core.clock import FrozenClock, iso, parse
 from tests.conftest import TEST_ENV
 
 

@@ -9,7 +9,7 @@ import json
 import logging
 
 import cron
-from clock import iso
+from core.clock import iso
 from quickbooks import importer, oauth, sync
 from tests.conftest import PERSONAS, make_settings, sign_in, sign_in_api, snapshot_file
 from tests.fakes.quickbooks import REALM

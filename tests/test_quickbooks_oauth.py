@@ -10,7 +10,8 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-import config
+from core import config
+from core.vault import KeyRing, Sealed
 from quickbooks import client as qbo
 from quickbooks import oauth, sync
 from quickbooks.client import Api, QuickBooksError, StaleObject, fault_of
@@ -24,7 +25,6 @@ from tests.quickbooks_support import (  # noqa: F401 (fixtures)
     run_import,
     settings_fixture,
 )
-from vault import KeyRing, Sealed
 
 
 def flash(response: httpx.Response) -> str:

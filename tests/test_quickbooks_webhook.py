@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from config import Secret
+from core.config import Secret
+from core.records import Actor
 from quickbooks import importer, sync, webhook
-from records import Actor
 from tests.conftest import snapshot_file
 from tests.fakes.quickbooks import (
     FIXTURES,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import cron
-import report_rollups
+from reports import rollups as report_rollups
 from tests.test_reports import make_lead, ready, summary  # noqa: F401  (ready is a fixture)
 
 ROLLUPS = ("report_lead_days", "report_source_days", "report_attempt_days", "report_pipeline")

@@ -12,16 +12,16 @@ from datetime import date
 
 import pytest
 
-import intake
-import lead_actions
-import lead_conversion
-import lead_sources
-import leads
-import report_periods
-import report_rollups
-import reports
-from clock import iso, parse
-from storage import q
+from core.clock import iso, parse
+from core.storage import q
+from leads import actions as lead_actions
+from leads import conversion as lead_conversion
+from leads import intake
+from leads import queue as leads
+from leads import sources as lead_sources
+from reports import periods as report_periods
+from reports import rollups as report_rollups
+from reports import summary as reports
 from tests.clients_support import make_customer
 from tests.conftest import sign_in
 

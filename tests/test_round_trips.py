@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import cron
-from storage.d1 import D1Database
+from core.storage.d1 import D1Database
 from tests.booking_support import form, make_embed
 from tests.clients_support import make_customer
 from tests.conftest import TEST_ENV, sign_in

@@ -9,9 +9,8 @@ import logging
 
 import pytest
 
-import config
-import secure_access
-import vault
+from core import config, vault
+from customers import secure_access
 from tests.conftest import TEST_ENV, make_settings, sign_in_api, snapshot_file
 
 CANARY = "canary-W1Fi-pa55-7f3a9"

@@ -1,4 +1,4 @@
-from storage import migrations
+from core.storage import migrations
 from tests.conftest import PASSWORD, login_form
 
 

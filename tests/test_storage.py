@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage import BindError, DatabaseError, IntegrityError, q
-from storage.d1 import D1Database
-from storage.sqlite import SqliteDatabase
+from core.storage import BindError, DatabaseError, IntegrityError, q
+from core.storage.d1 import D1Database
+from core.storage.sqlite import SqliteDatabase
 from tests.fakes.d1 import D1Error, FakeD1Binding
 
 SCHEMA = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER)"

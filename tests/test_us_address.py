@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import intake
-import us_address
+from core import us_address
+from leads import intake
 from tests.conftest import TEST_ENV, sign_in_api
 from tests.test_leads_queue import make_lead
 

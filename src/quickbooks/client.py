@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-import config
-from bindings import Bindings
+from core import config
+from core.bindings import Bindings
 
 log = logging.getLogger("porchlight.quickbooks")
 

@@ -29,16 +29,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import authz
-import customer_actions
-import customers
-import records
-from clock import iso
-from customers import Conflict, CustomerError
-from offices import Office
-from records import Actor
-from storage import Database, Param, Row, Statement, q
-from users import User
+from accounts import authz
+from accounts.offices import Office
+from accounts.users import User
+from core import records
+from core.clock import iso
+from core.records import Actor
+from core.storage import Database, Param, Row, Statement, q
+from customers import actions as customer_actions
+from customers import record as customers
+from customers.record import Conflict, CustomerError
 
 STATES = ("pending", "linked", "ignored", "unlinked", "all")
 PAGE = 25

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import records
-from bindings import Bindings
-from clock import iso
+from core import records
+from core.bindings import Bindings
+from core.clock import iso
+from core.records import Actor
+from core.storage import Database, Row, q
 from quickbooks import identity, oauth, objects
 from quickbooks.client import Api, QuickBooksError, Throttled, select
-from records import Actor
-from storage import Database, Row, q
 
 PAGE_SIZE = 1000
 PAGES_PER_TICK = 8

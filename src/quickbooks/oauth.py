@@ -28,9 +28,12 @@ from urllib.parse import urlencode
 
 import httpx
 
-import records
-from bindings import Bindings
-from clock import iso, parse
+from core import records
+from core.bindings import Bindings
+from core.clock import iso, parse
+from core.records import Actor
+from core.storage import Database, Row, q
+from core.vault import KeyRing, Sealed
 from quickbooks.client import (
     SCOPE,
     Api,
@@ -42,9 +45,6 @@ from quickbooks.client import (
     send,
     tid_of,
 )
-from records import Actor
-from storage import Database, Row, q
-from vault import KeyRing, Sealed
 
 STATE_TTL = timedelta(minutes=10)
 REFRESH_LEASE = timedelta(seconds=30)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-import api_tokens
-import authz
-import offices
-from guard import bindings_of, current_user
-from inputs import Id
-from pages import redirect, render
+from accounts import api_tokens, authz, offices
+from core.inputs import Id
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
 

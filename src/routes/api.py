@@ -5,14 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-import authz
-import offices
-import records
-import users
-from guard import NotFound, bindings_of, current_user
-from inputs import Id
-from passwords import PasswordPolicyError
-from users import UserError
+from accounts import authz, offices, users
+from accounts.passwords import PasswordPolicyError
+from accounts.users import UserError
+from core import records
+from core.inputs import Id
+from routes.guard import NotFound, bindings_of, current_user
 
 router = APIRouter(prefix="/api")
 

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-import authz
-import customers
-import offices
-from guard import NotFound, bindings_of, current_user
-from inputs import Id, parse_id
-from pages import redirect, render
+from accounts import authz, offices
+from core.inputs import Id, parse_id
+from customers import record as customers
 from quickbooks import billing, estimates, identity
 from quickbooks.documents import Company, company
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter()
 MATCHES = "/clients/quickbooks-matches"

@@ -8,16 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-import authz
-import customer_list
-import customer_tags
-import customers
-import lead_sources
-import offices
-from guard import bindings_of, current_user
-from inputs import Id
-from pages import render
-from users import User
+from accounts import authz, offices
+from accounts.users import User
+from core.inputs import Id
+from customers import listing as customer_list
+from customers import record as customers
+from customers import tags as customer_tags
+from leads import sources as lead_sources
+from routes.guard import bindings_of, current_user
+from routes.pages import render
 
 router = APIRouter()
 

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import customers
-import lead_conversion
-import leads
-import offices
-from guard import NotFound, bindings_of, current_user
-from lead_actions import Conflict, LeadError
-from pages import redirect, render
+from accounts import offices
+from core.storage import Row
+from customers import record as customers
+from leads import conversion as lead_conversion
+from leads import queue as leads
+from leads.actions import Conflict, LeadError
+from routes.guard import NotFound, bindings_of, current_user
 from routes.leads import api_lead
-from storage import Row
+from routes.pages import redirect, render
 
 router = APIRouter()
 

@@ -11,14 +11,14 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import lead_duplicates
-import leads
-from guard import NotFound, bindings_of, current_user
-from inputs import Int, parse_int
-from lead_actions import Conflict, LeadError
-from pages import redirect, render
-from storage import Row
-from users import User
+from accounts.users import User
+from core.inputs import Int, parse_int
+from core.storage import Row
+from leads import duplicates as lead_duplicates
+from leads import queue as leads
+from leads.actions import Conflict, LeadError
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter()
 

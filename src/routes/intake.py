@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.routing import Route
 
-import guard
-import intake
-import lead_sources
-import offices
-from guard import bindings_of
-from intake import Delivery, Outcome
-from pages import render
+from accounts import offices
+from leads import intake
+from leads import sources as lead_sources
+from leads.intake import Delivery, Outcome
+from routes import guard
+from routes.guard import bindings_of
+from routes.pages import render
 
 router = APIRouter(tags=["intake"])
 

@@ -12,15 +12,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-import customer_files
-import lead_photos
-import leads
-from customer_files import FileRefused
-from guard import NotFound, actor_of, bindings_of, current_user, files_of
-from inputs import Id
-from pages import redirect
+from core.inputs import Id
+from core.storage import Row
+from customers import files as customer_files
+from customers.files import FileRefused
+from leads import photos as lead_photos
+from leads import queue as leads
+from routes.guard import NotFound, actor_of, bindings_of, current_user, files_of
+from routes.pages import redirect
 from routes.uploads import read_upload
-from storage import Row
 
 router = APIRouter()
 

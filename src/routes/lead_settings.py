@@ -10,15 +10,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-import lead_settings
-import lead_sources
-import snooze_sequences
-from guard import NotFound, bindings_of, current_user
-from inputs import parse_int
-from lead_settings import SettingsError
-from lead_sources import SourceError
-from pages import redirect, render
-from snooze_sequences import Sequence, SequenceError
+from core.inputs import parse_int
+from leads import settings as lead_settings
+from leads import snooze as snooze_sequences
+from leads import sources as lead_sources
+from leads.settings import SettingsError
+from leads.snooze import Sequence, SequenceError
+from leads.sources import SourceError
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter(prefix="/maintenance/lead-settings", include_in_schema=False)
 

@@ -12,23 +12,22 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import authz
-import calling_hours
-import customers
-import lead_actions
-import lead_conversion
-import lead_photos
-import lead_settings
-import lead_sources
-import leads
-import offices
-import records
-from clock import iso, parse
-from guard import NotFound, bindings_of, current_user
-from inputs import Id, parse_id
-from pages import redirect, render
+from accounts import authz, offices
+from accounts.users import User
+from core import records
+from core.clock import iso, parse
+from core.inputs import Id, parse_id
+from customers import record as customers
+from leads import actions as lead_actions
+from leads import calling_hours
+from leads import conversion as lead_conversion
+from leads import photos as lead_photos
+from leads import queue as leads
+from leads import settings as lead_settings
+from leads import sources as lead_sources
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 from routes.patching import Patch
-from users import User
 
 router = APIRouter()
 

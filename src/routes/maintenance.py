@@ -7,20 +7,19 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-import backups
-import intake
-import lead_sources
-import offices
-import records
-import users
-from clock import iso, parse
-from guard import NotFound, bindings_of, current_user
-from inputs import Id
-from offices import OfficeError
-from pages import redirect, render
-from passwords import PasswordPolicyError
-from storage import migrations
-from users import UserError
+from accounts import offices, users
+from accounts.offices import OfficeError
+from accounts.passwords import PasswordPolicyError
+from accounts.users import UserError
+from core import records
+from core.clock import iso, parse
+from core.inputs import Id
+from core.storage import migrations
+from leads import intake
+from leads import sources as lead_sources
+from ops import backups
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import customers
-import leads
-import open_records
-from guard import NotFound, bindings_of, current_user, wants_json
-from pages import redirect
-from storage import Row
+from core.storage import Row
+from customers import open_records
+from customers import record as customers
+from leads import queue as leads
+from routes.guard import NotFound, bindings_of, current_user, wants_json
+from routes.pages import redirect
 
 router = APIRouter()
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from guard import actor_of, bindings_of, current_user
-from pages import redirect, render
 from quickbooks import importer, oauth, status, webhook
 from quickbooks.client import QuickBooksError
+from routes.guard import actor_of, bindings_of, current_user
+from routes.pages import redirect, render
 
 router = APIRouter()
 log = logging.getLogger("porchlight.quickbooks")

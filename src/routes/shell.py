@@ -6,10 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-import authz
-import offices
-from guard import NotFound, bindings_of, current_user
-from pages import render
+from accounts import authz, offices
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,14 +8,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import authz
-import calling_hours
-import lead_sources
-import offices
-from guard import NotFound, bindings_of, current_user
-from inputs import Id, parse_id, parse_int
-from lead_sources import Source, SourceError
-from pages import redirect, render
+from accounts import authz, offices
+from core.inputs import Id, parse_id, parse_int
+from leads import calling_hours
+from leads import sources as lead_sources
+from leads.sources import Source, SourceError
+from routes.guard import NotFound, bindings_of, current_user
+from routes.pages import redirect, render
 from routes.patching import Patch
 
 router = APIRouter()
