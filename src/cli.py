@@ -16,7 +16,6 @@ from core import bindings as bindings_module
 from core import config
 from core.clock import SystemClock
 from core.records import Actor
-from ops import backups
 
 CLI_ACTOR = Actor(None, "CLI")
 
@@ -93,9 +92,9 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     )
 
 
-def _backup_policy() -> backups.BackupPolicy:
+def _backup_policy() -> config.BackupPolicy:
     try:
-        return backups.policy_from(bindings_module.local_environment(), bindings_module.database_path())
+        return config.policy_from(bindings_module.local_environment(), bindings_module.database_path())
     except config.SettingsError as exc:
         sys.exit(f"porchlight: {exc}")
 

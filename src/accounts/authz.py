@@ -3,7 +3,7 @@
 Three layers, all answered here:
 1. `ROUTES` — every registered route's (method, path) names the action it needs, or PUBLIC /
    SIGNED_IN. `app.authorize_route` enforces it for every request before any handler runs; a route
-   missing from the table is refused (default deny), and tests/test_authz.py fails.
+   missing from the table is refused (default deny), and tests/accounts/test_authz.py fails.
 2. `ACTIONS` — which roles may perform an action (seed 002 "Page access by role", extended with
    Porchlight's pages).
 3. Record scope — which records this user may see or touch: SQL fragments for queries

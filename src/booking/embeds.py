@@ -469,17 +469,15 @@ async def update_embed(
                     " WHERE id = ? AND version = ?",
                     (*columns.values(), iso(now), embed.id, embed.version),
                 ),
-                records.STOP_UNLESS_CHANGED,
+                records.guard_changed(),
                 _audit(now, actor, "booking.updated", f"Booking embed “{settings.name}” saved", settings.office_id,
                        settings.slug),
             ]
         )  # fmt: skip
+    except records.LostRace:
+        raise Conflict() from None
     except IntegrityError:
         raise Invalid({"slug": "Another embed already uses this slug."}) from None
-    except Exception as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict() from None
-        raise
     for key in obsolete:
         await store.delete(key)
 

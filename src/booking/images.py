@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from customers import files as customer_files
+from core import attachments
 
 MAX_BYTES = 200 * 1024
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -122,7 +122,7 @@ def check(filename: str, data: bytes, *, allow_svg: bool = True) -> Image:
         raise ImageRefused("That file is empty.")
     if len(data) > MAX_BYTES:
         raise ImageRefused(f"Images may be at most {MAX_BYTES // 1024} KB.")
-    kind = customer_files.sniff(data, filename)
+    kind = attachments.sniff(data, filename)
     if kind in ("image/png", "image/jpeg"):
         return Image(kind, data)
     if allow_svg and _looks_like_svg(data, filename):

@@ -22,6 +22,7 @@ from booking.slots import Window
 from core import phones, throttle
 from core.inputs import parse_int
 from core.storage import Database
+from core.text import clean_text
 from leads import intake
 from leads import sources as lead_sources
 from leads.intake import Delivery
@@ -50,7 +51,7 @@ class Answer:
 
 
 def clean(form: dict[str, object]) -> dict[str, str]:
-    return {k: intake.clean_text(form.get(k), limit) for k, limit in FIELDS.items()}
+    return {k: clean_text(form.get(k), limit) for k, limit in FIELDS.items()}
 
 
 def check(embed: Embed, form: dict[str, object], now: datetime) -> tuple[dict[str, str], Window | None, str]:
@@ -99,8 +100,8 @@ def notes(embed: Embed, window: Window, service: str, tracking: dict[str, str]) 
 
 
 def tracking_of(form: dict[str, object]) -> dict[str, str]:
-    found = {k: intake.clean_text(form.get(k), 200) for k in TRACKING_KEYS}
-    found["referrer"] = intake.clean_text(form.get("referrer"), 500)
+    found = {k: clean_text(form.get(k), 200) for k in TRACKING_KEYS}
+    found["referrer"] = clean_text(form.get("referrer"), 500)
     return {k: v for k, v in found.items() if v}
 
 

@@ -20,7 +20,6 @@ from core import config, outbound
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
-from ops.backups import BackupPolicy, policy_from
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = ROOT / ".data" / "porchlight.sqlite3"
@@ -39,7 +38,7 @@ class Bindings:
     # Local only: Starlette serves public/; on the Worker the [assets] binding does.
     static_dir: Path | None = None
     # Local only: where and how the SQLite file is backed up (on the Worker, D1 Time Travel does it).
-    backups: BackupPolicy | None = None
+    backups: config.BackupPolicy | None = None
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -70,7 +69,7 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         clock=clocks.from_setting(settings.clock),
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
-        backups=policy_from(environment, path),
+        backups=config.policy_from(environment, path),
     )
 
 

@@ -267,3 +267,52 @@ def ensure_dev_vars(path: Path) -> bool:
     path.write_text(generate_dev_vars(), encoding="utf-8")
     path.chmod(0o600)
     return True
+
+
+# Backups of the local SQLite file (ops/backups.py takes them): a setting like any other, read here so
+# the bindings never import the operations package.
+DEFAULT_SCHEDULE = "17 3 * * *"  # daily at 03:17 UTC: off the hour, when offices are closed
+_CRON_FIELD = re.compile(r"^[0-9*/,\-]+$")
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """Local only: `Bindings.backups` is None on the Worker, where D1 Time Travel keeps 30 days."""
+
+    database: Path
+    directory: Path
+    schedule: str = DEFAULT_SCHEDULE  # a cron expression, or "" for no scheduled backups
+    keep_daily: int = 7
+    keep_weekly: int = 4
+
+
+def _count(source: Mapping[str, Any], name: str, default: int) -> int:
+    raw = str(source.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 1000:
+        raise SettingsError(f"{name} must be a whole number from 0 to 1000, got {raw!r}")
+    return int(raw)
+
+
+def policy_from(source: Mapping[str, Any], database: Path) -> BackupPolicy:
+    """PORCHLIGHT_BACKUP_DIR (default: `backups/` beside the database), PORCHLIGHT_BACKUP_SCHEDULE
+    (cron, or `off`), PORCHLIGHT_BACKUP_KEEP_DAILY and PORCHLIGHT_BACKUP_KEEP_WEEKLY."""
+    directory = str(source.get("PORCHLIGHT_BACKUP_DIR") or "").strip()
+    schedule = str(source.get("PORCHLIGHT_BACKUP_SCHEDULE") or DEFAULT_SCHEDULE).strip()
+    if schedule.lower() == "off":
+        schedule = ""
+    elif len(schedule.split()) != 5 or not all(_CRON_FIELD.match(f) for f in schedule.split()):
+        raise SettingsError(
+            f"PORCHLIGHT_BACKUP_SCHEDULE must be a five-field cron expression or 'off', got {schedule!r}"
+        )
+    policy = BackupPolicy(
+        database=database,
+        directory=Path(directory) if directory else database.parent / "backups",
+        schedule=schedule,
+        keep_daily=_count(source, "PORCHLIGHT_BACKUP_KEEP_DAILY", 7),
+        keep_weekly=_count(source, "PORCHLIGHT_BACKUP_KEEP_WEEKLY", 4),
+    )
+    if policy.keep_daily + policy.keep_weekly == 0:
+        raise SettingsError("PORCHLIGHT_BACKUP_KEEP_DAILY and _WEEKLY cannot both be 0: nothing would be kept")
+    return policy

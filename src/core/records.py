@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core import storage
 from core.clock import iso
 from core.storage import Database, Param, Row, Statement
 
@@ -75,17 +76,33 @@ def if_changed(statement: Statement) -> Statement:
     return Statement(f"{head} SELECT {values.strip()[1:-1]} WHERE changes() = 1", statement.params)
 
 
-# Put right after a version-guarded UPDATE in a batch: when that UPDATE changed no row (someone else
-# got there first) this raises inside the batch (json() of non-JSON is an error), so the batch rolls
-# back whole and none of its timeline, audit or other rows are written. D1 runs a batch the same way.
-STOP_UNLESS_CHANGED = Statement(
-    "SELECT CASE WHEN changes() = 1 THEN 1 ELSE json('changed meanwhile') END AS still_current", ()
-)
+# --- the one write guard -------------------------------------------------------------------------
+# A batch is one transaction in both runtimes, but D1 has no BEGIN: a conditional UPDATE that matched
+# nothing (someone else got there first) does not stop the statements after it. A guard does. It
+# inserts into `write_guard` only when its condition fails, and that row breaks the table's CHECK
+# named `lost_race` (migration 0019), so the batch stops and rolls back whole: none of its timeline,
+# audit or other rows are written, and the caller gets `LostRace` (the storage layer tells it from
+# every other failure by that name). When the condition holds it inserts nothing, so the table stays
+# empty. Like any INSERT it leaves changes() at 0: an `if_changed` record goes before a guard, not
+# right after it.
+
+LostRace = storage.LostRace
 
 
-def stopped_by_guard(exc: Exception) -> bool:
-    """True when a batch failed at STOP_UNLESS_CHANGED (as opposed to any other error)."""
-    return "malformed JSON" in str(exc)
+def guard(condition: str, *params: Param) -> Statement:
+    """Stop the batch (`LostRace`) unless CONDITION, an SQL boolean, is true when this statement runs."""
+    return Statement(f"INSERT INTO write_guard (ok) SELECT 0 WHERE NOT coalesce(({condition}), 0)", params)
+
+
+def guard_changed(rows: int = 1) -> Statement:
+    """Put right after a version-guarded UPDATE or DELETE: stop unless it changed ROWS rows (SQLite's
+    changes(), which D1 shares within a batch, counts the statement's own rows, not its triggers')."""
+    return guard("changes() = ?", rows)
+
+
+def guard_at(table: str, row_id: int, version: int) -> Statement:
+    """A batch's leading check: stop unless TABLE's row ROW_ID is still at VERSION (the one we read)."""
+    return guard(f"EXISTS (SELECT 1 FROM {table} WHERE id = ? AND version = ?)", row_id, version)
 
 
 def timeline(

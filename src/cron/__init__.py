@@ -45,7 +45,7 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
 }
 
-# Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
+# Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
     # New leads into the search index and the report rollups in bulk; searches and reports also

@@ -19,11 +19,11 @@ from accounts.users import User
 from core import records
 from core.clock import iso
 from core.filestore import FileStore
-from core.storage import Database, DatabaseError, IntegrityError, Param, Result, Row, Statement, q
+from core.storage import Database, IntegrityError, Param, Result, Row, Statement, q
 from customers import addresses as customer_addresses
 from customers import contacts as customer_contacts
 from customers import record as customers
-from customers.record import Conflict, CustomerError
+from customers.record import CustomerError
 from leads import sources as lead_sources
 
 LIMITS = {"name": 200, "company": 200, "source": 40}
@@ -58,7 +58,7 @@ def _update(now: datetime, customer: Row, sets: str, *params: Param) -> Statemen
 
 async def _apply(db: Database, customer: Row, statements: list[Statement]) -> list[Result]:
     """The batch behind the customer's version guard; results[n + 1] is statements[n]'s."""
-    return await customers.run(db, [customers.still_at("customers", customer), *statements], [("customers", customer)])
+    return await customers.run(db, [customers.still_at("customers", customer), *statements])
 
 
 def _writable(customer: Row) -> None:
@@ -354,10 +354,7 @@ async def delete_customer(
             "the customer instead."
         )
     merged = await db.first("SELECT COUNT(*) AS n FROM customers WHERE merged_into_id = ?", customer["id"])
-    try:
-        keys = await _delete(db, now, user, customer, merged["n"] if merged else 0)
-    except DatabaseError:
-        raise Conflict("A lead was linked to this customer a moment ago. Reload it and try again.") from None
+    keys = await _delete(db, now, user, customer, merged["n"] if merged else 0)
     await _remove_bytes(files, customer, keys)
 
 
@@ -365,17 +362,13 @@ async def _delete(db: Database, now: datetime, user: User, customer: Row, merged
     """The batch; returns the storage keys of the files whose rows it removed (read inside the batch,
     so a file uploaded a moment before is among them)."""
     files = await db.first("SELECT COUNT(*) AS n FROM customer_files WHERE customer_id = ?", customer["id"])
-    results = await _apply(
+    results = await customers.run(
         db,
-        customer,
         [
+            customers.still_at("customers", customer),
             # Converting a lead into this customer meanwhile bumps its version, so the leading guard
             # already stops that race; this stops a lead linked by any other path.
-            q(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM leads WHERE customer_id = ?) THEN json('leads linked')"
-                " ELSE 1 END AS ok",
-                customer["id"],
-            ),
+            records.guard("NOT EXISTS (SELECT 1 FROM leads WHERE customer_id = ?)", customer["id"]),
             q("SELECT storage_key FROM customer_files WHERE customer_id = ?", customer["id"]),
             q("DELETE FROM customers WHERE id = ? AND version = ?", customer["id"], customer["version"]),
             q("DELETE FROM timeline_entries WHERE subject_type = 'customer' AND subject_id = ?", customer["id"]),
@@ -393,6 +386,7 @@ async def _delete(db: Database, now: datetime, user: User, customer: Row, merged
                 },
             ),
         ],
+        conflict="Someone changed this customer, or linked a lead to it, a moment ago. Reload it and try again.",
     )
     return [r["storage_key"] for r in results[2].rows]
 

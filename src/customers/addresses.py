@@ -141,7 +141,7 @@ async def edit_address(
         ),
     ]
     try:
-        await customers.run(db, statements, [("customer_addresses", address)])
+        await customers.run(db, statements)
     except IntegrityError:
         raise CustomerError(_ONE_BILLING) from None
     return list(changed)
@@ -167,5 +167,4 @@ async def delete_address(
                 address_id=address["id"],
             ),
         ],
-        [("customer_addresses", address)],
     )

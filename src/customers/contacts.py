@@ -172,7 +172,7 @@ async def edit_contact(
             fields=names,
         ),
     ]
-    await customers.run(db, statements, [("customer_contacts", contact)])
+    await customers.run(db, statements)
     return names
 
 
@@ -210,7 +210,7 @@ async def make_primary(db: Database, now: datetime, user: User, customer: Row, c
             previous=old["id"] if old else None,
         ),
     ]
-    await customers.run(db, statements, [("customer_contacts", contact)])
+    await customers.run(db, statements)
     return True
 
 
@@ -236,5 +236,4 @@ async def delete_contact(
                 contact_id=contact["id"],
             ),
         ],
-        [("customer_contacts", contact)],
     )

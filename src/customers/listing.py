@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 from accounts import authz
 from accounts.users import User
 from core.storage import Database, Param, Row, sql_in
+from core.text import search_expression
 from customers import record as customers
 from customers import tags as customer_tags
-from leads import queue as leads
 
 PER_PAGE = 25
 STATUSES = customers.STATUSES
 SORTS = {"name": "Name A–Z", "newest": "Newest first"}
 SEARCH_CAP = 2_000
-SEARCH_MIN = leads.SEARCH_MIN
 _SMALL = 2_000  # at most this many matches: read them all and sort
 _PROBE = 10_000  # candidate ranges are counted up to here
 # Reading one customer by id (a seek) costs about as much as walking this many entries of an index
@@ -224,7 +223,7 @@ async def _search_condition(db: Database, where: _Where, term: str) -> tuple[str
     if _SHORT_NUMBER.match(term):  # a short QuickBooks id is too short for trigrams: match it exactly
         where.add("c.quickbooks_customer_id = ?", [term])
         return "customers c", False, False
-    expression = leads.search_expression(term)
+    expression = search_expression(term)
     if expression is None:
         return "", True, False
     where.add(

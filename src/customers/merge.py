@@ -22,7 +22,7 @@ from datetime import datetime
 from accounts.users import User
 from core import records
 from core.clock import iso
-from core.storage import Database, DatabaseError, Row, Statement, q
+from core.storage import Database, Row, Statement, q
 from core.vault import KeyRing
 from customers import record as customers
 from customers import secure_access
@@ -221,13 +221,10 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
             meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
         ),
     ]
-    try:
-        await customers.run(db, statements, [("customers", keeper), ("customers", other)])
-    except DatabaseError:
-        if await secure_access.handover_changed(db, other, handover):
-            raise Conflict(
-                f"Someone changed the secure-access items of {other['display_id']} a moment ago; nothing was"
-                " merged. Reload and try again."
-            ) from None
-        raise
+    await customers.run(
+        db,
+        statements,
+        conflict=f"Someone changed {keeper['display_id']} or {other['display_id']} (or its secure-access items)"
+        " a moment ago; nothing was merged. Reload and try again.",
+    )
     return Merged(keeper["display_id"], other["display_id"], moved)

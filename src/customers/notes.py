@@ -127,7 +127,6 @@ async def edit_note(
             ),
             *_records(now, user, customer, "customer.note_edited", "; ".join(said), note["id"]),
         ],
-        [("customer_notes", note)],
     )
     return True
 
@@ -153,5 +152,4 @@ async def delete_note(
                 note["id"],
             ),
         ],
-        [("customer_notes", note)],
     )

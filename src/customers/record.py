@@ -21,8 +21,8 @@ from accounts.users import User
 from core import cardcheck, records
 from core.clock import iso
 from core.records import Actor
-from core.storage import Database, DatabaseError, Param, Result, Row, Statement, q
-from leads import intake
+from core.storage import Database, Param, Result, Row, Statement
+from core.text import clean_text
 
 KINDS = ("private", "company")
 STATUSES = ("active", "dormant")
@@ -63,7 +63,7 @@ class Missing(CustomerError):
 def clean(fields: dict[str, object], limits: dict[str, int]) -> dict[str, str]:
     """Free text as we store it (NFC, no control characters, trimmed, bounded), refused whole when
     any field holds a card-shaped number: nothing of the request is stored then."""
-    cleaned = {k: intake.clean_text(v, limits[k]) for k, v in fields.items()}
+    cleaned = {k: clean_text(v, limits[k]) for k, v in fields.items()}
     try:
         cardcheck.refuse(cleaned)
     except cardcheck.CardNumberFound as exc:
@@ -340,29 +340,21 @@ _GUARDED = frozenset({"customers", "customer_contacts", "customer_addresses", "c
 
 
 def still_at(table: str, row: Row) -> Statement:
-    """A batch's leading check: it fails the whole batch unless the row is still at the version we
-    read. D1 has no BEGIN, and a conditional UPDATE that matches nothing does not stop the inserts
-    after it, so a lost race must raise to leave nothing behind. json() of text that is not JSON is
-    the portable way to raise from plain SQL."""
+    """A batch's leading check (`records.guard_at`): the whole batch stops, writing nothing, unless
+    the row is still at the version we read."""
     assert table in _GUARDED
-    return q(
-        f"SELECT CASE WHEN COUNT(*) = 1 THEN 1 ELSE json('changed meanwhile') END AS ok FROM {table}"
-        " WHERE id = ? AND version = ?",
-        row["id"],
-        row["version"],
-    )
+    return records.guard_at(table, row["id"], row["version"])
 
 
-async def run(db: Database, statements: list[Statement], guarded: list[tuple[str, Row]]) -> list[Result]:
+CHANGED_MEANWHILE = "Someone else changed this record a moment ago. Reload it and try again."
+
+
+async def run(db: Database, statements: list[Statement], *, conflict: str = CHANGED_MEANWHILE) -> list[Result]:
     """Run a guarded batch; a guard that tripped becomes Conflict (nothing was written)."""
     try:
         return await db.batch(statements)
-    except DatabaseError:
-        for table, row in guarded:
-            now_at = await db.first(f"SELECT version FROM {table} WHERE id = ?", row["id"])
-            if now_at is None or now_at["version"] != row["version"]:
-                raise Conflict("Someone else changed this record a moment ago. Reload it and try again.") from None
-        raise
+    except records.LostRace:
+        raise Conflict(conflict) from None
 
 
 def check_version(row: Row, expected: int | None) -> None:

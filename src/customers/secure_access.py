@@ -199,22 +199,22 @@ async def update_item(
         sealed = ring.seal(check_secret(secret), bound_to)
         sets += ", secret_sealed = ?, key_id = ?"
         params += [sealed.ciphertext, sealed.key_id]
-    results = await db.batch(
-        [
-            q(
-                f"UPDATE customer_secure_access SET {sets} WHERE id = ? AND customer_id = ? AND version = ?",
-                *params,
-                current["id"],
-                customer["id"],
-                current["version"],
-            ),
-            records.if_changed(
-                _audit(now, actor, "secure_access.update", changed, customer, current["id"], item.label)
-            ),
-        ]
-    )
-    if results[0].changes != 1:
-        raise StaleItem("Someone else changed this item just now. Reload and try again.")
+    try:
+        await db.batch(
+            [
+                q(
+                    f"UPDATE customer_secure_access SET {sets} WHERE id = ? AND customer_id = ? AND version = ?",
+                    *params,
+                    current["id"],
+                    customer["id"],
+                    current["version"],
+                ),
+                records.guard_changed(),
+                _audit(now, actor, "secure_access.update", changed, customer, current["id"], item.label),
+            ]
+        )
+    except records.LostRace:
+        raise StaleItem("Someone else changed this item just now. Reload and try again.") from None
 
 
 async def delete_item(db: Database, now: datetime, actor: Actor, customer: Row, current: Row) -> None:
@@ -259,7 +259,6 @@ class Handover:
 
     statements: list[Statement]
     labels: list[str]  # the items moved, for the timeline (names, never secrets)
-    versions: dict[int, int]  # item id → the version re-sealed, to tell a lost race afterwards
 
 
 async def hand_over(db: Database, now: datetime, ring: KeyRing, giver: Row, taker: Row) -> Handover:
@@ -289,13 +288,9 @@ async def hand_over(db: Database, now: datetime, ring: KeyRing, giver: Row, take
     if problems:
         raise Unreadable(giver, problems)
     # Checked even when there was nothing to move: an item added meanwhile must not stay behind.
-    left_behind = q(
-        "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE json('secure-access items changed meanwhile') END AS ok"
-        " FROM customer_secure_access WHERE customer_id = ?",
-        giver["id"],
-    )
+    left_behind = records.guard("NOT EXISTS (SELECT 1 FROM customer_secure_access WHERE customer_id = ?)", giver["id"])
     if not rows:
-        return Handover([left_behind], [], {})
+        return Handover([left_behind], [])
     pick = "FROM json_each(?1) j WHERE json_extract(j.value, '$.id') = customer_secure_access.id"
     move = q(
         f"UPDATE customer_secure_access SET customer_id = ?2, secret_sealed = (SELECT json_extract(j.value,"
@@ -308,13 +303,7 @@ async def hand_over(db: Database, now: datetime, ring: KeyRing, giver: Row, take
         iso(now),
         giver["id"],
     )
-    return Handover([move, left_behind], [r["label"] for r in rows], {r["id"]: r["version"] for r in rows})
-
-
-async def handover_changed(db: Database, giver: Row, handover: Handover) -> bool:
-    """After a failed batch: did the giver's items change since `hand_over` read them?"""
-    rows = await db.all("SELECT id, version FROM customer_secure_access WHERE customer_id = ?", giver["id"])
-    return {r["id"]: r["version"] for r in rows} != handover.versions
+    return Handover([move, left_behind], [r["label"] for r in rows])
 
 
 # --- the owner's secure-access audit ----------------------------------------------------------

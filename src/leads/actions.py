@@ -17,7 +17,8 @@ from accounts.users import User
 from core import cardcheck, phones, records, us_address
 from core.clock import iso, parse
 from core.records import Actor
-from core.storage import Database, DatabaseError, Param, Row, Statement, q
+from core.storage import Database, Param, Row, Statement, q
+from core.text import clean_text
 from leads import calling_hours, intake
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
 from leads.sources import Source
@@ -55,11 +56,9 @@ async def _apply(db: Database, statements: list[Statement]) -> None:
     """Run a verb's batch, whose first statement is the version-guarded UPDATE. A lost race writes
     nothing at all (not even the timeline or audit rows) and becomes Conflict."""
     try:
-        await db.batch([statements[0], records.STOP_UNLESS_CHANGED, *statements[1:]])
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
-        raise
+        await db.batch([statements[0], records.guard_changed(), *statements[1:]])
+    except records.LostRace:
+        raise Conflict("Someone else changed this lead a moment ago. Reload it and try again.") from None
 
 
 def _entry(now: datetime, user: User, row: Row, kind: str, body: str, **meta: object) -> Statement:
@@ -352,7 +351,7 @@ async def create_lead(
     (seed 002 refuses placeholder numbers in staff forms) and the person as the actor."""
     if not (values.get("full_name") or values.get("name") or "").strip():
         raise LeadError("A lead needs a name.")
-    _refuse_cards({k.removeprefix("full_"): intake.clean_text(v, intake.MAX_BODY_BYTES) for k, v in values.items()})
+    _refuse_cards({k.removeprefix("full_"): clean_text(v, intake.MAX_BODY_BYTES) for k, v in values.items()})
     if values.get("phone"):
         phone = phones.normalize(values["phone"])
         if phone.flagged:
@@ -400,7 +399,7 @@ async def _edit_plan(db: Database, now: datetime, user: User, row: Row, changes:
         old: object
         new: object
         if key in EDITABLE:
-            text = intake.clean_text(value, EDITABLE[key])
+            text = clean_text(value, EDITABLE[key])
             _refuse_cards({key: text})  # nothing is written unless every field passes
             if key == "name" and not text:
                 raise LeadError("A lead needs a name.")
@@ -465,7 +464,7 @@ async def _assignee(db: Database, row: Row, value: object) -> int | None:
 
 
 async def add_note(db: Database, now: datetime, user: User, row: Row, text: str) -> None:
-    text = intake.clean_text(text, 5000)
+    text = clean_text(text, 5000)
     if not text:
         raise LeadError("Write something first.")
     _refuse_cards({"note": text})

@@ -19,7 +19,7 @@ from accounts import authz
 from accounts.users import User
 from core import records
 from core.clock import iso
-from core.storage import MAX_SAFE_INT, Database, IntegrityError, Param, Row, Statement, q
+from core.storage import MAX_SAFE_INT, Database, Param, Row, Statement, q
 from leads.actions import Conflict, LeadError
 
 GROUPS_PER_PAGE = 20
@@ -169,16 +169,6 @@ def _same_lead(keeper: Row, other: Row) -> bool:
     return same_phone or same_external
 
 
-def _abort_unless_changed(count: int) -> Statement:
-    """D1 batches cannot be rolled back on purpose, only by an error: this insert breaks audit_log's
-    NOT NULL unless the statement before it changed exactly `count` rows, which undoes the batch."""
-    return q(
-        "INSERT INTO audit_log (created_at, actor_label, action, summary) SELECT NULL, '', 'guard', ''"
-        " WHERE changes() != ?",
-        count,
-    )
-
-
 def _copy_timeline(now: datetime, keeper: Row, other: Row) -> Statement:
     """Every entry of `other`, re-filed under the keeper with its original time and author."""
     return q(
@@ -230,7 +220,7 @@ async def merge(
             f" WHERE archived_at IS NULL AND ({' OR '.join(guard)})",
             (iso(now), keeper["id"], iso(now), *guard_params),
         ),
-        _abort_unless_changed(len(ids)),
+        records.guard_changed(len(ids)),
     ]
     for other in others:
         statements += [
@@ -276,20 +266,5 @@ async def merge(
     )
     try:
         await db.batch(statements)
-    except IntegrityError:
-        if await _stale(db, keeper, others, seen):
-            raise Conflict("Someone changed one of these leads a moment ago. Reload and choose again.") from None
-        raise
-
-
-async def _stale(db: Database, keeper: Row, others: list[Row], seen: dict[str, int]) -> bool:
-    rows = await db.all(
-        "SELECT id, version, archived_at FROM leads WHERE id IN (SELECT value FROM json_each(?))",
-        json.dumps([r["id"] for r in (keeper, *others)]),
-    )
-    now_versions = {r["id"]: (r["version"], r["archived_at"]) for r in rows}
-    for row in (keeper, *others):
-        version, archived = now_versions.get(row["id"], (None, "gone"))
-        if archived or version != int(seen.get(row["display_id"], row["version"])):
-            return True
-    return False
+    except records.LostRace:
+        raise Conflict("Someone changed one of these leads a moment ago. Reload and choose again.") from None

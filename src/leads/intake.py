@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,8 @@ from accounts import offices
 from core import cardcheck, phones, records, us_address
 from core.clock import iso
 from core.records import SYSTEM, Actor, Ref
-from core.storage import Database, DatabaseError, IntegrityError, Statement, q
+from core.storage import Database, IntegrityError, Statement, q
+from core.text import DEFAULT_LIMIT, clean_text
 from leads.sources import Source
 
 RATE_LIMIT = 100
@@ -59,7 +59,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("source",),
 }
 LIMITS = {"name": 200, "notes": 20_000, "address": 500, "email": 254}
-DEFAULT_LIMIT = 300
 
 # Google Ads lead-form webhooks send a list of columns instead of named fields.
 GOOGLE_COLUMNS = {
@@ -152,18 +151,6 @@ def _replace_surrogates(value: Any) -> Any:
     if isinstance(value, list):
         return [_replace_surrogates(v) for v in value]
     return value
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: Any, limit: int = DEFAULT_LIMIT) -> str:
-    """Text as a person would mean it: NFC, no control characters, trimmed, bounded. Kept verbatim
-    otherwise (HTML and SQL fragments are just text; templates escape them)."""
-    if value is None or isinstance(value, dict | list):
-        return ""
-    text = unicodedata.normalize("NFC", str(value))
-    return _CONTROL.sub("", text).strip()[:limit]
 
 
 def lead_text(value: Any, limit: int = DEFAULT_LIMIT) -> str:
@@ -566,7 +553,7 @@ async def _reactivate(
                     row["id"],
                     row["version"],
                 ),
-                records.STOP_UNLESS_CHANGED,
+                records.guard_changed(),
                 _payload_row(now, lead, source, delivery),
                 *_key_rows(now, lead, source, keys),
                 records.timeline(
@@ -590,10 +577,8 @@ async def _reactivate(
                 ),
             ]
         )
-    except DatabaseError as exc:
-        if records.stopped_by_guard(exc):
-            return None  # changed under us: nothing written; fall through to a new lead, never lose it
-        raise
+    except records.LostRace:
+        return None  # changed under us: nothing written; fall through to a new lead, never lose it
     return Outcome("reactivated", row["display_id"])
 
 

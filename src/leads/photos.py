@@ -1,7 +1,7 @@
 """Photos on a lead (seed 001 "notes/photos"): metadata in `lead_photos`, bytes in the file store.
 
 Only the raster images every browser shows inline (PNG, JPEG, GIF, WebP) are taken, decided from the
-bytes with the customer files' sniffer and size limit (`customer_files`), never from the name or the
+bytes with the shared upload sniffer and size limit (`core/attachments.py`), never from the name or the
 browser's Content-Type. Bytes are stored under a random key, so the uploaded name is only metadata.
 Whoever uploaded a photo may delete it; so may admins and up (`leads.photos.delete_any`).
 """
@@ -14,15 +14,14 @@ from datetime import datetime
 
 from accounts import authz
 from accounts.users import User
-from core import records
+from core import attachments, records
+from core.attachments import FileRefused, Upload
 from core.clock import iso
 from core.filestore import FileStore
 from core.records import Actor
 from core.storage import Database, Row, q
-from customers import files as customer_files
-from customers.files import FileRefused, Upload
 
-MAX_BYTES = customer_files.MAX_BYTES
+MAX_BYTES = attachments.MAX_BYTES
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -36,8 +35,8 @@ def check_photo(filename: str, data: bytes) -> Upload:
         raise FileRefused(f"Photos may be at most {MAX_BYTES // (1024 * 1024)} MB.", 413)
     if not data:
         raise FileRefused("That file is empty.", 422)
-    name = customer_files.clean_name(filename)
-    kind = customer_files.sniff(data, name)
+    name = attachments.clean_name(filename)
+    kind = attachments.sniff(data, name)
     if kind not in IMAGE_TYPES:
         raise FileRefused("Only photos are accepted here: PNG, JPEG, GIF or WebP.", 415)
     return Upload(name, kind, data)

@@ -28,6 +28,7 @@ from accounts.users import User
 from core import geo
 from core.clock import iso
 from core.storage import Database, Param, Row, sql_in
+from core.text import search_expression
 from leads import search as lead_search
 
 STATUSES = ("fresh", "not_yet_scheduled", "needs_follow_up", "consultation_call", "converted", "irrelevant")
@@ -234,29 +235,6 @@ def _view_sql(query: Query, now: datetime, bind: _Binder) -> str:
 
 
 _DISPLAY_ID = re.compile(r"^L-?(\d{1,12})$", re.IGNORECASE)
-_PHONEISH = re.compile(r"^[\d\s().+-]+$")
-SEARCH_MIN = 3  # the trigram index cannot find anything shorter
-
-
-def search_expression(term: str) -> str | None:
-    """The FTS5 query for what someone typed, or None when it is too short to search.
-
-    Each word of three characters or more must appear somewhere (so "smith john" finds "John Smith");
-    something shaped like a phone number is searched as its digits, so "(305) 794-22" finds 305794222….
-    """
-    term = term.strip()[:60]
-    digits = re.sub(r"\D", "", term)
-    if _PHONEISH.match(term) and len(digits) >= SEARCH_MIN:
-        # phone_last10 has no country code: drop a typed "+1", or the 1 of an eleven-digit number.
-        national = term.lstrip().startswith("+1") or (len(digits) == 11 and digits.startswith("1"))
-        words = [digits[1:] if national else digits]
-        if len(words[0]) < SEARCH_MIN:
-            return None
-    else:
-        words = [w for w in term.split() if len(w) >= SEARCH_MIN] or ([term] if len(term) >= SEARCH_MIN else [])
-    if not words:
-        return None
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 @dataclass

@@ -157,26 +157,28 @@ async def update_sequence(
     saved in between, nothing changes and the caller hears `SequenceConflict`."""
     label = _label(label)
     check_steps(steps)
-    results = await db.batch(
-        [
-            q(
-                "UPDATE snooze_sequences SET label = ?, steps = ?, updated_at = ? WHERE key = ? AND updated_at = ?",
-                label,
-                json.dumps(steps),
-                iso(now),
-                sequence.key,
-                seen,
-            ),
-            records.if_changed(
+    try:
+        await db.batch(
+            [
+                q(
+                    "UPDATE snooze_sequences SET label = ?, steps = ?, updated_at = ? WHERE key = ? AND updated_at = ?",
+                    label,
+                    json.dumps(steps),
+                    iso(now),
+                    sequence.key,
+                    seen,
+                ),
+                records.guard_changed(),
                 records.audit(
                     now,
                     actor,
                     "snooze_sequence.updated",
                     f"Snooze sequence {label}: {len(steps)} steps over {describe(sum(steps), long=True)}",
                     meta={"key": sequence.key, "steps": steps, "previous": list(sequence.steps)},
-                )
-            ),
-        ]
-    )
-    if results[0].changes != 1:
-        raise SequenceConflict("Someone else saved this sequence a moment ago. Reload it and make your change again.")
+                ),
+            ]
+        )
+    except records.LostRace:
+        raise SequenceConflict(
+            "Someone else saved this sequence a moment ago. Reload it and make your change again."
+        ) from None

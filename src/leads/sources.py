@@ -11,7 +11,7 @@ from datetime import datetime
 from core import records
 from core.clock import iso
 from core.records import Actor
-from core.storage import Database, DatabaseError, IntegrityError, Row, q
+from core.storage import Database, IntegrityError, Row, Statement, q
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,10 @@ async def update_source(
     default_office_id: int | None,
     snooze_sequence: str,
     active: bool,
+    rotate_token: bool = False,
 ) -> None:
+    """Save the source's settings; with `rotate_token`, a new webhook token in the same batch (one
+    request, one batch: the settings and the token change together or not at all)."""
     label, color = await _check(db, label, color, default_office_id, snooze_sequence)
     await db.batch(
         [
@@ -161,20 +164,23 @@ async def update_source(
                     "snooze_sequence": snooze_sequence,
                 },
             ),
+            *(_rotation(now, actor, source) if rotate_token else []),
         ]
     )
+
+
+def _rotation(now: datetime, actor: Actor, source: Source) -> list[Statement]:
+    return [
+        q("UPDATE lead_sources SET webhook_token = ? WHERE id = ?", new_token(), source.id),
+        records.audit(
+            now, actor, "source.token_rotated", f"Webhook token of {source.label} rotated", meta={"key": source.key}
+        ),
+    ]
 
 
 async def rotate_token(db: Database, now: datetime, actor: Actor, source: Source) -> None:
     """A new webhook token; the old one stops working at once."""
-    await db.batch(
-        [
-            q("UPDATE lead_sources SET webhook_token = ? WHERE id = ?", new_token(), source.id),
-            records.audit(
-                now, actor, "source.token_rotated", f"Webhook token of {source.label} rotated", meta={"key": source.key}
-            ),
-        ]
-    )
+    await db.batch(_rotation(now, actor, source))
 
 
 async def move(db: Database, now: datetime, actor: Actor, source: Source, direction: int) -> None:
@@ -219,11 +225,11 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
         return False
     listed = json.dumps(keys)
     statements = [
-        # A source added or removed since the read fails the batch (json() of non-JSON raises):
-        # D1 has no BEGIN, and renumbering around a stranger would leave two at one position.
-        q(
-            "SELECT CASE WHEN (SELECT COUNT(*) FROM lead_sources) = ?1 AND (SELECT COUNT(*) FROM lead_sources"
-            " WHERE key IN (SELECT value FROM json_each(?2))) = ?1 THEN 1 ELSE json('sources changed') END",
+        # A source added or removed since the read stops the batch (the write guard): D1 has no
+        # BEGIN, and renumbering around a stranger would leave two at one position.
+        records.guard(
+            "(SELECT COUNT(*) FROM lead_sources) = ?1 AND (SELECT COUNT(*) FROM lead_sources"
+            " WHERE key IN (SELECT value FROM json_each(?2))) = ?1",
             len(keys),
             listed,
         ),
@@ -236,9 +242,7 @@ async def reorder(db: Database, now: datetime, actor: Actor, keys: list[str]) ->
     ]
     try:
         await db.batch(statements)
-    except DatabaseError:
-        if [s.key for s in await all_sources(db)] == current:
-            raise
+    except records.LostRace:
         raise SourcesChanged("The sources changed meanwhile. Reload the page and try again.") from None
     return True
 
@@ -252,14 +256,19 @@ async def sequences(db: Database) -> list[Row]:
     return await db.all("SELECT key, label FROM snooze_sequences ORDER BY key")
 
 
-async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Source, sequence: str) -> bool:
-    """Point a source at another snooze sequence. Returns whether anything changed."""
-    if sequence == source.snooze_sequence:
-        return False
-    if not await db.first("SELECT key FROM snooze_sequences WHERE key = ?", sequence):
-        raise SourceError(f"Unknown snooze sequence {sequence!r}.")
-    await db.batch(
-        [
+async def assign_sequences(
+    db: Database, now: datetime, actor: Actor, choices: list[tuple[Source, str]]
+) -> list[Source]:
+    """Point each source at its chosen snooze sequence, every choice checked first and all saved in
+    one batch (one request, one batch: an unknown sequence saves none). Returns the sources changed."""
+    changed = [(source, sequence) for source, sequence in choices if sequence != source.snooze_sequence]
+    known = {r["key"] for r in await db.all("SELECT key FROM snooze_sequences")} if changed else set()
+    for _, sequence in changed:
+        if sequence not in known:
+            raise SourceError(f"Unknown snooze sequence {sequence!r}.")
+    statements: list[Statement] = []
+    for source, sequence in changed:
+        statements += [
             q("UPDATE lead_sources SET snooze_sequence = ? WHERE id = ?", sequence, source.id),
             records.audit(
                 now,
@@ -269,5 +278,6 @@ async def assign_sequence(db: Database, now: datetime, actor: Actor, source: Sou
                 meta={"key": source.key, "snooze_sequence": sequence, "previous": source.snooze_sequence},
             ),
         ]
-    )
-    return True
+    if statements:
+        await db.batch(statements)
+    return [source for source, _ in changed]

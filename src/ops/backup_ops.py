@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core import config
 from core.clock import iso
 from core.storage import migrations
 from core.storage.sqlite import connect
@@ -272,7 +273,7 @@ def prune(directory: Path, keep_daily: int, keep_weekly: int) -> list[str]:
     return removed
 
 
-def scheduled(policy: backups.BackupPolicy, now: datetime) -> dict[str, Any]:
+def scheduled(policy: config.BackupPolicy, now: datetime) -> dict[str, Any]:
     """The scheduler's run: take, prune, and record the outcome for Maintenance → System."""
     try:
         made = take(policy.database, policy.directory, now)

@@ -27,7 +27,8 @@ from core.clock import iso
 from core.records import Actor
 from core.storage import Database, Row, q
 from quickbooks import oauth, objects
-from quickbooks.client import Api, QuickBooksError, StaleObject, Throttled
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, StaleObject, Throttled
 from quickbooks.documents import DOC_COLUMNS, Company, money_row
 
 STATUSES = ("Pending", "Accepted", "Rejected", "Closed")

@@ -38,7 +38,7 @@ from core.records import Actor
 from core.storage import Database, Param, Row, Statement, q
 from customers import actions as customer_actions
 from customers import record as customers
-from customers.record import Conflict, CustomerError
+from customers.record import CustomerError
 
 STATES = ("pending", "linked", "ignored", "unlinked", "all")
 PAGE = 25
@@ -405,7 +405,7 @@ def _link_statements(
             customer_id,
             qbo["qbo_id"],
         ),
-        records.STOP_UNLESS_CHANGED,
+        records.guard_changed(),
         _undecide(realm, qbo["qbo_id"]),
         customers.timeline(
             now,
@@ -431,10 +431,8 @@ def _link_statements(
 async def _run(db: Database, statements: list[Statement], message: str) -> None:
     try:
         await db.batch(statements)
-    except Exception as exc:
-        if records.stopped_by_guard(exc):
-            raise MatchError(message, 409) from None
-        raise
+    except records.LostRace:
+        raise MatchError(message, 409) from None
 
 
 async def link(db: Database, now: datetime, user: User, realm: str, qbo_id: str, customer: Row) -> None:
@@ -478,7 +476,7 @@ async def unlink(db: Database, now: datetime, user: User, realm: str, qbo_id: st
                 linked["id"],
                 qbo["qbo_id"],
             ),
-            records.STOP_UNLESS_CHANGED,
+            records.guard_changed(),
             _decide(now, user, realm, qbo["qbo_id"], "unlinked"),
             customers.timeline(
                 now,
@@ -569,9 +567,5 @@ async def create(db: Database, now: datetime, user: User, realm: str, qbo_id: st
             new_customer_from(qbo),
             also=lambda customer_id: _link_statements(now, user, realm, qbo, customer_id, office.id, "created"),
         )
-    except Conflict:
-        raise
-    except Exception as exc:
-        if records.stopped_by_guard(exc):
-            raise MatchError("That QuickBooks customer was linked to another customer a moment ago.", 409) from None
-        raise
+    except records.LostRace:
+        raise MatchError("That QuickBooks customer was linked to another customer a moment ago.", 409) from None

@@ -33,7 +33,8 @@ from core.clock import iso
 from core.records import Actor
 from core.storage import Database, Row, q
 from quickbooks import identity, oauth, objects
-from quickbooks.client import Api, QuickBooksError, Throttled, select
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, Throttled, select
 
 PAGE_SIZE = 1000
 PAGES_PER_TICK = 8
@@ -361,7 +362,7 @@ async def tick(
                         entity,
                         position,
                     ),
-                    records.STOP_UNLESS_CHANGED,
+                    records.guard_changed(),
                     *objects.upserts(run.realm_id, entity, rows, now),
                     q(
                         "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
@@ -372,10 +373,8 @@ async def tick(
                 ]
                 try:
                     await db.batch(statements)
-                except Exception as exc:
-                    if records.stopped_by_guard(exc):
-                        return {"pages": done_pages, "records": fetched, "overlapped": 1}
-                    raise
+                except records.LostRace:
+                    return {"pages": done_pages, "records": fetched, "overlapped": 1}
                 done_pages += 1
                 fetched += len(rows)
                 customers_seen = customers_seen or (entity == "Customer" and bool(rows))

@@ -36,11 +36,11 @@ from core.storage import Database, Row, q
 from core.vault import KeyRing, Sealed
 from quickbooks.client import (
     SCOPE,
-    Api,
     Endpoints,
     InvalidGrant,
     NotConnected,
     QuickBooksError,
+    call,
     fault_of,
     send,
     tid_of,
@@ -249,7 +249,8 @@ async def complete(
         ]
     )
     try:
-        info = await Api(bindings, http).company_info(realm_id)
+        answer = await call(http, endpoints, str(tokens["access_token"]), realm_id, "GET", f"companyinfo/{realm_id}")
+        info = answer.get("CompanyInfo") or {}
         name = str(info.get("CompanyName") or info.get("LegalName") or "")
     except QuickBooksError:
         name = ""  # connected all the same; the name fills in on the next successful call

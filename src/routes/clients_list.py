@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from accounts import authz, offices
 from accounts.users import User
 from core.inputs import Id
+from core.text import SEARCH_MIN
 from customers import listing as customer_list
 from customers import record as customers
 from customers import tags as customer_tags
@@ -109,7 +110,7 @@ async def list_page(request: Request, params: ListParams = Depends()) -> Respons
         tags=vocabulary,
         statuses=customer_list.STATUSES,
         sorts=customer_list.SORTS,
-        search_min=customer_list.SEARCH_MIN,
+        search_min=SEARCH_MIN,
         search_cap=customer_list.SEARCH_CAP,
     )
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import offices
 from core.storage import Row
+from customers import conversion as lead_conversion
 from customers import record as customers
-from leads import conversion as lead_conversion
 from leads import queue as leads
 from leads.actions import Conflict, LeadError
 from routes.guard import NotFound, bindings_of, current_user

@@ -12,10 +12,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from core import attachments
+from core.attachments import FileRefused
 from core.inputs import Id
 from core.storage import Row
-from customers import files as customer_files
-from customers.files import FileRefused
 from leads import photos as lead_photos
 from leads import queue as leads
 from routes.guard import NotFound, actor_of, bindings_of, current_user, files_of
@@ -71,7 +71,7 @@ async def show_photo(request: Request, display_id: str, photo_id: Id) -> Respons
         data,
         media_type=photo["content_type"],
         headers={
-            "Content-Disposition": f'inline; filename="{customer_files.ascii_name(name)}"; '
+            "Content-Disposition": f'inline; filename="{attachments.ascii_name(name)}"; '
             f"filename*=UTF-8''{quote(name, safe='')}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",

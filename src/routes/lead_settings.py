@@ -63,17 +63,16 @@ async def assign(request: Request) -> Response:
     """One select per source, named `seq.<source key>`; only the ones that changed are saved."""
     b = bindings_of(request)
     form = await request.form()
-    changed = []
+    choices = []
+    for source in await lead_sources.all_sources(b.db):
+        chosen = form.get(f"seq.{source.key}")
+        if isinstance(chosen, str) and chosen:
+            choices.append((source, chosen[:40]))
     try:
-        for source in await lead_sources.all_sources(b.db):
-            chosen = form.get(f"seq.{source.key}")
-            if isinstance(chosen, str) and chosen:
-                if await lead_sources.assign_sequence(
-                    b.db, b.clock.now(), current_user(request).actor, source, chosen[:40]
-                ):
-                    changed.append(source.label)
+        saved = await lead_sources.assign_sequences(b.db, b.clock.now(), current_user(request).actor, choices)
     except SourceError as exc:
         return await _page(request, 400, str(exc))
+    changed = [source.label for source in saved]
     return redirect(HOME, f"Sequences saved for {', '.join(changed)}." if changed else "Nothing changed.")
 
 

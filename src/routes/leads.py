@@ -17,10 +17,11 @@ from accounts.users import User
 from core import records
 from core.clock import iso, parse
 from core.inputs import Id, parse_id
+from core.text import SEARCH_MIN
+from customers import conversion as lead_conversion
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import calling_hours
-from leads import conversion as lead_conversion
 from leads import photos as lead_photos
 from leads import queue as leads
 from leads import settings as lead_settings
@@ -174,7 +175,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         title="Leads",
         items=items,
         result=result,
-        search_min=leads.SEARCH_MIN,
+        search_min=SEARCH_MIN,
         search_cap=leads.SEARCH_CAP,
         total=result.total,
         first=first,

@@ -122,11 +122,10 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
             default_office_id=fields.get("default_office_id", source.default_office_id),
             snooze_sequence=fields.get("snooze_sequence", source.snooze_sequence),
             active=fields.get("active", source.active),
+            rotate_token=bool(body.rotate_token),
         )
     except SourceError as exc:
         raise HTTPException(422, str(exc)) from None
-    if body.rotate_token:
-        await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
     updated = await _source_or_404(request, key)
     return _out(updated, (await lead_sources.tokens(b.db))[key])
 

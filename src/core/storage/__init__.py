@@ -50,6 +50,22 @@ class IntegrityError(DatabaseError):
     """A constraint (UNIQUE, FOREIGN KEY, CHECK) refused the change."""
 
 
+class LostRace(DatabaseError):
+    """A write guard (`records.guard`) found the row changed meanwhile: the batch stopped there and
+    wrote nothing. Recognised by the name of the guard table's CHECK, `lost_race` (migration 0019),
+    which both SQLite and D1 put in the error's text. Not an IntegrityError: a handler for a refused
+    value (a taken slug, a taken number) must not mistake a lost race for one."""
+
+
+GUARD_CONSTRAINT = "lost_race"
+_GUARD_FAILED = f"CHECK constraint failed: {GUARD_CONSTRAINT}"
+
+
+def integrity_error(text: str) -> DatabaseError:
+    """The IntegrityError for a refused change's message: LostRace when our guard refused it."""
+    return LostRace(text) if _GUARD_FAILED in text else IntegrityError(text)
+
+
 class BindError(DatabaseError):
     """A parameter D1 cannot bind (datetime, bool-as-object, big int, too many parameters)."""
 

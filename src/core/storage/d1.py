@@ -19,13 +19,13 @@ from typing import Any
 from core.storage import (
     Database,
     DatabaseError,
-    IntegrityError,
     Param,
     ReadHelpers,
     Result,
     Row,
     Statement,
     check_params,
+    integrity_error,
 )
 
 
@@ -44,7 +44,7 @@ def _result(raw: Any) -> Result:
 def _error(exc: Exception) -> DatabaseError:
     text = str(exc)
     if "constraint" in text.lower():
-        return IntegrityError(text)
+        return integrity_error(text)
     return DatabaseError(text)
 
 

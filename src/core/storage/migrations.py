@@ -2,7 +2,7 @@
 
 wrangler records each applied file in `d1_migrations(id, name, applied_at)` and runs the file's
 text plus that INSERT as one unit. We create the identical table and do the same, so a database
-migrated by either tool is understood by the other (tests/test_migrations.py proves it both ways).
+migrated by either tool is understood by the other (tests/core/test_migrations.py proves it both ways).
 `migrate_database` does the same through the Database interface, so a D1 binding can be migrated
 by our runner too (the real-D1 test pass does): each file is one batch of its statements.
 """

@@ -26,12 +26,12 @@ from pathlib import Path
 from core.storage import (
     Database,
     DatabaseError,
-    IntegrityError,
     Param,
     ReadHelpers,
     Result,
     Statement,
     check_params,
+    integrity_error,
 )
 
 BUSY_TIMEOUT_MS = 5000
@@ -57,7 +57,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 def _translate(exc: sqlite3.Error) -> DatabaseError:
     if isinstance(exc, sqlite3.IntegrityError):
-        return IntegrityError(str(exc))
+        return integrity_error(str(exc))
     return DatabaseError(str(exc))
 
 
