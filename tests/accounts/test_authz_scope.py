@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accounts import authz, offices
 from tests.clients_support import make_customer
-from tests.test_leads_queue import make_lead
+from tests.leads.test_leads_queue import make_lead
 
 
 async def _lead_names(db, user) -> set[str]:

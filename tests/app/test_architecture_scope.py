@@ -25,7 +25,7 @@ from pathlib import Path
 
 from accounts import authz
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 ALLOWED = {"authz.py", "users.py"}
 ROLE_LITERALS_ONLY = {"demo.py"}
