@@ -273,6 +273,8 @@ async def _demo(args: argparse.Namespace) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from accounts.users import ROLES
+
     p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -315,7 +317,7 @@ def parser() -> argparse.ArgumentParser:
     uc = u.add_parser("create", help="password from $PORCHLIGHT_PASSWORD or a prompt")
     uc.add_argument("--email", required=True)
     uc.add_argument("--name", required=True)
-    uc.add_argument("--role", required=True, choices=["owner", "admin", "finance_admin", "agent", "viewer", "partner"])
+    uc.add_argument("--role", required=True, choices=ROLES)
     uc.add_argument("--offices", default="all", help="'all' or comma-separated office names")
     uc.add_argument("--partner", default=None, help="partner name (role partner)")
     ud = u.add_parser("deactivate")

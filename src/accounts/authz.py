@@ -6,11 +6,19 @@ Three layers, all answered here:
    missing from the table is refused (default deny), and tests/accounts/test_authz.py fails.
 2. `ACTIONS` — which roles may perform an action (seed 002 "Page access by role", extended with
    Porchlight's pages).
-3. Record scope — `visible_office()` and the per-resource access functions built on it answer
-   404 for another office's record exactly as for a missing one.
+3. Record scope — which records this user may see or touch: SQL fragments for queries
+   (`lead_scope`, `customer_scope`, `office_filter`, `office_staff`), office lists
+   (`visible_offices`, `requested_offices`) and checks on a record in hand (`visible_office`, the
+   phone of a claimed lead, one's own photo or note). The per-resource access functions
+   (`leads.lead_for_user`, `customers.customer_for_user`) are built on them and answer 404 for a
+   record out of scope exactly as for a missing one. No other module decides by a role name or the
+   user's offices (tests/test_architecture_scope.py); the list of roles is `users.ROLES`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from accounts.users import ROLES, User
 from core.storage import Param, sql_in
@@ -343,9 +351,47 @@ def nav_for(user: User) -> list[tuple[str, str]]:
     return [(label, href) for label, href, action in NAV if can(user, action)]
 
 
+# --- Record scope -----------------------------------------------------------------------------------
+# Which records may this user see or touch. Domains and routes ask these functions (SQL fragments for
+# queries, checks for a record in hand); nothing outside this module (and users.py, which stores and
+# validates a role) decides by a role name or by the user's offices: tests/test_architecture_scope.py.
+
+_PARTNER = "partner"
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_O = TypeVar("_O", bound=_HasId)
+
+
 def visible_office(user: User, office_id: int | None) -> bool:
     """Record-level office scope: owners and all-office users see every office."""
     return user.sees_office(office_id)
+
+
+def visible_offices(user: User, offices: Iterable[_O]) -> list[_O]:
+    """The offices (in their order) this user sees."""
+    return [o for o in offices if user.sees_office(o.id)]
+
+
+def requested_offices(user: User, requested: Iterable[int]) -> list[int]:
+    """A list filter's office ids, limited to the user's: [] when none were asked for (no filter),
+    [-1] (matches nothing) when every one asked for is another office's."""
+    asked = list(requested)
+    return [o for o in asked if user.sees_office(o)] or ([-1] if asked else [])
+
+
+def sees_every_office(user: User) -> bool:
+    """Company-wide figures (QuickBooks in reports) are for users who see every office."""
+    return user.all_offices
+
+
+def scope_office_ids(user: User) -> list[int] | None:
+    """The user's office ids, sorted, or None when they see every office (no office bound)."""
+    return None if user.all_offices else sorted(user.office_ids)
 
 
 def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Param]]:
@@ -353,6 +399,58 @@ def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Para
     if user.all_offices:
         return "1 = 1", []
     return sql_in(column, sorted(user.office_ids) or [-1])
+
+
+def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:
+    """A SQL condition on `leads <alias>`: the leads this user may see at all. Their offices, and for a
+    partner only the leads their partner sent (read-only, by `ACTIONS`)."""
+    condition, params = office_filter(user, f"{alias}.office_id")
+    if user.role == _PARTNER:
+        return f"{condition} AND {alias}.partner_name = ?", [*params, user.partner_name or "\x00"]
+    return condition, params
+
+
+def sees_customers(user: User) -> bool:
+    """Partners never see the customer book (their leads only)."""
+    return user.role != _PARTNER
+
+
+def customer_scope(user: User, alias: str = "c") -> tuple[str, list[Param]]:
+    """A SQL condition on `customers <alias>`: the customers this user may see, their offices'."""
+    if not sees_customers(user):
+        return "0 = 1", []
+    return office_filter(user, f"{alias}.office_id")
+
+
+def office_staff(office_id: int, alias: str = "u", *, all_office_users: bool = True) -> tuple[str, list[Param]]:
+    """A SQL condition on `users <alias>`: active staff (never a partner) who work the office's records,
+    by assignment to it, and (`all_office_users`) by seeing every office."""
+    everyone = f" OR {alias}.all_offices = 1 OR {alias}.role = 'owner'" if all_office_users else ""
+    return (
+        f"{alias}.active = 1 AND {alias}.role != '{_PARTNER}' AND (EXISTS (SELECT 1 FROM user_offices uo"
+        f" WHERE uo.user_id = {alias}.id AND uo.office_id = ?){everyone})",
+        [office_id],
+    )
+
+
+def sees_lead_phone(user: User, lead: Mapping[str, Any]) -> bool:
+    """Fresh leads hide the phone until this user claims them (seed 002 "Claiming")."""
+    return lead["status"] != "fresh" or lead["claimed_by"] == user.id
+
+
+def may_delete_photo(user: User, photo: Mapping[str, Any]) -> bool:
+    """A lead's photo: its uploader deletes it, and whoever may delete any."""
+    return photo["uploaded_by"] == user.id or can(user, "leads.photos.delete_any")
+
+
+def may_manage_note(user: User, note: Mapping[str, Any]) -> bool:
+    """A customer note: its author changes or deletes it, and whoever may manage any."""
+    return note["author_user_id"] == user.id or can(user, "clients.notes.manage_any")
+
+
+def chooses_office(user: User) -> bool:
+    """Whether the new-record form offers an office: agents' records go to their first office."""
+    return user.role != "agent"
 
 
 class OfficeRefused(ValueError):
@@ -368,7 +466,7 @@ def office_for_new_record(user: User, requested: int | None, active: list[int]) 
     if not mine:
         raise OfficeRefused("You have no active office to put a record in.")
     own = mine[0] if user.all_offices else min(mine)
-    if user.role == "agent":
+    if not chooses_office(user):
         if requested is None:
             return own
         if requested != own:

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from accounts import authz
 from core import records
 from core.clock import iso
 from core.records import Actor
@@ -79,12 +80,8 @@ async def with_member_counts(db: Database) -> list[Row]:
 
 async def active_members(db: Database, office_id: int, *, with_ids: bool = False) -> list[Row]:
     """Active staff who see this office (assigned to it, or to all offices when `with_ids`)."""
-    everyone = " OR u.all_offices = 1 OR u.role = 'owner'" if with_ids else ""
-    return await db.all(
-        "SELECT u.id, u.name, u.role FROM users u WHERE u.active = 1 AND u.role != 'partner' AND (EXISTS"
-        f" (SELECT 1 FROM user_offices uo WHERE uo.user_id = u.id AND uo.office_id = ?){everyone}) ORDER BY u.name",
-        office_id,
-    )
+    staff, params = authz.office_staff(office_id, "u", all_office_users=with_ids)
+    return await db.all(f"SELECT u.id, u.name, u.role FROM users u WHERE {staff} ORDER BY u.name", *params)
 
 
 async def count_active(db: Database) -> int:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 from accounts import passwords
 from core import records
@@ -14,15 +15,12 @@ from core.clock import iso
 from core.records import Actor
 from core.storage import Database, IntegrityError, Row, Statement, q
 
-ROLES = ("owner", "admin", "finance_admin", "agent", "viewer", "partner")
-ROLE_LABELS = {
-    "owner": "Owner",
-    "admin": "Admin",
-    "finance_admin": "Finance admin",
-    "agent": "Agent",
-    "viewer": "Viewer",
-    "partner": "Partner",
-}
+# The one list of roles (seed 002). What each may do and see is authz's; here a role is stored and
+# validated. The API's schema, the CLI's choices and the labels all come from this list.
+Role = Literal["owner", "admin", "finance_admin", "agent", "viewer", "partner"]
+ROLES: tuple[str, ...] = get_args(Role)
+ROLE_LABELS = {role: role.replace("_", " ").capitalize() for role in ROLES}  # "Finance admin"
+DEFAULT_ROLE: Role = "agent"  # what the new-user form starts at
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 

@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from accounts import authz
 from accounts.users import User
 from core.storage import Database, Param, Row, sql_in
 from core.text import search_expression
@@ -113,7 +114,7 @@ def _tag_column(tags: list[str]) -> tuple[str, list[Param]]:
 
 def _conditions(user: User, query: Query, tags_driving: bool) -> _Where:
     where = _Where()
-    scope, scope_params = customers._scope(user)
+    scope, scope_params = authz.customer_scope(user)
     where.add(scope, scope_params)
     where.add("c.archived_at IS NOT NULL" if query.archived else "c.archived_at IS NULL")
     for column, values in (("c.office_id", query.offices), ("c.status", query.statuses), ("c.source", query.sources)):
@@ -140,7 +141,7 @@ def _ranges(user: User, query: Query) -> list[_Range]:
     in_order = query.sort == "name" and not query.archived  # archived_at is a range then, not an equality
     # The user's own offices bound every read of theirs, so as a range they come after the filters
     # they chose: when two ranges both count past the probe's cap, the earlier one is read.
-    scope_offices = [] if user.all_offices or query.offices else sorted(user.office_ids)
+    scope_offices = [] if query.offices else authz.scope_office_ids(user) or []
     found: list[_Range] = []
     for index, column, values in (
         ("customers_l_office", "c.office_id", query.offices),
@@ -240,7 +241,7 @@ async def _search_condition(db: Database, where: _Where, term: str) -> tuple[str
 
 async def customer_page(db: Database, user: User, query: Query) -> ListPage:
     """One page of the customers this user may see, A–Z (or newest first), with the total."""
-    if user.role == "partner":  # partners never see the customer book; skip the reads
+    if not authz.sees_customers(user):  # partners never see the customer book; skip the reads
         return ListPage([], 0)
     per_page = max(1, min(query.per_page, 100))
     offset = (max(query.page, 1) - 1) * per_page

@@ -44,7 +44,7 @@ def _text(text: str) -> str:
 
 def may_change(user: User, note: Row) -> bool:
     """The author, or an owner/admin. Authors are compared by user id, so a renamed user keeps theirs."""
-    return note["author_user_id"] == user.id or authz.can(user, "clients.notes.manage_any")
+    return authz.may_manage_note(user, note)
 
 
 def _open(customer: Row) -> None:

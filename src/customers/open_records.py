@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from accounts import authz
 from accounts.users import User
 from core.clock import iso
 from core.storage import Database, Param, Statement
-from customers import record as customers
-from leads import queue as leads
 
 LIMIT = 12
 KINDS = ("lead", "customer")
@@ -45,9 +44,9 @@ class Pinned:
 
 def _visible(user: User) -> tuple[str, str, list[Param], list[Param]]:
     """Conditions on `l` (leads) and `c` (customers) for what this user may open, with their values."""
-    lead_scope, lead_params = leads._scope(user)
-    customer_scope, customer_params = customers._scope(user)
-    return " AND ".join(lead_scope), customer_scope, lead_params, customer_params
+    lead_scope, lead_params = authz.lead_scope(user)
+    customer_scope, customer_params = authz.customer_scope(user)
+    return lead_scope, customer_scope, lead_params, customer_params
 
 
 async def tray_for(db: Database, user: User) -> list[Pinned]:

@@ -91,13 +91,6 @@ def contact_accepts(customer: Row, contact: Row, channel: str) -> bool:
     raise ValueError(f"unknown channel {channel!r}")
 
 
-def _scope(user: User) -> tuple[str, list[Param]]:
-    """Customers this user may see: their offices. Partners never see the customer book."""
-    if user.role == "partner":
-        return "0 = 1", []
-    return authz.office_filter(user, "c.office_id")
-
-
 _SELECT = (
     "SELECT c.*, o.name AS office_name, o.jobs_enabled, s.label AS source_label FROM customers c"
     " JOIN offices o ON o.id = c.office_id LEFT JOIN lead_sources s ON s.key = c.source"
@@ -106,7 +99,7 @@ _SELECT = (
 
 async def customer_for_user(db: Database, user: User, display_id: str) -> Row | None:
     """The one access function: None for a missing customer and for one the user may not see, alike."""
-    condition, params = _scope(user)
+    condition, params = authz.customer_scope(user)
     return await db.first(f"{_SELECT} WHERE c.display_id = ? AND {condition}", display_id.upper()[:20], *params)
 
 
@@ -249,7 +242,7 @@ async def candidates(db: Database, user: User, phone_last10: str | None, email: 
         params += [email, email]
     if not matches:
         return []
-    condition, scope_params = _scope(user)
+    condition, scope_params = authz.customer_scope(user)
     # CROSS JOIN keeps the few matches driving the query: left to itself the planner may walk every
     # customer of the user's offices and test each against the matches.
     return await db.all(

@@ -456,12 +456,8 @@ async def _assignee(db: Database, row: Row, value: object) -> int | None:
         user_id = int(str(value))
     except ValueError:
         raise LeadError("Assign the lead to a user id.") from None
-    found = await db.first(
-        "SELECT u.id FROM users u WHERE u.id = ? AND u.active = 1 AND u.role != 'partner' AND (u.all_offices = 1"
-        " OR u.role = 'owner' OR EXISTS (SELECT 1 FROM user_offices uo WHERE uo.user_id = u.id AND uo.office_id = ?))",
-        user_id,
-        row["office_id"],
-    )
+    staff, params = authz.office_staff(row["office_id"], "u")
+    found = await db.first(f"SELECT u.id FROM users u WHERE u.id = ? AND {staff}", user_id, *params)
     if found is None:
         raise LeadError("Assign the lead to an active staff member of its office.")
     return user_id

@@ -69,7 +69,7 @@ async def photo_for(db: Database, lead_id: int, photo_id: int) -> Row | None:
 
 
 def may_delete(user: User, photo: Row) -> bool:
-    return photo["uploaded_by"] == user.id or authz.can(user, "leads.photos.delete_any")
+    return authz.may_delete_photo(user, photo)
 
 
 async def add_photo(db: Database, store: FileStore, now: datetime, actor: Actor, lead: Row, upload: Upload) -> int:

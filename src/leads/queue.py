@@ -93,16 +93,6 @@ class Query:
     count_cap: int = 10_000  # beyond this the queue says "10,000+": an exact count of a million rows costs more
 
 
-def _scope(user: User) -> tuple[list[str], list[Param]]:
-    """Rows this user may see at all: their offices, and for partners only their partner's leads."""
-    condition, params = authz.office_filter(user, "l.office_id")
-    where = [condition]
-    if user.role == "partner":
-        where.append("l.partner_name = ?")
-        params.append(user.partner_name or "\x00")
-    return where, params
-
-
 _COLUMNS = (
     "l.id, l.display_id, l.office_id, o.name AS office_name, o.time_zone, l.source_key, s.label AS source_label,"
     " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_flagged, l.email, l.zip,"
@@ -276,7 +266,7 @@ async def _choose(
     if query.transferred or query.reactivated:
         index = "leads_q_transferred" if query.transferred else "leads_q_reactivated"
         return index, index
-    offices = query.offices or ([] if user.all_offices else sorted(user.office_ids))
+    offices = query.offices or authz.scope_office_ids(user) or []
     if query.archived:
         index = "leads_q_office" if len(offices) == 1 else "leads_q_created"
         return index, index
@@ -372,8 +362,8 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
     order and stopped at the page's end, merged. Search first narrows to the newest SEARCH_CAP matches
     of the trigram index, which is always small."""
     bind = _Binder()
-    scope, scope_params = _scope(user)
-    conditions = [bind(" AND ".join(scope), scope_params), *_filters(query, now, bind)]
+    scope, scope_params = authz.lead_scope(user)
+    conditions = [bind(scope, scope_params), *_filters(query, now, bind)]
     moment = bind.one(iso(now))
     per_page = max(1, min(query.per_page, 100))
     offset = (max(query.page, 1) - 1) * per_page
@@ -461,21 +451,21 @@ async def _tier_branches(
 
 async def lead_for_user(db: Database, user: User, display_id: str) -> Row | None:
     """The one access function: None for a missing lead and for one the user may not see, alike."""
-    scope, params = _scope(user)
+    scope, params = authz.lead_scope(user)
     return await db.first(
         f"SELECT l.*, o.name AS office_name, o.time_zone, s.label AS source_label, s.color AS source_color,"
         f" cu.name AS claimed_by_name, rq.name AS review_requested_by_name, rr.name AS review_resolved_by_name"
         f" {_FROM} LEFT JOIN users rq ON rq.id = l.review_requested_by"
         " LEFT JOIN users rr ON rr.id = l.review_resolved_by"
-        f" WHERE l.display_id = ? AND {' AND '.join(scope)}",
+        f" WHERE l.display_id = ? AND {scope}",
         display_id.upper()[:20],
         *params,
     )
 
 
 def phone_visible(row: Row, user: User) -> bool:
-    """Fresh leads hide the phone until this user claims them (seed 002 "Claiming")."""
-    return row["status"] != "fresh" or row["claimed_by"] == user.id
+    """Fresh leads hide the phone until this user claims them; the rule is authz's."""
+    return authz.sees_lead_phone(user, row)
 
 
 def review(row: Row) -> dict[str, object] | None:
@@ -526,8 +516,9 @@ def public(row: Row, user: User, now: datetime) -> dict[str, object]:
 async def latest_change(db: Database, user: User) -> str:
     """A cheap marker for polling: moves whenever a lead in the user's offices is added or updated.
     One index probe per office (leads_office_updated), however many leads there are."""
-    offices = "SELECT id FROM offices" if user.all_offices else "SELECT value AS id FROM json_each(?)"
-    params = [] if user.all_offices else [json.dumps(sorted(user.office_ids))]
+    mine = authz.scope_office_ids(user)
+    offices = "SELECT id FROM offices" if mine is None else "SELECT value AS id FROM json_each(?)"
+    params = [] if mine is None else [json.dumps(mine)]
     row = await db.first(
         f"SELECT MAX((SELECT MAX(updated_at) FROM leads WHERE office_id = j.id)) AS at FROM ({offices}) j", *params
     )

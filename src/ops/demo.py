@@ -21,6 +21,8 @@ DEMO_USERS = (
     ("viewer@porchlight.test", "Victor Viewer", "viewer", None),
     ("partner@porchlight.test", "Paula Partner", "partner", "GDQ"),
 )
+# Each demo user's offices: every office, both demo offices (the default), or the garage office only.
+DEMO_OFFICES = {"owner@porchlight.test": "all", "agent@porchlight.test": "garage", "partner@porchlight.test": "garage"}
 
 
 def demo_password(role: str) -> str:
@@ -42,8 +44,9 @@ async def seed(db: Database, now: datetime) -> list[tuple[str, str, str]] | None
     )
     logins = []
     for email, name, role, partner in DEMO_USERS:
-        office_ids = {garage.id} if role in ("agent", "partner") else {garage.id, sliding.id}
-        profile = users.check_profile(name, role, role == "owner", office_ids, partner)
+        where = DEMO_OFFICES.get(email, "both")
+        office_ids = {garage.id} if where == "garage" else {garage.id, sliding.id}
+        profile = users.check_profile(name, role, where == "all", office_ids, partner)
         password = demo_password(role)
         await users.create_user(db, now, SYSTEM, email=email, password=password, profile=profile)
         logins.append((email, password, role))

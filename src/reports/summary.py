@@ -52,7 +52,7 @@ class Selection:
 
 
 async def visible_offices(db: Database, user: User) -> list[offices.Office]:
-    return [o for o in await offices.all_offices(db) if user.sees_office(o.id)]
+    return authz.visible_offices(user, await offices.all_offices(db))
 
 
 async def select(
@@ -613,7 +613,7 @@ async def _lead_source_keys(db: Database) -> list[str]:
 
 def sees_billing(user: User) -> bool:
     """QuickBooks figures are company-wide: only for people who may see billing and every office."""
-    return authz.can(user, "billing.view") and user.all_offices
+    return authz.can(user, "billing.view") and authz.sees_every_office(user)
 
 
 async def _billing(db: Database, user: User, sel: Selection, accounts: tuple[str, str]) -> dict[str, Any]:

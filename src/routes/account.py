@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from accounts import api_tokens, offices
+from accounts import api_tokens, authz, offices
 from core.inputs import Id
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, render
@@ -17,7 +17,7 @@ async def _account_page(request: Request, new_token: str | None = None) -> Respo
     user = current_user(request)
     db = bindings_of(request).db
     tokens = await api_tokens.for_user(db, user.id)
-    office_names = [o.name for o in await offices.all_offices(db) if user.sees_office(o.id)]
+    office_names = [o.name for o in authz.visible_offices(user, await offices.all_offices(db))]
     response = render(request, "account.html", tokens=tokens, office_names=office_names, new_token=new_token)
     if new_token:
         response.headers["cache-control"] = "no-store"  # the one time the plain token is shown

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +40,7 @@ class UserIn(BaseModel):
 
     email: str = Field(max_length=254)
     name: str = Field(min_length=1, max_length=120)
-    role: Literal["owner", "admin", "finance_admin", "agent", "viewer", "partner"]
+    role: users.Role
     all_offices: bool = False
     office_ids: list[Id] = Field(default_factory=list, max_length=200)
     partner_name: str | None = Field(default=None, max_length=120)

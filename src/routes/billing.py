@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from accounts import offices
+from accounts import authz, offices
 from core.inputs import Id, parse_id
 from customers import record as customers
 from quickbooks import billing, estimates, identity
@@ -150,12 +150,12 @@ async def _office_for(request: Request, office_id: Id | None) -> offices.Office:
     user = current_user(request)
     db = bindings_of(request).db
     if office_id is None:
-        mine = [o for o in await offices.all_offices(db, include_inactive=False) if user.sees_office(o.id)]
+        mine = authz.visible_offices(user, await offices.all_offices(db, include_inactive=False))
         if not mine:
             raise identity.MatchError("You have no office to put the new customer in.", 422)
         return mine[0]
     office = await offices.get(db, office_id)
-    if office is None or not user.sees_office(office.id):
+    if office is None or not authz.visible_office(user, office.id):
         raise identity.MatchError("We couldn't find that office.", 404)
     return office
 
@@ -200,7 +200,7 @@ async def matches_page(
     if state not in identity.STATES:
         raise NotFound("No such view.")
     found = await identity.queue(db, user, co.realm_id, state=state, page=page, search=q) if co else None
-    mine = [o for o in await offices.all_offices(db, include_inactive=False) if user.sees_office(o.id)]
+    mine = authz.visible_offices(user, await offices.all_offices(db, include_inactive=False))
     return render(
         request,
         "customers/quickbooks_matches.html",

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from accounts import offices
+from accounts import authz, offices
 from accounts.users import User
 from core.inputs import Id
 from core.text import SEARCH_MIN
@@ -52,9 +52,8 @@ def build_query(user: User, params: ListParams) -> customer_list.Query:
         raise HTTPException(422, "Too many filter values.")
     if bad:
         raise HTTPException(422, f"Unknown filter value(s): {', '.join(repr(b) for b in bad)}.")
-    visible = [o for o in v["office"] if user.sees_office(o)]
     return customer_list.Query(
-        offices=visible or ([] if not v["office"] else [-1]),  # only other offices asked for: nothing
+        offices=authz.requested_offices(user, v["office"]),  # only other offices asked for: nothing
         statuses=v["status"],
         tags=v["tag"],
         sources=v["source"],
@@ -106,7 +105,7 @@ async def list_page(request: Request, params: ListParams = Depends()) -> Respons
         filters=params.values,
         first=first,
         last=first + len(items) - 1 if items else 0,
-        offices=[o for o in all_offices if user.sees_office(o.id)],
+        offices=authz.visible_offices(user, all_offices),
         sources=sources,
         tags=vocabulary,
         statuses=customer_list.STATUSES,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from accounts import offices
+from accounts import authz, offices
 from accounts.users import User
 from core import records
 from core.clock import iso, parse
@@ -80,7 +80,7 @@ def build_query(
     if until:
         end = iso(_day(until, zone) + timedelta(days=1))
     return leads.Query(
-        offices=[o for o in office if user.sees_office(o)] or ([] if not office else [-1]),
+        offices=authz.requested_offices(user, office),
         statuses=status,
         sources=source,
         urgencies=urgency,
@@ -106,7 +106,7 @@ def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
 
 
 async def _zone(request: Request, user: User) -> ZoneInfo:
-    visible = [o for o in await offices.all_offices(bindings_of(request).db) if user.sees_office(o.id)]
+    visible = authz.visible_offices(user, await offices.all_offices(bindings_of(request).db))
     return visible[0].zone if visible else ZoneInfo("UTC")
 
 
@@ -182,7 +182,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         last=first + len(rows) - 1 if rows else 0,
         query=query,
         filters=params.values,
-        offices=[o for o in visible_offices if user.sees_office(o.id)],
+        offices=authz.visible_offices(user, visible_offices),
         sources=sources,
         statuses=leads.STATUS_LABELS,
         views=leads.VIEWS,
@@ -561,9 +561,9 @@ async def _new_lead_form(request: Request, status: int = 200, error: str = "", v
         status_code=status,
         error=error,
         values=values or {},
-        offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id) and o.active],
+        offices=[o for o in authz.visible_offices(user, await offices.all_offices(b.db)) if o.active],
         sources=[s for s in await lead_sources.all_sources(b.db) if s.active],
-        chooses_office=user.role != "agent",
+        chooses_office=authz.chooses_office(user),
     )
 
 
