@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import backup_ops
-import intake
-import lead_sources
-import offices
-from clock import FrozenClock
-from intake import Delivery
-from storage.sqlite import SqliteDatabase
+from accounts import offices
+from core.clock import FrozenClock
+from core.storage.sqlite import SqliteDatabase
+from leads import intake
+from leads import sources as lead_sources
+from leads.intake import Delivery
+from ops import backup_ops
 
 WRITERS = 32  # concurrent deliveries, as a server under load has in flight (group commit batches them)
 

@@ -20,16 +20,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import customer_list
-import customer_tags
 import customergen
 import report
 import run
 import servers
-import users
+from accounts import users
+from core.storage import Param, Result, Statement
+from core.storage.sqlite import SqliteDatabase, connect
+from customers import listing as customer_list
+from customers import tags as customer_tags
 from loadgen import percentile
-from storage import Param, Result, Statement
-from storage.sqlite import SqliteDatabase, connect
 
 TARGET_P95_MS = 50.0  # the target for list and search at 200,000 customers
 OWNER, AGENT = "owner@porchlight.test", "agent@porchlight.test"

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import leadgen
-from clock import iso
-from storage import migrations
-from storage.sqlite import connect
+from core.clock import iso
+from core.storage import migrations
+from core.storage.sqlite import connect
 
 GENERATOR_VERSION = 1
 SEED = 20261123

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import passwords
+from accounts import passwords
 from loadgen import percentile
 
 SAMPLE_PASSWORD = "correct horse battery staple"

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import servers
-from clock import iso
-from storage import migrations
-from storage.sqlite import connect
+from core.clock import iso
+from core.storage import migrations
+from core.storage.sqlite import connect
 
 GENERATOR_VERSION = 1
 SEED = 20261122
@@ -163,12 +163,12 @@ def build(rows: int, path: Path) -> dict[str, Any]:
 
 def _index_for_search(db_path: Path) -> None:
     """Every lead into the search index and the report rollups, as the app's `lead-indexes` tick does
-    after intake (src/lead_search.py, src/report_rollups.py)."""
+    after intake (src/leads/search.py, src/reports/rollups.py)."""
     import asyncio
 
-    import lead_search
-    import report_rollups
-    from storage.sqlite import SqliteDatabase
+    from core.storage.sqlite import SqliteDatabase
+    from leads import search as lead_search
+    from reports import rollups as report_rollups
 
     async def index() -> None:
         db = SqliteDatabase.open(db_path)

@@ -22,15 +22,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import leadgen
-import leads
 import report
 import run
 import servers
-import users
-from clock import iso
+from accounts import users
+from core.clock import iso
+from core.storage import Param, Result, Statement
+from core.storage.sqlite import SqliteDatabase, connect
+from leads import queue as leads
 from loadgen import percentile
-from storage import Param, Result, Statement
-from storage.sqlite import SqliteDatabase, connect
 
 TARGET_P95_MS = 50.0  # the target for queue and search at 1M leads
 NAME_FRAGMENT = "enders"  # part of a surname (Henderson), as someone types it
@@ -523,7 +523,7 @@ def _plans(statements: list[dict[str, Any]]) -> list[str]:
 
 
 ANALYSIS = (
-    "How the app stays fast (src/leads.py `queue`, migration 0007). Every filter column (archived, status, "
+    "How the app stays fast (src/leads/queue.py `queue`, migration 0007). Every filter column (archived, status, "
     "next contact, office, source) is in each of five covering indexes, so a read decides on index entries "
     "and never visits the table; `archived_at` sits after the equality columns, so \u201cnot archived\u201d "
     "is a seek. The app names the index (`INDEXED BY`): with several filters it counts each candidate range "

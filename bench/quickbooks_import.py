@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 import report
-from storage.sqlite import CACHE_KIB
+from core.storage.sqlite import CACHE_KIB
 
 sys.path.insert(0, str(report.REPO))
 
@@ -138,14 +138,13 @@ def _serve(sizes: dict[str, int], queue: Any, stop: Any) -> None:
 
 
 async def _setup(db_path: Path, env: dict[str, str]) -> tuple[Any, Any]:
-    import config
-    import offices
-    import users
-    from bindings import Bindings
-    from clock import SystemClock, iso
-    from records import SYSTEM
-    from storage import Statement, migrations
-    from storage.sqlite import SqliteDatabase, connect
+    from accounts import offices, users
+    from core import config
+    from core.bindings import Bindings
+    from core.clock import SystemClock, iso
+    from core.records import SYSTEM
+    from core.storage import Statement, migrations
+    from core.storage.sqlite import SqliteDatabase, connect
 
     conn = connect(db_path)
     migrations.migrate(conn)
@@ -180,8 +179,8 @@ async def _setup(db_path: Path, env: dict[str, str]) -> tuple[Any, Any]:
 
 
 async def _connect(bindings: Any, owner: Any) -> None:
+    from core.records import Actor
     from quickbooks import oauth
-    from records import Actor
 
     url = await oauth.connect_url(bindings, 1, owner.id)
     async with httpx.AsyncClient() as http:
@@ -199,8 +198,8 @@ async def _connect(bindings: Any, owner: Any) -> None:
 
 
 async def _import(bindings: Any, owner: Any) -> dict[str, Any]:
+    from core.records import Actor
     from quickbooks import importer
-    from records import Actor
 
     await importer.start_import(bindings, Actor(owner.id, owner.name))
     ticks = linked = 0
@@ -244,7 +243,7 @@ def measure_apart(sizes: dict[str, int], cache_kib: int | None = None) -> dict[s
 def _measure_into(sizes: dict[str, int], cache_kib: int | None, answer: Any) -> None:
     try:
         if cache_kib is not None:
-            from storage import sqlite
+            from core.storage import sqlite
 
             sqlite.CACHE_KIB = cache_kib  # read by connect(): this process's one database connection
         answer.put(measure(sizes))

@@ -28,13 +28,13 @@ from typing import Any
 import customergen
 import leadgen
 import report
-import report_rollups
-import reports
 import servers
-import users
+from accounts import users
+from core.storage import migrations
+from core.storage.sqlite import SqliteDatabase, connect
 from loadgen import percentile
-from storage import migrations
-from storage.sqlite import SqliteDatabase, connect
+from reports import rollups as report_rollups
+from reports import summary as reports
 
 GENERATOR_VERSION = 1
 TARGET_P95_MS = 500.0

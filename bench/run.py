@@ -261,8 +261,8 @@ async def _prepare_rollups(path: Path) -> list[int]:
     """The generated file has the report rollups' rows but not their built state: the first report
     builds them (tens of seconds at this size, once per file: bench/reports_summary.py times that
     build). Done here, once, so the measured page is the steady state and the warm-up stays short."""
-    import report_rollups
-    from storage.sqlite import SqliteDatabase
+    from core.storage.sqlite import SqliteDatabase
+    from reports import rollups as report_rollups
 
     db = SqliteDatabase.open(path)
     try:

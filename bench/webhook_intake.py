@@ -32,7 +32,7 @@ import report
 import run
 import servers
 
-RATE_LIMIT = 100  # src/intake.py RATE_LIMIT, per source per 10 minutes (the whole run fits in the window)
+RATE_LIMIT = 100  # src/leads/intake.py RATE_LIMIT, per source per 10 minutes (the whole run fits in the window)
 CREATED = "200 created"
 
 
@@ -263,7 +263,7 @@ def commit_latency(directory: Path, commits: int = 300) -> dict[str, float]:
     pragmas (WAL, synchronous=FULL), in a scratch file beside the benchmark's databases. The bare
     insert pays this once per request and the app once per group, which is why the ratio moves with
     the machine (docs/performance.md, "Why the ratio moves")."""
-    from storage.sqlite import connect
+    from core.storage.sqlite import connect
 
     path = directory / "commit-probe.sqlite3"
     with closing(connect(path)) as db:
@@ -285,13 +285,13 @@ def commit_latency(directory: Path, commits: int = 300) -> dict[str, float]:
 
 
 def index_for_search(db_path: Path) -> dict[str, Any]:
-    """What the `lead-indexes` tick then does with the leads taken (src/lead_search.py, the search
-    index; src/report_rollups.py, the report rollups), timed."""
+    """What the `lead-indexes` tick then does with the leads taken (src/leads/search.py, the search
+    index; src/reports/rollups.py, the report rollups), timed."""
     import asyncio
 
-    import lead_search
-    import report_rollups
-    from storage.sqlite import SqliteDatabase
+    from core.storage.sqlite import SqliteDatabase
+    from leads import search as lead_search
+    from reports import rollups as report_rollups
 
     async def index() -> tuple[int, float, float]:
         db = SqliteDatabase.open(db_path)

@@ -9,11 +9,10 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-import errors
-import guard
-import pages
-from bindings import Bindings
-from inputs import BodyLimit
+from core import errors
+from core.bindings import Bindings
+from core.inputs import BodyLimit
+from routes import guard, pages
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self';"

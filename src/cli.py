@@ -12,12 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-import backups
-import bindings as bindings_module
-import config
-import errors
-from clock import SystemClock
-from records import Actor
+from core import bindings as bindings_module
+from core import config, errors
+from core.clock import SystemClock
+from core.records import Actor
 
 CLI_ACTOR = Actor(None, "CLI")
 
@@ -30,9 +28,9 @@ def _bindings() -> bindings_module.Bindings:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
-    # Held for the server's whole life: `porchlight db restore` checks it (src/backup_ops.py).
+    # Held for the server's whole life: `porchlight db restore` checks it (src/ops/backup_ops.py).
     try:
         with backup_ops.holding(bindings_module.database_path(), "porchlight serve"):
             _serve(args)
@@ -43,9 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    import log_redaction
     from app import create_app
-    from scheduler import run_forever
+    from core import log_redaction
+    from cron.scheduler import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     b = _bindings()
@@ -82,8 +80,8 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from storage import migrations
-    from storage.sqlite import connect
+    from core.storage import migrations
+    from core.storage.sqlite import connect
 
     path = bindings_module.database_path()
     conn = connect(path)
@@ -94,15 +92,15 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     )
 
 
-def _backup_policy() -> backups.BackupPolicy:
+def _backup_policy() -> config.BackupPolicy:
     try:
-        return backups.policy_from(bindings_module.local_environment(), bindings_module.database_path())
+        return config.policy_from(bindings_module.local_environment(), bindings_module.database_path())
     except config.SettingsError as exc:
         sys.exit(f"porchlight: {exc}")
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
     policy = _backup_policy()
     directory = Path(args.to) if args.to else policy.directory
@@ -118,7 +116,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    import backup_ops
+    from ops import backup_ops
 
     database = bindings_module.database_path()
     try:
@@ -133,8 +131,8 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    import db_check
-    from storage.sqlite import connect
+    from core.storage.sqlite import connect
+    from ops import db_check
 
     path = bindings_module.database_path()
     if not path.is_file():
@@ -151,8 +149,8 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    import db_export
-    from storage.sqlite import connect
+    from core.storage.sqlite import connect
+    from ops import db_export
 
     if bool(args.table) == bool(args.query):
         sys.exit("porchlight: name one TABLE or give --query SQL (not both)")
@@ -184,7 +182,7 @@ def cmd_devvars(args: argparse.Namespace) -> None:
 
 
 async def _offices(args: argparse.Namespace) -> None:
-    import offices
+    from accounts import offices
 
     b = _bindings()
     if args.action == "create":
@@ -202,8 +200,7 @@ async def _offices(args: argparse.Namespace) -> None:
 
 
 async def _users(args: argparse.Namespace) -> None:
-    import offices
-    import users
+    from accounts import offices, users
 
     b = _bindings()
     if args.action == "list":
@@ -238,8 +235,7 @@ async def _users(args: argparse.Namespace) -> None:
 
 
 async def _tokens(args: argparse.Namespace) -> None:
-    import api_tokens
-    import users
+    from accounts import api_tokens, users
 
     b = _bindings()
     user = await users.by_email(b.db, args.email)
@@ -261,7 +257,7 @@ async def _cron(args: argparse.Namespace) -> None:
 
 
 async def _demo(args: argparse.Namespace) -> None:
-    import demo
+    from ops import demo
 
     b = _bindings()
     if b.settings.production:
@@ -276,6 +272,8 @@ async def _demo(args: argparse.Namespace) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from accounts.users import ROLES
+
     p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -318,7 +316,7 @@ def parser() -> argparse.ArgumentParser:
     uc = u.add_parser("create", help="password from $PORCHLIGHT_PASSWORD or a prompt")
     uc.add_argument("--email", required=True)
     uc.add_argument("--name", required=True)
-    uc.add_argument("--role", required=True, choices=["owner", "admin", "finance_admin", "agent", "viewer", "partner"])
+    uc.add_argument("--role", required=True, choices=ROLES)
     uc.add_argument("--offices", default="all", help="'all' or comma-separated office names")
     uc.add_argument("--partner", default=None, help="partner name (role partner)")
     ud = u.add_parser("deactivate")

@@ -10,9 +10,9 @@ from typing import Any
 
 from workers import WorkerEntrypoint
 
-import bindings as bindings_module
 import cron
 from app import create_app
+from core import bindings as bindings_module
 
 _app: Any = None
 _bindings: Any = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import booking
-from booking import Callout, Images, Service, Settings
-from records import SYSTEM
+from booking import embeds as booking
+from booking.embeds import Callout, Images, Service, Settings
+from core.records import SYSTEM
 
 # The frozen clock starts Sunday 2026-11-22 15:00 UTC = 10 am in New York (office Garage).
 TOMORROW = "2026-11-23"

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-import clock
-import demo
+from core import clock
+from ops import demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -53,7 +53,7 @@ BROWSER_NOW = "2026-11-24T18:00:00Z"
 STARTUP_SECONDS = 30.0
 CLI_SECONDS = 120.0
 
-# (email, password, role) for every demo persona, straight from src/demo.py.
+# (email, password, role) for every demo persona, straight from src/ops/demo.py.
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = tuple(
     (email, demo.demo_password(role), role) for email, _name, role, _partner in demo.DEMO_USERS
 )

@@ -3,9 +3,9 @@ that create customers need a lead to convert; these tests are about reading the 
 
 from __future__ import annotations
 
-import customers
-from clock import iso
-from storage import Statement
+from core.clock import iso
+from core.storage import Statement
+from customers import record as customers
 
 
 async def make_customer(

@@ -27,17 +27,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-import config
-import offices
-import sessions
-import users
+from accounts import offices, sessions, users
 from app import create_app
-from bindings import Bindings
-from clock import FrozenClock
-from records import SYSTEM
-from storage import Database, migrations
-from storage.d1 import D1Database
-from storage.sqlite import SqliteDatabase, connect
+from core import config
+from core.bindings import Bindings
+from core.clock import FrozenClock
+from core.records import SYSTEM
+from core.storage import Database, migrations
+from core.storage.d1 import D1Database
+from core.storage.sqlite import SqliteDatabase, connect
 from tests.fakes.d1 import FakeD1Binding
 from tests.fakes.real_d1 import RealD1Server
 
@@ -171,7 +169,7 @@ def settings() -> config.Settings:
 
 @pytest.fixture
 def bindings(database: Database, clock: FrozenClock, settings: config.Settings, tmp_path: Path) -> Bindings:
-    from filestore import LocalFileStore
+    from core.filestore import LocalFileStore
 
     return Bindings(db=database, settings=settings, clock=clock, files=LocalFileStore(tmp_path / "files"))
 

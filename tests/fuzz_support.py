@@ -1,7 +1,7 @@
 """Schemathesis over /openapi.json against the real `porchlight serve`, as the owner, an agent and nobody.
 
 `make fuzz` runs `python -m tests.fuzz_support` (50 examples per operation, or $FUZZ_EXAMPLES);
-tests/test_fuzz.py runs the same with a few examples inside `make test`. The server is the one
+tests/app/test_fuzz.py runs the same with a few examples inside `make test`. The server is the one
 `porchlight serve` a developer runs, over a throw-away database that `porchlight db migrate` and
 `porchlight demo seed` prepared (tests/browser_support.live_server), so the fuzzer meets uvicorn's
 parsing, the gate and the real storage. The bar is `not_a_server_error`: whatever a caller sends,

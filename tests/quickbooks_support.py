@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-import config
-from bindings import Bindings
-from clock import FrozenClock
+from core import config
+from core.bindings import Bindings
+from core.clock import FrozenClock
 from tests.conftest import make_settings, sign_in_api
 from tests.fakes.quickbooks import FakeQuickBooks
 

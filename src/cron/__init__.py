@@ -13,14 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import lead_search
-import report_rollups
-from bindings import Bindings
-from clock import iso
+from core.bindings import Bindings
+from core.clock import iso
+from core.storage import q
 from cron import housekeeping
+from leads import search as lead_search
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
-from storage import q
+from reports import rollups as report_rollups
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -45,11 +45,11 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
 }
 
-# Keep in step with [triggers].crons in wrangler.toml (tests/test_cron.py checks both directions).
+# Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
-    # catch up first (src/lead_search.py, src/report_rollups.py).
+    # catch up first (src/leads/search.py, src/reports/rollups.py).
     "* * * * *": ("lead-indexes",),
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),

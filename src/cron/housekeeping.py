@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sessions
-import throttle
-from bindings import Bindings
+from accounts import sessions
+from core import throttle
+from core.bindings import Bindings
 
 
 async def run(bindings: Bindings, now: datetime) -> dict[str, int]:

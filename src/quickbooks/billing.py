@@ -11,12 +11,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import offices
-from bindings import Bindings
+from accounts import offices
+from core.bindings import Bindings
+from core.storage import Database
 from quickbooks import documents, estimates, metrics
 from quickbooks.documents import Company, company, money_row
 from quickbooks.objects import ENTITIES
-from storage import Database
 
 RECENT = 10
 PANEL_ROWS = 10

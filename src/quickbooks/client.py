@@ -6,8 +6,8 @@ come back in several shapes and all become a `QuickBooksError`: a `Fault` object
 HTTP 200), the 401 body with lower-case keys, an XML `IntuitResponse` (read with a regex, not an XML
 parser: it is only a few fields and untrusted), or a bare HTML/text page.
 
-`Api` wraps the calls with the connection's access token and retries once after a 401, refreshing
-the token through `oauth.access_token` (single-flight per company).
+`quickbooks/api.py`'s `Api` wraps `call` with the connection's access token (oauth.py), so this
+module never imports oauth.py and oauth.py can use `call` with a fresh token.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-import config
-from bindings import Bindings
+from core import config
 
 log = logging.getLogger("porchlight.quickbooks")
 
@@ -260,85 +259,29 @@ def count_statement(entity: str) -> str:
     return f"SELECT COUNT(*) FROM {entity}{clause}"
 
 
-class Api:
-    """Calls for the connected company. One per job tick or request; the HTTP client is the caller's."""
-
-    def __init__(self, bindings: Bindings, http: httpx.AsyncClient):
-        self.bindings = bindings
-        self.http = http
-        self.endpoints = Endpoints.from_settings(bindings.settings)
-
-    async def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, **kwargs: Any) -> dict:
-        from quickbooks import oauth
-
-        token, realm = await oauth.access_token(self.bindings, self.http)
-        try:
-            return await self._once(token, realm, method, path, params, **kwargs)
-        except Unauthorized:
-            token, realm = await oauth.access_token(self.bindings, self.http, rejected=token)
-            return await self._once(token, realm, method, path, params, **kwargs)
-
-    async def _once(
-        self, token: str, realm: str, method: str, path: str, params: dict[str, str] | None, **kwargs: Any
-    ) -> dict:
-        url = f"{self.endpoints.api_base}/v3/company/{realm}/{path}"
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **kwargs.pop("headers", {})}
-        response = await send(
-            self.http, method, url, params={**(params or {}), "minorversion": MINOR_VERSION}, headers=headers, **kwargs
-        )
-        error = fault_of(
-            response.status_code, response.text, response.headers.get("content-type", ""), tid_of(response)
-        )
-        if error is not None:
-            raise error
-        try:
-            data = response.json()
-        except ValueError:
-            raise QuickBooksError("QuickBooks answered with an unreadable body", status=response.status_code) from None
-        if not isinstance(data, dict):
-            raise QuickBooksError("QuickBooks answered with an unexpected body", status=response.status_code)
-        return data
-
-    async def query(self, statement: str) -> list[dict[str, Any]]:
-        """Rows of one page. An empty page is `"QueryResponse": {}` (no entity key)."""
-        data = await self._call(
-            "POST", "query", content=statement.encode(), headers={"Content-Type": "application/text"}
-        )
-        envelope = data.get("QueryResponse")
-        if not isinstance(envelope, dict):
-            raise QuickBooksError("QuickBooks answered a query without a QueryResponse")
-        rows = next((v for k, v in envelope.items() if isinstance(v, list)), [])
-        return [r for r in rows if isinstance(r, dict)]
-
-    async def count(self, entity: str) -> int:
-        data = await self._call(
-            "POST", "query", content=count_statement(entity).encode(), headers={"Content-Type": "application/text"}
-        )
-        return int((data.get("QueryResponse") or {}).get("totalCount") or 0)
-
-    async def cdc(self, entities: Sequence[str], since: datetime) -> dict[str, list[dict[str, Any]]]:
-        """Changed objects per entity since `since` (≤ 30 days back); deletions are `status: Deleted` stubs."""
-        data = await self._call("GET", "cdc", params={"entities": ",".join(entities), "changedSince": qbo_time(since)})
-        found: dict[str, list[dict[str, Any]]] = {}
-        for response in data.get("CDCResponse") or []:
-            for group in (response or {}).get("QueryResponse") or []:
-                for key, value in (group or {}).items():
-                    if isinstance(value, list):
-                        found.setdefault(key, []).extend(v for v in value if isinstance(v, dict))
-        return found
-
-    async def company_info(self, realm: str) -> dict[str, Any]:
-        data = await self._call("GET", f"companyinfo/{realm}")
-        return data.get("CompanyInfo") or {}
-
-    async def read(self, entity: str, qbo_id: str) -> dict[str, Any]:
-        data = await self._call("GET", f"{entity.lower()}/{qbo_id}")
-        return data.get(entity) or {}
-
-    async def update(self, entity: str, body: dict[str, Any], request_id: str) -> dict[str, Any]:
-        """A sparse update; needs the current SyncToken (StaleObject otherwise). `request_id` makes a
-        retried call apply once."""
-        data = await self._call(
-            "POST", entity.lower(), params={"requestid": request_id[:50]}, json={**body, "sparse": True}
-        )
-        return data.get(entity) or {}
+async def call(
+    http: httpx.AsyncClient,
+    endpoints: Endpoints,
+    token: str,
+    realm: str,
+    method: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> dict:
+    """One call for the company `realm` with an access token in hand: the answer's JSON, or the error."""
+    url = f"{endpoints.api_base}/v3/company/{realm}/{path}"
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **kwargs.pop("headers", {})}
+    response = await send(
+        http, method, url, params={**(params or {}), "minorversion": MINOR_VERSION}, headers=headers, **kwargs
+    )
+    error = fault_of(response.status_code, response.text, response.headers.get("content-type", ""), tid_of(response))
+    if error is not None:
+        raise error
+    try:
+        data = response.json()
+    except ValueError:
+        raise QuickBooksError("QuickBooks answered with an unreadable body", status=response.status_code) from None
+    if not isinstance(data, dict):
+        raise QuickBooksError("QuickBooks answered with an unexpected body", status=response.status_code)
+    return data

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.storage import Database, Row
 from quickbooks import oauth
-from storage import Database, Row
 
 APP_HOST = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
 DOC_COLUMNS = (

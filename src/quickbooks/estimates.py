@@ -21,15 +21,16 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import records
-from bindings import Bindings
-from clock import iso
-from errors import Conflict, Invalid, NotFound
+from core import records
+from core.bindings import Bindings
+from core.clock import iso
+from core.errors import Conflict, Invalid, NotFound
+from core.records import Actor
+from core.storage import Database, Row, q
 from quickbooks import oauth, objects
-from quickbooks.client import Api, QuickBooksError, StaleObject, Throttled
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, StaleObject, Throttled
 from quickbooks.documents import DOC_COLUMNS, Company, money_row
-from records import Actor
-from storage import Database, Row, q
 
 STATUSES = ("Pending", "Accepted", "Rejected", "Closed")
 DONE = ("Closed", "Rejected")

@@ -29,16 +29,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import authz
-import customer_actions
-import customers
-import records
-from clock import iso
-from errors import Conflict, Invalid, NotFound
-from offices import Office
-from records import Actor
-from storage import Database, Param, Row, Statement, q
-from users import User
+from accounts import authz
+from accounts.offices import Office
+from accounts.users import User
+from core import records
+from core.clock import iso
+from core.errors import Conflict, Invalid, NotFound
+from core.records import Actor
+from core.storage import Database, Param, Row, Statement, q
+from customers import actions as customer_actions
+from customers import record as customers
 
 STATES = ("pending", "linked", "ignored", "unlinked", "all")
 PAGE = 25
@@ -397,7 +397,7 @@ def _link_statements(
             customer_id,
             qbo["qbo_id"],
         ),
-        records.STOP_UNLESS_CHANGED,
+        records.guard_changed(),
         _undecide(realm, qbo["qbo_id"]),
         customers.timeline(
             now,
@@ -423,10 +423,8 @@ def _link_statements(
 async def _run(db: Database, statements: list[Statement], message: str) -> None:
     try:
         await db.batch(statements)
-    except Exception as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict(message) from None
-        raise
+    except records.LostRace:
+        raise Conflict(message) from None
 
 
 async def link(db: Database, now: datetime, user: User, realm: str, qbo_id: str, customer: Row) -> None:
@@ -469,7 +467,7 @@ async def unlink(db: Database, now: datetime, user: User, realm: str, qbo_id: st
                 linked["id"],
                 qbo["qbo_id"],
             ),
-            records.STOP_UNLESS_CHANGED,
+            records.guard_changed(),
             _decide(now, user, realm, qbo["qbo_id"], "unlinked"),
             customers.timeline(
                 now,
@@ -560,9 +558,5 @@ async def create(db: Database, now: datetime, user: User, realm: str, qbo_id: st
             new_customer_from(qbo),
             also=lambda customer_id: _link_statements(now, user, realm, qbo, customer_id, office.id, "created"),
         )
-    except Conflict:
-        raise
-    except Exception as exc:
-        if records.stopped_by_guard(exc):
-            raise Conflict("That QuickBooks customer was linked to another customer a moment ago.") from None
-        raise
+    except records.LostRace:
+        raise Conflict("That QuickBooks customer was linked to another customer a moment ago.") from None

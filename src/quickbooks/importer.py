@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import records
-from bindings import Bindings
-from clock import iso
-from errors import Conflict, Invalid
+from core import records
+from core.bindings import Bindings
+from core.clock import iso
+from core.errors import Conflict, Invalid
+from core.records import Actor
+from core.storage import Database, Row, q
 from quickbooks import identity, oauth, objects
-from quickbooks.client import Api, QuickBooksError, Throttled, select
-from records import Actor
-from storage import Database, Row, q
+from quickbooks.api import Api
+from quickbooks.client import QuickBooksError, Throttled, select
 
 PAGE_SIZE = 1000
 PAGES_PER_TICK = 8
@@ -360,7 +361,7 @@ async def tick(
                         entity,
                         position,
                     ),
-                    records.STOP_UNLESS_CHANGED,
+                    records.guard_changed(),
                     *objects.upserts(run.realm_id, entity, rows, now),
                     q(
                         "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
@@ -371,10 +372,8 @@ async def tick(
                 ]
                 try:
                     await db.batch(statements)
-                except Exception as exc:
-                    if records.stopped_by_guard(exc):
-                        return {"pages": done_pages, "records": fetched, "overlapped": 1}
-                    raise
+                except records.LostRace:
+                    return {"pages": done_pages, "records": fetched, "overlapped": 1}
                 done_pages += 1
                 fetched += len(rows)
                 customers_seen = customers_seen or (entity == "Customer" and bool(rows))

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import Database
+from core.storage import Database
 
 SALES = ("Invoice", "SalesReceipt")
 RETURNS = ("CreditMemo", "RefundReceipt")

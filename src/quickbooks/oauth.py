@@ -28,24 +28,24 @@ from urllib.parse import urlencode
 
 import httpx
 
-import records
-from bindings import Bindings
-from clock import iso, parse
-from errors import Conflict
+from core import records
+from core.bindings import Bindings
+from core.clock import iso, parse
+from core.errors import Conflict
+from core.records import Actor
+from core.storage import Database, Row, q
+from core.vault import KeyRing, Sealed
 from quickbooks.client import (
     SCOPE,
-    Api,
     Endpoints,
     InvalidGrant,
     NotConnected,
     QuickBooksError,
+    call,
     fault_of,
     send,
     tid_of,
 )
-from records import Actor
-from storage import Database, Row, q
-from vault import KeyRing, Sealed
 
 STATE_TTL = timedelta(minutes=10)
 REFRESH_LEASE = timedelta(seconds=30)
@@ -246,7 +246,8 @@ async def complete(
         ]
     )
     try:
-        info = await Api(bindings, http).company_info(realm_id)
+        answer = await call(http, endpoints, str(tokens["access_token"]), realm_id, "GET", f"companyinfo/{realm_id}")
+        info = answer.get("CompanyInfo") or {}
         name = str(info.get("CompanyName") or info.get("LegalName") or "")
     except QuickBooksError:
         name = ""  # connected all the same; the name fills in on the next successful call

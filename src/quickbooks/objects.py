@@ -18,9 +18,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import phones
-from clock import iso, parse
-from storage import Database, Statement, q
+from core import phones
+from core.clock import iso, parse
+from core.storage import Database, Statement, q
 
 ENTITIES = ("Customer", "Account", "Estimate", "Invoice", "Payment", "SalesReceipt", "CreditMemo", "RefundReceipt")
 # D1 takes strings up to 2 MB per value and row; a chunk well below keeps every statement small.

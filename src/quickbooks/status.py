@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bindings import Bindings
+from core.bindings import Bindings
 from quickbooks import importer, oauth
 from quickbooks.client import Endpoints
 from quickbooks.objects import counts

@@ -25,11 +25,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from bindings import Bindings
-from clock import iso, parse
+from core.bindings import Bindings
+from core.clock import iso, parse
+from core.storage import Statement, q
 from quickbooks import estimates, identity, oauth, objects
-from quickbooks.client import MAX_RESULTS, Api, QuickBooksError, Throttled, qbo_time, quoted, select
-from storage import Statement, q
+from quickbooks.api import Api
+from quickbooks.client import MAX_RESULTS, QuickBooksError, Throttled, qbo_time, quoted, select
 
 CDC_CAP = 1000
 CDC_SAFE_AGE = timedelta(days=29)  # a day short of Intuit's 30, for clock skew and slow ticks

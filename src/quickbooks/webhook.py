@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import config
-from clock import iso, parse
+from core import config
+from core.clock import iso, parse
+from core.storage import Database, q
 from quickbooks import objects
-from storage import Database, q
 
 MAX_BODY_BYTES = 1_000_000
 _BY_LOWER = {e.lower(): e for e in objects.ENTITIES}

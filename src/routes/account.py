@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-import api_tokens
-import offices
-from guard import bindings_of, current_user
-from inputs import Id
-from pages import redirect, refusals_go_back_to, render
+from accounts import api_tokens, authz, offices
+from core.inputs import Id
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +17,7 @@ async def _account_page(request: Request, new_token: str | None = None) -> Respo
     user = current_user(request)
     db = bindings_of(request).db
     tokens = await api_tokens.for_user(db, user.id)
-    office_names = [o.name for o in await offices.all_offices(db) if user.sees_office(o.id)]
+    office_names = [o.name for o in authz.visible_offices(user, await offices.all_offices(db))]
     response = render(request, "account.html", tokens=tokens, office_names=office_names, new_token=new_token)
     if new_token:
         response.headers["cache-control"] = "no-store"  # the one time the plain token is shown

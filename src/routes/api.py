@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-import authz
-import offices
-import records
-import users
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import Id
+from accounts import authz, offices, users
+from core import records
+from core.errors import NotFound
+from core.inputs import Id
+from routes.guard import bindings_of, current_user
 
 router = APIRouter(prefix="/api")
 
@@ -43,7 +39,7 @@ class UserIn(BaseModel):
 
     email: str = Field(max_length=254)
     name: str = Field(min_length=1, max_length=120)
-    role: Literal["owner", "admin", "finance_admin", "agent", "viewer", "partner"]
+    role: users.Role
     all_offices: bool = False
     office_ids: list[Id] = Field(default_factory=list, max_length=200)
     partner_name: str | None = Field(default=None, max_length=120)

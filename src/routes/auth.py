@@ -7,10 +7,9 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-import login
-import sessions
-from guard import bindings_of, client_ip, current_user
-from pages import redirect, render
+from accounts import login, sessions
+from routes.guard import bindings_of, client_ip, current_user
+from routes.pages import redirect, render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "porchlight_login"

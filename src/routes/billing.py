@@ -10,14 +10,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-import customers
-import offices
-from errors import Conflict, Invalid, NotFound, Refused
-from guard import bindings_of, current_user
-from inputs import Id, parse_id
-from pages import redirect, refusals_go_back_to, render
+from accounts import authz, offices
+from core.errors import Conflict, Invalid, NotFound, Refused
+from core.inputs import Id, parse_id
+from customers import record as customers
 from quickbooks import billing, estimates, identity
 from quickbooks.documents import Company, company
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter()
 MATCHES = "/clients/quickbooks-matches"
@@ -142,12 +142,12 @@ async def _office_for(request: Request, office_id: Id | None) -> offices.Office:
     user = current_user(request)
     db = bindings_of(request).db
     if office_id is None:
-        mine = [o for o in await offices.all_offices(db, include_inactive=False) if user.sees_office(o.id)]
+        mine = authz.visible_offices(user, await offices.all_offices(db, include_inactive=False))
         if not mine:
             raise Invalid("You have no office to put the new customer in.")
         return mine[0]
     office = await offices.get(db, office_id)
-    if office is None or not user.sees_office(office.id):
+    if office is None or not authz.visible_office(user, office.id):
         raise NotFound("We couldn't find that office.")
     return office
 
@@ -186,7 +186,7 @@ async def matches_page(
     if state not in identity.STATES:
         raise NotFound("No such view.")
     found = await identity.queue(db, user, co.realm_id, state=state, page=page, search=q) if co else None
-    mine = [o for o in await offices.all_offices(db, include_inactive=False) if user.sees_office(o.id)]
+    mine = authz.visible_offices(user, await offices.all_offices(db, include_inactive=False))
     return render(
         request,
         "customers/quickbooks_matches.html",

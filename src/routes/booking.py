@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-import booking
-import booking_requests
-import booking_slots
-from booking import Embed
-from booking_requests import Answer
-from guard import bindings_of, client_ip
-from pages import render
+from booking import embeds as booking
+from booking import requests as booking_requests
+from booking import slots as booking_slots
+from booking.embeds import Embed
+from booking.requests import Answer
+from routes.guard import bindings_of, client_ip
 from routes.intake import BadBody, read_body
+from routes.pages import render
 
 router = APIRouter(tags=["booking"])
 

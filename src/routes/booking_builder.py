@@ -6,15 +6,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-import booking
-import booking_images
-import offices
-from booking import Draft, Embed, Images
-from booking_images import ImageRefused
-from errors import Invalid, NotFound, Refused
-from guard import actor_of, bindings_of, files_of
-from inputs import Id
-from pages import redirect, refusals_show, render
+from accounts import offices
+from booking import embeds as booking
+from booking import images as booking_images
+from booking.embeds import Draft, Embed, Images
+from booking.images import ImageRefused
+from core.errors import Invalid, NotFound, Refused
+from core.inputs import Id
+from routes.guard import actor_of, bindings_of, files_of
+from routes.pages import redirect, refusals_show, render
 
 router = APIRouter(prefix="/maintenance/booking", include_in_schema=False)
 # A logo and three service pictures at 200 KB each, plus the form's text fields.

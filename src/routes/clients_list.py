@@ -8,15 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-import customer_list
-import customer_tags
-import customers
-import lead_sources
-import offices
-from guard import bindings_of, current_user
-from inputs import Id
-from pages import render
-from users import User
+from accounts import authz, offices
+from accounts.users import User
+from core.inputs import Id
+from core.text import SEARCH_MIN
+from customers import listing as customer_list
+from customers import record as customers
+from customers import tags as customer_tags
+from leads import sources as lead_sources
+from routes.guard import bindings_of, current_user
+from routes.pages import render
 
 router = APIRouter()
 
@@ -51,9 +52,8 @@ def build_query(user: User, params: ListParams) -> customer_list.Query:
         raise HTTPException(422, "Too many filter values.")
     if bad:
         raise HTTPException(422, f"Unknown filter value(s): {', '.join(repr(b) for b in bad)}.")
-    visible = [o for o in v["office"] if user.sees_office(o)]
     return customer_list.Query(
-        offices=visible or ([] if not v["office"] else [-1]),  # only other offices asked for: nothing
+        offices=authz.requested_offices(user, v["office"]),  # only other offices asked for: nothing
         statuses=v["status"],
         tags=v["tag"],
         sources=v["source"],
@@ -105,12 +105,12 @@ async def list_page(request: Request, params: ListParams = Depends()) -> Respons
         filters=params.values,
         first=first,
         last=first + len(items) - 1 if items else 0,
-        offices=[o for o in all_offices if user.sees_office(o.id)],
+        offices=authz.visible_offices(user, all_offices),
         sources=sources,
         tags=vocabulary,
         statuses=customer_list.STATUSES,
         sorts=customer_list.SORTS,
-        search_min=customer_list.SEARCH_MIN,
+        search_min=SEARCH_MIN,
         search_cap=customer_list.SEARCH_CAP,
     )
 

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import customers
-import lead_conversion
-import leads
-import offices
-from errors import Invalid, NotFound
-from guard import bindings_of, current_user
-from pages import redirect, refusals_go_back_to, render
+from accounts import offices
+from core.errors import Invalid, NotFound
+from core.storage import Row
+from customers import conversion as lead_conversion
+from customers import record as customers
+from leads import queue as leads
+from routes.guard import bindings_of, current_user
 from routes.leads import api_lead
-from storage import Row
+from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter()
 

@@ -14,21 +14,21 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import customer_actions
-import customer_addresses
-import customer_contacts
-import customer_merge
-import customer_notes
-import customer_tags
-import customers
-import lead_actions
-import offices
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import Id, Int
+from accounts import offices
+from core.errors import NotFound
+from core.inputs import Id, Int
+from core.storage import Row
+from core.vault import KeyRing
+from customers import actions as customer_actions
+from customers import addresses as customer_addresses
+from customers import contacts as customer_contacts
+from customers import merge as customer_merge
+from customers import notes as customer_notes
+from customers import record as customers
+from customers import tags as customer_tags
+from leads import actions as lead_actions
+from routes.guard import bindings_of, current_user
 from routes.patching import Patch
-from storage import Row
-from vault import KeyRing
 
 router = APIRouter(tags=["customers"])
 

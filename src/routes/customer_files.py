@@ -12,15 +12,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-import customer_files
-import customers
-from customer_files import FileRefused
-from errors import NotFound
-from guard import actor_of, bindings_of, current_user, files_of
-from inputs import Id
-from pages import redirect, refusals_show, render
+from core import attachments
+from core.attachments import FileRefused
+from core.errors import NotFound
+from core.inputs import Id
+from core.storage import Row
+from customers import files as customer_files
+from customers import record as customers
+from routes.guard import actor_of, bindings_of, current_user, files_of
+from routes.pages import redirect, refusals_show, render
 from routes.uploads import read_upload
-from storage import Row
 
 router = APIRouter()
 
@@ -40,15 +41,15 @@ async def _file(request: Request, customer: Row, file_id: Id) -> Row:
 
 
 async def _upload(request: Request, customer: Row) -> int:
-    name, data = await read_upload(request, "file", customer_files.MAX_BYTES, "file")
-    checked = customer_files.check_upload(name, data)
+    name, data = await read_upload(request, "file", attachments.MAX_BYTES, "file")
+    checked = attachments.check_upload(name, data)
     b = bindings_of(request)
     return await customer_files.add_file(b.db, files_of(request), b.clock.now(), actor_of(request), customer, checked)
 
 
 def _download(row: Row, data: bytes) -> Response:
     name = row["filename"]
-    disposition = f"attachment; filename=\"{customer_files.ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    disposition = f"attachment; filename=\"{attachments.ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
     media = row["content_type"] + ("; charset=utf-8" if row["content_type"].startswith("text/") else "")
     return Response(
         data,
@@ -81,7 +82,7 @@ async def _panel(request: Request, customer: Row, error: str = "") -> Response:
         "customers/_files.html",
         customer={"id": customer["display_id"], "name": customer["name"]},
         files_panel={"files": [customer_files.public(r) for r in rows], "error": error},
-        max_mb=customer_files.MAX_BYTES // (1024 * 1024),
+        max_mb=attachments.MAX_BYTES // (1024 * 1024),
     )
 
 

@@ -16,24 +16,24 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-import authz
-import customer_actions
-import customer_addresses
-import customer_contacts
-import customer_merge
-import customer_notes
-import customer_tags
-import customers
-import errors
-import lead_sources
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import Id, parse_id, parse_int
-from pages import redirect, refusals_show, render
+from accounts import authz
+from accounts.users import User
+from core import errors
+from core.errors import NotFound
+from core.inputs import Id, parse_id, parse_int
+from core.storage import Database, Row
+from core.vault import KeyRing
+from customers import actions as customer_actions
+from customers import addresses as customer_addresses
+from customers import contacts as customer_contacts
+from customers import merge as customer_merge
+from customers import notes as customer_notes
+from customers import record as customers
+from customers import tags as customer_tags
+from leads import sources as lead_sources
 from quickbooks import billing as quickbooks_billing
-from storage import Database, Row
-from users import User
-from vault import KeyRing
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_show, render
 
 router = APIRouter(include_in_schema=False)
 

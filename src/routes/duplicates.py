@@ -11,14 +11,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import lead_duplicates
-import leads
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import Int, parse_int
-from pages import redirect, refusals_go_back_to, render
-from storage import Row
-from users import User
+from accounts.users import User
+from core.errors import NotFound
+from core.inputs import Int, parse_int
+from core.storage import Row
+from leads import duplicates as lead_duplicates
+from leads import queue as leads
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter()
 

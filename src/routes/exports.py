@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response, StreamingResponse
 
-import exports
-import records
-import secure_access
-from guard import actor_of, bindings_of
-from pages import render
-from vault import KeyRing
+from core import records
+from core.vault import KeyRing
+from customers import secure_access
+from ops import exports
+from routes.guard import actor_of, bindings_of
+from routes.pages import render
 
 router = APIRouter()
 CONFIRM_WORD = "REVEAL"

@@ -12,13 +12,14 @@ from fastapi.responses import JSONResponse, Response
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.routing import Route
 
-import guard
-import intake
-import lead_sources
-import offices
-from guard import bindings_of
-from intake import Delivery, Outcome
-from pages import render
+from accounts import offices
+from core.text import clean_text
+from leads import intake
+from leads import sources as lead_sources
+from leads.intake import Delivery, Outcome
+from routes import guard
+from routes.guard import bindings_of
+from routes.pages import render
 
 router = APIRouter(tags=["intake"])
 
@@ -239,9 +240,9 @@ def _validate(values: dict[str, str]) -> dict[str, str]:
 
 
 def _tracking_notes(payload: dict[str, Any]) -> str:
-    lines = [f"{k}: {intake.clean_text(payload[k], 200)}" for k in UTM_KEYS if payload.get(k)]
+    lines = [f"{k}: {clean_text(payload[k], 200)}" for k in UTM_KEYS if payload.get(k)]
     if payload.get("referrer"):
-        lines.append(f"referrer: {intake.clean_text(payload['referrer'], 500)}")
+        lines.append(f"referrer: {clean_text(payload['referrer'], 500)}")
     return ("Tracking\n" + "\n".join(lines)) if lines else ""
 
 
@@ -262,7 +263,7 @@ async def request_help_submit(request: Request) -> Response:
     if payload.get(HONEYPOT):  # a bot filled the invisible field: look like success, keep nothing
         fake = f"L-{secrets.randbelow(90000) + 10000}"
         return JSONResponse({"status": "success", "lead_id": fake}) if wants_json else _thanks(request)
-    values = {k: intake.clean_text(payload.get(k), 10_000) for k in FORM_FIELDS}
+    values = {k: clean_text(payload.get(k), 10_000) for k in FORM_FIELDS}
     errors = _validate(values)
     if errors:
         if wants_json:

@@ -12,15 +12,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-import customer_files
-import lead_photos
-import leads
-from errors import NotFound
-from guard import actor_of, bindings_of, current_user, files_of
-from inputs import Id
-from pages import redirect, refusals_go_back_to
+from core import attachments
+from core.errors import NotFound
+from core.inputs import Id
+from core.storage import Row
+from leads import photos as lead_photos
+from leads import queue as leads
+from routes.guard import actor_of, bindings_of, current_user, files_of
+from routes.pages import redirect, refusals_go_back_to
 from routes.uploads import read_upload
-from storage import Row
 
 router = APIRouter()
 
@@ -68,7 +68,7 @@ async def show_photo(request: Request, display_id: str, photo_id: Id) -> Respons
         data,
         media_type=photo["content_type"],
         headers={
-            "Content-Disposition": f'inline; filename="{customer_files.ascii_name(name)}"; '
+            "Content-Disposition": f'inline; filename="{attachments.ascii_name(name)}"; '
             f"filename*=UTF-8''{quote(name, safe='')}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",

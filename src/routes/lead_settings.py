@@ -10,14 +10,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-import lead_settings
-import lead_sources
-import snooze_sequences
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import parse_int
-from pages import form_status, redirect, refusals_show, render
-from snooze_sequences import Sequence
+from core.errors import NotFound
+from core.inputs import parse_int
+from leads import settings as lead_settings
+from leads import snooze as snooze_sequences
+from leads import sources as lead_sources
+from leads.snooze import Sequence
+from routes.guard import bindings_of, current_user
+from routes.pages import form_status, redirect, refusals_show, render
 
 router = APIRouter(prefix="/maintenance/lead-settings", include_in_schema=False)
 
@@ -57,18 +57,18 @@ async def set_escalation(request: Request, minutes: str = Form("", max_length=6)
 
 @router.post("/sources")
 async def assign(request: Request) -> Response:
-    """One select per source, named `seq.<source key>`; only the ones that changed are saved."""
+    """One select per source, named `seq.<source key>`; only the ones that changed are saved, all in one
+    batch (an unknown sequence saves none)."""
     b = bindings_of(request)
     form = await request.form()
-    changed = []
+    choices = []
+    for source in await lead_sources.all_sources(b.db):
+        chosen = form.get(f"seq.{source.key}")
+        if isinstance(chosen, str) and chosen:
+            choices.append((source, chosen[:40]))
     async with refusals_show(lambda exc: _page(request, 400, exc.message)):
-        for source in await lead_sources.all_sources(b.db):
-            chosen = form.get(f"seq.{source.key}")
-            if isinstance(chosen, str) and chosen:
-                if await lead_sources.assign_sequence(
-                    b.db, b.clock.now(), current_user(request).actor, source, chosen[:40]
-                ):
-                    changed.append(source.label)
+        saved = await lead_sources.assign_sequences(b.db, b.clock.now(), current_user(request).actor, choices)
+    changed = [source.label for source in saved]
     return redirect(HOME, f"Sequences saved for {', '.join(changed)}." if changed else "Nothing changed.")
 
 

@@ -12,23 +12,24 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import calling_hours
-import customers
-import lead_actions
-import lead_conversion
-import lead_photos
-import lead_settings
-import lead_sources
-import leads
-import offices
-import records
-from clock import iso, parse
-from errors import Invalid, NotFound
-from guard import bindings_of, current_user
-from inputs import Id, parse_id
-from pages import redirect, refusals_go_back_to, refusals_show, render
+from accounts import authz, offices
+from accounts.users import User
+from core import records
+from core.clock import iso, parse
+from core.errors import Invalid, NotFound
+from core.inputs import Id, parse_id
+from core.text import SEARCH_MIN
+from customers import conversion as lead_conversion
+from customers import record as customers
+from leads import actions as lead_actions
+from leads import calling_hours
+from leads import photos as lead_photos
+from leads import queue as leads
+from leads import settings as lead_settings
+from leads import sources as lead_sources
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, refusals_show, render
 from routes.patching import Patch
-from users import User
 
 router = APIRouter()
 
@@ -80,7 +81,7 @@ def build_query(
     if until:
         end = iso(_day(until, zone) + timedelta(days=1))
     return leads.Query(
-        offices=[o for o in office if user.sees_office(o)] or ([] if not office else [-1]),
+        offices=authz.requested_offices(user, office),
         statuses=status,
         sources=source,
         urgencies=urgency,
@@ -106,7 +107,7 @@ def next_midnight(now: datetime, zone: ZoneInfo) -> datetime:
 
 
 async def _zone(request: Request, user: User) -> ZoneInfo:
-    visible = [o for o in await offices.all_offices(bindings_of(request).db) if user.sees_office(o.id)]
+    visible = authz.visible_offices(user, await offices.all_offices(bindings_of(request).db))
     return visible[0].zone if visible else ZoneInfo("UTC")
 
 
@@ -175,14 +176,14 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         title="Leads",
         items=items,
         result=result,
-        search_min=leads.SEARCH_MIN,
+        search_min=SEARCH_MIN,
         search_cap=leads.SEARCH_CAP,
         total=result.total,
         first=first,
         last=first + len(rows) - 1 if rows else 0,
         query=query,
         filters=params.values,
-        offices=[o for o in visible_offices if user.sees_office(o.id)],
+        offices=authz.visible_offices(user, visible_offices),
         sources=sources,
         statuses=leads.STATUS_LABELS,
         views=leads.VIEWS,
@@ -548,9 +549,9 @@ async def _new_lead_form(request: Request, status: int = 200, error: str = "", v
         status_code=status,
         error=error,
         values=values or {},
-        offices=[o for o in await offices.all_offices(b.db) if user.sees_office(o.id) and o.active],
+        offices=[o for o in authz.visible_offices(user, await offices.all_offices(b.db)) if o.active],
         sources=[s for s in await lead_sources.all_sources(b.db) if s.active],
-        chooses_office=user.role != "agent",
+        chooses_office=authz.chooses_office(user),
     )
 
 

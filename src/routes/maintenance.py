@@ -7,18 +7,17 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-import backups
-import intake
-import lead_sources
-import offices
-import records
-import users
-from clock import iso, parse
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import Id
-from pages import redirect, refusals_show, render
-from storage import migrations
+from accounts import offices, users
+from core import records
+from core.clock import iso, parse
+from core.errors import NotFound
+from core.inputs import Id
+from core.storage import migrations
+from leads import intake
+from leads import sources as lead_sources
+from ops import backups
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_show, render
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
 
@@ -95,7 +94,7 @@ async def user_create(
     request: Request,
     name: str = Form("", max_length=200),
     email: str = Form("", max_length=254),
-    role: str = Form("agent", max_length=20),
+    role: str = Form(users.DEFAULT_ROLE, max_length=20),
     all_offices: bool = Form(False),
     office_ids: list[Id] = Form([]),
     partner_name: str = Form("", max_length=120),
@@ -129,7 +128,7 @@ async def user_update(
     request: Request,
     user_id: Id,
     name: str = Form("", max_length=200),
-    role: str = Form("agent", max_length=20),
+    role: str = Form(users.DEFAULT_ROLE, max_length=20),
     all_offices: bool = Form(False),
     office_ids: list[Id] = Form([]),
     partner_name: str = Form("", max_length=120),

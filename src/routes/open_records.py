@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import customers
-import leads
-import open_records
-from errors import NotFound
-from guard import bindings_of, current_user, wants_json
-from pages import redirect, refusals_go_back_to
-from storage import Row
+from core.errors import NotFound
+from core.storage import Row
+from customers import open_records
+from customers import record as customers
+from leads import queue as leads
+from routes.guard import bindings_of, current_user, wants_json
+from routes.pages import redirect, refusals_go_back_to
 
 router = APIRouter()
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from errors import Conflict
-from guard import actor_of, bindings_of, current_user
-from pages import redirect, refusals_go_back_to, render
+from core.errors import Conflict
 from quickbooks import importer, oauth, status, webhook
 from quickbooks.client import QuickBooksError
+from routes.guard import actor_of, bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter()
 log = logging.getLogger("porchlight.quickbooks")

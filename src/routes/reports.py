@@ -10,14 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-import report_charts
-import report_periods
-import report_tables
-import reports
-from errors import NotFound
-from guard import bindings_of, current_user
-from inputs import parse_id
-from pages import render
+from core.errors import NotFound
+from core.inputs import parse_id
+from reports import charts as report_charts
+from reports import periods as report_periods
+from reports import summary as reports
+from reports import tables as report_tables
+from routes.guard import bindings_of, current_user
+from routes.pages import render
 
 router = APIRouter()
 

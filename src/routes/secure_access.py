@@ -12,16 +12,16 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-import authz
-import customers
-import secure_access
-from errors import Conflict, NotFound
-from guard import actor_of, bindings_of, current_user
-from inputs import Id
-from pages import redirect, refusals_show, render
+from accounts import authz
+from core.errors import Conflict, NotFound
+from core.inputs import Id
+from core.storage import Row
+from core.vault import KeyRing, VaultError
+from customers import record as customers
+from customers import secure_access
+from routes.guard import actor_of, bindings_of, current_user
+from routes.pages import redirect, refusals_show, render
 from routes.patching import Patch
-from storage import Row
-from vault import KeyRing, VaultError
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

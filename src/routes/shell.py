@@ -6,11 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-import authz
-import offices
-from errors import NotFound
-from guard import bindings_of, current_user
-from pages import render
+from accounts import authz, offices
+from core.errors import NotFound
+from routes.guard import bindings_of, current_user
+from routes.pages import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,15 +8,14 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import authz
-import calling_hours
-import lead_sources
-import offices
-from errors import Invalid, NotFound
-from guard import bindings_of, current_user
-from inputs import Id, parse_id, parse_int
-from lead_sources import Source
-from pages import redirect, refusals_show, render
+from accounts import authz, offices
+from core.errors import Invalid, NotFound
+from core.inputs import Id, parse_id, parse_int
+from leads import calling_hours
+from leads import sources as lead_sources
+from leads.sources import Source
+from routes.guard import bindings_of, current_user
+from routes.pages import redirect, refusals_show, render
 from routes.patching import Patch
 
 router = APIRouter()
@@ -117,9 +116,8 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
         default_office_id=fields.get("default_office_id", source.default_office_id),
         snooze_sequence=fields.get("snooze_sequence", source.snooze_sequence),
         active=fields.get("active", source.active),
+        rotate_token=bool(body.rotate_token),
     )
-    if body.rotate_token:
-        await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
     updated = await _source_or_404(request, key)
     return _out(updated, (await lead_sources.tokens(b.db))[key])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from guard import bindings_of
-from storage import DatabaseError, migrations
+from core.storage import DatabaseError, migrations
+from routes.guard import bindings_of
 
 router = APIRouter()
 

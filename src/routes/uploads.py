@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
 
-from customer_files import FileRefused
+from core.attachments import FileRefused
 
 # Multipart framing around one file is small; a body beyond the limit plus this is refused unread.
 ENVELOPE = 64 * 1024

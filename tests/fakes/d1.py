@@ -3,7 +3,7 @@
 Backed by sqlite3, it mirrors D1's JavaScript API as Python sees it: `prepare(sql).bind(*args)`,
 awaitable `all()/run()/first()/raw()`, `batch([...])` (one transaction: all or nothing) and
 `exec()`. It returns D1's result shape (`{"success", "meta", "results"}` with D1's meta keys) and
-copies what the real engine does, as measured against it (tests/test_d1_parity.py runs the same
+copies what the real engine does, as measured against it (tests/core/test_d1_parity.py runs the same
 cases on this fake and on workerd's D1; docs/architecture.md lists the differences it found):
 
 - every number is bound as a REAL (JavaScript has one number type), so an int bound into a TEXT

@@ -1,0 +1,479 @@
+"""The one authorization module: may this user do X (to this record)?
+
+Three layers, all answered here:
+1. `ROUTES` — every registered route's (method, path) names the action it needs, or PUBLIC /
+   SIGNED_IN. `app.authorize_route` enforces it for every request before any handler runs; a route
+   missing from the table is refused (default deny), and tests/accounts/test_authz.py fails.
+2. `ACTIONS` — which roles may perform an action (seed 002 "Page access by role", extended with
+   Porchlight's pages).
+3. Record scope — which records this user may see or touch: SQL fragments for queries
+   (`lead_scope`, `customer_scope`, `office_filter`, `office_staff`), office lists
+   (`visible_offices`, `requested_offices`) and checks on a record in hand (`visible_office`, the
+   phone of a claimed lead, one's own photo or note). The per-resource access functions
+   (`leads.lead_for_user`, `customers.customer_for_user`) are built on them and answer 404 for a
+   record out of scope exactly as for a missing one. No other module decides by a role name or the
+   user's offices (tests/test_architecture_scope.py); the list of roles is `users.ROLES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from accounts.users import ROLES, User
+from core.storage import Param, sql_in
+
+PUBLIC = "public"  # anyone, no session needed (login page, health, intake webhooks)
+SIGNED_IN = "signed_in"  # any active user (their own account, logout)
+
+STAFF = frozenset({"owner", "admin", "finance_admin", "agent", "viewer"})
+EVERYONE = frozenset(ROLES)
+OWNER = frozenset({"owner"})
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # Leads: everyone reaches the page; partners see only their own records (read-only).
+    "leads.view": EVERYONE,
+    "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "leads.delete": OWNER,
+    # The duplicates tool archives leads, so it follows archive: admin and above.
+    "leads.merge": frozenset({"owner", "admin", "finance_admin"}),
+    # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
+    # or partners. Kept apart from leads.edit so the two can diverge.
+    "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # Photos on a lead: whoever works leads adds them and deletes their own; admins and up delete any.
+    "leads.photos.delete_any": frozenset({"owner", "admin", "finance_admin"}),
+    # Clients: staff; partners never see the customer book.
+    "clients.view": STAFF,
+    "clients.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # The billing profile (terms, credit, payment token) follows finance: not agents.
+    "clients.billing": frozenset({"owner", "admin", "finance_admin"}),
+    # Archiving and merging take a customer out of the working list: admin and up, as for leads.
+    "clients.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "clients.merge": frozenset({"owner", "admin", "finance_admin"}),
+    "clients.delete": OWNER,
+    # Notes: their authors change or delete them; these roles may delete anyone's.
+    "clients.notes.manage_any": frozenset({"owner", "admin"}),
+    # Billing mirrors the Finance column: owner and finance admin, viewer read-only.
+    "billing.view": frozenset({"owner", "finance_admin", "viewer"}),
+    # Writing to QuickBooks (an estimate's status) is finance work: not the read-only viewer.
+    "billing.estimates": frozenset({"owner", "finance_admin"}),
+    # The QuickBooks matches queue is customer identity work in Clients: whoever keeps the billing
+    # profile (seed 000: "QuickBooks matching data belongs here").
+    "quickbooks.match": frozenset({"owner", "admin", "finance_admin"}),
+    "reports.view": STAFF,
+    # Maintenance is the Control Panel: owner only.
+    "maintenance.view": OWNER,
+    "sources.manage": OWNER,
+    "users.manage": OWNER,
+    "offices.manage": OWNER,
+    "offices.view": STAFF,
+    "audit.view": OWNER,
+    # Secure access (saved WiFi/device passwords): the people who troubleshoot on site or on the
+    # phone may save and reveal them; finance, viewers and partners may not (they see them masked).
+    "secure_access.manage": frozenset({"owner", "admin", "agent"}),
+    "secure_access.reveal": frozenset({"owner", "admin", "agent"}),
+    # Customer files: whoever edits clients uploads and deletes; every staff role lists and downloads.
+    "files.manage": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # The full data export and the secure-access audit: the owner only.
+    "exports.run": OWNER,
+    # QuickBooks: only the owner connects, imports, purges (and sees the connection's status).
+    "quickbooks.manage": OWNER,
+    # Online booking embeds are part of the Control Panel: the owner builds them.
+    "booking.manage": OWNER,
+}
+
+# Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/webhook/leads"): PUBLIC,
+    ("POST", "/webhook/facebook"): PUBLIC,
+    ("POST", "/webhook/s/{token}"): PUBLIC,
+    ("GET", "/request-help"): PUBLIC,
+    ("POST", "/request-help"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
+    ("GET", "/api/me"): SIGNED_IN,
+    ("GET", "/leads"): "leads.view",
+    ("GET", "/leads/{display_id}"): "leads.view",
+    ("GET", "/api/leads"): "leads.view",
+    ("POST", "/api/leads"): "leads.edit",
+    ("GET", "/leads/new"): "leads.edit",
+    ("POST", "/leads"): "leads.edit",
+    ("GET", "/api/leads/changes"): "leads.view",
+    ("GET", "/api/leads/{display_id}"): "leads.view",
+    ("PATCH", "/api/leads/{display_id}"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/claim"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/notes"): "leads.edit",
+    ("POST", "/leads/{display_id}/edit"): "leads.edit",
+    ("POST", "/leads/{display_id}/notes"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/call-attempts"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/archive"): "leads.archive",
+    ("POST", "/api/leads/{display_id}/restore"): "leads.archive",
+    ("DELETE", "/api/leads/{display_id}"): "leads.delete",
+    ("POST", "/leads/{display_id}/claim"): "leads.edit",
+    ("POST", "/leads/{display_id}/call"): "leads.edit",
+    ("POST", "/leads/{display_id}/status"): "leads.edit",
+    ("POST", "/leads/{display_id}/archive"): "leads.archive",
+    ("POST", "/leads/{display_id}/restore"): "leads.archive",
+    ("POST", "/leads/{display_id}/delete"): "leads.delete",
+    ("GET", "/leads/duplicates"): "leads.merge",
+    ("POST", "/leads/duplicates/merge"): "leads.merge",
+    ("GET", "/api/leads/duplicates"): "leads.merge",
+    ("POST", "/api/leads/duplicates/merge"): "leads.merge",
+    ("GET", "/api/leads/{display_id}/candidates"): "leads.convert",
+    ("POST", "/api/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/api/leads/{display_id}/return"): "leads.convert",
+    ("GET", "/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/leads/{display_id}/convert"): "leads.convert",
+    ("POST", "/leads/{display_id}/return"): "leads.convert",
+    # Photos and the review-request progression (seed 001). Deleting someone else's photo is refused
+    # in lead_photos (uploader or leads.photos.delete_any).
+    ("GET", "/leads/{display_id}/photos/{photo_id}"): "leads.view",
+    ("POST", "/leads/{display_id}/photos"): "leads.edit",
+    ("POST", "/leads/{display_id}/photos/{photo_id}/delete"): "leads.edit",
+    ("GET", "/api/leads/{display_id}/photos"): "leads.view",
+    ("POST", "/api/leads/{display_id}/photos"): "leads.edit",
+    ("DELETE", "/api/leads/{display_id}/photos/{photo_id}"): "leads.edit",
+    ("POST", "/api/leads/{display_id}/review"): "leads.edit",
+    ("POST", "/leads/{display_id}/review"): "leads.edit",
+    ("GET", "/clients/{display_id}"): "clients.view",
+    ("GET", "/clients"): "clients.view",
+    # The customer record (pages) and its JSON API.
+    ("POST", "/clients/{display_id}/edit"): "clients.edit",
+    ("POST", "/clients/{display_id}/status"): "clients.edit",
+    ("POST", "/clients/{display_id}/tags"): "clients.edit",
+    ("POST", "/clients/{display_id}/tags/remove"): "clients.edit",
+    ("POST", "/clients/{display_id}/billing"): "clients.billing",
+    ("POST", "/clients/{display_id}/archive"): "clients.archive",
+    ("POST", "/clients/{display_id}/restore"): "clients.archive",
+    ("POST", "/clients/{display_id}/merge"): "clients.merge",
+    ("POST", "/clients/{display_id}/delete"): "clients.delete",
+    ("POST", "/clients/{display_id}/contacts"): "clients.edit",
+    ("POST", "/clients/{display_id}/contacts/{contact_id}"): "clients.edit",
+    ("POST", "/clients/{display_id}/contacts/{contact_id}/primary"): "clients.edit",
+    ("POST", "/clients/{display_id}/contacts/{contact_id}/delete"): "clients.edit",
+    ("POST", "/clients/{display_id}/addresses"): "clients.edit",
+    ("POST", "/clients/{display_id}/addresses/{address_id}"): "clients.edit",
+    ("POST", "/clients/{display_id}/addresses/{address_id}/delete"): "clients.edit",
+    ("POST", "/clients/{display_id}/notes"): "clients.edit",
+    ("POST", "/clients/{display_id}/notes/{note_id}/pin"): "clients.edit",
+    ("POST", "/clients/{display_id}/notes/{note_id}/delete"): "clients.edit",
+    ("POST", "/api/customers"): "clients.edit",
+    ("GET", "/api/customers/{display_id}"): "clients.view",
+    ("PATCH", "/api/customers/{display_id}"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}"): "clients.delete",
+    ("PATCH", "/api/customers/{display_id}/billing"): "clients.billing",
+    ("POST", "/api/customers/{display_id}/archive"): "clients.archive",
+    ("POST", "/api/customers/{display_id}/restore"): "clients.archive",
+    ("POST", "/api/customers/{display_id}/merge"): "clients.merge",
+    ("GET", "/api/customers/{display_id}/timeline"): "clients.view",
+    ("POST", "/api/customers/{display_id}/tags"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}/tags"): "clients.edit",
+    ("GET", "/api/customers/{display_id}/contacts"): "clients.view",
+    ("POST", "/api/customers/{display_id}/contacts"): "clients.edit",
+    ("PATCH", "/api/customers/{display_id}/contacts/{contact_id}"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}/contacts/{contact_id}"): "clients.edit",
+    ("POST", "/api/customers/{display_id}/contacts/{contact_id}/primary"): "clients.edit",
+    ("GET", "/api/customers/{display_id}/addresses"): "clients.view",
+    ("POST", "/api/customers/{display_id}/addresses"): "clients.edit",
+    ("PATCH", "/api/customers/{display_id}/addresses/{address_id}"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}/addresses/{address_id}"): "clients.edit",
+    ("GET", "/api/customers/{display_id}/notes"): "clients.view",
+    ("POST", "/api/customers/{display_id}/notes"): "clients.edit",
+    ("PATCH", "/api/customers/{display_id}/notes/{note_id}"): "clients.edit",
+    ("DELETE", "/api/customers/{display_id}/notes/{note_id}"): "clients.edit",
+    ("GET", "/api/customers"): "clients.view",
+    # The open-records tray: a user's own pins. Pinning goes through the record's access function.
+    ("POST", "/leads/{display_id}/pin"): "leads.view",
+    ("POST", "/leads/{display_id}/unpin"): "leads.view",
+    ("POST", "/clients/{display_id}/pin"): "clients.view",
+    ("POST", "/clients/{display_id}/unpin"): "clients.view",
+    ("GET", "/api/open-records"): SIGNED_IN,
+    ("POST", "/api/open-records"): SIGNED_IN,
+    ("DELETE", "/api/open-records/{kind}/{display_id}"): SIGNED_IN,
+    ("GET", "/billing"): "billing.view",
+    ("GET", "/api/billing/summary"): "billing.view",
+    ("GET", "/api/billing/metrics"): "billing.view",
+    ("GET", "/api/billing/estimates"): "billing.view",
+    ("PATCH", "/api/billing/estimates/{qbo_id}"): "billing.estimates",
+    ("POST", "/billing/estimates/{qbo_id}/status"): "billing.estimates",
+    ("GET", "/clients/quickbooks-matches"): "quickbooks.match",
+    ("POST", "/clients/quickbooks-matches/{qbo_id}"): "quickbooks.match",
+    ("GET", "/api/quickbooks/matches"): "quickbooks.match",
+    ("POST", "/api/quickbooks/matches/{qbo_id}"): "quickbooks.match",
+    ("GET", "/reports"): "reports.view",
+    ("GET", "/reports/definitions"): "reports.view",
+    ("GET", "/reports/export/{table}.csv"): "reports.view",
+    ("GET", "/api/reports/summary"): "reports.view",
+    ("GET", "/maintenance"): "maintenance.view",
+    ("GET", "/maintenance/system"): "maintenance.view",
+    ("GET", "/maintenance/users"): "users.manage",
+    ("GET", "/maintenance/users/new"): "users.manage",
+    ("POST", "/maintenance/users"): "users.manage",
+    ("GET", "/maintenance/users/{user_id}"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}/active"): "users.manage",
+    ("POST", "/maintenance/users/{user_id}/password"): "users.manage",
+    ("GET", "/maintenance/offices"): "offices.manage",
+    ("POST", "/maintenance/offices"): "offices.manage",
+    ("GET", "/maintenance/offices/{office_id}"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}/delete"): "offices.manage",
+    ("GET", "/maintenance/audit"): "audit.view",
+    ("GET", "/maintenance/quarantine"): "maintenance.view",
+    ("GET", "/maintenance/sources"): "sources.manage",
+    ("GET", "/maintenance/calling-hours"): "sources.manage",
+    ("POST", "/maintenance/calling-hours"): "sources.manage",
+    ("POST", "/maintenance/calling-hours/{state}/delete"): "sources.manage",
+    ("POST", "/maintenance/sources"): "sources.manage",
+    ("POST", "/maintenance/sources/{key}"): "sources.manage",
+    ("POST", "/maintenance/sources/{key}/rotate"): "sources.manage",
+    ("POST", "/maintenance/sources/{key}/move"): "sources.manage",
+    ("POST", "/maintenance/sources/order"): "sources.manage",
+    ("GET", "/maintenance/lead-settings"): "sources.manage",
+    ("POST", "/maintenance/lead-settings/escalation"): "sources.manage",
+    ("POST", "/maintenance/lead-settings/sources"): "sources.manage",
+    ("POST", "/maintenance/lead-settings/sequences"): "sources.manage",
+    ("GET", "/maintenance/lead-settings/sequences/{sequence}"): "sources.manage",
+    ("POST", "/maintenance/lead-settings/sequences/{sequence}"): "sources.manage",
+    ("GET", "/api/sources"): "leads.view",
+    ("POST", "/api/sources"): "sources.manage",
+    ("PATCH", "/api/sources/{key}"): "sources.manage",
+    ("PATCH", "/api/sources/order"): "sources.manage",
+    ("POST", "/maintenance/quarantine/{item_id}/resolve"): "maintenance.view",
+    ("GET", "/offices/{slug}"): "offices.view",
+    ("GET", "/api/offices"): "offices.view",
+    ("GET", "/api/offices/{office_id}"): "offices.view",
+    ("GET", "/api/users"): "users.manage",
+    ("POST", "/api/users"): "users.manage",
+    ("GET", "/api/audit"): "audit.view",
+    # Clients: secure access, files, exports
+    ("GET", "/clients/{display_id}/secure-access"): "clients.view",
+    ("POST", "/clients/{display_id}/secure-access"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
+    ("POST", "/clients/{display_id}/secure-access/{item_id}/reveal"): "secure_access.reveal",
+    ("GET", "/api/customers/{display_id}/secure-access"): "clients.view",
+    ("POST", "/api/customers/{display_id}/secure-access"): "secure_access.manage",
+    ("PATCH", "/api/customers/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("DELETE", "/api/customers/{display_id}/secure-access/{item_id}"): "secure_access.manage",
+    ("POST", "/api/customers/{display_id}/secure-access/{item_id}/reveal"): "secure_access.reveal",
+    ("GET", "/clients/{display_id}/files"): "clients.view",
+    ("POST", "/clients/{display_id}/files"): "files.manage",
+    ("GET", "/clients/{display_id}/files/{file_id}"): "clients.view",
+    ("POST", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
+    ("GET", "/api/customers/{display_id}/files"): "clients.view",
+    ("POST", "/api/customers/{display_id}/files"): "files.manage",
+    ("GET", "/api/customers/{display_id}/files/{file_id}"): "clients.view",
+    ("DELETE", "/api/customers/{display_id}/files/{file_id}"): "files.manage",
+    ("GET", "/maintenance/export"): "exports.run",
+    ("POST", "/maintenance/export/secure-access"): "exports.run",
+    ("GET", "/api/export.xlsx"): "exports.run",
+    ("GET", "/api/export.zip"): "exports.run",
+    ("GET", "/api/export/secure-access.xlsx"): "exports.run",
+    # QuickBooks connection and one-time import (owner); Intuit's webhook proves itself by signature.
+    ("GET", "/maintenance/quickbooks"): "quickbooks.manage",
+    ("GET", "/maintenance/quickbooks/progress"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/import"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/purge"): "quickbooks.manage",
+    ("POST", "/maintenance/quickbooks/disconnect"): "quickbooks.manage",
+    ("GET", "/quickbooks/connect"): "quickbooks.manage",
+    ("GET", "/quickbooks/callback"): "quickbooks.manage",
+    ("GET", "/api/quickbooks/status"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/import"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/purge"): "quickbooks.manage",
+    ("POST", "/api/quickbooks/disconnect"): "quickbooks.manage",
+    ("POST", "/webhook/quickbooks"): PUBLIC,
+    # Online booking: the public widget (no session used) and the owner's builder.
+    ("GET", "/book/{slug}"): PUBLIC,
+    ("POST", "/book/{slug}"): PUBLIC,
+    ("GET", "/book/{slug}/images/{name}"): PUBLIC,
+    ("GET", "/maintenance/booking"): "booking.manage",
+    ("GET", "/maintenance/booking/new"): "booking.manage",
+    ("POST", "/maintenance/booking"): "booking.manage",
+    ("GET", "/maintenance/booking/{embed_id}"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
+    ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
+}
+
+# Unsafe-method routes that authenticate by something other than the session cookie (a signature,
+# a shared secret, a pre-login double-submit token) and so are exempt from the session CSRF check.
+CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/login"),
+        ("POST", "/webhook/leads"),  # shared secret
+        ("POST", "/webhook/facebook"),  # shared secret
+        ("POST", "/webhook/s/{token}"),  # per-source token
+        ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
+        ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
+        ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake
+    }
+)
+
+# Top-bar navigation: (label, href, action). Items the role cannot open are hidden.
+NAV = (
+    ("Leads", "/leads", "leads.view"),
+    ("Clients", "/clients", "clients.view"),
+    ("Billing", "/billing", "billing.view"),
+    ("Reports", "/reports", "reports.view"),
+    ("Maintenance", "/maintenance", "maintenance.view"),
+)
+
+
+def can(user: User | None, action: str) -> bool:
+    if action == PUBLIC:
+        return True
+    if user is None or not user.active:
+        return False
+    if action == SIGNED_IN:
+        return True
+    allowed = ACTIONS.get(action)
+    if allowed is None:
+        raise KeyError(f"unknown action {action!r}")
+    return user.role in allowed
+
+
+def route_rule(method: str, path: str) -> str | None:
+    return ROUTES.get((method, path))
+
+
+def nav_for(user: User) -> list[tuple[str, str]]:
+    return [(label, href) for label, href, action in NAV if can(user, action)]
+
+
+# --- Record scope -----------------------------------------------------------------------------------
+# Which records may this user see or touch. Domains and routes ask these functions (SQL fragments for
+# queries, checks for a record in hand); nothing outside this module (and users.py, which stores and
+# validates a role) decides by a role name or by the user's offices: tests/test_architecture_scope.py.
+
+_PARTNER = "partner"
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_O = TypeVar("_O", bound=_HasId)
+
+
+def visible_office(user: User, office_id: int | None) -> bool:
+    """Record-level office scope: owners and all-office users see every office."""
+    return user.sees_office(office_id)
+
+
+def visible_offices(user: User, offices: Iterable[_O]) -> list[_O]:
+    """The offices (in their order) this user sees."""
+    return [o for o in offices if user.sees_office(o.id)]
+
+
+def requested_offices(user: User, requested: Iterable[int]) -> list[int]:
+    """A list filter's office ids, limited to the user's: [] when none were asked for (no filter),
+    [-1] (matches nothing) when every one asked for is another office's."""
+    asked = list(requested)
+    return [o for o in asked if user.sees_office(o)] or ([-1] if asked else [])
+
+
+def sees_every_office(user: User) -> bool:
+    """Company-wide figures (QuickBooks in reports) are for users who see every office."""
+    return user.all_offices
+
+
+def scope_office_ids(user: User) -> list[int] | None:
+    """The user's office ids, sorted, or None when they see every office (no office bound)."""
+    return None if user.all_offices else sorted(user.office_ids)
+
+
+def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Param]]:
+    """A SQL condition limiting rows to the user's offices, for list queries."""
+    if user.all_offices:
+        return "1 = 1", []
+    return sql_in(column, sorted(user.office_ids) or [-1])
+
+
+def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:
+    """A SQL condition on `leads <alias>`: the leads this user may see at all. Their offices, and for a
+    partner only the leads their partner sent (read-only, by `ACTIONS`)."""
+    condition, params = office_filter(user, f"{alias}.office_id")
+    if user.role == _PARTNER:
+        return f"{condition} AND {alias}.partner_name = ?", [*params, user.partner_name or "\x00"]
+    return condition, params
+
+
+def sees_customers(user: User) -> bool:
+    """Partners never see the customer book (their leads only)."""
+    return user.role != _PARTNER
+
+
+def customer_scope(user: User, alias: str = "c") -> tuple[str, list[Param]]:
+    """A SQL condition on `customers <alias>`: the customers this user may see, their offices'."""
+    if not sees_customers(user):
+        return "0 = 1", []
+    return office_filter(user, f"{alias}.office_id")
+
+
+def office_staff(office_id: int, alias: str = "u", *, all_office_users: bool = True) -> tuple[str, list[Param]]:
+    """A SQL condition on `users <alias>`: active staff (never a partner) who work the office's records,
+    by assignment to it, and (`all_office_users`) by seeing every office."""
+    everyone = f" OR {alias}.all_offices = 1 OR {alias}.role = 'owner'" if all_office_users else ""
+    return (
+        f"{alias}.active = 1 AND {alias}.role != '{_PARTNER}' AND (EXISTS (SELECT 1 FROM user_offices uo"
+        f" WHERE uo.user_id = {alias}.id AND uo.office_id = ?){everyone})",
+        [office_id],
+    )
+
+
+def sees_lead_phone(user: User, lead: Mapping[str, Any]) -> bool:
+    """Fresh leads hide the phone until this user claims them (seed 002 "Claiming")."""
+    return lead["status"] != "fresh" or lead["claimed_by"] == user.id
+
+
+def may_delete_photo(user: User, photo: Mapping[str, Any]) -> bool:
+    """A lead's photo: its uploader deletes it, and whoever may delete any."""
+    return photo["uploaded_by"] == user.id or can(user, "leads.photos.delete_any")
+
+
+def may_manage_note(user: User, note: Mapping[str, Any]) -> bool:
+    """A customer note: its author changes or deletes it, and whoever may manage any."""
+    return note["author_user_id"] == user.id or can(user, "clients.notes.manage_any")
+
+
+def chooses_office(user: User) -> bool:
+    """Whether the new-record form offers an office: agents' records go to their first office."""
+    return user.role != "agent"
+
+
+class OfficeRefused(ValueError):
+    """A new record was asked for in an office its creator may not put it in."""
+
+
+def office_for_new_record(user: User, requested: int | None, active: list[int]) -> int:
+    """The office a new lead or customer goes into (seed 002 "Manual lead create"): admins and up
+    pick any of their offices, agents inherit their first assigned one. An office the caller may not
+    use is refused, naming the field, never swapped for another: the caller must get the record it
+    asked for or none."""
+    mine = [o for o in active if user.sees_office(o)]
+    if not mine:
+        raise OfficeRefused("You have no active office to put a record in.")
+    own = mine[0] if user.all_offices else min(mine)
+    if not chooses_office(user):
+        if requested is None:
+            return own
+        if requested != own:
+            raise OfficeRefused(f"office_id: agents create records in their first office ({own}); leave it out.")
+        return own
+    if requested is None:
+        return mine[0]
+    if requested not in mine:
+        raise OfficeRefused("office_id: choose one of your active offices.")
+    return requested

@@ -1,0 +1,69 @@
+"""Password sign-in with throttling stored in the database.
+
+Failures are counted per submitted email and per client IP in fixed 15-minute windows. Unknown
+email and wrong password get the same answer and the same hashing cost, so a response tells an
+attacker nothing about which accounts exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts import passwords, users
+from accounts.users import User
+from core import records, throttle
+from core.clock import iso
+from core.records import Actor
+from core.storage import Database, q
+
+PER_ACCOUNT = throttle.Window(limit=10, seconds=15 * 60)
+PER_IP = throttle.Window(limit=100, seconds=15 * 60)
+
+WRONG = "That email and password don't match an active account."
+LOCKED = "Too many sign-in attempts. Wait 15 minutes, or ask the owner to reset your password."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    user: User | None
+    status: int = 200
+    message: str = ""
+
+
+async def attempt(db: Database, now: datetime, *, email: str, password: str, ip: str | None) -> Outcome:
+    email = users.normalize_email(email)
+    account_bucket, ip_bucket = f"login:email:{email}", f"login:ip:{ip or '-'}"
+    if await throttle.exceeded(db, account_bucket, PER_ACCOUNT, now) or await throttle.exceeded(
+        db, ip_bucket, PER_IP, now
+    ):
+        return Outcome(None, 429, LOCKED)
+    user = await users.by_email(db, email) if email else None
+    stored = await users.password_hash(db, user.id) if user else None
+    ok = await passwords.verify(stored, password)
+    if not ok or user is None or not user.active:
+        await db.batch(
+            [
+                throttle.hit(account_bucket, PER_ACCOUNT, now),
+                throttle.hit(ip_bucket, PER_IP, now),
+                records.audit(
+                    now,
+                    Actor(None, "System", ip),
+                    "auth.login_failed",
+                    f"Failed sign-in for {email[:120] or '(blank)'}",
+                    meta={"email": email[:254], "ip": ip},
+                ),
+            ]
+        )
+        return Outcome(None, 401, WRONG)
+    statements = [
+        records.audit(now, Actor(user.id, user.name, ip), "auth.login", f"{user.name} signed in", meta={"ip": ip}),
+        q("DELETE FROM rate_counters WHERE bucket = ?", account_bucket),
+    ]
+    if stored and passwords.needs_rehash(stored):
+        digest = await passwords.hash_password(password)
+        statements.append(
+            q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", digest, iso(now), user.id)
+        )
+    await db.batch(statements)
+    return Outcome(user)

@@ -1,0 +1,1 @@
+"""Online booking: the owner's embeds, appointment windows, the public booking request and images."""

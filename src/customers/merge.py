@@ -1,0 +1,226 @@
+"""Merging two customers that are the same person or company (seed 004 "Merge Customer").
+
+The keeper stays; everything hanging off the other customer moves to it in one batch — contacts (its
+primary steps down to an ordinary contact), addresses (its billing address becomes a work address
+when the keeper already has one), notes, tags, leads, files, secure-access items and timeline — and
+blank fields on the keeper are filled from the other. The other customer is archived, not deleted,
+with `merged_into_id` set and a "Merged into C-…" entry, so its display id still leads somewhere;
+the keeper gets "Merged from C-…". Nothing is lost and there is no undo.
+
+Secure-access secrets are sealed with the customer's id in their associated data, so they are opened
+and sealed again for the keeper (`secure_access.hand_over`) before the batch, and the new
+ciphertexts travel in it. An item that cannot be opened (a retired key no longer in the ring, a
+damaged value) refuses the whole merge as a conflict (409) naming the items: dropping it would lose
+it, and leaving it on the archived record would hide it where nobody looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts.users import User
+from core import records
+from core.clock import iso
+from core.errors import Conflict, Invalid
+from core.storage import Database, Row, Statement, q
+from core.vault import KeyRing
+from customers import record as customers
+from customers import secure_access
+
+# Keeper fields filled from the other customer when the keeper's are blank.
+_FILL_TEXT = ("company", "source", "terms", "tax_id")
+
+# How the timeline names what moved: key of `moved` → (one, many).
+_NAMES = {
+    "contacts": ("contact", "contacts"),
+    "addresses": ("address", "addresses"),
+    "notes": ("note", "notes"),
+    "tags": ("tag", "tags"),
+    "leads": ("lead", "leads"),
+    "files": ("file", "files"),
+    "secure_access": ("secure-access item", "secure-access items"),
+}
+
+
+@dataclass(frozen=True)
+class Merged:
+    keeper: str
+    merged: str
+    moved: dict[str, int]
+
+
+async def _counts(db: Database, loser_id: int) -> dict[str, int]:
+    row = await db.first(
+        "SELECT (SELECT COUNT(*) FROM customer_contacts WHERE customer_id = ?) AS contacts,"
+        " (SELECT COUNT(*) FROM customer_addresses WHERE customer_id = ?) AS addresses,"
+        " (SELECT COUNT(*) FROM customer_notes WHERE customer_id = ?) AS notes,"
+        " (SELECT COUNT(*) FROM customer_tags WHERE customer_id = ?) AS tags,"
+        " (SELECT COUNT(*) FROM leads WHERE customer_id = ?) AS leads,"
+        " (SELECT COUNT(*) FROM customer_files WHERE customer_id = ?) AS files,"
+        " (SELECT COUNT(*) FROM timeline_entries WHERE subject_type = 'customer' AND subject_id = ?) AS entries",
+        *([loser_id] * 7),
+    )
+    return {k: int(v) for k, v in (row or {}).items()}
+
+
+def _moves(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
+    """Rows that belong to a customer and simply change hands. Secure-access items are not here: their
+    sealed secrets are bound to the customer id, so `secure_access.hand_over` re-seals them."""
+    k, lo, stamp = keeper["id"], loser["id"], iso(now)
+    return [
+        # The unique "one primary" index would refuse a second primary on the keeper.
+        q(
+            "UPDATE customer_contacts SET is_primary = 0, version = version + 1, updated_at = ?"
+            " WHERE customer_id = ? AND is_primary = 1",
+            stamp,
+            lo,
+        ),
+        q(
+            "UPDATE customer_addresses SET kind = 'work',"
+            " label = CASE WHEN label = '' THEN ? ELSE label END, version = version + 1, updated_at = ?"
+            " WHERE customer_id = ? AND kind = 'billing'"
+            " AND EXISTS (SELECT 1 FROM customer_addresses WHERE customer_id = ? AND kind = 'billing')",
+            f"Billing address of {loser['display_id']}",
+            stamp,
+            lo,
+            k,
+        ),
+        q(
+            "UPDATE customer_contacts SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
+            k,
+            stamp,
+            lo,
+        ),
+        q(
+            "UPDATE customer_addresses SET customer_id = ?, version = version + 1, updated_at = ?"
+            " WHERE customer_id = ?",
+            k,
+            stamp,
+            lo,
+        ),
+        q("UPDATE customer_notes SET customer_id = ?, version = version + 1 WHERE customer_id = ?", k, lo),
+        q(
+            "INSERT OR IGNORE INTO customer_tags (customer_id, tag, created_at)"
+            " SELECT ?, tag, created_at FROM customer_tags WHERE customer_id = ?",
+            k,
+            lo,
+        ),
+        q("DELETE FROM customer_tags WHERE customer_id = ?", lo),
+        q(
+            "UPDATE leads SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
+            k,
+            stamp,
+            lo,
+        ),
+        # The bytes stay under their random key in the file store; only the owner changes.
+        q("UPDATE customer_files SET customer_id = ? WHERE customer_id = ?", k, lo),
+        q("UPDATE timeline_entries SET subject_id = ? WHERE subject_type = 'customer' AND subject_id = ?", k, lo),
+    ]
+
+
+def _fill_keeper(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
+    k, lo = keeper["id"], loser["id"]
+    other = "(SELECT {col} FROM customers WHERE id = ?)"
+    fills = [f"{c} = CASE WHEN {c} = '' THEN {other.format(col=c)} ELSE {c} END" for c in _FILL_TEXT]
+    payment = ("payment_token", "payment_brand", "payment_last4", "payment_exp")
+    fills += [f"{c} = CASE WHEN payment_token = '' THEN {other.format(col=c)} ELSE {c} END" for c in payment]
+    fills += [
+        f"credit_limit_cents = COALESCE(credit_limit_cents, {other.format(col='credit_limit_cents')})",
+        f"quickbooks_customer_id = COALESCE(quickbooks_customer_id, {other.format(col='quickbooks_customer_id')})",
+        f"rating = MAX(rating, {other.format(col='rating')})",
+        f"tax_exempt = MAX(tax_exempt, {other.format(col='tax_exempt')})",
+    ]
+    n_params = len(fills)
+    return [
+        # SQLite evaluates every SET expression against the row as it was, so the payment CASEs all
+        # see the keeper's original (blank or not) token.
+        Statement(
+            f"UPDATE customers SET {', '.join(fills)}, version = version + 1, updated_at = ? WHERE id = ?",
+            (*([lo] * n_params), iso(now), k),
+        ),
+        customers.follow_billing_address(now, k),
+    ]
+
+
+def _retire(now: datetime, keeper: Row, loser: Row) -> Statement:
+    # A QuickBooks link that moved to the keeper is cleared here, so one QuickBooks customer never
+    # matches two of ours.
+    return q(
+        "UPDATE customers SET archived_at = COALESCE(archived_at, ?), merged_into_id = ?,"
+        " quickbooks_customer_id = CASE WHEN quickbooks_customer_id ="
+        " (SELECT quickbooks_customer_id FROM customers WHERE id = ?) THEN NULL ELSE quickbooks_customer_id END,"
+        " version = version + 1, updated_at = ? WHERE id = ?",
+        iso(now),
+        keeper["id"],
+        keeper["id"],
+        iso(now),
+        loser["id"],
+    )
+
+
+def _describe(moved: dict[str, int]) -> str:
+    parts = [f"{n} {_NAMES[what][n != 1]}" for what, n in moved.items() if n and what in _NAMES]
+    return ", ".join(parts) or "nothing attached"
+
+
+async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, other: Row, *, ring: KeyRing) -> Merged:
+    """Fold `other` into `keeper`. Both rows come from the access function, so the user sees both;
+    `ring` opens the other's secure-access items and seals them for the keeper."""
+    if keeper["id"] == other["id"]:
+        raise Invalid("Choose two different customers to merge.")
+    for row in (keeper, other):
+        if row["merged_into_id"]:
+            raise Invalid(f"{row['display_id']} was already merged into another customer.")
+    if keeper["archived_at"]:
+        raise Invalid(f"{keeper['display_id']} is archived; restore it before merging into it.")
+    try:
+        handover = await secure_access.hand_over(db, now, ring, other, keeper)
+    except secure_access.Unreadable as exc:
+        raise Conflict(str(exc)) from None
+    moved = await _counts(db, other["id"]) | {"secure_access": len(handover.labels)}
+    summary = _describe(moved)
+    statements = [
+        customers.still_at("customers", keeper),
+        customers.still_at("customers", other),
+        *_moves(now, keeper, other),
+        *handover.statements,
+        *_fill_keeper(now, keeper, other),
+        _retire(now, keeper, other),
+        customers.timeline(
+            now,
+            user.actor,
+            other["id"],
+            other["office_id"],
+            "merge",
+            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
+            " secure-access items and history moved there",
+            keeper=keeper["display_id"],
+        ),
+        customers.timeline(
+            now,
+            user.actor,
+            keeper["id"],
+            keeper["office_id"],
+            "merge",
+            f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
+            merged=other["display_id"],
+            moved=moved,
+            secure_access=handover.labels,  # the items' names; their secrets never reach a timeline
+        ),
+        records.audit(
+            now,
+            user.actor,
+            "customer.merged",
+            f"{other['display_id']} merged into {keeper['display_id']}",
+            office_id=keeper["office_id"],
+            meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
+        ),
+    ]
+    await customers.run(
+        db,
+        statements,
+        conflict=f"Someone changed {keeper['display_id']} or {other['display_id']} (or its secure-access items)"
+        " a moment ago; nothing was merged. Reload and try again.",
+    )
+    return Merged(keeper["display_id"], other["display_id"], moved)

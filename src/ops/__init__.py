@@ -1,0 +1,2 @@
+"""Operating a self-hosted Porchlight: backups and restore, database checks, table exports, the
+owner's full export, and demo data."""
