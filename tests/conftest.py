@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from accounts import offices, sessions, users
 from app import create_app
@@ -174,9 +175,26 @@ def bindings(database: Database, clock: FrozenClock, settings: config.Settings, 
     return Bindings(db=database, settings=settings, clock=clock, files=LocalFileStore(tmp_path / "files"))
 
 
+# One app per kind for the whole session (see `app`), keyed by what create_app reads once.
+_APPS: dict[tuple[bool, Path | None], FastAPI] = {}
+
+
 @pytest.fixture
-def app(bindings: Bindings):
-    return create_app(bindings)
+def app(bindings: Bindings) -> Iterator[FastAPI]:
+    """The app, built once per session and handed each test's own bindings, as the Worker builds it
+    once per isolate (src/entry.py). FastAPI builds an included router's routes (dependants,
+    validation models) lazily in each new app, at its first request: a fresh app per test spent
+    about half of the suite's CPU there. The app keeps nothing of a test but `state.bindings`;
+    the teardown proves it, so a test or a change that leaves state on the app fails here."""
+    key = (bindings.settings.production, bindings.static_dir)
+    shared = _APPS.get(key)
+    if shared is None:
+        shared = _APPS[key] = create_app(bindings)
+    shared.state.bindings = bindings
+    yield shared
+    left = set(vars(shared.state)["_state"]) - {"bindings"}
+    assert not left and not shared.dependency_overrides, f"a test left state on the shared app: {left}"
+    del shared.state.bindings
 
 
 @pytest.fixture
