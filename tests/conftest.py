@@ -206,7 +206,7 @@ def app(bindings: Bindings) -> Iterator[FastAPI]:
     """The app, built once per session and handed each test's own bindings, as the Worker builds it
     once per isolate (src/entry.py). FastAPI builds an included router's routes (dependants,
     validation models) lazily in each new app, at its first request: a fresh app per test spent
-    about half of the suite's CPU there. The app keeps nothing of a test but `state.bindings`;
+    about a third of the suite's CPU there. The app keeps nothing of a test but `state.bindings`;
     the teardown proves it, so a test or a change that leaves state on the app fails here."""
     key = (bindings.settings.production, bindings.static_dir)
     shared = _APPS.get(key)
@@ -214,9 +214,11 @@ def app(bindings: Bindings) -> Iterator[FastAPI]:
         shared = _APPS[key] = create_app(bindings)
     shared.state.bindings = bindings
     yield shared
-    left = set(vars(shared.state)["_state"]) - {"bindings"}
-    assert not left and not shared.dependency_overrides, f"a test left state on the shared app: {left}"
-    del shared.state.bindings
+    state = vars(shared.state)["_state"]
+    left, overrides = set(state) - {"bindings"}, dict(shared.dependency_overrides)
+    state.clear()  # the next test starts clean even when this one fails the check below
+    shared.dependency_overrides.clear()
+    assert not left and not overrides, f"a test left state on the shared app: {left or overrides}"
 
 
 @pytest.fixture
