@@ -44,9 +44,19 @@ from tests.fakes.real_d1 import RealD1Server
 # one. The databases keep production's `synchronous = FULL`, so every commit waits for an fsync: on
 # this machine's shared disk about 5 ms each, thousands per run, and ~600 KB written per test. A
 # TMPDIR or PYTEST_DEBUG_TEMPROOT of your own wins; pyproject keeps only failed tests' folders, so
-# the RAM is handed back when tests pass.
+# the RAM is handed back when tests pass. A small /dev/shm (a container's 64 MB) is left alone.
 _RAM = Path("/dev/shm")  # noqa: S108 - pytest makes its own 0700 pytest-of-<user> folder inside
-if not {"TMPDIR", "PYTEST_DEBUG_TEMPROOT"} & os.environ.keys() and _RAM.is_dir() and os.access(_RAM, os.W_OK):
+
+
+def _roomy(path: Path) -> bool:
+    try:
+        room = os.statvfs(path)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and room.f_bavail * room.f_frsize >= 2**30
+
+
+if not {"TMPDIR", "PYTEST_DEBUG_TEMPROOT"} & os.environ.keys() and _roomy(_RAM):
     os.environ["PYTEST_DEBUG_TEMPROOT"] = str(_RAM)
 
 PASSWORD = "correct horse battery staple"
