@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8787
 export WRANGLER_SEND_METRICS := false
+# Bytecode caches (gitignored __pycache__): without them every pytest worker and every `porchlight`
+# subprocess compiles src/ and rewrites tests/ again, about 3 s of CPU per pytest process.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: dev test test-d1 test-d1-real test-clock setup assets lint fmt typecheck pytest browser wrangler-check bench fuzz clean
 
@@ -57,6 +60,7 @@ test-d1: setup
 
 # The whole non-browser suite on the real D1 engine: workerd (miniflare, offline) with a real D1
 # binding behind tests/fakes/real_d1.py; our runner migrates it, each test gets the template back.
+# Tests that reach no database fixture are skipped there (tests/conftest.py): the SQLite pass ran them.
 test-d1-real: setup
 	PORCHLIGHT_TEST_DB=d1real $(BIN)/pytest -q $(XDIST) -m "not browser and not wrangler"
 
