@@ -272,8 +272,6 @@ async def _demo(args: argparse.Namespace) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from accounts.users import ROLES
-
     p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -283,6 +281,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-cron", action="store_true", help="do not run scheduled jobs in-process")
     s.set_defaults(func=cmd_serve)
 
+    _db_commands(sub)
+
+    sub.add_parser("dev-vars", help="create .dev.vars with fresh secrets if missing").set_defaults(func=cmd_devvars)
+
+    _admin_commands(sub)
+
+    c = sub.add_parser("cron", help="scheduled jobs").add_subparsers(dest="action", required=True)
+    cr = c.add_parser("run", help="run one job now")
+    cr.add_argument("job")
+    cr.set_defaults(func=lambda a: asyncio.run(_cron(a)))
+
+    d = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    d.add_parser("seed", help="seed demo offices and users once").set_defaults(func=lambda a: asyncio.run(_demo(a)))
+    return p
+
+
+def _db_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="apply pending migrations to $PORCHLIGHT_DB").set_defaults(func=cmd_migrate)
     bk = db.add_parser("backup", help="a verified, compressed copy of the database, taken while it runs")
@@ -301,7 +316,10 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--output", default="", help="file to write (default standard output)")
     ex.set_defaults(func=cmd_export)
 
-    sub.add_parser("dev-vars", help="create .dev.vars with fresh secrets if missing").set_defaults(func=cmd_devvars)
+
+def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Offices, users and API tokens: what an operator sets up before anyone signs in."""
+    from accounts.users import ROLES
 
     o = sub.add_parser("offices", help="offices").add_subparsers(dest="action", required=True)
     oc = o.add_parser("create")
@@ -330,15 +348,6 @@ def parser() -> argparse.ArgumentParser:
     tc.add_argument("--email", required=True)
     tc.add_argument("--name", required=True)
     tc.set_defaults(func=lambda a: asyncio.run(_tokens(a)))
-
-    c = sub.add_parser("cron", help="scheduled jobs").add_subparsers(dest="action", required=True)
-    cr = c.add_parser("run", help="run one job now")
-    cr.add_argument("job")
-    cr.set_defaults(func=lambda a: asyncio.run(_cron(a)))
-
-    d = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
-    d.add_parser("seed", help="seed demo offices and users once").set_defaults(func=lambda a: asyncio.run(_demo(a)))
-    return p
 
 
 def main(argv: list[str] | None = None) -> None:

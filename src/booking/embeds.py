@@ -274,6 +274,42 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
     office_id = parse_id(draft.office_id) or 0
     if office_id not in office_ids:
         errors["office_id"] = "Choose the office these bookings go to."
+    open_hour, close_hour = _hours(draft, errors)
+    color = draft.brand_color.strip()
+    if not _COLOR.match(color):
+        errors["brand_color"] = "Use a colour like #2456c9."
+    services, callouts = _services(draft, errors), _callouts(draft, errors)
+    mode, message, redirect_url = _confirmation(draft, errors)
+    hosts, unreadable = domains(draft.allowed_domains)
+    if unreadable:
+        errors["allowed_domains"] = f"Not a domain name: {', '.join(unreadable[:3])}. Use e.g. example.com."
+    elif len(hosts) > 20:
+        errors["allowed_domains"] = "List at most 20 domains."
+    if errors:
+        raise Invalid(errors)
+    return Settings(
+        name=name,
+        slug=slug,
+        office_id=office_id,
+        open_hour=open_hour,
+        close_hour=close_hour,
+        page_title=_text(draft.page_title, 80),
+        company_name=_text(draft.company_name, 80),
+        brand_color=color.lower(),
+        services=tuple(services),
+        callouts=tuple(callouts),
+        confirm_mode=mode,
+        thank_you_message=message,
+        redirect_url=redirect_url,
+        allowed_domains=tuple(hosts),
+        live=draft.live,
+    )
+
+
+# The parts of `check`: each reads its fields of the draft and adds a message per bad field to `errors`.
+
+
+def _hours(draft: Draft, errors: dict[str, str]) -> tuple[int, int]:
     hours = []
     for key in ("open_hour", "close_hour"):
         hour = parse_int(getattr(draft, key))
@@ -282,9 +318,10 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
         hours.append(hour or 0)
     if "open_hour" not in errors and "close_hour" not in errors and hours[1] - hours[0] < 2:
         errors["close_hour"] = "Close at least 2 hours after opening."
-    color = draft.brand_color.strip()
-    if not _COLOR.match(color):
-        errors["brand_color"] = "Use a colour like #2456c9."
+    return hours[0], hours[1]
+
+
+def _services(draft: Draft, errors: dict[str, str]) -> list[Service]:
     services = []
     if len([s for s in draft.services if (s.get("name") or s.get("price") or "").strip()]) > MAX_SERVICES:
         errors["services"] = f"At most {MAX_SERVICES} services."
@@ -297,6 +334,10 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
         elif not _PRICE.match(price):
             errors[f"service_{i}"] = "Write the price as text like $99 or From $150."
         services.append(Service(sname, price))
+    return services
+
+
+def _callouts(draft: Draft, errors: dict[str, str]) -> list[Callout]:
     callouts = []
     if len([c for c in draft.callouts if (c.get("title") or c.get("body") or "").strip()]) > MAX_CALLOUTS:
         errors["callouts"] = f"At most {MAX_CALLOUTS} callouts."
@@ -308,6 +349,11 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
             errors[f"callout_{i}"] = "Give this callout a title, or clear its text."
         icon = c.get("icon", "check") if c.get("icon") in CALLOUT_ICONS else "check"
         callouts.append(Callout(icon, title, body))
+    return callouts
+
+
+def _confirmation(draft: Draft, errors: dict[str, str]) -> tuple[str, str, str]:
+    """(mode, thank-you message, redirect URL): what the visitor sees after booking."""
     mode = draft.confirm_mode if draft.confirm_mode in ("message", "redirect") else "message"
     redirect_url = ""
     if mode == "redirect":
@@ -315,30 +361,7 @@ def check(draft: Draft, office_ids: set[int]) -> Settings:
         if not redirect_url:
             errors["redirect_url"] = "Enter the full address of your thank-you page, starting with https://."
     message = (draft.thank_you_message or "").strip()[:1000] if mode == "message" else ""
-    hosts, unreadable = domains(draft.allowed_domains)
-    if unreadable:
-        errors["allowed_domains"] = f"Not a domain name: {', '.join(unreadable[:3])}. Use e.g. example.com."
-    elif len(hosts) > 20:
-        errors["allowed_domains"] = "List at most 20 domains."
-    if errors:
-        raise Invalid(errors)
-    return Settings(
-        name=name,
-        slug=slug,
-        office_id=office_id,
-        open_hour=hours[0],
-        close_hour=hours[1],
-        page_title=_text(draft.page_title, 80),
-        company_name=_text(draft.company_name, 80),
-        brand_color=color.lower(),
-        services=tuple(services),
-        callouts=tuple(callouts),
-        confirm_mode=mode,
-        thank_you_message=message,
-        redirect_url=redirect_url,
-        allowed_domains=tuple(hosts),
-        live=draft.live,
-    )
+    return mode, message, redirect_url
 
 
 # --- verbs -----------------------------------------------------------------------------------

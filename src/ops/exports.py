@@ -293,54 +293,26 @@ def audit_workbook(result: secure_access.Audit, now: datetime, *, revealed: bool
         )
     )
     for number, group in enumerate(result.groups, start=1):
-        labels = sorted({u["label"] for u in group.uses})
-        kinds = sorted({u["kind"] for u in group.uses})
-        used_by = "; ".join(sorted({f"{u['display_id']} {u['customer_name']}" for u in group.uses}))
-        row = [
-            number,
-            group.secret,
-            len(group.uses),
-            len(group.customers),
-            used_by,
-            "; ".join(labels),
-            ", ".join(kinds),
-        ]
-        summary.append(_cells(summary, row))
+        summary.append(_cells(summary, _group_row(number, group)))
         for use in group.uses:
-            items.append(
-                _cells(
-                    items,
-                    [
-                        number,
-                        use["display_id"],
-                        use["customer_name"],
-                        use["office_name"],
-                        use["label"],
-                        use["kind"],
-                        use["username"],
-                        use["key_id"],
-                        use["updated_at"],
-                    ],
-                )
-            )
+            items.append(_cells(items, _use_row(number, use, use["updated_at"])))
     for use, reason in result.unreadable:
-        items.append(
-            _cells(
-                items,
-                [
-                    "unreadable",
-                    use["display_id"],
-                    use["customer_name"],
-                    use["office_name"],
-                    use["label"],
-                    use["kind"],
-                    use["username"],
-                    use["key_id"],
-                    reason,
-                ],
-            )
-        )
+        items.append(_cells(items, _use_row("unreadable", use, reason)))
     yield from _stream(book)
+
+
+def _group_row(number: int, group: secure_access.Group) -> list[object]:
+    """One unique secret on the summary sheet: where it is used, by whom, as what."""
+    used_by = "; ".join(sorted({f"{u['display_id']} {u['customer_name']}" for u in group.uses}))
+    labels = "; ".join(sorted({u["label"] for u in group.uses}))
+    kinds = ", ".join(sorted({u["kind"] for u in group.uses}))
+    return [number, group.secret, len(group.uses), len(group.customers), used_by, labels, kinds]
+
+
+def _use_row(group: int | str, use: dict[str, Any], last: str) -> list[object]:
+    """One item on the Items sheet; `last` is its update time, or why it could not be read."""
+    keys = ("display_id", "customer_name", "office_name", "label", "kind", "username", "key_id")
+    return [group, *(use[k] for k in keys), last]
 
 
 def filename(kind: str, now: datetime, extension: str) -> str:

@@ -132,18 +132,26 @@ async def summary(
         _conversion_by_attempt(db, sel),
         _agents(db, sel),
     )
-    (
-        status_rows,
-        (billing, customers),
-        missing,
-        source_mix,
-        pipeline,
-        status_by_day,
-        reactivation_by_day,
-        follow_up_by_day,
-        conversion_by_attempt,
-        agents,
-    ) = sections
+    return _report(sel, now, *sections)
+
+
+def _report(
+    sel: Selection,
+    now: datetime,
+    status_rows: Any,
+    billing_and_customers: tuple[dict[str, Any], dict[str, Any]],
+    missing: dict[str, Any],
+    source_mix: Any,
+    pipeline: Any,
+    status_by_day: Any,
+    reactivation_by_day: Any,
+    follow_up_by_day: Any,
+    conversion_by_attempt: Any,
+    agents: Any,
+) -> dict[str, Any]:
+    """The summary's JSON from its sections (in the order `summary` gathers them): the tiles and the
+    cohort come from the per-status rows."""
+    billing, customers = billing_and_customers
     cohort = _cohort(sel, status_rows)
     outstanding = billing.get("outstanding_invoices") if billing.get("state") == "connected" else None
     estimates = billing.get("active_estimates") if billing.get("state") == "connected" else None
@@ -571,7 +579,13 @@ async def missing_sources(db: Database, sel: Selection, labels: dict[str, str]) 
             ),
         )
         lead_n = int(counted["n"]) if counted else 0
-    items = [
+    items = _missing_items(lead_rows, customer_rows, names)
+    customers_total = int(customers_n["n"]) if customers_n else 0
+    return {"total": customers_total + lead_n, "customers": customers_total, "leads": lead_n, "items": items}
+
+
+def _missing_items(lead_rows: list[Row], customer_rows: list[Row], names: dict[int, str]) -> list[dict[str, Any]]:
+    return [
         {
             "kind": "lead",
             "display_id": r["display_id"],
@@ -594,8 +608,6 @@ async def missing_sources(db: Database, sel: Selection, labels: dict[str, str]) 
         }
         for r in customer_rows
     ]
-    customers_total = int(customers_n["n"]) if customers_n else 0
-    return {"total": customers_total + lead_n, "customers": customers_total, "leads": lead_n, "items": items}
 
 
 async def _lead_source_keys(db: Database) -> list[str]:
