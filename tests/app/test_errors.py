@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from app import create_app
 from core import errors
 from routes.pages import FLASH_COOKIE, refusals_go_back_to, refusals_show
 from tests.conftest import sign_in_api
@@ -21,6 +22,12 @@ CASES = [
     (errors.Conflict("Someone else changed this lead a moment ago."), 409, "Something went wrong"),
     (errors.Invalid("Status must be one of: fresh, working."), 422, "Please check your input"),
 ]
+
+
+@pytest.fixture
+def app(bindings):
+    """An app of their own: these tests add routes, which the session's shared app must never keep."""
+    return create_app(bindings)
 
 
 @pytest.fixture
