@@ -18,9 +18,11 @@ from routes import (
     duplicates,
     exports,
     intake,
+    lead_api,
+    lead_page,
     lead_photos,
+    lead_queue,
     lead_settings,
-    leads,
     maintenance,
     open_records,
     quickbooks,
@@ -40,8 +42,10 @@ ROUTERS = [
     auth.router,
     intake.router,
     booking.router,
-    duplicates.router,  # before leads: /leads/duplicates is not a lead id
-    leads.router,
+    duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
+    lead_page.router,
+    lead_api.router,
     lead_photos.router,
     conversion.router,
     clients_list.router,  # before customers: /clients is the list, not a client
