@@ -10,11 +10,13 @@ from routes import (
     billing,
     booking,
     booking_builder,
-    clients_list,
     conversion,
     customer_api,
     customer_files,
-    customers,
+    customer_list,
+    customer_page,
+    customer_parts,
+    customer_parts_api,
     duplicates,
     exports,
     intake,
@@ -48,10 +50,12 @@ ROUTERS = [
     lead_api.router,
     lead_photos.router,
     conversion.router,
-    clients_list.router,  # before customers: /clients is the list, not a client
-    billing.router,  # before customers and shell: /clients/quickbooks-matches, and /billing itself
-    customers.router,
+    customer_list.router,  # before customer_page: /clients is the list, not a customer
+    billing.router,  # before customer_page and shell: /clients/quickbooks-matches, and /billing itself
+    customer_page.router,
+    customer_parts.router,
     customer_api.router,
+    customer_parts_api.router,
     secure_access.router,
     customer_files.router,
     exports.router,

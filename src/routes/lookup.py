@@ -89,3 +89,16 @@ async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /
     """Run one domain verb on `row` with the request's database, clock and user."""
     b = bindings_of(request)
     return await verb(b.db, b.clock.now(), current_user(request), row, *args, **kwargs)
+
+
+Find = Callable[[Any, int, int], Awaitable[Row]]
+
+
+def child_verb(find: Find, child_id: int, verb: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """`verb` on one child of the record (a customer's contact, address or note), found by
+    `find(db, record_id, child_id)` inside the act, which raises NotFound for a child not on it."""
+
+    async def run(db: Any, now: Any, user: Any, row: Row, *args: Any, **kwargs: Any) -> Any:
+        return await verb(db, now, user, row, await find(db, row["id"], child_id), *args, **kwargs)
+
+    return run
