@@ -1,6 +1,13 @@
 """HTTP routes: parse and validate, call one domain function, render or answer JSON.
 
-Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
+Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it. One module per page or
+API group, each at most 400 lines (tests/app/test_route_size.py). A route finds the record it acts on
+through `routes.lookup` (one access function per resource, raising `core.errors.NotFound`).
+
+Names (docs DOMAIN.md): the record is a *customer* — in code, in the API and in every refusal text
+("We couldn't find that customer.", "… customer C-1234."), pages included. "Clients" is only the
+page's title, its nav label and its URL (`/clients`); prose about the page itself ("the client page")
+may use it, a message about the record may not.
 """
 
 from routes import (

@@ -1,6 +1,6 @@
 """The customer record's JSON API: one customer, its billing profile, merge, timeline and tags.
 
-`GET /api/customers` (the list and search) lives with the clients list in routes/customer_list.py;
+`GET /api/customers` (the list and search) lives with the Clients page in routes/customer_list.py;
 contacts, addresses and notes are routes/customer_parts_api.py. Authorization is the app-wide gate
 (`authz.ROUTES`); records come through `routes.lookup`, which answers 404 alike for a missing customer
 and another office's.
