@@ -78,7 +78,12 @@ HOW_SOON = ("As soon as possible", "Within a week", "Next two weeks", "Just gett
 # Each office: ZIPs in its own zone, with street, city and state, and the phone area codes used there.
 PLACES = {
     "Garage": (
-        (("Brooklyn", "NY", "11201"), ("Queens", "NY", "11375"), ("Hoboken", "NJ", "07030"), ("Yonkers", "NY", "10701")),
+        (
+            ("Brooklyn", "NY", "11201"),
+            ("Queens", "NY", "11375"),
+            ("Hoboken", "NJ", "07030"),
+            ("Yonkers", "NY", "10701"),
+        ),
         ("718", "917", "201", "914"),
     ),
     "Sliding": (
@@ -100,7 +105,12 @@ SOURCE_OFFICE = {
     "manual": "Garage",
     "bookback": "Garage",
 }
-IRRELEVANT = ("Wrong service (wants a window repair)", "Outside the service area", "Prank call", "Price shopper, no job")
+IRRELEVANT = (
+    "Wrong service (wants a window repair)",
+    "Outside the service area",
+    "Prank call",
+    "Price shopper, no job",
+)
 TAGS = ("repeat", "vip", "commercial", "warranty", "maintenance-plan", "referral")
 NOTES = (
     "Prefers a text before we arrive; dog in the yard.",
@@ -143,9 +153,7 @@ class Summary:
 
 async def already_seeded(bindings: Bindings) -> bool:
     """The business is seeded once: any lead or customer means the database has one already."""
-    row = await bindings.db.first(
-        "SELECT (SELECT COUNT(*) FROM leads) + (SELECT COUNT(*) FROM customers) AS n"
-    )
+    row = await bindings.db.first("SELECT (SELECT COUNT(*) FROM leads) + (SELECT COUNT(*) FROM customers) AS n")
     return bool(row and row["n"])
 
 
@@ -154,7 +162,7 @@ class _Seeder:
         self.b = bindings
         self.db = bindings.db
         self.now = now
-        self.rnd = random.Random(SEED)
+        self.rnd = random.Random(SEED)  # noqa: S311 (demo data, not secrets)
         self.summary = Summary()
         self.offices: dict[str, Office] = {}
         self.staff: dict[str, User] = {}
@@ -164,7 +172,11 @@ class _Seeder:
     # --- people and places -----------------------------------------------------------------------
 
     async def setup(self) -> None:
-        for name, zone in (("Garage", "America/New_York"), ("Sliding", "America/Los_Angeles"), ("General", "America/Chicago")):
+        for name, zone in (
+            ("Garage", "America/New_York"),
+            ("Sliding", "America/Los_Angeles"),
+            ("General", "America/Chicago"),
+        ):
             found = await offices.by_name(self.db, name)
             self.offices[name] = found or await offices.create_office(
                 self.db, self.now - timedelta(days=DAYS + 1), SYSTEM, name=name, time_zone=zone
@@ -283,8 +295,7 @@ class _Seeder:
             self.summary.leads += 1
         dupes = {LEADS - 60, LEADS - 40}
         for i, (display, office, created, _phone) in enumerate(made):
-            age = now - created
-            await self.work(display, office, created, age, keep_open=i in dupes)
+            await self.work(display, office, created, now - created, keep_open=i in dupes)
         await self.reactivations(made)
 
     def _at(self, created: datetime, minutes: tuple[int, int]) -> datetime:
@@ -353,12 +364,15 @@ class _Seeder:
             return
         # converted: first a consultation, then the customer
         await lead_actions.change_status(
-            self.db, at, user, await self.lead_row(display), "consultation_call", next_contact_at=at + timedelta(hours=20)
+            self.db,
+            at,
+            user,
+            await self.lead_row(display),
+            "consultation_call",
+            next_contact_at=at + timedelta(hours=20),
         )
         converted_at = self._at(at, (60 * 18, 60 * 60))
-        await conversion.convert_lead(
-            self.db, converted_at, user, await self.lead_row(display), self.offices[office]
-        )
+        await conversion.convert_lead(self.db, converted_at, user, await self.lead_row(display), self.offices[office])
         self._count("converted")
         self.summary.customers += 1
 
@@ -368,11 +382,11 @@ class _Seeder:
     async def reactivations(self, made: list[tuple[str, str, datetime, str]]) -> None:
         """BookBack AI calls back a few old leads (irrelevant, and one converted) and revives them."""
         picked = 0
-        for display, office, created, phone in made:
+        for display, _office, created, phone in made:
             if picked >= 6 or self.now - created < timedelta(days=20):
                 continue
             row = await self.lead_row(display)
-            if row["status"] not in ("irrelevant", "converted") or row["archived_at"] and not row["customer_id"]:
+            if row["status"] not in ("irrelevant", "converted") or (row["archived_at"] and not row["customer_id"]):
                 continue
             if row["status"] == "converted" and picked != 2:
                 continue
@@ -380,7 +394,11 @@ class _Seeder:
             outcome = await self.receive(
                 at,
                 "bookback",
-                {"full_name": row["name"], "phone_number": phone, "message": "Interested again after our follow-up call."},
+                {
+                    "full_name": row["name"],
+                    "phone_number": phone,
+                    "message": "Interested again after our follow-up call.",
+                },
             )
             if outcome.status == "reactivated":
                 picked += 1
@@ -425,8 +443,8 @@ class _Seeder:
             at = datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")) + timedelta(minutes=30)
             at = min(at, self.now - timedelta(minutes=1))
 
-            async def fresh() -> Any:
-                row = await customers.customer_for_user(self.db, self.owner, r["display_id"])  # type: ignore[arg-type]
+            async def fresh(display: str = r["display_id"]) -> Any:
+                row = await customers.customer_for_user(self.db, self.owner, display)  # type: ignore[arg-type]
                 assert row is not None
                 return row
 
@@ -487,7 +505,9 @@ class _Seeder:
             allowed_domains="example.com",
         )
         settings = embeds.check(draft, {office.id})
-        await embeds.create_embed(self.db, self.b.files, self.now - timedelta(days=30), self.owner.actor, settings, embeds.Images())
+        await embeds.create_embed(
+            self.db, self.b.files, self.now - timedelta(days=30), self.owner.actor, settings, embeds.Images()
+        )
         self.summary.embeds += 1
 
     async def quickbooks(self) -> None:
@@ -531,7 +551,7 @@ class _Seeder:
             subtotal = amount()
             tax = round(subtotal * 0.08875, 2)
             total = round(subtotal + tax, 2)
-            paid = day < today - timedelta(days=20) and rnd.random() < 0.8 or rnd.random() < 0.35
+            paid = (day < today - timedelta(days=20) and rnd.random() < 0.8) or rnd.random() < 0.35
             invoices.append(
                 {"Id": str(1000 + n), "DocNumber": f"INV-{1000 + n}", "TxnDate": day.isoformat(),
                  "DueDate": (day + timedelta(days=15)).isoformat(), "CustomerRef": ref(c), "TotalAmt": total,

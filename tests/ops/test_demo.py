@@ -60,17 +60,26 @@ async def test_the_demo_business_fills_the_queue_clients_reports_and_billing(cli
 
 async def test_seeding_twice_adds_nothing(bindings):
     first = await _seeded(bindings)
-    before = await bindings.db.first("SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT COUNT(*) FROM customers) AS c")
+    before = await bindings.db.first(
+        "SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT COUNT(*) FROM customers) AS c"
+    )
     assert before["leads"] == first.leads and before["c"] == first.customers
     assert await demo.seed_business(bindings, bindings.clock.now()) is None
-    after = await bindings.db.first("SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT COUNT(*) FROM customers) AS c")
+    after = await bindings.db.first(
+        "SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT COUNT(*) FROM customers) AS c"
+    )
     assert dict(after) == dict(before)
 
 
 def test_production_refuses_the_demo(tmp_path: Path):
     env = {**os.environ, **TEST_ENV, "PORCHLIGHT_DB": str(tmp_path / "prod.sqlite3"), "PORCHLIGHT_ENV": "production"}
     done = subprocess.run(
-        [sys.executable, "-m", "cli", "demo", "seed"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120
+        [sys.executable, "-m", "cli", "demo", "seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode != 0 and "refusing to seed demo data in production" in done.stderr
     assert not (tmp_path / "prod.sqlite3").exists() or "leads" not in done.stdout
