@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from accounts import offices
+from accounts import authz, offices, users
 from accounts.offices import Office
 from accounts.users import User
 from booking import embeds
@@ -181,18 +181,20 @@ class _Seeder:
             self.offices[name] = found or await offices.create_office(
                 self.db, self.now - timedelta(days=DAYS + 1), SYSTEM, name=name, time_zone=zone
             )
-        from accounts import users
-
         everyone = [u for u in await users.all_users(self.db) if u.active]
-        owners = [u for u in everyone if u.role == "owner"]
+        owners = [u for u in everyone if authz.can(u, "users.manage")]
         if not owners:
             raise RuntimeError("the demo business needs an owner; seed the demo people first")
         self.owner = owners[0]
-        for name, office in self.offices.items():
-            workers = [
-                u for u in everyone if u.role in ("agent", "admin") and not u.all_offices and office.id in u.office_ids
-            ]
-            workers.sort(key=lambda u: (u.role != "agent", u.id))
+        by_id = {u.id: u for u in everyone}
+        members = {
+            name: [r["id"] for r in await offices.active_members(self.db, o.id)] for name, o in self.offices.items()
+        }
+        reach = {uid: sum(uid in ids for ids in members.values()) for uid in by_id}
+        for name in self.offices:
+            # who works this office's leads: its own staff, the most local first (an agent of this office)
+            workers = [by_id[i] for i in members[name] if i in by_id and authz.can(by_id[i], "leads.edit")]
+            workers.sort(key=lambda u: (reach[u.id], u.id))
             self.staff[name] = workers[0] if workers else self.owner
         for source in await sources.all_sources(self.db):
             office = self.offices[SOURCE_OFFICE.get(source.key, "Garage")]
