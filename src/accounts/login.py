@@ -13,9 +13,8 @@ from datetime import datetime
 from accounts import passwords, users
 from accounts.users import User
 from core import records, throttle
-from core.clock import iso
 from core.records import Actor
-from core.storage import Database, q
+from core.storage import Database
 
 PER_ACCOUNT = throttle.Window(limit=10, seconds=15 * 60)
 PER_IP = throttle.Window(limit=100, seconds=15 * 60)
@@ -58,12 +57,10 @@ async def attempt(db: Database, now: datetime, *, email: str, password: str, ip:
         return Outcome(None, 401, WRONG)
     statements = [
         records.audit(now, Actor(user.id, user.name, ip), "auth.login", f"{user.name} signed in", meta={"ip": ip}),
-        q("DELETE FROM rate_counters WHERE bucket = ?", account_bucket),
+        throttle.reset(account_bucket),
     ]
     if stored and passwords.needs_rehash(stored):
         digest = await passwords.hash_password(password)
-        statements.append(
-            q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", digest, iso(now), user.id)
-        )
+        statements.append(users.set_password_hash(now, user.id, digest))
     await db.batch(statements)
     return Outcome(user)

@@ -14,7 +14,7 @@ from core import records
 from core.clock import iso
 from core.errors import Conflict, Invalid
 from core.records import Actor
-from core.storage import Database, IntegrityError, Row, q
+from core.storage import Database, IntegrityError, Row, Statement, q
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,19 @@ async def by_slug(db: Database, slug: str) -> Office | None:
 async def by_name(db: Database, name: str) -> Office | None:
     row = await db.first("SELECT * FROM offices WHERE name = ?", name)
     return Office.from_row(row) if row else None
+
+
+def ensure(now: datetime, slug: str, name: str) -> Statement:
+    """An office with this slug (active, New York time, no jobs) unless one exists: a no-op then.
+    Intake puts it in its batch for the final fallback office."""
+    return q(
+        "INSERT INTO offices (slug, name, time_zone, jobs_enabled, active, created_at, updated_at)"
+        " VALUES (?, ?, 'America/New_York', 0, 1, ?, ?) ON CONFLICT DO NOTHING",
+        slug,
+        name,
+        iso(now),
+        iso(now),
+    )
 
 
 async def create_office(

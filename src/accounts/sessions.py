@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from accounts import users
+from accounts import session_store, users
 from accounts.users import User
-from core.clock import iso, parse
+from core.clock import parse
 from core.config import Settings
-from core.storage import Database, q
+from core.storage import Database, Result, Statement
 
 COOKIE = "porchlight_session"
 SECURE_COOKIE = "__Host-porchlight_session"
@@ -41,6 +41,10 @@ class Session:
     expires_at: str
 
 
+async def _run(db: Database, statement: Statement) -> Result:
+    return await db.run(statement.sql, *statement.params)
+
+
 async def start(
     db: Database,
     now: datetime,
@@ -55,23 +59,19 @@ async def start(
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_absolute_hours)
     statements = [
-        q(
-            "INSERT INTO sessions"
-            " (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        session_store.insert(
             digest(token),
             user.id,
             secrets.token_urlsafe(32),
-            iso(now),
-            iso(now),
-            iso(expires),
-            ip,
-            (user_agent or "")[:300],
+            now,
+            expires,
+            ip=ip,
+            user_agent=(user_agent or "")[:300],
         ),
-        q("UPDATE users SET last_login_at = ? WHERE id = ?", iso(now), user.id),
+        users.signed_in(now, user.id),
     ]
     if replacing:
-        statements.insert(0, q("DELETE FROM sessions WHERE token_hash = ?", digest(replacing)))
+        statements.insert(0, session_store.delete_by_token(digest(replacing)))
     await db.batch(statements)
     return token
 
@@ -89,24 +89,23 @@ async def resume(db: Database, now: datetime, settings: Settings, token: str) ->
         return None
     idle_limit = parse(row["last_seen_at"]) + timedelta(minutes=settings.session_idle_minutes)
     if now >= parse(row["expires_at"]) or now >= idle_limit:
-        await db.run("DELETE FROM sessions WHERE id = ?", row["id"])
+        await _run(db, session_store.delete(row["id"]))
         return None
     if user is None or not user.active:
-        await db.run("DELETE FROM sessions WHERE id = ?", row["id"])
+        await _run(db, session_store.delete(row["id"]))
         return None
     if now - parse(row["last_seen_at"]) >= TOUCH_EVERY:
-        await db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", iso(now), row["id"])
+        await _run(db, session_store.seen(now, row["id"]))
     return Session(id=row["id"], user=user, csrf_token=row["csrf_token"], expires_at=row["expires_at"])
 
 
 async def end(db: Database, token: str) -> None:
-    await db.run("DELETE FROM sessions WHERE token_hash = ?", digest(token))
+    await _run(db, session_store.delete_by_token(digest(token)))
 
 
 async def purge_expired(db: Database, now: datetime, settings: Settings) -> int:
     idle_cutoff = now - timedelta(minutes=settings.session_idle_minutes)
-    result = await db.run("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", iso(now), iso(idle_cutoff))
-    return result.changes
+    return (await _run(db, session_store.delete_expired(now, idle_cutoff))).changes
 
 
 async def count_for(db: Database, user_id: int) -> int:

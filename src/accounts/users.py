@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from accounts import passwords
+from accounts import passwords, session_store
 from core import records
 from core.clock import iso
 from core.errors import Conflict, Invalid
@@ -249,7 +249,7 @@ async def update_user(db: Database, now: datetime, actor: Actor, user: User, pro
     ]
     if "role" in changes or "offices" in changes or "all_offices" in changes:
         # A privilege change ends existing sessions: the next request logs in under the new rules.
-        statements.append(q("DELETE FROM sessions WHERE user_id = ?", user.id))
+        statements.append(session_store.delete_all_of(user.id))
     await db.batch(statements)
     updated = await get(db, user.id)
     assert updated is not None
@@ -286,11 +286,19 @@ async def set_active(db: Database, now: datetime, actor: Actor, user: User, acti
         records.timeline(now, actor, "user", user.id, "sys", f"Account {verb}"),
     ]
     if not active:
-        statements.append(q("DELETE FROM sessions WHERE user_id = ?", user.id))
+        statements.append(session_store.delete_all_of(user.id))
     await db.batch(statements)
     updated = await get(db, user.id)
     assert updated is not None
     return updated
+
+
+def set_password_hash(now: datetime, user_id: int, digest: str) -> Statement:
+    return q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", digest, iso(now), user_id)
+
+
+def signed_in(now: datetime, user_id: int) -> Statement:
+    return q("UPDATE users SET last_login_at = ? WHERE id = ?", iso(now), user_id)
 
 
 async def reset_password(db: Database, now: datetime, actor: Actor, user: User, password: str) -> None:
@@ -299,8 +307,8 @@ async def reset_password(db: Database, now: datetime, actor: Actor, user: User, 
     digest = await passwords.hash_password(password)
     await db.batch(
         [
-            q("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", digest, iso(now), user.id),
-            q("DELETE FROM sessions WHERE user_id = ?", user.id),
+            set_password_hash(now, user.id, digest),
+            session_store.delete_all_of(user.id),
             records.audit(
                 now,
                 actor,

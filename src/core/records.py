@@ -136,6 +136,64 @@ def timeline(
     )
 
 
+# Set-based records: one row per row of a SELECT the caller writes (its columns in this order), for
+# changes that touch many subjects in one statement. The column lists stay here, with the table.
+AUDIT_COLUMNS = "created_at, actor_user_id, actor_label, office_id, action, summary, meta, ip"
+TIMELINE_COLUMNS = "subject_type, subject_id, office_id, kind, body, actor_user_id, actor_label, meta, created_at"
+
+
+def audit_rows(select: str, *params: Param) -> Statement:
+    """`INSERT INTO audit_log (AUDIT_COLUMNS) <select>`."""
+    return Statement(f"INSERT INTO audit_log ({AUDIT_COLUMNS}) {select}", params)
+
+
+def timeline_rows(select: str, *params: Param) -> Statement:
+    """`INSERT INTO timeline_entries (TIMELINE_COLUMNS) <select>`."""
+    return Statement(f"INSERT INTO timeline_entries ({TIMELINE_COLUMNS}) {select}", params)
+
+
+def _subject(subject_type: str) -> str:
+    """A subject type written into SQL text (so the statement stays the one SQLite plans by its index)."""
+    if not subject_type.isidentifier():
+        raise ValueError(f"not a subject type: {subject_type!r}")
+    return subject_type
+
+
+def copy_timeline(
+    subject_type: str, from_id: int, to_id: int, office_id: int, prefix: str, merged_from: str
+) -> Statement:
+    """Every entry of one subject, re-filed under another with its original time and author, its body
+    prefixed and `merged_from` added to its meta."""
+    subject_type = _subject(subject_type)
+    return timeline_rows(
+        f"SELECT '{subject_type}', ?, ?, kind, ? || body, actor_user_id, actor_label,"
+        " json_set(meta, '$.merged_from', ?), created_at FROM timeline_entries"
+        f" WHERE subject_type = '{subject_type}' AND subject_id = ? ORDER BY id",
+        to_id,
+        office_id,
+        prefix,
+        merged_from,
+        from_id,
+    )
+
+
+def move_timeline(subject_type: str, from_id: int, to_id: int) -> Statement:
+    """Hand a subject's whole timeline to another subject of the same type."""
+    subject_type = _subject(subject_type)
+    return Statement(
+        f"UPDATE timeline_entries SET subject_id = ? WHERE subject_type = '{subject_type}' AND subject_id = ?",
+        (to_id, from_id),
+    )
+
+
+def delete_timeline(subject_type: str, subject_id: int) -> Statement:
+    """A subject deleted for good takes its timeline with it (the audit log keeps what happened)."""
+    subject_type = _subject(subject_type)
+    return Statement(
+        f"DELETE FROM timeline_entries WHERE subject_type = '{subject_type}' AND subject_id = ?", (subject_id,)
+    )
+
+
 async def timeline_for(db: Database, subject_type: str, subject_id: int, limit: int = 200) -> list[Row]:
     return await db.all(
         "SELECT * FROM timeline_entries WHERE subject_type = ? AND subject_id = ? ORDER BY id DESC LIMIT ?",

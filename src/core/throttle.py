@@ -58,8 +58,14 @@ async def exceeded(db: Database, bucket: str, window: Window, now: datetime) -> 
     return await current(db, bucket, window, now) >= window.limit
 
 
+def reset(bucket: str) -> Statement:
+    """Forget every count of a bucket (a statement for a batch)."""
+    return q("DELETE FROM rate_counters WHERE bucket = ?", bucket)
+
+
 async def clear(db: Database, bucket: str) -> None:
-    await db.run("DELETE FROM rate_counters WHERE bucket = ?", bucket)
+    st = reset(bucket)
+    await db.run(st.sql, *st.params)
 
 
 async def purge_expired(db: Database, now: datetime) -> int:

@@ -50,10 +50,7 @@ def _audit(now: datetime, user: User, customer: Row, action: str, summary: str, 
 
 
 def _update(now: datetime, customer: Row, sets: str, *params: Param) -> Statement:
-    return Statement(
-        f"UPDATE customers SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-        (*params, iso(now), customer["id"], customer["version"]),
-    )
+    return customers.update(now, customer, sets, *params)
 
 
 async def _apply(db: Database, customer: Row, statements: list[Statement]) -> list[Result]:
@@ -111,22 +108,14 @@ async def create_customer(
     for attempt in range(3):
         customer_id = await customers.next_id(db)
         display = customers.display_id_for(customer_id)
-        stamp = iso(now)
         try:
             await db.batch(
                 [
-                    q(
-                        "INSERT INTO customers (id, display_id, office_id, name, kind, company, source, created_at,"
-                        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    customers.insert(
+                        now,
                         customer_id,
-                        display,
                         office.id,
-                        fields["name"],
-                        new.kind,
-                        fields["company"],
-                        source,
-                        stamp,
-                        stamp,
+                        {"name": fields["name"], "kind": new.kind, "company": fields["company"], "source": source},
                     ),
                     customer_contacts.insert(now, customer_id, contact, primary=True),
                     customers.follow_primary(now, customer_id),
@@ -370,8 +359,8 @@ async def _delete(db: Database, now: datetime, user: User, customer: Row, merged
             # already stops that race; this stops a lead linked by any other path.
             records.guard("NOT EXISTS (SELECT 1 FROM leads WHERE customer_id = ?)", customer["id"]),
             q("SELECT storage_key FROM customer_files WHERE customer_id = ?", customer["id"]),
-            q("DELETE FROM customers WHERE id = ? AND version = ?", customer["id"], customer["version"]),
-            q("DELETE FROM timeline_entries WHERE subject_type = 'customer' AND subject_id = ?", customer["id"]),
+            customers.delete_at_version(customer),
+            records.delete_timeline("customer", customer["id"]),
             records.audit(
                 now,
                 user.actor,

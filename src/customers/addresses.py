@@ -49,6 +49,39 @@ def insert(now: datetime, customer_id: int, address: dict[str, Value]) -> Statem
     )
 
 
+def from_lead(now: datetime, customer_id: int, lead: Row) -> list[Statement]:
+    """A customer made from a lead: the lead's address is where the work is and who pays, until
+    someone says otherwise (none when the lead gave neither address nor zip)."""
+    if not (lead["address"] or lead["zip"]):
+        return []
+    return [insert(now, customer_id, {"kind": "billing", "line1": lead["address"], "zip": lead["zip"]})]
+
+
+def demote_billing(now: datetime, loser: Row, keeper_id: int) -> Statement:
+    """Customer merge: when the keeper has a billing address, the loser's becomes a work address
+    labelled with where it came from."""
+    return q(
+        "UPDATE customer_addresses SET kind = 'work',"
+        " label = CASE WHEN label = '' THEN ? ELSE label END, version = version + 1, updated_at = ?"
+        " WHERE customer_id = ? AND kind = 'billing'"
+        " AND EXISTS (SELECT 1 FROM customer_addresses WHERE customer_id = ? AND kind = 'billing')",
+        f"Billing address of {loser['display_id']}",
+        iso(now),
+        loser["id"],
+        keeper_id,
+    )
+
+
+def move_all(now: datetime, from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: every address of one customer now belongs to another."""
+    return q(
+        "UPDATE customer_addresses SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
+        to_customer_id,
+        iso(now),
+        from_customer_id,
+    )
+
+
 async def _check_occupier(db: Database, customer: Row, address: dict[str, Value]) -> None:
     if address["occupier_contact_id"] is not None:
         await customers.contact_of(db, customer["id"], int(address["occupier_contact_id"]))

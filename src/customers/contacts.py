@@ -88,6 +88,38 @@ def insert(now: datetime, customer_id: int, contact: dict[str, Value], *, primar
     )
 
 
+def from_lead(now: datetime, customer_id: int, lead: Row) -> list[Statement]:
+    """A customer made from a lead: its primary contact from the lead's intake fields."""
+    contact: dict[str, Value] = {
+        "name": lead["name"].strip(),
+        "phone": lead["phone"],
+        "phone_raw": lead["phone_raw"] or "",
+        "phone_last10": lead["phone_last10"],
+        "email": (lead["email"] or "").lower(),
+    }
+    return [insert(now, customer_id, contact, primary=True)]
+
+
+def demote_primary(now: datetime, customer_id: int) -> Statement:
+    """Customer merge: the loser's primary contact stops being primary (the keeper has one)."""
+    return q(
+        "UPDATE customer_contacts SET is_primary = 0, version = version + 1, updated_at = ?"
+        " WHERE customer_id = ? AND is_primary = 1",
+        iso(now),
+        customer_id,
+    )
+
+
+def move_all(now: datetime, from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: every contact of one customer now belongs to another."""
+    return q(
+        "UPDATE customer_contacts SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
+        to_customer_id,
+        iso(now),
+        from_customer_id,
+    )
+
+
 def _records(now: datetime, user: User, customer: Row, action: str, body: str, **meta: object) -> list[Statement]:
     return [
         customers.timeline(now, user.actor, customer["id"], customer["office_id"], "contact", body),

@@ -14,11 +14,14 @@ from datetime import datetime
 from accounts.offices import Office
 from accounts.users import User
 from core import cardcheck, records
-from core.clock import iso
 from core.errors import Conflict, Invalid
-from core.storage import Database, IntegrityError, Row, Statement, q
+from core.storage import Database, IntegrityError, Row, Statement
+from customers import addresses as customer_addresses
+from customers import contacts as customer_contacts
+from customers import notes as customer_notes
 from customers import record as customers
 from leads import queue as leads
+from leads import record as lead_record
 
 # Where a returned lead goes: a callback status, due now, so it surfaces at the top of the queue
 # instead of waiting unnoticed (callback statuses always carry a next contact).
@@ -135,7 +138,11 @@ def _conversion(now: datetime, user: User, lead: Row, customer_id: int, link_to:
     display = customers.display_id_for(customer_id)
     label = lead["source_label"] or lead["source_key"]
     if link_to is None:
-        customer_change = customers.create_from_lead(now, customer_id, lead)
+        customer_change = [
+            *customers.create_from_lead(now, customer_id, lead),
+            *customer_contacts.from_lead(now, customer_id, lead),
+            *customer_addresses.from_lead(now, customer_id, lead),
+        ]
         office_id = lead["office_id"]
         customer_note = f"Customer created from lead {lead['display_id']} ({label}) by {user.name}"
     else:
@@ -145,32 +152,11 @@ def _conversion(now: datetime, user: User, lead: Row, customer_id: int, link_to:
         customer_note = f"Lead {lead['display_id']} ({label}) converted into this customer by {user.name}{revived}"
     how = "new customer" if link_to is None else "existing customer"
     note = intake_note(lead, label)
-    note_rows = [
-        q(
-            "INSERT INTO customer_notes (customer_id, body, pinned, author_user_id, author_label, created_at,"
-            " updated_at) VALUES (?, ?, 0, ?, ?, ?, ?)",
-            customer_id,
-            note,
-            user.id,
-            user.name,
-            iso(now),
-            iso(now),
-        )
-    ]
+    note_rows = [customer_notes.insert(now, customer_id, note, user)]
     return [
         *(_still_at(table, row) for table, row in _guards(lead, link_to)),
         *customer_change,
-        q(
-            "UPDATE leads SET status = 'converted', customer_id = ?, archived_at = ?, next_contact_at = NULL,"
-            " claimed_by = NULL, claimed_at = NULL, first_response_at = COALESCE(first_response_at, ?),"
-            " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-            customer_id,
-            iso(now),
-            iso(now),
-            iso(now),
-            lead["id"],
-            lead["version"],
-        ),
+        lead_record.convert(now, lead, customer_id),
         _lead_entry(
             now,
             user,
@@ -212,15 +198,7 @@ async def return_to_leads(db: Database, now: datetime, user: User, lead: Row) ->
         db,
         [
             _still_at("leads", lead),
-            q(
-                "UPDATE leads SET status = ?, next_contact_at = ?, archived_at = NULL, customer_id = NULL,"
-                " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                RETURN_STATUS,
-                iso(now),
-                iso(now),
-                lead["id"],
-                lead["version"],
-            ),
+            lead_record.return_from_customer(now, lead, RETURN_STATUS),
             customers.timeline(
                 now,
                 user.actor,

@@ -15,7 +15,7 @@ from core.attachments import Upload
 from core.clock import iso
 from core.filestore import FileStore
 from core.records import Actor
-from core.storage import Database, Row, q
+from core.storage import Database, Row, Statement, q
 
 
 def public(row: Row) -> dict[str, object]:
@@ -82,6 +82,11 @@ async def add_file(db: Database, store: FileStore, now: datetime, actor: Actor, 
         ]
     )
     return int(results[0].rows[0]["id"])
+
+
+def move_all(from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: the bytes stay under their random key in the file store; only the owner changes."""
+    return q("UPDATE customer_files SET customer_id = ? WHERE customer_id = ?", to_customer_id, from_customer_id)
 
 
 async def read_file(store: FileStore, row: Row) -> bytes | None:

@@ -21,15 +21,19 @@ from datetime import datetime
 
 from accounts.users import User
 from core import records
-from core.clock import iso
 from core.errors import Conflict, Invalid
-from core.storage import Database, Row, Statement, q
+from core.storage import Database, Row, Statement
 from core.vault import KeyRing
+from customers import addresses as customer_addresses
+from customers import contacts as customer_contacts
+from customers import files as customer_files
+from customers import notes as customer_notes
 from customers import record as customers
 from customers import secure_access
+from customers import tags as customer_tags
+from leads import record as lead_record
 
 # Keeper fields filled from the other customer when the keeper's are blank.
-_FILL_TEXT = ("company", "source", "terms", "tax_id")
 
 # How the timeline names what moved: key of `moved` → (one, many).
 _NAMES = {
@@ -67,96 +71,19 @@ async def _counts(db: Database, loser_id: int) -> dict[str, int]:
 def _moves(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
     """Rows that belong to a customer and simply change hands. Secure-access items are not here: their
     sealed secrets are bound to the customer id, so `secure_access.hand_over` re-seals them."""
-    k, lo, stamp = keeper["id"], loser["id"], iso(now)
+    k, lo = keeper["id"], loser["id"]
     return [
         # The unique "one primary" index would refuse a second primary on the keeper.
-        q(
-            "UPDATE customer_contacts SET is_primary = 0, version = version + 1, updated_at = ?"
-            " WHERE customer_id = ? AND is_primary = 1",
-            stamp,
-            lo,
-        ),
-        q(
-            "UPDATE customer_addresses SET kind = 'work',"
-            " label = CASE WHEN label = '' THEN ? ELSE label END, version = version + 1, updated_at = ?"
-            " WHERE customer_id = ? AND kind = 'billing'"
-            " AND EXISTS (SELECT 1 FROM customer_addresses WHERE customer_id = ? AND kind = 'billing')",
-            f"Billing address of {loser['display_id']}",
-            stamp,
-            lo,
-            k,
-        ),
-        q(
-            "UPDATE customer_contacts SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
-            k,
-            stamp,
-            lo,
-        ),
-        q(
-            "UPDATE customer_addresses SET customer_id = ?, version = version + 1, updated_at = ?"
-            " WHERE customer_id = ?",
-            k,
-            stamp,
-            lo,
-        ),
-        q("UPDATE customer_notes SET customer_id = ?, version = version + 1 WHERE customer_id = ?", k, lo),
-        q(
-            "INSERT OR IGNORE INTO customer_tags (customer_id, tag, created_at)"
-            " SELECT ?, tag, created_at FROM customer_tags WHERE customer_id = ?",
-            k,
-            lo,
-        ),
-        q("DELETE FROM customer_tags WHERE customer_id = ?", lo),
-        q(
-            "UPDATE leads SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
-            k,
-            stamp,
-            lo,
-        ),
-        # The bytes stay under their random key in the file store; only the owner changes.
-        q("UPDATE customer_files SET customer_id = ? WHERE customer_id = ?", k, lo),
-        q("UPDATE timeline_entries SET subject_id = ? WHERE subject_type = 'customer' AND subject_id = ?", k, lo),
+        customer_contacts.demote_primary(now, lo),
+        customer_addresses.demote_billing(now, loser, k),
+        customer_contacts.move_all(now, lo, k),
+        customer_addresses.move_all(now, lo, k),
+        customer_notes.move_all(lo, k),
+        *customer_tags.move_all(lo, k),
+        lead_record.move_customer(now, lo, k),
+        customer_files.move_all(lo, k),
+        records.move_timeline("customer", lo, k),
     ]
-
-
-def _fill_keeper(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
-    k, lo = keeper["id"], loser["id"]
-    other = "(SELECT {col} FROM customers WHERE id = ?)"
-    fills = [f"{c} = CASE WHEN {c} = '' THEN {other.format(col=c)} ELSE {c} END" for c in _FILL_TEXT]
-    payment = ("payment_token", "payment_brand", "payment_last4", "payment_exp")
-    fills += [f"{c} = CASE WHEN payment_token = '' THEN {other.format(col=c)} ELSE {c} END" for c in payment]
-    fills += [
-        f"credit_limit_cents = COALESCE(credit_limit_cents, {other.format(col='credit_limit_cents')})",
-        f"quickbooks_customer_id = COALESCE(quickbooks_customer_id, {other.format(col='quickbooks_customer_id')})",
-        f"rating = MAX(rating, {other.format(col='rating')})",
-        f"tax_exempt = MAX(tax_exempt, {other.format(col='tax_exempt')})",
-    ]
-    n_params = len(fills)
-    return [
-        # SQLite evaluates every SET expression against the row as it was, so the payment CASEs all
-        # see the keeper's original (blank or not) token.
-        Statement(
-            f"UPDATE customers SET {', '.join(fills)}, version = version + 1, updated_at = ? WHERE id = ?",
-            (*([lo] * n_params), iso(now), k),
-        ),
-        customers.follow_billing_address(now, k),
-    ]
-
-
-def _retire(now: datetime, keeper: Row, loser: Row) -> Statement:
-    # A QuickBooks link that moved to the keeper is cleared here, so one QuickBooks customer never
-    # matches two of ours.
-    return q(
-        "UPDATE customers SET archived_at = COALESCE(archived_at, ?), merged_into_id = ?,"
-        " quickbooks_customer_id = CASE WHEN quickbooks_customer_id ="
-        " (SELECT quickbooks_customer_id FROM customers WHERE id = ?) THEN NULL ELSE quickbooks_customer_id END,"
-        " version = version + 1, updated_at = ? WHERE id = ?",
-        iso(now),
-        keeper["id"],
-        keeper["id"],
-        iso(now),
-        loser["id"],
-    )
 
 
 def _describe(moved: dict[str, int]) -> str:
@@ -185,8 +112,8 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
         customers.still_at("customers", other),
         *_moves(now, keeper, other),
         *handover.statements,
-        *_fill_keeper(now, keeper, other),
-        _retire(now, keeper, other),
+        *customers.fill_blanks_from(now, keeper["id"], other["id"]),
+        customers.retire_into(now, keeper["id"], other["id"]),
         customers.timeline(
             now,
             user.actor,

@@ -52,22 +52,36 @@ def _open(customer: Row) -> None:
         raise Invalid("This customer was merged into another; add notes there.")
 
 
+def insert(now: datetime, customer_id: int, body: str, user: User, *, pinned: bool = False) -> Statement:
+    """A note by `user` (also used by lead conversion for the intake note)."""
+    return q(
+        "INSERT INTO customer_notes (customer_id, body, pinned, author_user_id, author_label, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        customer_id,
+        body,
+        1 if pinned else 0,
+        user.id,
+        user.name,
+        iso(now),
+        iso(now),
+    )
+
+
+def move_all(from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: every note of one customer now belongs to another."""
+    return q(
+        "UPDATE customer_notes SET customer_id = ?, version = version + 1 WHERE customer_id = ?",
+        to_customer_id,
+        from_customer_id,
+    )
+
+
 async def add_note(db: Database, now: datetime, user: User, customer: Row, text: str, *, pinned: bool = False) -> int:
     _open(customer)
     body = _text(text)
     results = await db.batch(
         [
-            q(
-                "INSERT INTO customer_notes (customer_id, body, pinned, author_user_id, author_label, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                customer["id"],
-                body,
-                1 if pinned else 0,
-                user.id,
-                user.name,
-                iso(now),
-                iso(now),
-            ),
+            insert(now, customer["id"], body, user, pinned=pinned),
             *_records(
                 now,
                 user,

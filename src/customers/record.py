@@ -22,7 +22,7 @@ from core import cardcheck, records
 from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
 from core.records import Actor
-from core.storage import Database, Param, Result, Row, Statement
+from core.storage import Database, Param, Result, Row, Statement, q
 from core.text import clean_text
 
 KINDS = ("private", "company")
@@ -389,8 +389,31 @@ def display_id_for(customer_id: int) -> str:
     return f"C-{customer_id}"
 
 
+def insert(now: datetime, customer_id: int, office_id: int, values: dict[str, Param]) -> Statement:
+    """A new customer with the id `next_id` gave, in an office, with `values` by column."""
+    columns = ["id", "display_id", "office_id", *values, "created_at", "updated_at"]
+    return Statement(
+        f"INSERT INTO customers ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        (customer_id, display_id_for(customer_id), office_id, *values.values(), iso(now), iso(now)),
+    )
+
+
+def update(now: datetime, customer: Row, sets: str, *params: Param) -> Statement:
+    """Change a customer the caller read at `customer["version"]`; changes nothing when someone changed it meanwhile."""
+    return Statement(
+        f"UPDATE customers SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+        (*params, iso(now), customer["id"], customer["version"]),
+    )
+
+
+def delete_at_version(customer: Row) -> Statement:
+    """Delete for good, only while still at the version the caller read."""
+    return Statement("DELETE FROM customers WHERE id = ? AND version = ?", (customer["id"], customer["version"]))
+
+
 def create_from_lead(now: datetime, customer_id: int, lead: Row) -> list[Statement]:
-    """A new customer and its primary contact from a lead's intake fields."""
+    """A new customer from a lead's intake fields (its contact and address: `contacts.from_lead`,
+    `addresses.from_lead`)."""
     stamp = iso(now)
     email = (lead["email"] or "").lower()
     return [
@@ -412,32 +435,6 @@ def create_from_lead(now: datetime, customer_id: int, lead: Row) -> list[Stateme
                 stamp,
                 stamp,
             ),
-        ),
-        Statement(
-            "INSERT INTO customer_contacts (customer_id, name, phone, phone_raw, phone_last10, email, is_primary,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            (
-                customer_id,
-                lead["name"].strip(),
-                lead["phone"],
-                lead["phone_raw"] or "",
-                lead["phone_last10"],
-                email,
-                stamp,
-                stamp,
-            ),
-        ),
-        # The lead's address is where the work is and who pays, until someone says otherwise.
-        *(
-            [
-                Statement(
-                    "INSERT INTO customer_addresses (customer_id, kind, line1, zip, created_at, updated_at)"
-                    " VALUES (?, 'billing', ?, ?, ?, ?)",
-                    (customer_id, lead["address"], lead["zip"], stamp, stamp),
-                )
-            ]
-            if (lead["address"] or lead["zip"])
-            else []
         ),
     ]
 
@@ -474,6 +471,99 @@ def archive_if_only_that_leads(now: datetime, customer_id: int, lead_id: int) ->
         "UPDATE customers SET archived_at = ?, version = version + 1, updated_at = ?"
         f" WHERE id = ? AND {_ONLY_THAT_LEADS}",
         (iso(now), iso(now), customer_id, lead_id, lead_id),
+    )
+
+
+# Customer merge: the keeper's blank header text fields take the loser's values.
+_FILL_TEXT = ("company", "source", "terms", "tax_id")
+
+
+def fill_blanks_from(now: datetime, keeper_id: int, loser_id: int) -> list[Statement]:
+    """Customer merge: the keeper keeps what it has and takes from the loser what it lacks (blank
+    text, a payment card as a whole, credit limit, QuickBooks link; the higher rating and tax flag)."""
+    k, lo = keeper_id, loser_id
+    other = "(SELECT {col} FROM customers WHERE id = ?)"
+    fills = [f"{c} = CASE WHEN {c} = '' THEN {other.format(col=c)} ELSE {c} END" for c in _FILL_TEXT]
+    payment = ("payment_token", "payment_brand", "payment_last4", "payment_exp")
+    fills += [f"{c} = CASE WHEN payment_token = '' THEN {other.format(col=c)} ELSE {c} END" for c in payment]
+    fills += [
+        f"credit_limit_cents = COALESCE(credit_limit_cents, {other.format(col='credit_limit_cents')})",
+        f"quickbooks_customer_id = COALESCE(quickbooks_customer_id, {other.format(col='quickbooks_customer_id')})",
+        f"rating = MAX(rating, {other.format(col='rating')})",
+        f"tax_exempt = MAX(tax_exempt, {other.format(col='tax_exempt')})",
+    ]
+    n_params = len(fills)
+    return [
+        # SQLite evaluates every SET expression against the row as it was, so the payment CASEs all
+        # see the keeper's original (blank or not) token.
+        Statement(
+            f"UPDATE customers SET {', '.join(fills)}, version = version + 1, updated_at = ? WHERE id = ?",
+            (*([lo] * n_params), iso(now), k),
+        ),
+        follow_billing_address(now, k),
+    ]
+
+
+def retire_into(now: datetime, keeper_id: int, loser_id: int) -> Statement:
+    """Customer merge: the loser is archived and points at the keeper."""
+    # A QuickBooks link that moved to the keeper is cleared here, so one QuickBooks customer never
+    # matches two of ours.
+    return q(
+        "UPDATE customers SET archived_at = COALESCE(archived_at, ?), merged_into_id = ?,"
+        " quickbooks_customer_id = CASE WHEN quickbooks_customer_id ="
+        " (SELECT quickbooks_customer_id FROM customers WHERE id = ?) THEN NULL ELSE quickbooks_customer_id END,"
+        " version = version + 1, updated_at = ? WHERE id = ?",
+        iso(now),
+        keeper_id,
+        keeper_id,
+        iso(now),
+        loser_id,
+    )
+
+
+# QuickBooks links made many at once: each [customer id, QuickBooks id] pair of the JSON array bound
+# as ?1, as a table `j` (json_each drives the statement, so the work grows with the pairs).
+QUICKBOOKS_PAIRS = (
+    "(SELECT json_extract(value, '$[0]') AS customer_id, json_extract(value, '$[1]') AS qbo_id FROM json_each(?1))"
+)
+
+
+def link_quickbooks_pairs(links: str, stamp: str) -> Statement:
+    """Link every pair of `links` (see QUICKBOOKS_PAIRS; `stamp` is ?2) whose customer is live and
+    holds no link yet and whose QuickBooks id is nobody's."""
+    return q(
+        "UPDATE customers SET quickbooks_customer_id = j.qbo_id, version = version + 1, updated_at = ?2"
+        # The unary + keeps SQLite from driving this by an index on customers instead of by j.
+        f" FROM {QUICKBOOKS_PAIRS} AS j WHERE customers.id = j.customer_id"
+        " AND +customers.quickbooks_customer_id IS NULL"
+        " AND +customers.archived_at IS NULL AND +customers.merged_into_id IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.quickbooks_customer_id = j.qbo_id)",
+        links,
+        stamp,
+    )
+
+
+def link_quickbooks(now: datetime, customer_id: int, qbo_id: str) -> Statement:
+    """Set the link on a customer that holds none, unless another customer holds this id (then it changes nothing)."""
+    return q(
+        "UPDATE customers SET quickbooks_customer_id = ?, version = version + 1, updated_at = ? WHERE id = ?"
+        " AND quickbooks_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM customers x"
+        " WHERE x.quickbooks_customer_id = ?)",
+        qbo_id,
+        iso(now),
+        customer_id,
+        qbo_id,
+    )
+
+
+def unlink_quickbooks(now: datetime, customer_id: int, qbo_id: str) -> Statement:
+    """Clear the link, only while the customer still holds that QuickBooks id."""
+    return q(
+        "UPDATE customers SET quickbooks_customer_id = NULL, version = version + 1, updated_at = ?"
+        " WHERE id = ? AND quickbooks_customer_id = ?",
+        iso(now),
+        customer_id,
+        qbo_id,
     )
 
 

@@ -116,6 +116,18 @@ def _records(now: datetime, user: User, customer: Row, kind: str, body: str, act
     ]
 
 
+def move_all(from_customer_id: int, to_customer_id: int) -> list[Statement]:
+    """Customer merge: the loser's tags join the keeper's (a tag both hold stays once)."""
+    return [
+        Statement(
+            "INSERT OR IGNORE INTO customer_tags (customer_id, tag, created_at)"
+            " SELECT ?, tag, created_at FROM customer_tags WHERE customer_id = ?",
+            (to_customer_id, from_customer_id),
+        ),
+        Statement("DELETE FROM customer_tags WHERE customer_id = ?", (from_customer_id,)),
+    ]
+
+
 async def add_tag(db: Database, now: datetime, user: User, customer: Row, text: str) -> bool:
     """Tag the customer. False when it already had the tag (nothing written)."""
     tag = normalize(text)

@@ -18,9 +18,10 @@ from core import cardcheck, phones, records, us_address
 from core.clock import iso, parse
 from core.errors import Conflict, Invalid
 from core.records import Actor
-from core.storage import Database, Param, Row, Statement, q
+from core.storage import Database, Param, Row, Statement
 from core.text import clean_text
 from leads import calling_hours, intake
+from leads import record as lead_record
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
 from leads.sources import Source
 
@@ -35,10 +36,7 @@ def _refuse_cards(fields: dict[str, object]) -> None:
 
 
 def _update(row: Row, now: datetime, sets: str, *params: Param) -> Statement:
-    return Statement(
-        f"UPDATE leads SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-        (*params, iso(now), row["id"], row["version"]),
-    )
+    return lead_record.update(row, now, sets, *params)
 
 
 async def _apply(db: Database, statements: list[Statement]) -> None:
@@ -317,8 +315,8 @@ async def delete_lead(db: Database, now: datetime, user: User, row: Row) -> None
         raise Invalid("Archive the lead first; only archived leads can be deleted.")
     results = await db.batch(
         [
-            q("DELETE FROM leads WHERE id = ? AND version = ? AND archived_at IS NOT NULL", row["id"], row["version"]),
-            q("DELETE FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ?", row["id"]),
+            lead_record.delete_archived(row),
+            records.delete_timeline("lead", row["id"]),
             records.audit(
                 now,
                 Actor(user.id, user.name),

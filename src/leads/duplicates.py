@@ -18,9 +18,10 @@ from datetime import datetime
 from accounts import authz
 from accounts.users import User
 from core import records
-from core.clock import iso
 from core.errors import Conflict, Invalid
-from core.storage import MAX_SAFE_INT, Database, Param, Row, Statement, q
+from core.storage import MAX_SAFE_INT, Database, Row
+from leads import intake
+from leads import record as lead_record
 
 GROUPS_PER_PAGE = 20
 MEMBERS_SHOWN = 10  # a phone shared by hundreds of leads (a test number) still renders
@@ -169,21 +170,6 @@ def _same_lead(keeper: Row, other: Row) -> bool:
     return same_phone or same_external
 
 
-def _copy_timeline(now: datetime, keeper: Row, other: Row) -> Statement:
-    """Every entry of `other`, re-filed under the keeper with its original time and author."""
-    return q(
-        "INSERT INTO timeline_entries"
-        " (subject_type, subject_id, office_id, kind, body, actor_user_id, actor_label, meta, created_at)"
-        " SELECT 'lead', ?, ?, kind, ? || body, actor_user_id, actor_label, json_set(meta, '$.merged_from', ?),"
-        " created_at FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ? ORDER BY id",
-        keeper["id"],
-        keeper["office_id"],
-        f"Merged from {other['display_id']}: ",
-        other["display_id"],
-        other["id"],
-    )
-
-
 async def merge(
     db: Database, now: datetime, user: User, keeper: Row, others: list[Row], versions: dict[str, int] | None = None
 ) -> None:
@@ -207,24 +193,23 @@ async def merge(
                 f"{other['display_id']} shares neither a phone nor a partner lead id with {keeper['display_id']}."
             )
     seen = versions or {}
-    guard: list[str] = []
-    guard_params: list[Param] = []
-    for row in (keeper, *others):
-        guard.append("(id = ? AND version = ?)")
-        guard_params += [row["id"], int(seen.get(row["display_id"], row["version"]))]
+    guarded = [(row["id"], int(seen.get(row["display_id"], row["version"]))) for row in (keeper, *others)]
     names = [o["display_id"] for o in others]
     statements = [
-        Statement(
-            "UPDATE leads SET version = version + 1, updated_at = ?,"
-            " archived_at = CASE WHEN id = ? THEN NULL ELSE ? END"
-            f" WHERE archived_at IS NULL AND ({' OR '.join(guard)})",
-            (iso(now), keeper["id"], iso(now), *guard_params),
-        ),
+        lead_record.keep_one(now, keeper["id"], guarded),
         records.guard_changed(len(ids)),
     ]
     for other in others:
         statements += [
-            _copy_timeline(now, keeper, other),
+            # Every entry of `other`, re-filed under the keeper with its original time and author.
+            records.copy_timeline(
+                "lead",
+                other["id"],
+                keeper["id"],
+                keeper["office_id"],
+                f"Merged from {other['display_id']}: ",
+                other["display_id"],
+            ),
             records.timeline(
                 now,
                 user.actor,
@@ -247,13 +232,7 @@ async def merge(
             ),
         ]
     # A partner retrying one of the merged deliveries is answered with the lead that lives on.
-    statements.append(
-        q(
-            "UPDATE intake_keys SET lead_id = ? WHERE lead_id IN (SELECT value FROM json_each(?))",
-            keeper["id"],
-            json.dumps([o["id"] for o in others]),
-        )
-    )
+    statements.append(intake.move_keys(keeper["id"], [o["id"] for o in others]))
     statements.append(
         records.audit(
             now,

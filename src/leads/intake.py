@@ -27,8 +27,9 @@ from accounts import offices
 from core import cardcheck, phones, records, us_address
 from core.clock import iso
 from core.records import SYSTEM, Actor, Ref
-from core.storage import Database, IntegrityError, Statement, q
+from core.storage import Database, IntegrityError, Param, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
+from leads import record as lead_record
 from leads.sources import Source
 
 RATE_LIMIT = 100
@@ -308,15 +309,7 @@ GENERAL_SLUG = "general"
 
 def _general_office(now: datetime) -> list[Statement]:
     """Make sure the final fallback office exists; a no-op when it does."""
-    return [
-        q(
-            "INSERT INTO offices (slug, name, time_zone, jobs_enabled, active, created_at, updated_at)"
-            " VALUES (?, 'General', 'America/New_York', 0, 1, ?, ?) ON CONFLICT DO NOTHING",
-            GENERAL_SLUG,
-            iso(now),
-            iso(now),
-        )
-    ]
+    return [offices.ensure(now, GENERAL_SLUG, "General")]
 
 
 def _keys(fields: Fields, idempotency_key: str | None) -> list[str]:
@@ -358,45 +351,39 @@ async def retry_after(db: Database, source_key: str, now: datetime) -> int | Non
 def _lead_insert(now: datetime, ref: str, fields: Fields, source: Source, routing: Routing) -> Statement:
     """Insert the lead only while its source is under the rate limit (checked in the same statement,
     so concurrent deliveries cannot overshoot). Inserting nothing makes the batch fail further on."""
-    office_sql = "?" if routing.office_id is not None else "(SELECT id FROM offices WHERE slug = ?)"
-    office_param = routing.office_id if routing.office_id is not None else GENERAL_SLUG
-    next_id = "(SELECT COALESCE(MAX(id), 1000) + 1 FROM leads)"
+    office = (
+        routing.office_id
+        if routing.office_id is not None
+        else Ref("SELECT id FROM offices WHERE slug = ?", (GENERAL_SLUG,))
+    )
     stamp = iso(now)
-    return Statement(
-        "INSERT INTO leads (id, display_id, intake_ref, office_id, source_key, status, name, phone, phone_raw,"
-        " phone_last10, phone_flagged, email, zip, address, service, how_soon, notes, campaign, ad_name,"
-        " partner_name, tracking_source, external_id, fee_cents, received_at, created_at, updated_at)"
-        f" SELECT {next_id}, 'L-' || {next_id}, ?, {office_sql}, ?, 'fresh', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?, ?"
-        " WHERE (SELECT COUNT(*) FROM leads WHERE source_key = ? AND created_at > ?) < ? RETURNING display_id",
-        (
-            ref,
-            office_param,
-            source.key,
-            fields.name,
-            fields.phone.e164,
-            fields.phone.raw,
-            fields.phone.last10,
-            int(fields.phone.flagged),
-            fields.email,
-            fields.zip,
-            fields.address,
-            fields.service,
-            fields.how_soon,
-            fields.notes,
-            fields.campaign,
-            fields.ad_name,
-            fields.partner_name or None,
-            fields.tracking_source,
-            fields.external_id or None,
-            fields.fee_cents,
-            iso(fields.received_at or now),
-            stamp,
-            stamp,
-            source.key,
-            iso(now - RATE_WINDOW),
-            RATE_LIMIT,
-        ),
+    values: dict[str, Param] = {
+        "intake_ref": ref,
+        "source_key": source.key,
+        "status": "fresh",
+        "name": fields.name,
+        "phone": fields.phone.e164,
+        "phone_raw": fields.phone.raw,
+        "phone_last10": fields.phone.last10,
+        "phone_flagged": int(fields.phone.flagged),
+        "email": fields.email,
+        "zip": fields.zip,
+        "address": fields.address,
+        "service": fields.service,
+        "how_soon": fields.how_soon,
+        "notes": fields.notes,
+        "campaign": fields.campaign,
+        "ad_name": fields.ad_name,
+        "partner_name": fields.partner_name or None,
+        "tracking_source": fields.tracking_source,
+        "external_id": fields.external_id or None,
+        "fee_cents": fields.fee_cents,
+        "received_at": iso(fields.received_at or now),
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    return lead_record.insert_under_limit(
+        values, office, source_key=source.key, since=iso(now - RATE_WINDOW), limit=RATE_LIMIT
     )
 
 
@@ -427,6 +414,14 @@ def _key_rows(now: datetime, lead: Ref, source: Source, keys: list[str]) -> list
         )
         for key in keys
     ]
+
+
+def move_keys(to_lead_id: int, from_lead_ids: list[int]) -> Statement:
+    """Duplicates merge: a partner retrying a delivery of a merged lead is answered with the one that lives on."""
+    return Statement(
+        "UPDATE intake_keys SET lead_id = ? WHERE lead_id IN (SELECT value FROM json_each(?))",
+        (to_lead_id, json.dumps(from_lead_ids)),
+    )
 
 
 async def _create(
@@ -542,17 +537,7 @@ async def _reactivate(
     try:
         await db.batch(
             [
-                q(
-                    "UPDATE leads SET status = 'fresh', call_count = 0, next_contact_at = NULL, claimed_by = NULL,"
-                    " claimed_at = NULL, archived_at = NULL, customer_id = NULL, reactivated = 1,"
-                    " notes = CASE WHEN notes = '' THEN ? ELSE notes || char(10) || char(10) || ? END,"
-                    " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                    addition,
-                    addition,
-                    iso(now),
-                    row["id"],
-                    row["version"],
-                ),
+                lead_record.reactivate(now, row, addition),
                 records.guard_changed(),
                 _payload_row(now, lead, source, delivery),
                 *_key_rows(now, lead, source, keys),

@@ -130,9 +130,7 @@ def _auto_statements(realm: str, now: datetime, links: str) -> list[Statement]:
     stamp = iso(now)
     # json_each drives every statement (CROSS JOIN keeps it the outer loop), so the work grows with
     # the number of links, not with links × customers.
-    pairs = (
-        "(SELECT json_extract(value, '$[0]') AS customer_id, json_extract(value, '$[1]') AS qbo_id FROM json_each(?1))"
-    )
+    pairs = customers.QUICKBOOKS_PAIRS
     made = (
         f"FROM {pairs} AS j CROSS JOIN customers c ON c.id = j.customer_id AND c.quickbooks_customer_id = j.qbo_id"
         " JOIN quickbooks_objects o ON o.realm_id = ?3 AND o.entity = 'Customer' AND o.qbo_id = j.qbo_id"
@@ -142,28 +140,17 @@ def _auto_statements(realm: str, now: datetime, links: str) -> list[Statement]:
     body = "'Linked to QuickBooks customer ' || coalesce(o.name, c.quickbooks_customer_id) || ' (same e-mail or phone)'"
     meta = "json_object('quickbooks_customer_id', c.quickbooks_customer_id, 'how', 'auto', 'customer', c.display_id)"
     return [
-        q(
-            "UPDATE customers SET quickbooks_customer_id = j.qbo_id, version = version + 1, updated_at = ?2"
-            # The unary + keeps SQLite from driving this by an index on customers instead of by j.
-            f" FROM {pairs} AS j WHERE customers.id = j.customer_id AND +customers.quickbooks_customer_id IS NULL"
-            " AND +customers.archived_at IS NULL AND +customers.merged_into_id IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM customers x WHERE x.quickbooks_customer_id = j.qbo_id)",
-            links,
-            stamp,
-        ),
+        customers.link_quickbooks_pairs(links, stamp),
         # Audit first: the timeline row written next is what marks a link as recorded.
-        q(
-            "INSERT INTO audit_log (created_at, actor_user_id, actor_label, office_id, action, summary, meta, ip)"
-            f" SELECT ?2, NULL, 'System', c.office_id, 'quickbooks.match.auto_linked', c.display_id || ': ' || {body},"
+        records.audit_rows(
+            f"SELECT ?2, NULL, 'System', c.office_id, 'quickbooks.match.auto_linked', c.display_id || ': ' || {body},"
             f" {meta}, NULL {made}",
             links,
             stamp,
             realm,
         ),
-        q(
-            "INSERT INTO timeline_entries (subject_type, subject_id, office_id, kind, body, actor_user_id,"
-            f" actor_label, meta, created_at) SELECT 'customer', c.id, c.office_id, 'billing', {body}, NULL, 'System',"
-            f" {meta}, ?2 {made}",
+        records.timeline_rows(
+            f"SELECT 'customer', c.id, c.office_id, 'billing', {body}, NULL, 'System', {meta}, ?2 {made}",
             links,
             stamp,
             realm,
@@ -388,15 +375,7 @@ def _link_statements(
     batch stops), with its timeline entry and audit row."""
     name = qbo["name"] or qbo["qbo_id"]
     return [
-        q(
-            "UPDATE customers SET quickbooks_customer_id = ?, version = version + 1, updated_at = ? WHERE id = ?"
-            " AND quickbooks_customer_id IS NULL AND NOT EXISTS (SELECT 1 FROM customers x"
-            " WHERE x.quickbooks_customer_id = ?)",
-            qbo["qbo_id"],
-            iso(now),
-            customer_id,
-            qbo["qbo_id"],
-        ),
+        customers.link_quickbooks(now, customer_id, qbo["qbo_id"]),
         records.guard_changed(),
         _undecide(realm, qbo["qbo_id"]),
         customers.timeline(
@@ -460,13 +439,7 @@ async def unlink(db: Database, now: datetime, user: User, realm: str, qbo_id: st
     await _run(
         db,
         [
-            q(
-                "UPDATE customers SET quickbooks_customer_id = NULL, version = version + 1, updated_at = ?"
-                " WHERE id = ? AND quickbooks_customer_id = ?",
-                iso(now),
-                linked["id"],
-                qbo["qbo_id"],
-            ),
+            customers.unlink_quickbooks(now, linked["id"], qbo["qbo_id"]),
             records.guard_changed(),
             _decide(now, user, realm, qbo["qbo_id"], "unlinked"),
             customers.timeline(

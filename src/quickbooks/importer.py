@@ -33,7 +33,7 @@ from core.clock import iso
 from core.errors import Conflict, Invalid
 from core.records import Actor
 from core.storage import Database, Row, q
-from quickbooks import identity, oauth, objects
+from quickbooks import identity, oauth, objects, webhook
 from quickbooks.api import Api
 from quickbooks.client import QuickBooksError, Throttled, select
 
@@ -277,13 +277,7 @@ async def _finish(db: Database, now: datetime, run: Run) -> None:
                 )
             ),
             # Sync starts from the import's start, or stays at an older watermark (a re-import).
-            q(
-                "UPDATE quickbooks_connection SET sync_watermark = coalesce(sync_watermark, ?), updated_at = ?"
-                " WHERE id = 1 AND realm_id = ?",
-                watermark,
-                iso(now),
-                run.realm_id,
-            ),
+            oauth.start_sync_from(now, run.realm_id, watermark),
         ]
     )
 
@@ -433,21 +427,15 @@ async def purge(bindings: Bindings, actor: Actor, *, confirm: str | None) -> int
     )
     removed = 0
     while True:  # bounded chunks: one huge DELETE could outlast a D1 query's time limit
-        result = await db.run(
-            "DELETE FROM quickbooks_objects WHERE id IN (SELECT id FROM quickbooks_objects ORDER BY id LIMIT ?)",
-            PURGE_CHUNK,
-        )
+        chunk = objects.purge_chunk(PURGE_CHUNK)
+        result = await db.run(chunk.sql, *chunk.params)
         removed += result.changes
         if result.changes < PURGE_CHUNK:
             break
     await db.batch(
         [
-            q("DELETE FROM quickbooks_changes"),
-            q(
-                "UPDATE quickbooks_connection SET sync_watermark = NULL, resync_since = NULL, resync_entity = NULL,"
-                " resync_position = NULL, resync_until = NULL, updated_at = ? WHERE id = 1",
-                iso(now),
-            ),
+            webhook.clear_all_changes(),
+            oauth.forget_sync(now),
             records.audit(
                 now,
                 actor,

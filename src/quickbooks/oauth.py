@@ -475,3 +475,96 @@ async def note_error(db: Database, now: datetime, message: str, *, backoff: time
         iso(now + backoff) if backoff else None,
         iso(now),
     )
+
+
+# --- sync's bookkeeping on the connection row (sync and the importer put these in their batches) ---
+
+
+def synced(now: datetime) -> Statement:
+    """A sync finished: no error, no backoff."""
+    return q(
+        "UPDATE quickbooks_connection SET last_sync_at = ?, last_error = NULL, last_error_at = NULL,"
+        " backoff_until = NULL, updated_at = ? WHERE id = 1",
+        iso(now),
+        iso(now),
+    )
+
+
+def start_sync_from(now: datetime, realm_id: str, watermark: str) -> Statement:
+    """Sync starts from an import's start, or stays at an older watermark (a re-import)."""
+    return q(
+        "UPDATE quickbooks_connection SET sync_watermark = coalesce(sync_watermark, ?), updated_at = ?"
+        " WHERE id = 1 AND realm_id = ?",
+        watermark,
+        iso(now),
+        realm_id,
+    )
+
+
+def advance_watermark(now: datetime, realm_id: str, seen: str | None, watermark: str) -> Statement:
+    """Move the watermark forward, only while it is still the one the caller read (`seen`)."""
+    return q(
+        "UPDATE quickbooks_connection SET sync_watermark = max(sync_watermark, ?), updated_at = ?"
+        " WHERE id = 1 AND realm_id = ? AND sync_watermark = ?",
+        watermark,
+        iso(now),
+        realm_id,
+        seen,
+    )
+
+
+def forget_sync(now: datetime) -> Statement:
+    """After a purge: no watermark and no resync in progress."""
+    return q(
+        "UPDATE quickbooks_connection SET sync_watermark = NULL, resync_since = NULL, resync_entity = NULL,"
+        " resync_position = NULL, resync_until = NULL, updated_at = ? WHERE id = 1",
+        iso(now),
+    )
+
+
+def begin_resync(now: datetime, since: str | None, first_entity: str, until: str) -> Statement:
+    """Start a full resync from `since` at the first entity, unless one is already running."""
+    return q(
+        "UPDATE quickbooks_connection SET resync_since = ?, resync_entity = ?, resync_position = 1,"
+        " resync_until = ?, updated_at = ? WHERE id = 1 AND resync_since IS NULL",
+        since,
+        first_entity,
+        until,
+        iso(now),
+    )
+
+
+def resync_next_page(now: datetime, entity: str, position: int, fetched: int) -> Statement:
+    """The resync read a full page of `entity` at `position`: the next page next time."""
+    return q(
+        "UPDATE quickbooks_connection SET resync_position = resync_position + ?, updated_at = ?"
+        " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
+        fetched,
+        iso(now),
+        entity,
+        position,
+    )
+
+
+def resync_next_entity(now: datetime, entity: str, position: int, following: str) -> Statement:
+    """The resync finished `entity`: the `following` one next time."""
+    return q(
+        "UPDATE quickbooks_connection SET resync_entity = ?, resync_position = 1, updated_at = ?"
+        " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
+        following,
+        iso(now),
+        entity,
+        position,
+    )
+
+
+def resync_done(now: datetime, entity: str, position: int) -> Statement:
+    """The resync finished its last entity: sync goes on from where the resync began."""
+    return q(
+        "UPDATE quickbooks_connection SET sync_watermark = resync_until, resync_since = NULL,"
+        " resync_entity = NULL, resync_position = NULL, resync_until = NULL, updated_at = ?"
+        " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
+        iso(now),
+        entity,
+        position,
+    )

@@ -206,3 +206,8 @@ async def counts(db: Database, realm_id: str | None = None) -> dict[str, int]:
     )
     found = {r["entity"]: int(r["n"]) for r in rows}
     return {entity: found.get(entity, 0) for entity in ENTITIES}
+
+
+def purge_chunk(size: int) -> Statement:
+    """Delete the first `size` objects (the purge deletes in bounded chunks)."""
+    return q("DELETE FROM quickbooks_objects WHERE id IN (SELECT id FROM quickbooks_objects ORDER BY id LIMIT ?)", size)

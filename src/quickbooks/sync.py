@@ -27,8 +27,8 @@ from typing import Any
 
 from core.bindings import Bindings
 from core.clock import iso, parse
-from core.storage import Statement, q
-from quickbooks import estimates, identity, oauth, objects
+from core.storage import Statement
+from quickbooks import estimates, identity, oauth, objects, webhook
 from quickbooks.api import Api
 from quickbooks.client import MAX_RESULTS, QuickBooksError, Throttled, qbo_time, quoted, select
 
@@ -70,12 +70,8 @@ async def tick(bindings: Bindings, now: datetime) -> dict[str, int]:
             return {**result, "errors": 1}
     if any(result.get(k) for k in ("reported", "updated", "resync_records")):
         result["linked"] = await identity.auto_link(db, conn.realm_id, now)
-    await db.run(
-        "UPDATE quickbooks_connection SET last_sync_at = ?, last_error = NULL, last_error_at = NULL,"
-        " backoff_until = NULL, updated_at = ? WHERE id = 1",
-        iso(now),
-        iso(now),
-    )
+    synced = oauth.synced(now)
+    await db.run(synced.sql, *synced.params)
     return result
 
 
@@ -105,13 +101,7 @@ async def _fetch_reported(bindings: Bindings, api: Api, conn: oauth.Connection, 
                 [
                     *objects.upserts(conn.realm_id, entity, found, now),
                     *objects.tombstones(conn.realm_id, gone, now),
-                    q(
-                        "DELETE FROM quickbooks_changes WHERE realm_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) j"
-                        " WHERE json_extract(j.value, '$[0]') = entity AND json_extract(j.value, '$[1]') = qbo_id"
-                        " AND json_extract(j.value, '$[2]') >= received_at)",
-                        conn.realm_id,
-                        cleared,
-                    ),
+                    webhook.clear_changes(conn.realm_id, cleared),
                 ]
             )
             handled += len(part)
@@ -119,14 +109,8 @@ async def _fetch_reported(bindings: Bindings, api: Api, conn: oauth.Connection, 
 
 
 async def _begin_resync(bindings: Bindings, since: str, now: datetime) -> None:
-    await bindings.db.run(
-        "UPDATE quickbooks_connection SET resync_since = ?, resync_entity = ?, resync_position = 1,"
-        " resync_until = ?, updated_at = ? WHERE id = 1 AND resync_since IS NULL",
-        since,
-        objects.ENTITIES[0],
-        iso(now - OVERLAP),
-        iso(now),
-    )
+    begin = oauth.begin_resync(now, since, objects.ENTITIES[0], iso(now - OVERLAP))
+    await bindings.db.run(begin.sql, *begin.params)
 
 
 async def _cdc(bindings: Bindings, api: Api, conn: oauth.Connection, now: datetime) -> dict[str, int]:
@@ -150,16 +134,7 @@ async def _cdc(bindings: Bindings, api: Api, conn: oauth.Connection, now: dateti
             await bindings.db.batch(statements)
         await _begin_resync(bindings, conn.sync_watermark, now)
         return {"updated": updated, "deleted": deleted, "cdc_capped": 1}
-    statements.append(
-        q(
-            "UPDATE quickbooks_connection SET sync_watermark = max(sync_watermark, ?), updated_at = ?"
-            " WHERE id = 1 AND realm_id = ? AND sync_watermark = ?",
-            iso(now - OVERLAP),
-            iso(now),
-            conn.realm_id,
-            conn.sync_watermark,
-        )
-    )
+    statements.append(oauth.advance_watermark(now, conn.realm_id, conn.sync_watermark, iso(now - OVERLAP)))
     await bindings.db.batch(statements)
     return {"updated": updated, "deleted": deleted}
 
@@ -177,33 +152,12 @@ async def _resync(bindings: Bindings, api: Api, now: datetime) -> dict[str, int]
         pages, fetched = pages + 1, fetched + len(rows)
         move: Statement
         if len(rows) == MAX_RESULTS:
-            move = q(
-                "UPDATE quickbooks_connection SET resync_position = resync_position + ?, updated_at = ?"
-                " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
-                len(rows),
-                iso(now),
-                entity,
-                position,
-            )
+            move = oauth.resync_next_page(now, entity, position, len(rows))
         else:
             following = objects.ENTITIES.index(entity) + 1
             if following < len(objects.ENTITIES):
-                move = q(
-                    "UPDATE quickbooks_connection SET resync_entity = ?, resync_position = 1, updated_at = ?"
-                    " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
-                    objects.ENTITIES[following],
-                    iso(now),
-                    entity,
-                    position,
-                )
+                move = oauth.resync_next_entity(now, entity, position, objects.ENTITIES[following])
             else:
-                move = q(
-                    "UPDATE quickbooks_connection SET sync_watermark = resync_until, resync_since = NULL,"
-                    " resync_entity = NULL, resync_position = NULL, resync_until = NULL, updated_at = ?"
-                    " WHERE id = 1 AND resync_entity = ? AND resync_position = ?",
-                    iso(now),
-                    entity,
-                    position,
-                )
+                move = oauth.resync_done(now, entity, position)
         await db.batch([*objects.upserts(conn.realm_id, entity, rows, now), move])
     return {"resync_pages": pages, "resync_records": fetched}

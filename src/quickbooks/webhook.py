@@ -20,7 +20,7 @@ from typing import Any
 
 from core import config
 from core.clock import iso, parse
-from core.storage import Database, q
+from core.storage import Database, Statement, q
 from quickbooks import objects
 
 MAX_BODY_BYTES = 1_000_000
@@ -138,3 +138,22 @@ async def record(db: Database, now: datetime, changes: list[Change]) -> int:
         ]
     )
     return len(mine)
+
+
+# --- the pending changes, cleared by sync and by the importer's purge ------------------------------
+
+
+def clear_changes(realm_id: str, cleared: str) -> Statement:
+    """Forget the changes listed in `cleared` (JSON [[entity, qbo_id, received_at], ...]) unless one
+    arrived again after the listed time."""
+    return q(
+        "DELETE FROM quickbooks_changes WHERE realm_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) j"
+        " WHERE json_extract(j.value, '$[0]') = entity AND json_extract(j.value, '$[1]') = qbo_id"
+        " AND json_extract(j.value, '$[2]') >= received_at)",
+        realm_id,
+        cleared,
+    )
+
+
+def clear_all_changes() -> Statement:
+    return q("DELETE FROM quickbooks_changes")
