@@ -172,6 +172,32 @@
     show(at < 0 ? 0 : at, at >= 0);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // Inside a business's page: its companion script (booking-embed.js) sends that page's UTM tags and
+  // address. Only the page this frame sits in may (the booking page's frame-ancestors allow just the
+  // embed's domains). A tag the frame's own address already carries is kept; the page's address
+  // replaces the Referer header's, which browsers cut to the origin.
+  function listenForTracking() {
+    if (window.parent === window) return;
+    window.addEventListener("message", function (event) {
+      var data = event.data;
+      if (event.source !== window.parent || !data || data.type !== "porchlight:tracking") return;
+      var form = document.querySelector(".bk-form");
+      if (!form || !data.tracking) return;
+      Object.keys(data.tracking).forEach(function (key) {
+        var input = form.querySelector('input[type="hidden"][name="' + key + '"]');
+        var value = data.tracking[key];
+        if (input && typeof value === "string" && (key === "referrer" || !input.value)) input.value = value.slice(0, 500);
+      });
+      form.setAttribute("data-tracking", "received");
+    });
+    window.parent.postMessage({ type: "porchlight:hello" }, "*");
+  }
+
+  function start() {
+    init();
+    listenForTracking();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

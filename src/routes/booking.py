@@ -57,7 +57,9 @@ def _action(request: Request, embed: Embed) -> str:
 def _form(request: Request, embed: Embed, status: int = 200, **context: Any) -> Response:
     now = bindings_of(request).clock.now()
     params = request.query_params
-    tracking = {k: params.get(k, "")[:200] for k in booking_requests.TRACKING_KEYS if params.get(k)}
+    # every key has its hidden input, empty when the URL has none: the host page's companion script
+    # (static/booking-embed.js) fills them by message after the frame has loaded
+    tracking = {k: params.get(k, "")[:200] for k in booking_requests.TRACKING_KEYS}
     referrer = params.get("ref", "") or request.headers.get("referer", "")
     return _page(
         request,

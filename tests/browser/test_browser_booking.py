@@ -109,10 +109,10 @@ def build_embed(page: Page, tmp_path) -> None:
 
 def book_in_frame(page: Page, host: str) -> None:
     page.goto(f"{host}/?utm_source=fb&utm_campaign=spring")
-    frame = page.frame_locator("iframe[data-porchlight-ready]")
-    # the first load crosses origins and runs the embed script; on a busy machine (CI runs the
-    # fuzz test on the other core) it has taken over the usual 10 s
-    expect(frame.get_by_text("Choose a service")).to_be_visible(timeout=30_000)
+    frame = page.frame_locator("iframe[data-porchlight-booking]")
+    expect(frame.get_by_text("Choose a service")).to_be_visible()
+    # the host page's tags arrive by message once both its script and the frame have loaded
+    expect(frame.locator("form.bk-form[data-tracking=received]")).to_be_attached()
     frame.get_by_role("button", name="Continue").click()  # nothing chosen: told so, stays put
     expect(frame.locator("#err-service")).to_have_text("Choose a service.")
     frame.get_by_text("Track & roller repair").click()
@@ -149,10 +149,9 @@ def test_an_embed_built_by_the_owner_books_a_lead_from_a_host_page(browser, serv
             frame_page.screenshot(path=str(ARTIFACTS / "booking-inline-thanks-phone.png"), full_page=True)
         else:
             frame_page.goto(f"{host}/?utm_source=fb")
-            # a fresh context loads the cross-origin frame cold again; the same allowance as above
-            # (CI missed 10 s here under make test-clock)
-            frame = frame_page.frame_locator("iframe[data-porchlight-ready]")
-            expect(frame.get_by_text("Choose a service")).to_be_visible(timeout=30_000)
+            frame = frame_page.frame_locator("iframe[data-porchlight-booking]")
+            expect(frame.get_by_text("Choose a service")).to_be_visible()
+            expect(frame.locator("form.bk-form[data-tracking=received]")).to_be_attached()
             frame_page.screenshot(path=str(ARTIFACTS / "booking-inline-desktop.png"), full_page=True)
         full = visitor.new_page()
         full.goto(f"{server.base_url}/book/slide-right?test=1")
