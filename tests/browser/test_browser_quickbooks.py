@@ -44,7 +44,7 @@ def quickbooks_server(workdir: Path, fake: FakeQuickBooks) -> Iterator[tuple[Liv
     env = {**server_environment(db_path), **fake.settings_env()}
     env["QBO_REDIRECT_URI"] = f"http://127.0.0.1:{port}/quickbooks/callback"
     _run_cli(["db", "migrate"], env, workdir)
-    _run_cli(["demo", "seed"], env, workdir)
+    _run_cli(["demo", "seed", "--people-only"], env, workdir)  # the walk connects QuickBooks itself
     server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log")
     with server.log_path.open("wb") as log:
         process = subprocess.Popen(
