@@ -32,7 +32,7 @@ from core.bindings import Bindings
 from core.clock import iso
 from core.errors import Conflict, Invalid
 from core.records import Actor
-from core.storage import Database, Row, q
+from core.storage import Database, Row, Statement, q
 from quickbooks import identity, oauth, objects, webhook
 from quickbooks.api import Api
 from quickbooks.client import QuickBooksError, Throttled, select
@@ -174,54 +174,60 @@ async def start_import(bindings: Bindings, actor: Actor, *, confirm: str | None 
     latest = await latest_run(db)
     label = conn.company_name or conn.realm_id
     if latest is not None and latest.status == "failed" and latest.realm_id == conn.realm_id:
-        await db.batch(
-            [
-                q(
-                    "UPDATE quickbooks_import_runs SET status = 'running', attempts = 0, updated_at = ?"
-                    " WHERE id = ? AND status = 'failed'",
-                    iso(now),
-                    latest.id,
-                ),
-                records.if_changed(
-                    records.audit(
-                        now,
-                        actor,
-                        "quickbooks.import.resumed",
-                        f"{actor.label} resumed the QuickBooks import from {label}",
-                        meta={"run_id": latest.id},
-                    )
-                ),
-            ]
-        )
+        await db.batch(_resumed(now, actor, latest, label))
     else:
-        await db.batch(
-            [
-                q(
-                    "INSERT INTO quickbooks_import_runs (realm_id, environment, status, started_at, started_by,"
-                    " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
-                    conn.realm_id,
-                    conn.environment,
-                    iso(now),
-                    actor.user_id,
-                    iso(now),
-                ),
-                q(
-                    "INSERT INTO quickbooks_import_steps (run_id, entity, ord)"
-                    " SELECT (SELECT max(id) FROM quickbooks_import_runs), value, key FROM json_each(?)",
-                    json.dumps(list(objects.ENTITIES)),
-                ),
-                records.audit(
-                    now,
-                    actor,
-                    "quickbooks.import.started",
-                    f"{actor.label} started the one-time QuickBooks import from {label} ({conn.environment})",
-                    meta={"realm_id": conn.realm_id, "environment": conn.environment},
-                ),
-            ]
-        )
+        await db.batch(_started(now, actor, conn, label))
     run = await running_run(db)
     assert run is not None
     return run
+
+
+def _resumed(now: datetime, actor: Actor, latest: Run, label: str) -> list[Statement]:
+    """Set a failed run going again from its cursors, its attempts back to 0 (audited if it moved)."""
+    return [
+        q(
+            "UPDATE quickbooks_import_runs SET status = 'running', attempts = 0, updated_at = ?"
+            " WHERE id = ? AND status = 'failed'",
+            iso(now),
+            latest.id,
+        ),
+        records.if_changed(
+            records.audit(
+                now,
+                actor,
+                "quickbooks.import.resumed",
+                f"{actor.label} resumed the QuickBooks import from {label}",
+                meta={"run_id": latest.id},
+            )
+        ),
+    ]
+
+
+def _started(now: datetime, actor: Actor, conn: oauth.Connection, label: str) -> list[Statement]:
+    """A new run for the connected company, with one step (cursor) per entity in import order."""
+    return [
+        q(
+            "INSERT INTO quickbooks_import_runs (realm_id, environment, status, started_at, started_by,"
+            " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
+            conn.realm_id,
+            conn.environment,
+            iso(now),
+            actor.user_id,
+            iso(now),
+        ),
+        q(
+            "INSERT INTO quickbooks_import_steps (run_id, entity, ord)"
+            " SELECT (SELECT max(id) FROM quickbooks_import_runs), value, key FROM json_each(?)",
+            json.dumps(list(objects.ENTITIES)),
+        ),
+        records.audit(
+            now,
+            actor,
+            "quickbooks.import.started",
+            f"{actor.label} started the one-time QuickBooks import from {label} ({conn.environment})",
+            meta={"realm_id": conn.realm_id, "environment": conn.environment},
+        ),
+    ]
 
 
 async def _fail_page(db: Database, now: datetime, run: Run, error: QuickBooksError) -> str:
