@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from core import bindings as bindings_module
@@ -262,13 +263,23 @@ async def _demo(args: argparse.Namespace) -> None:
     b = _bindings()
     if b.settings.production:
         sys.exit("porchlight: refusing to seed demo data in production")
+    started = time.monotonic()
     logins = await demo.seed(b.db, b.clock.now())
     if logins is None:
-        print("demo data: the database already has users; nothing seeded")
+        print("demo people: the database already has users; none added")
+    else:
+        print("demo data seeded. Sign in with:")
+        for email, password, role in logins:
+            print(f"  {role:<14} {email:<28} {password}")
+    if args.people_only:
         return
-    print("demo data seeded. Sign in with:")
-    for email, password, role in logins:
-        print(f"  {role:<14} {email:<28} {password}")
+    summary = await demo.seed_business(b, b.clock.now())
+    if summary is None:
+        print("demo business: the database already has leads or customers; nothing added (run it on a fresh database)")
+        return
+    print(f"demo business seeded in {time.monotonic() - started:.1f} s:")
+    for line in summary.lines():
+        print(f"  {line}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -293,7 +304,9 @@ def parser() -> argparse.ArgumentParser:
     cr.set_defaults(func=lambda a: asyncio.run(_cron(a)))
 
     d = sub.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
-    d.add_parser("seed", help="seed demo offices and users once").set_defaults(func=lambda a: asyncio.run(_demo(a)))
+    seed = d.add_parser("seed", help="seed the demo business once: offices, people, leads, customers, billing")
+    seed.add_argument("--people-only", action="store_true", help="only the offices and the demo people")
+    seed.set_defaults(func=lambda a: asyncio.run(_demo(a)))
     return p
 
 

@@ -193,14 +193,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(workdir: Path, at: str = BROWSER_NOW) -> Iterator[LiveServer]:
+def live_server(workdir: Path, at: str = BROWSER_NOW, *, business: bool = False) -> Iterator[LiveServer]:
     """Migrate and seed a fresh database in `workdir`, serve it with its clock starting at `at`,
-    yield once /healthz answers 200."""
+    yield once /healthz answers 200. The walks start from the demo people only (each makes the
+    leads and customers it needs); `business=True` seeds the whole demo business, as `make dev` does."""
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "porchlight.sqlite3"
     env = server_environment(db_path, at)
     _run_cli(["db", "migrate"], env, workdir)
-    seeded = _run_cli(["demo", "seed"], env, workdir)
+    seeded = _run_cli(["demo", "seed", *([] if business else ["--people-only"])], env, workdir)
     assert "seeded" in seeded, seeded
     port = free_port()
     server = LiveServer(f"http://127.0.0.1:{port}", db_path, workdir / "server.log", at, env)

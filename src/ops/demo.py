@@ -1,4 +1,5 @@
-"""Demo data for a fresh local database: two offices, one user per role, a few audit rows.
+"""Demo data for a fresh local database: three offices, one user per role (here), and the demo
+business of leads, customers and billing (`ops/demo_business.py`).
 
 Only for local development (refused in production). Passwords are fixed and listed in the README,
 which is fine for a throw-away local database and nowhere else.
@@ -11,6 +12,9 @@ from datetime import datetime
 from accounts import offices, users
 from core.records import SYSTEM
 from core.storage import Database
+from ops.demo_business import Summary, seed_business
+
+__all__ = ["DEMO_USERS", "Summary", "demo_password", "seed", "seed_business"]
 
 DEMO_PASSWORD_SUFFIX = "-demo-pass"  # noqa: S105 (local demo data, documented in the README)
 DEMO_USERS = (

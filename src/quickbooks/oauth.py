@@ -281,6 +281,29 @@ async def _company_name(http: httpx.AsyncClient, endpoints: Endpoints, access: s
         return ""
 
 
+def demo_connection(now: datetime, actor: Actor, realm_id: str, company_name: str) -> list[Statement]:
+    """Local demo data only (`porchlight demo seed`): a connection row with no tokens, so Billing,
+    metrics and the reports' QuickBooks panel read the demo objects. Without tokens and a sync
+    watermark the sync and import jobs never call Intuit; Connect replaces it with a real one."""
+    return [
+        q(
+            "INSERT INTO quickbooks_connection (id, realm_id, environment, company_name, status, connected_at,"
+            " last_sync_at, updated_at) VALUES (1, ?1, 'sandbox', ?2, 'connected', ?3, ?3, ?3)"
+            " ON CONFLICT (id) DO NOTHING",
+            realm_id,
+            company_name,
+            iso(now),
+        ),
+        records.audit(
+            now,
+            actor,
+            "quickbooks.demo_data",
+            f"Demo QuickBooks data loaded for {company_name} (not a real connection)",
+            meta={"realm_id": realm_id},
+        ),
+    ]
+
+
 # --- tokens --------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,13 @@
 """HTTP routes: parse and validate, call one domain function, render or answer JSON.
 
-Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it.
+Every route here must appear in `authz.ROUTES`; the app-wide gate enforces it. One module per page or
+API group, each at most 400 lines (tests/app/test_route_size.py). A route finds the record it acts on
+through `routes.lookup` (one access function per resource, raising `core.errors.NotFound`).
+
+Names (docs DOMAIN.md): the record is a *customer* — in code, in the API and in every refusal text
+("We couldn't find that customer.", "… customer C-1234."), pages included. "Clients" is only the
+page's title, its nav label and its URL (`/clients`); prose about the page itself ("the client page")
+may use it, a message about the record may not.
 """
 
 from routes import (
@@ -10,17 +17,21 @@ from routes import (
     billing,
     booking,
     booking_builder,
-    clients_list,
     conversion,
     customer_api,
     customer_files,
-    customers,
+    customer_list,
+    customer_page,
+    customer_parts,
+    customer_parts_api,
     duplicates,
     exports,
     intake,
+    lead_api,
+    lead_page,
     lead_photos,
+    lead_queue,
     lead_settings,
-    leads,
     maintenance,
     open_records,
     quickbooks,
@@ -40,14 +51,18 @@ ROUTERS = [
     auth.router,
     intake.router,
     booking.router,
-    duplicates.router,  # before leads: /leads/duplicates is not a lead id
-    leads.router,
+    duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
+    lead_page.router,
+    lead_api.router,
     lead_photos.router,
     conversion.router,
-    clients_list.router,  # before customers: /clients is the list, not a client
-    billing.router,  # before customers and shell: /clients/quickbooks-matches, and /billing itself
-    customers.router,
+    customer_list.router,  # before customer_page: /clients is the list, not a customer
+    billing.router,  # before customer_page and shell: /clients/quickbooks-matches, and /billing itself
+    customer_page.router,
+    customer_parts.router,
     customer_api.router,
+    customer_parts_api.router,
     secure_access.router,
     customer_files.router,
     exports.router,

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz, offices, users
 from core import records
-from core.errors import NotFound
 from core.inputs import Id
+from routes import lookup
 from routes.guard import bindings_of, current_user
 
 router = APIRouter(prefix="/api")
@@ -77,11 +77,7 @@ async def office_list(request: Request) -> list[OfficeOut]:
 
 @router.get("/offices/{office_id}", tags=["people"], summary="One office (404 outside the caller's offices)")
 async def office_detail(request: Request, office_id: Id) -> OfficeOut:
-    user = current_user(request)
-    office = await offices.get(bindings_of(request).db, office_id)
-    if office is None or not authz.visible_office(user, office.id):
-        raise NotFound("No such office.")
-    return _office_out(office)
+    return _office_out(await lookup.office(request, office_id))
 
 
 @router.get("/users", tags=["people"], summary="All users (owner)")

@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from accounts import authz, offices
 from core.errors import Conflict, Invalid, NotFound, Refused
 from core.inputs import Id, parse_id
-from customers import record as customers
 from quickbooks import billing, estimates, identity
 from quickbooks.documents import Company, company
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, render
 
@@ -124,9 +124,7 @@ async def _match(request: Request, qbo_id: str, body: MatchAction) -> dict[str, 
         raise Conflict("QuickBooks is not connected.")
     realm = co.realm_id
     if body.action == "link":
-        row = await customers.customer_for_user(db, user, body.customer or "")
-        if row is None:
-            raise NotFound("We couldn't find that client.")
+        row = await lookup.customer(request, body.customer or "", named=True)
         await identity.link(db, now, user, realm, qbo_id, row)
         return {"state": "linked", "customer": row["display_id"]}
     if body.action == "unlink":
@@ -146,10 +144,7 @@ async def _office_for(request: Request, office_id: Id | None) -> offices.Office:
         if not mine:
             raise Invalid("You have no office to put the new customer in.")
         return mine[0]
-    office = await offices.get(db, office_id)
-    if office is None or not authz.visible_office(user, office.id):
-        raise NotFound("We couldn't find that office.")
-    return office
+    return await lookup.office(request, office_id)
 
 
 @router.get("/api/quickbooks/matches", tags=["quickbooks"], summary="Imported QuickBooks customers and their links")

@@ -9,13 +9,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import offices
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.storage import Row
 from customers import conversion as lead_conversion
 from customers import record as customers
 from leads import queue as leads
+from routes import lookup
 from routes.guard import bindings_of, current_user
-from routes.leads import api_lead
+from routes.lead_api import api_lead
 from routes.pages import redirect, refusals_go_back_to, render
 
 router = APIRouter()
@@ -29,13 +30,6 @@ class ConvertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str | None = Field(None, pattern=CUSTOMER_ID)
-
-
-async def _lead(request: Request, display_id: str) -> Row:
-    row = await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id)
-    if row is None:
-        raise NotFound("We couldn't find that lead.")
-    return row
 
 
 def _candidate(row: Row, phone_shown: bool) -> dict[str, Any]:
@@ -63,7 +57,7 @@ async def _candidates(request: Request, lead: Row) -> list[dict[str, Any]]:
 async def _convert(request: Request, display_id: str, customer_id: str | None) -> lead_conversion.Conversion:
     user = current_user(request)
     b = bindings_of(request)
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     link_to = None
     if customer_id:
         link_to = await customers.customer_for_user(b.db, user, customer_id)
@@ -76,13 +70,13 @@ async def _convert(request: Request, display_id: str, customer_id: str | None) -
 
 async def _return(request: Request, display_id: str) -> lead_conversion.Return:
     b = bindings_of(request)
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     return await lead_conversion.return_to_leads(b.db, b.clock.now(), current_user(request), lead)
 
 
 @router.get("/api/leads/{display_id}/candidates", tags=["leads"], summary="Customers the lead may already be")
 async def api_candidates(request: Request, display_id: str) -> dict[str, Any]:
-    return {"items": await _candidates(request, await _lead(request, display_id))}
+    return {"items": await _candidates(request, await lookup.lead(request, display_id))}
 
 
 @router.post("/api/leads/{display_id}/convert", tags=["leads"], summary="Convert to a new or existing customer")
@@ -102,7 +96,7 @@ async def api_return(request: Request, display_id: str) -> dict[str, Any]:
 @router.get("/leads/{display_id}/convert", include_in_schema=False)
 async def convert_page(request: Request, display_id: str) -> Response:
     """The choice before converting. From the record page's button (htmx) only the panel is sent."""
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     if lead["customer_id"] is not None:
         return redirect(f"/leads/{lead['display_id']}", "This lead is already converted.")
     template = "leads/_convert.html" if request.headers.get("hx-request") else "leads/convert.html"

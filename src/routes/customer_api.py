@@ -1,13 +1,13 @@
-"""The customer record's JSON API: one customer, its contacts, addresses, notes and timeline.
+"""The customer record's JSON API: one customer, its billing profile, merge, timeline and tags.
 
-`GET /api/customers` (the list and search) lives with the clients list in routes/customers.py.
-Authorization is the app-wide gate (`authz.ROUTES`); records come through `customers.customer_for_user`,
-which answers 404 alike for a missing customer and another office's.
+`GET /api/customers` (the list and search) lives with the Clients page in routes/customer_list.py;
+contacts, addresses and notes are routes/customer_parts_api.py. Authorization is the app-wide gate
+(`authz.ROUTES`); records come through `routes.lookup`, which answers 404 alike for a missing customer
+and another office's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,41 +15,30 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import offices
-from core.errors import NotFound
 from core.inputs import Id, Int
 from core.storage import Row
 from core.vault import KeyRing
 from customers import actions as customer_actions
-from customers import addresses as customer_addresses
-from customers import contacts as customer_contacts
 from customers import merge as customer_merge
-from customers import notes as customer_notes
 from customers import record as customers
 from customers import tags as customer_tags
 from leads import actions as lead_actions
+from routes import lookup
+from routes.customer_parts_api import AddressIn, ContactIn
 from routes.guard import bindings_of, current_user
 from routes.patching import Patch
 
 router = APIRouter(tags=["customers"])
 
 
-async def _customer(request: Request, display_id: str) -> Row:
-    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id)
-    if row is None:
-        raise NotFound("We couldn't find that customer.")
-    return row
-
-
-async def _act(request: Request, display_id: str, verb: Callable[..., Awaitable[Any]], /, **kwargs: Any) -> Any:
+async def _act(request: Request, display_id: str, verb: Any, /, **kwargs: Any) -> Any:
     """Load the customer the caller may see and run one verb (its refusals answer for themselves)."""
-    b = bindings_of(request)
-    row = await _customer(request, display_id)
-    return await verb(b.db, b.clock.now(), current_user(request), row, **kwargs)
+    return await lookup.act(request, await lookup.customer(request, display_id), verb, **kwargs)
 
 
 async def detail(request: Request, display_id: str) -> dict[str, Any]:
     db = bindings_of(request).db
-    row = await _customer(request, display_id)
+    row = await lookup.customer(request, display_id)
     return customers.public(row) | {
         "rating": row["rating"],
         "source_label": row["source_label"],
@@ -69,64 +58,6 @@ async def detail(request: Request, display_id: str) -> dict[str, Any]:
 
 
 # --- the customer --------------------------------------------------------------------------------
-
-
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field("", max_length=200)
-    position: str = Field("", max_length=100)
-    phone: str = Field("", max_length=40)
-    alt_phone: str = Field("", max_length=40)
-    email: str = Field("", max_length=254)
-    alt_email: str = Field("", max_length=254)
-    sms_opt_in: bool = True
-    email_opt_in: bool = True
-    marketing_opt_in: bool = False
-
-
-class ContactPatch(Patch):
-    NULLABLE = frozenset({"position", "phone", "alt_phone", "email", "alt_email", "version"})
-
-    name: str | None = Field(None, max_length=200)
-    position: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=40)
-    alt_phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    alt_email: str | None = Field(None, max_length=254)
-    sms_opt_in: bool | None = None
-    email_opt_in: bool | None = None
-    marketing_opt_in: bool | None = None
-    version: Int | None = None
-
-
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str = Field("work", max_length=10)
-    label: str = Field("", max_length=100)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str = Field("", max_length=200)
-    city: str = Field("", max_length=100)
-    state: str = Field("", max_length=50)
-    zip: str = Field("", max_length=20)
-    occupier_contact_id: Id | None = None
-    notes: str = Field("", max_length=2000)
-
-
-class AddressPatch(Patch):
-    NULLABLE = frozenset({"label", "line2", "city", "state", "zip", "occupier_contact_id", "notes", "version"})
-
-    kind: str | None = Field(None, max_length=10)
-    label: str | None = Field(None, max_length=100)
-    line1: str | None = Field(None, max_length=200)
-    line2: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=100)
-    state: str | None = Field(None, max_length=50)
-    zip: str | None = Field(None, max_length=20)
-    occupier_contact_id: Id | None = None
-    notes: str | None = Field(None, max_length=2000)
-    version: Int | None = None
 
 
 class CustomerIn(BaseModel):
@@ -178,21 +109,6 @@ class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     merge: str = Field(min_length=3, max_length=20)
-
-
-class NoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1, max_length=5000)
-    pinned: bool = False
-
-
-class NotePatch(Patch):
-    NULLABLE = frozenset({"version"})
-
-    text: str | None = Field(None, min_length=1, max_length=5000)
-    pinned: bool | None = None
-    version: Int | None = None
 
 
 @router.post("/api/customers", summary="Create a customer with its primary contact", status_code=201)
@@ -252,9 +168,7 @@ async def api_delete(request: Request, display_id: str, confirm: str = Query("",
 
 @router.post("/api/customers/{display_id}/merge", summary="Merge another customer into this one (the keeper)")
 async def api_merge(request: Request, display_id: str, body: MergeIn) -> dict[str, Any]:
-    other = await customers.customer_for_user(bindings_of(request).db, current_user(request), body.merge)
-    if other is None:
-        raise NotFound(f"We couldn't find customer {body.merge.strip()[:20]}.")
+    other = await lookup.customer(request, body.merge, named=True)
     ring = KeyRing.from_settings(bindings_of(request).settings)
     merged = await _act(request, display_id, customer_merge.merge_customers, other=other, ring=ring)
     return await detail(request, display_id) | {"merged": merged.merged, "moved": merged.moved}
@@ -264,7 +178,7 @@ async def api_merge(request: Request, display_id: str, body: MergeIn) -> dict[st
 async def api_timeline(request: Request, display_id: str, type: str = Query("", max_length=20)) -> list[dict[str, Any]]:
     if type and type not in customers.TIMELINE_TYPES:
         raise HTTPException(422, f"type must be one of: {', '.join(customers.TIMELINE_TYPES)}.")
-    row = await _customer(request, display_id)
+    row = await lookup.customer(request, display_id)
     entries = await customers.timeline_of(bindings_of(request).db, row["id"], type)
     return [customers.entry_public(e) for e in entries]
 
@@ -283,168 +197,12 @@ async def _tag(db: Any, now: Any, user: Any, customer: Row, *, tag: str, add: bo
 @router.post("/api/customers/{display_id}/tags", summary="Tag the customer")
 async def api_add_tag(request: Request, display_id: str, body: TagIn) -> list[str]:
     await _act(request, display_id, _tag, tag=body.tag, add=True)
-    row = await _customer(request, display_id)
+    row = await lookup.customer(request, display_id)
     return await customer_tags.tags_of(bindings_of(request).db, row["id"])
 
 
 @router.delete("/api/customers/{display_id}/tags", summary="Take a tag off (?tag=…)")
 async def api_remove_tag(request: Request, display_id: str, tag: str = Query(..., max_length=100)) -> list[str]:
     await _act(request, display_id, _tag, tag=tag, add=False)
-    row = await _customer(request, display_id)
+    row = await lookup.customer(request, display_id)
     return await customer_tags.tags_of(bindings_of(request).db, row["id"])
-
-
-# --- contacts ------------------------------------------------------------------------------------
-
-
-async def _contact(db: Any, customer: Row, contact_id: Id) -> Row:
-    return await customers.contact_of(db, customer["id"], contact_id)
-
-
-@router.get("/api/customers/{display_id}/contacts", summary="The customer's contacts, primary first")
-async def api_contacts(request: Request, display_id: str) -> list[dict[str, Any]]:
-    row = await _customer(request, display_id)
-    return [customers.contact_public(c) for c in await customers.contacts_of(bindings_of(request).db, row["id"])]
-
-
-@router.post("/api/customers/{display_id}/contacts", summary="Add a contact", status_code=201)
-async def api_add_contact(request: Request, display_id: str, body: ContactIn) -> dict[str, Any]:
-    new_id = await _act(request, display_id, customer_contacts.add_contact, values=body.model_dump())
-    row = await _customer(request, display_id)
-    return customers.contact_public(await _contact(bindings_of(request).db, row, new_id))
-
-
-async def _contact_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, contact_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
-) -> Any:
-    return await verb(db, now, user, customer, await _contact(db, customer, contact_id), **kw)
-
-
-@router.patch("/api/customers/{display_id}/contacts/{contact_id}", summary="Edit a contact")
-async def api_edit_contact(request: Request, display_id: str, contact_id: Id, body: ContactPatch) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    await _act(
-        request,
-        display_id,
-        _contact_verb,
-        contact_id=contact_id,
-        verb=customer_contacts.edit_contact,
-        changes=changes,
-        version=body.version,
-    )
-    row = await _customer(request, display_id)
-    return customers.contact_public(await _contact(bindings_of(request).db, row, contact_id))
-
-
-@router.post("/api/customers/{display_id}/contacts/{contact_id}/primary", summary="Make this contact the primary")
-async def api_make_primary(request: Request, display_id: str, contact_id: Id) -> list[dict[str, Any]]:
-    await _act(request, display_id, _contact_verb, contact_id=contact_id, verb=customer_contacts.make_primary)
-    return await api_contacts(request, display_id)
-
-
-@router.delete("/api/customers/{display_id}/contacts/{contact_id}", summary="Delete a contact (not the primary)")
-async def api_delete_contact(request: Request, display_id: str, contact_id: Id, version: Int | None = None) -> Response:
-    await _act(
-        request,
-        display_id,
-        _contact_verb,
-        contact_id=contact_id,
-        verb=customer_contacts.delete_contact,
-        version=version,
-    )
-    return Response(status_code=204)
-
-
-# --- addresses -----------------------------------------------------------------------------------
-
-
-async def _address_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, address_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
-) -> Any:
-    return await verb(db, now, user, customer, await customers.address_of(db, customer["id"], address_id), **kw)
-
-
-@router.get("/api/customers/{display_id}/addresses", summary="Billing address and work sites")
-async def api_addresses(request: Request, display_id: str) -> list[dict[str, Any]]:
-    row = await _customer(request, display_id)
-    return [customers.address_public(a) for a in await customers.addresses_of(bindings_of(request).db, row["id"])]
-
-
-@router.post("/api/customers/{display_id}/addresses", summary="Add the billing address or a work site", status_code=201)
-async def api_add_address(request: Request, display_id: str, body: AddressIn) -> dict[str, Any]:
-    new_id = await _act(request, display_id, customer_addresses.add_address, values=body.model_dump())
-    row = await _customer(request, display_id)
-    return customers.address_public(await customers.address_of(bindings_of(request).db, row["id"], new_id))
-
-
-@router.patch("/api/customers/{display_id}/addresses/{address_id}", summary="Edit an address")
-async def api_edit_address(request: Request, display_id: str, address_id: Id, body: AddressPatch) -> dict[str, Any]:
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    await _act(
-        request,
-        display_id,
-        _address_verb,
-        address_id=address_id,
-        verb=customer_addresses.edit_address,
-        changes=changes,
-        version=body.version,
-    )
-    row = await _customer(request, display_id)
-    return customers.address_public(await customers.address_of(bindings_of(request).db, row["id"], address_id))
-
-
-@router.delete("/api/customers/{display_id}/addresses/{address_id}", summary="Remove an address")
-async def api_delete_address(request: Request, display_id: str, address_id: Id, version: Int | None = None) -> Response:
-    await _act(
-        request,
-        display_id,
-        _address_verb,
-        address_id=address_id,
-        verb=customer_addresses.delete_address,
-        version=version,
-    )
-    return Response(status_code=204)
-
-
-# --- notes ---------------------------------------------------------------------------------------
-
-
-async def _note_verb(
-    db: Any, now: Any, user: Any, customer: Row, *, note_id: Id, verb: Callable[..., Awaitable[Any]], **kw: Any
-) -> Any:
-    return await verb(db, now, user, customer, await customers.note_of(db, customer["id"], note_id), **kw)
-
-
-@router.get("/api/customers/{display_id}/notes", summary="Notes, pinned first, then newest")
-async def api_notes(request: Request, display_id: str) -> list[dict[str, Any]]:
-    row = await _customer(request, display_id)
-    return [customers.note_public(n) for n in await customers.notes_of(bindings_of(request).db, row["id"])]
-
-
-@router.post("/api/customers/{display_id}/notes", summary="Add a note (pinned: shown as important)", status_code=201)
-async def api_add_note(request: Request, display_id: str, body: NoteIn) -> dict[str, Any]:
-    new_id = await _act(request, display_id, customer_notes.add_note, text=body.text, pinned=body.pinned)
-    row = await _customer(request, display_id)
-    return customers.note_public(await customers.note_of(bindings_of(request).db, row["id"], new_id))
-
-
-@router.patch("/api/customers/{display_id}/notes/{note_id}", summary="Pin/unpin a note or change its text")
-async def api_edit_note(request: Request, display_id: str, note_id: Id, body: NotePatch) -> dict[str, Any]:
-    await _act(
-        request,
-        display_id,
-        _note_verb,
-        note_id=note_id,
-        verb=customer_notes.edit_note,
-        text=body.text,
-        pinned=body.pinned,
-        version=body.version,
-    )
-    row = await _customer(request, display_id)
-    return customers.note_public(await customers.note_of(bindings_of(request).db, row["id"], note_id))
-
-
-@router.delete("/api/customers/{display_id}/notes/{note_id}", summary="Delete a note (its author; owner/admin any)")
-async def api_delete_note(request: Request, display_id: str, note_id: Id, version: Int | None = None) -> Response:
-    await _act(request, display_id, _note_verb, note_id=note_id, verb=customer_notes.delete_note, version=version)
-    return Response(status_code=204)

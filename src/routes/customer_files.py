@@ -14,30 +14,15 @@ from fastapi.responses import Response
 
 from core import attachments
 from core.attachments import FileRefused
-from core.errors import NotFound
 from core.inputs import Id
 from core.storage import Row
 from customers import files as customer_files
-from customers import record as customers
-from routes.guard import actor_of, bindings_of, current_user, files_of
+from routes import lookup
+from routes.guard import actor_of, bindings_of, files_of
 from routes.pages import redirect, refusals_show, render
 from routes.uploads import read_upload
 
 router = APIRouter()
-
-
-async def _customer(request: Request, display_id: str) -> Row:
-    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id)
-    if row is None:
-        raise NotFound("We couldn't find that client.")
-    return row
-
-
-async def _file(request: Request, customer: Row, file_id: Id) -> Row:
-    row = await customer_files.file_for(bindings_of(request).db, customer["id"], file_id)
-    if row is None:
-        raise NotFound("We couldn't find that file.")
-    return row
 
 
 async def _upload(request: Request, customer: Row) -> int:
@@ -64,8 +49,8 @@ def _download(row: Row, data: bytes) -> Response:
 
 
 async def _send(request: Request, display_id: str, file_id: Id) -> Response:
-    customer = await _customer(request, display_id)
-    row = await _file(request, customer, file_id)
+    customer = await lookup.customer(request, display_id)
+    row = await lookup.file(request, customer, file_id)
     data = await customer_files.read_file(files_of(request), row)
     if data is None:
         raise HTTPException(410, "The file's contents are missing from storage.")
@@ -88,12 +73,12 @@ async def _panel(request: Request, customer: Row, error: str = "") -> Response:
 
 @router.get("/clients/{display_id}/files", include_in_schema=False)
 async def panel(request: Request, display_id: str) -> Response:
-    return await _panel(request, await _customer(request, display_id))
+    return await _panel(request, await lookup.customer(request, display_id))
 
 
 @router.post("/clients/{display_id}/files", include_in_schema=False)
 async def upload_from_form(request: Request, display_id: str) -> Response:
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     if not request.headers.get("hx-request"):
         await _upload(request, customer)
         return redirect(f"/clients/{customer['display_id']}#files", "File uploaded.")
@@ -111,8 +96,8 @@ async def download_on_page(request: Request, display_id: str, file_id: Id) -> Re
 @router.post("/clients/{display_id}/files/{file_id}/delete", include_in_schema=False)
 async def delete_from_form(request: Request, display_id: str, file_id: Id) -> Response:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    row = await _file(request, customer, file_id)
+    customer = await lookup.customer(request, display_id)
+    row = await lookup.file(request, customer, file_id)
     actor = actor_of(request)
     await customer_files.delete_file(b.db, files_of(request), b.clock.now(), actor, customer, row)
     if request.headers.get("hx-request"):
@@ -125,7 +110,7 @@ async def delete_from_form(request: Request, display_id: str, file_id: Id) -> Re
 
 @router.get("/api/customers/{display_id}/files", tags=["customers"], summary="A customer's files")
 async def api_list(request: Request, display_id: str) -> dict[str, Any]:
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     rows = await customer_files.files_for(bindings_of(request).db, customer["id"])
     return {"items": [customer_files.public(r) for r in rows]}
 
@@ -137,9 +122,9 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
     status_code=201,
 )
 async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     file_id = await _upload(request, customer)
-    return customer_files.public(await _file(request, customer, file_id))
+    return customer_files.public(await lookup.file(request, customer, file_id))
 
 
 @router.get("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Download a file")
@@ -150,8 +135,8 @@ async def api_download(request: Request, display_id: str, file_id: Id) -> Respon
 @router.delete("/api/customers/{display_id}/files/{file_id}", tags=["customers"], summary="Delete a file")
 async def api_delete(request: Request, display_id: str, file_id: Id) -> dict[str, Any]:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    row = await _file(request, customer, file_id)
+    customer = await lookup.customer(request, display_id)
+    row = await lookup.file(request, customer, file_id)
     actor = actor_of(request)
     await customer_files.delete_file(b.db, files_of(request), b.clock.now(), actor, customer, row)
     return {"deleted": file_id}

@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.users import User
-from core.errors import NotFound
 from core.inputs import Int, parse_int
 from core.storage import Row
 from leads import duplicates as lead_duplicates
 from leads import queue as leads
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, render
 
@@ -88,12 +88,7 @@ async def api_duplicates(request: Request, after: str = Query("", max_length=60)
 async def _merge(request: Request, keeper: str, others: list[str], versions: dict[str, Int]) -> list[str]:
     user = current_user(request)
     b = bindings_of(request)
-    rows = []
-    for display_id in [keeper, *others]:
-        row = await leads.lead_for_user(b.db, user, display_id)
-        if row is None:
-            raise NotFound(f"We couldn't find lead {display_id[:20]}.")
-        rows.append(row)
+    rows = [await lookup.lead(request, display_id, named=True) for display_id in [keeper, *others]]
     await lead_duplicates.merge(b.db, b.clock.now(), user, rows[0], rows[1:], versions)
     return [r["display_id"] for r in rows[1:]]
 

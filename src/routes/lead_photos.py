@@ -13,30 +13,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from core import attachments
-from core.errors import NotFound
 from core.inputs import Id
 from core.storage import Row
 from leads import photos as lead_photos
-from leads import queue as leads
+from routes import lookup
 from routes.guard import actor_of, bindings_of, current_user, files_of
 from routes.pages import redirect, refusals_go_back_to
 from routes.uploads import read_upload
 
 router = APIRouter()
-
-
-async def _lead(request: Request, display_id: str) -> Row:
-    row = await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id)
-    if row is None:
-        raise NotFound("We couldn't find that lead.")
-    return row
-
-
-async def _photo(request: Request, lead: Row, photo_id: Id) -> Row:
-    row = await lead_photos.photo_for(bindings_of(request).db, lead["id"], photo_id)
-    if row is None:
-        raise NotFound("We couldn't find that photo.")
-    return row
 
 
 async def _upload(request: Request, lead: Row) -> int:
@@ -48,8 +33,8 @@ async def _upload(request: Request, lead: Row) -> int:
 
 async def _delete(request: Request, display_id: str, photo_id: Id) -> Row:
     b = bindings_of(request)
-    lead = await _lead(request, display_id)
-    photo = await _photo(request, lead, photo_id)
+    lead = await lookup.lead(request, display_id)
+    photo = await lookup.photo(request, lead, photo_id)
     await lead_photos.delete_photo(
         b.db, files_of(request), b.clock.now(), current_user(request), actor_of(request), lead, photo
     )
@@ -58,8 +43,8 @@ async def _delete(request: Request, display_id: str, photo_id: Id) -> Row:
 
 @router.get("/leads/{display_id}/photos/{photo_id}", include_in_schema=False)
 async def show_photo(request: Request, display_id: str, photo_id: Id) -> Response:
-    lead = await _lead(request, display_id)
-    photo = await _photo(request, lead, photo_id)
+    lead = await lookup.lead(request, display_id)
+    photo = await lookup.photo(request, lead, photo_id)
     data = await lead_photos.read_photo(files_of(request), photo)
     if data is None:
         raise HTTPException(410, "The photo's bytes are missing from storage.")
@@ -79,7 +64,7 @@ async def show_photo(request: Request, display_id: str, photo_id: Id) -> Respons
 
 @router.post("/leads/{display_id}/photos", include_in_schema=False)
 async def upload_from_form(request: Request, display_id: str) -> Response:
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     with refusals_go_back_to(f"/leads/{lead['display_id']}#photos"):
         await _upload(request, lead)
     return redirect(f"/leads/{lead['display_id']}#photos", "Photo added.")
@@ -93,7 +78,7 @@ async def delete_from_form(request: Request, display_id: str, photo_id: Id) -> R
 
 @router.get("/api/leads/{display_id}/photos", tags=["leads"], summary="A lead's photos, newest first")
 async def api_list(request: Request, display_id: str) -> dict[str, Any]:
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     rows = await lead_photos.photos_for(bindings_of(request).db, lead["id"])
     return {"items": [lead_photos.public(r, lead["display_id"]) for r in rows]}
 
@@ -105,7 +90,7 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
     status_code=201,
 )
 async def api_upload(request: Request, display_id: str) -> dict[str, Any]:
-    lead = await _lead(request, display_id)
+    lead = await lookup.lead(request, display_id)
     photo_id = await _upload(request, lead)
     rows = await lead_photos.photos_for(bindings_of(request).db, lead["id"])
     return next(lead_photos.public(r, lead["display_id"]) for r in rows if r["id"] == photo_id)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from core.errors import NotFound
 from core.inputs import parse_int
 from leads import settings as lead_settings
 from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
 from leads.snooze import Sequence
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import form_status, redirect, refusals_show, render
 
@@ -92,13 +92,6 @@ async def create(
 # --- the step editor ------------------------------------------------------------------------------
 
 
-async def _sequence_or_404(request: Request, key: str) -> Sequence:
-    found = await snooze_sequences.get(bindings_of(request).db, key)
-    if found is None:
-        raise NotFound("No such snooze sequence.")
-    return found
-
-
 def _editor(
     request: Request,
     sequence: Sequence,
@@ -125,7 +118,7 @@ def _editor(
 
 @router.get("/sequences/{sequence}")
 async def edit(request: Request, sequence: str) -> Response:
-    found = await _sequence_or_404(request, sequence)
+    found = await lookup.sequence(request, sequence)
     rows = [(str(a), u) for a, u in map(snooze_sequences.split, found.steps)]
     return _editor(request, found, rows, label=found.label, seen=found.updated_at)
 
@@ -142,7 +135,7 @@ async def save(
 ) -> Response:
     """`action` is "save", "add", or "remove-N" (N counts from 1)."""
     b = bindings_of(request)
-    found = await _sequence_or_404(request, sequence)
+    found = await lookup.sequence(request, sequence)
     amount = [a[:9] for a in amount[: snooze_sequences.MAX_STEPS + 1]]
     unit = [u[:3] for u in unit[: snooze_sequences.MAX_STEPS + 1]]
     rows = list(zip(amount, unit, strict=False))

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 from accounts import offices, users
 from core import records
 from core.clock import iso, parse
-from core.errors import NotFound
 from core.inputs import Id
 from core.storage import migrations
 from leads import intake
 from leads import sources as lead_sources
 from ops import backups
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
 
@@ -52,13 +52,6 @@ async def system(request: Request) -> Response:
 
 
 # --- users -----------------------------------------------------------------------------------
-
-
-async def _user_or_404(request: Request, user_id: Id) -> users.User:
-    target = await users.get(bindings_of(request).db, user_id)
-    if target is None:
-        raise NotFound("We couldn't find that user.")
-    return target
 
 
 async def _user_form(request: Request, target: users.User | None, status: int = 200, error: str = "", **form):
@@ -120,7 +113,7 @@ async def user_create(
 
 @router.get("/users/{user_id}")
 async def user_edit(request: Request, user_id: Id) -> Response:
-    return await _user_form(request, await _user_or_404(request, user_id))
+    return await _user_form(request, await lookup.user(request, user_id))
 
 
 @router.post("/users/{user_id}")
@@ -135,7 +128,7 @@ async def user_update(
 ) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    target = await _user_or_404(request, user_id)
+    target = await lookup.user(request, user_id)
     async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         profile = users.check_profile(name, role, all_offices, office_ids, partner_name)
         await users.update_user(b.db, b.clock.now(), actor.actor, target, profile)
@@ -146,7 +139,7 @@ async def user_update(
 async def user_active(request: Request, user_id: Id, active: bool = Form(...)) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    target = await _user_or_404(request, user_id)
+    target = await lookup.user(request, user_id)
     async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         await users.set_active(b.db, b.clock.now(), actor.actor, target, active)
     return redirect(f"/maintenance/users/{user_id}", f"{target.name} {'reactivated' if active else 'deactivated'}.")
@@ -156,20 +149,13 @@ async def user_active(request: Request, user_id: Id, active: bool = Form(...)) -
 async def user_password(request: Request, user_id: Id, password: str = Form("", max_length=1024)) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    target = await _user_or_404(request, user_id)
+    target = await lookup.user(request, user_id)
     async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
         await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
     return redirect(f"/maintenance/users/{user_id}", "Password changed; their sessions were ended.")
 
 
 # --- offices ---------------------------------------------------------------------------------
-
-
-async def _office_or_404(request: Request, office_id: Id) -> offices.Office:
-    office = await offices.get(bindings_of(request).db, office_id)
-    if office is None:
-        raise NotFound("We couldn't find that office.")
-    return office
 
 
 async def _offices_page(request: Request, status: int = 200, error: str = "", **form) -> Response:
@@ -220,7 +206,7 @@ def _office_form(request: Request, office: offices.Office, status: int = 200, er
 
 @router.get("/offices/{office_id}")
 async def office_edit(request: Request, office_id: Id) -> Response:
-    return _office_form(request, await _office_or_404(request, office_id))
+    return _office_form(request, await lookup.office(request, office_id))
 
 
 @router.post("/offices/{office_id}")
@@ -234,7 +220,7 @@ async def office_update(
 ) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    office = await _office_or_404(request, office_id)
+    office = await lookup.office(request, office_id)
     async with refusals_show(lambda exc: _office_form(request, office, 400, exc.message)):
         await offices.update_office(
             b.db,
@@ -253,7 +239,7 @@ async def office_update(
 async def office_delete(request: Request, office_id: Id) -> Response:
     actor = current_user(request)
     b = bindings_of(request)
-    office = await _office_or_404(request, office_id)
+    office = await lookup.office(request, office_id)
     async with refusals_show(lambda exc: _office_form(request, office, exc.status, exc.message)):
         await offices.delete_office(b.db, b.clock.now(), actor.actor, office)
     return redirect("/maintenance/offices", f"Office {office.name} deleted.")

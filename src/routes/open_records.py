@@ -9,11 +9,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import NotFound
 from core.storage import Row
 from customers import open_records
-from customers import record as customers
-from leads import queue as leads
+from routes import lookup
 from routes.guard import bindings_of, current_user, wants_json
 from routes.pages import redirect, refusals_go_back_to
 
@@ -40,14 +38,7 @@ async def load_tray(request: Request) -> None:
 
 async def _record(request: Request, kind: str, display_id: str) -> Row:
     """The record through its own access function: 404 alike for missing and not allowed."""
-    db, user = bindings_of(request).db, current_user(request)
-    if kind == "lead":
-        row = await leads.lead_for_user(db, user, display_id)
-    else:
-        row = await customers.customer_for_user(db, user, display_id)
-    if row is None:
-        raise NotFound("We couldn't find that record.")
-    return row
+    return await (lookup.lead if kind == "lead" else lookup.customer)(request, display_id)
 
 
 def _back(next_url: str, fallback: str) -> str:

@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from accounts import authz
-from core.errors import Conflict, NotFound
+from core.errors import Conflict
 from core.inputs import Id
 from core.storage import Row
 from core.vault import KeyRing, VaultError
-from customers import record as customers
 from customers import secure_access
+from routes import lookup
 from routes.guard import actor_of, bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
 from routes.patching import Patch
@@ -49,24 +49,10 @@ def _ring(request: Request) -> KeyRing:
     return KeyRing.from_settings(bindings_of(request).settings)
 
 
-async def _customer(request: Request, display_id: str) -> Row:
-    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id)
-    if row is None:
-        raise NotFound("We couldn't find that client.")
-    return row
-
-
-async def _item(request: Request, customer: Row, item_id: Id) -> Row:
-    row = await secure_access.item_for(bindings_of(request).db, customer["id"], item_id)
-    if row is None:
-        raise NotFound("We couldn't find that secure-access item.")
-    return row
-
-
 async def _reveal(request: Request, display_id: str, item_id: Id) -> tuple[Row, str]:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    item = await _item(request, customer, item_id)
+    customer = await lookup.customer(request, display_id)
+    item = await lookup.secure_item(request, customer, item_id)
     try:
         secret = await secure_access.reveal(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item)
     except VaultError as exc:
@@ -100,7 +86,7 @@ async def _after_change(request: Request, customer: Row, message: str, error: st
 
 @router.get("/clients/{display_id}/secure-access", include_in_schema=False)
 async def panel(request: Request, display_id: str) -> Response:
-    return await _panel(request, await _customer(request, display_id))
+    return await _panel(request, await lookup.customer(request, display_id))
 
 
 @router.post("/clients/{display_id}/secure-access", include_in_schema=False)
@@ -114,7 +100,7 @@ async def create_from_form(
     notes: str = Form("", max_length=secure_access.MAX_NOTES),
 ) -> Response:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     async with refusals_show(lambda exc: _after_change(request, customer, "", exc.message)):
         item = secure_access.check_input(label, kind, username, notes)
         await secure_access.create_item(b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, secret)
@@ -133,8 +119,8 @@ async def update_from_form(
     notes: str = Form("", max_length=secure_access.MAX_NOTES),
 ) -> Response:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    current = await _item(request, customer, item_id)
+    customer = await lookup.customer(request, display_id)
+    current = await lookup.secure_item(request, customer, item_id)
     async with refusals_show(lambda exc: _after_change(request, customer, "", exc.message)):
         item = secure_access.check_input(label, kind, username, notes)
         try:
@@ -150,8 +136,8 @@ async def update_from_form(
 @router.post("/clients/{display_id}/secure-access/{item_id}/delete", include_in_schema=False)
 async def delete_from_form(request: Request, display_id: str, item_id: Id) -> Response:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    current = await _item(request, customer, item_id)
+    customer = await lookup.customer(request, display_id)
+    current = await lookup.secure_item(request, customer, item_id)
     await secure_access.delete_item(b.db, b.clock.now(), actor_of(request), customer, current)
     return await _after_change(request, customer, f"Deleted “{current['label']}”.")
 
@@ -172,7 +158,7 @@ async def reveal_on_page(request: Request, display_id: str, item_id: Id) -> Resp
 
 @router.get("/api/customers/{display_id}/secure-access", tags=["customers"], summary="Secure-access items (masked)")
 async def api_list(request: Request, display_id: str) -> dict[str, Any]:
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     items = await secure_access.items_for(bindings_of(request).db, customer["id"])
     user = current_user(request)
     return {"items": [secure_access.public(i) for i in items], "can_reveal": authz.can(user, "secure_access.reveal")}
@@ -186,12 +172,12 @@ async def api_list(request: Request, display_id: str) -> dict[str, Any]:
 )
 async def api_create(request: Request, display_id: str, body: ItemIn) -> dict[str, Any]:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
+    customer = await lookup.customer(request, display_id)
     item = secure_access.check_input(body.label, body.kind, body.username, body.notes)
     item_id = await secure_access.create_item(
         b.db, b.clock.now(), actor_of(request), _ring(request), customer, item, body.secret.get_secret_value()
     )
-    return secure_access.public(await _item(request, customer, item_id))
+    return secure_access.public(await lookup.secure_item(request, customer, item_id))
 
 
 @router.patch(
@@ -201,8 +187,8 @@ async def api_create(request: Request, display_id: str, body: ItemIn) -> dict[st
 )
 async def api_update(request: Request, display_id: str, item_id: Id, body: ItemPatch) -> dict[str, Any]:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    current = await _item(request, customer, item_id)
+    customer = await lookup.customer(request, display_id)
+    current = await lookup.secure_item(request, customer, item_id)
     item = secure_access.check_input(
         body.label if body.label is not None else current["label"],
         body.kind or current["kind"],
@@ -216,7 +202,7 @@ async def api_update(request: Request, display_id: str, item_id: Id, body: ItemP
         )
     except VaultError as exc:
         raise Conflict(f"The saved secret cannot be opened ({exc}); send a new `secret`.") from None
-    return secure_access.public(await _item(request, customer, item_id))
+    return secure_access.public(await lookup.secure_item(request, customer, item_id))
 
 
 @router.delete(
@@ -224,8 +210,8 @@ async def api_update(request: Request, display_id: str, item_id: Id, body: ItemP
 )
 async def api_delete(request: Request, display_id: str, item_id: Id) -> dict[str, Any]:
     b = bindings_of(request)
-    customer = await _customer(request, display_id)
-    current = await _item(request, customer, item_id)
+    customer = await lookup.customer(request, display_id)
+    current = await lookup.secure_item(request, customer, item_id)
     await secure_access.delete_item(b.db, b.clock.now(), actor_of(request), customer, current)
     return {"deleted": item_id}
 

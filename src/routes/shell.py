@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accounts import authz, offices
-from core.errors import NotFound
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import render
 
@@ -24,10 +24,6 @@ async def home(request: Request) -> Response:
 @router.get("/offices/{slug}")
 async def office_page(request: Request, slug: str) -> Response:
     """An office's card for its own staff; another office's answers 404 like a missing one."""
-    user = current_user(request)
-    db = bindings_of(request).db
-    office = await offices.by_slug(db, slug)
-    if office is None or not authz.visible_office(user, office.id):
-        raise NotFound("We couldn't find that office.")
-    members = await offices.active_members(db, office.id)
+    office = await lookup.office(request, slug=slug)
+    members = await offices.active_members(bindings_of(request).db, office.id)
     return render(request, "office.html", office=office, members=members)

@@ -9,23 +9,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz, offices
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from core.inputs import Id, parse_id, parse_int
 from leads import calling_hours
 from leads import sources as lead_sources
 from leads.sources import Source
+from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
 from routes.patching import Patch
 
 router = APIRouter()
-
-
-async def _source_or_404(request: Request, key: str) -> Source:
-    source = await lead_sources.by_key(bindings_of(request).db, key[:40])
-    if source is None:
-        raise NotFound("No such lead source.")
-    return source
 
 
 def _out(source: Source, token: str | None) -> dict[str, Any]:
@@ -101,7 +95,7 @@ async def api_order(request: Request, body: SourceOrder) -> list[dict[str, Any]]
 async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, Any]:
     user = current_user(request)
     b = bindings_of(request)
-    source = await _source_or_404(request, key)
+    source = await lookup.source(request, key)
     fields = body.model_dump(exclude_unset=True)
     nulls = [k for k in ("label", "color", "snooze_sequence", "active") if k in fields and fields[k] is None]
     if nulls:  # only the default office may be cleared; leave a field out to keep it
@@ -118,7 +112,7 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
         active=fields.get("active", source.active),
         rotate_token=bool(body.rotate_token),
     )
-    updated = await _source_or_404(request, key)
+    updated = await lookup.source(request, key)
     return _out(updated, (await lead_sources.tokens(b.db))[key])
 
 
@@ -194,7 +188,7 @@ async def page_update(
 ) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    source = await _source_or_404(request, key)
+    source = await lookup.source(request, key)
     async with refusals_show(lambda exc: _page(request, 400, exc.message)):  # the form again, with why
         await lead_sources.update_source(
             b.db,
@@ -214,7 +208,7 @@ async def page_update(
 async def page_rotate(request: Request, key: str) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    source = await _source_or_404(request, key)
+    source = await lookup.source(request, key)
     await lead_sources.rotate_token(b.db, b.clock.now(), user.actor, source)
     return redirect("/maintenance/sources", f"New token for {source.label}; update the partner's webhook URL.")
 
@@ -223,7 +217,7 @@ async def page_rotate(request: Request, key: str) -> Response:
 async def page_move(request: Request, key: str, direction: str = Form(..., pattern="^(up|down)$")) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    source = await _source_or_404(request, key)
+    source = await lookup.source(request, key)
     await lead_sources.move(b.db, b.clock.now(), user.actor, source, -1 if direction == "up" else 1)
     return redirect("/maintenance/sources")
 

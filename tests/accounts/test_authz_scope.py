@@ -5,7 +5,7 @@ tests/test_architecture_scope.py), so a leak here is a leak everywhere."""
 from __future__ import annotations
 
 from accounts import authz, offices
-from tests.clients_support import make_customer
+from tests.customers_support import make_customer
 from tests.leads.test_leads_queue import make_lead
 
 

@@ -104,7 +104,7 @@ def test_demo_seed_runs_once_and_prints_logins(tmp_path):
     first = run(db, "demo", "seed")
     assert first.returncode == 0 and "owner@porchlight.test" in first.stdout and "agent-demo-pass" in first.stdout
     again = run(db, "demo", "seed")
-    assert "nothing seeded" in again.stdout
+    assert "none added" in again.stdout and "nothing added" in again.stdout
 
 
 def test_missing_secrets_are_named(tmp_path):

@@ -407,7 +407,7 @@ async def test_tag_verbs_report_a_change_even_though_a_trigger_writes_too(bindin
     """customer_tags' trigger rewrites customers.tags, so meta.changes is 2 for one tag: the verbs must
     ask "changed at all?" (they compared with 1 and answered False on D1)."""
     from customers import tags as customer_tags
-    from tests.clients_support import make_customer
+    from tests.customers_support import make_customer
 
     customer = await make_customer(bindings, people.office_a, "Tagged Person")
     now = bindings.clock.now()

@@ -12,8 +12,8 @@ import pytest
 
 from core import inputs
 from core.storage import MAX_SAFE_INT
-from tests.clients_support import make_customer
 from tests.conftest import TEST_ENV, sign_in_api, snapshot_file
+from tests.customers_support import make_customer
 
 BIG = 288230376151711744  # 2^58: past 2^53, still a 64-bit integer
 

@@ -22,8 +22,8 @@ import pytest
 import cron
 from core.storage.d1 import D1Database
 from tests.booking_support import form, make_embed
-from tests.clients_support import make_customer
 from tests.conftest import TEST_ENV, sign_in
+from tests.customers_support import make_customer
 from tests.fakes.d1 import FakeD1Binding
 from tests.leads.test_leads_queue import make_lead
 

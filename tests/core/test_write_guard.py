@@ -21,8 +21,8 @@ from customers import actions as customer_actions
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import queue as leads
-from tests.clients_support import make_customer
 from tests.conftest import snapshot_file
+from tests.customers_support import make_customer
 from tests.leads.test_leads_queue import make_lead
 
 SRC = Path(__file__).resolve().parents[1] / "src"

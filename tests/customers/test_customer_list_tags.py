@@ -15,7 +15,7 @@ from customers import actions as customer_actions
 from customers import listing as customer_list
 from customers import merge as customer_merge
 from customers import tags as customer_tags
-from tests.clients_support import make_customer
+from tests.customers_support import make_customer
 
 TAGS = ("vip", "commercial", "gate", "gate code", "do_not", "do-not")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from customers import open_records
-from tests.clients_support import make_customer
 from tests.conftest import login_form, sign_in, sign_in_api
+from tests.customers_support import make_customer
 from tests.leads.test_leads_queue import make_lead
 
 

@@ -13,7 +13,7 @@ from core.clock import parse
 from core.records import SYSTEM
 from leads import queue as leads
 from leads import settings as lead_settings
-from routes.leads import next_midnight
+from routes.lead_queue import next_midnight
 from tests.conftest import sign_in
 from tests.leads.test_leads_queue import make_lead, set_status
 

@@ -21,8 +21,8 @@ from core.clock import parse
 from quickbooks import estimates, metrics, sync
 from quickbooks.api import Api
 from quickbooks.documents import company
-from tests.clients_support import make_customer
 from tests.conftest import PERSONAS, make_settings, sign_in, sign_in_api, snapshot_file
+from tests.customers_support import make_customer
 from tests.fakes.quickbooks import FakeQuickBooks
 from tests.quickbooks_support import connect, fake_fixture, rows, run_import, settings_fixture  # noqa: F401
 

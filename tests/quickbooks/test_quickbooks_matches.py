@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import cron
 from quickbooks import identity, sync
-from tests.clients_support import make_customer
 from tests.conftest import sign_in
+from tests.customers_support import make_customer
 from tests.quickbooks_support import connect, fake_fixture, rows, run_import, settings_fixture  # noqa: F401
 
 

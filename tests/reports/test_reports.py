@@ -23,8 +23,8 @@ from leads import sources as lead_sources
 from reports import periods as report_periods
 from reports import rollups as report_rollups
 from reports import summary as reports
-from tests.clients_support import make_customer
 from tests.conftest import sign_in
+from tests.customers_support import make_customer
 
 _seq = iter(range(5001, 9999))
 

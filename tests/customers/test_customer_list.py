@@ -8,8 +8,8 @@ import pytest
 from core import errors
 from customers import listing as customer_list
 from customers import tags as customer_tags
-from tests.clients_support import make_customer
 from tests.conftest import sign_in
+from tests.customers_support import make_customer
 
 
 async def names(client, **params) -> list[str]:

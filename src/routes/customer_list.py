@@ -1,4 +1,5 @@
-"""The clients list: the `/clients` page and `GET /api/customers` (same filters, same rules)."""
+"""The customer list: the `/clients` page ("Clients" is its title and URL) and `GET /api/customers`
+(same filters, same rules)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,282 @@
+"""The lead record page (`/leads/L-…`, also the queue's slide-in panel), its forms, and the new-lead form.
+
+Each form posts to a small route that calls one verb and redirects back (post/redirect/get); a
+refusal goes back to the record with why not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from accounts import authz, offices
+from core import records
+from core.clock import parse
+from core.errors import Invalid
+from core.inputs import parse_id
+from customers import conversion as lead_conversion
+from customers import record as customers
+from leads import actions as lead_actions
+from leads import calling_hours
+from leads import photos as lead_photos
+from leads import queue as leads
+from leads import sources as lead_sources
+from routes import lookup
+from routes.guard import bindings_of, current_user
+from routes.lead_api import LeadIn, create
+from routes.pages import redirect, refusals_go_back_to, refusals_show, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _local_fields(row: Any) -> dict[str, Any]:
+    """What the record page needs in the lead office's local time."""
+    zone = ZoneInfo(row["time_zone"])
+    local = parse(row["next_contact_at"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if row["next_contact_at"] else ""
+    return {
+        "phone_edit": row["phone_raw"] or row["phone"] or "",  # shown only when the phone is visible
+        "tz_label": row["time_zone"].split("/")[-1].replace("_", " "),
+        "next_contact_local": local,
+        "archived": bool(row["archived_at"]),
+        "call_count": row["call_count"],
+    }
+
+
+async def _conversion_context(db: Any, row: Any) -> dict[str, Any] | None:
+    """The customer a converted lead points at, and (Jobs offices) the job values it opens with."""
+    customer = await customers.display_id_of(db, row["customer_id"])
+    if customer is None:
+        return None
+    office = await offices.get(db, row["office_id"])
+    new_job = lead_conversion.new_job_values(row, customer, office) if office else None
+    return {"customer": customer, "new_job": new_job}
+
+
+async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
+    outside, local, place = await calling_hours.outside_now(db, row, now)
+    return {
+        "outside": outside,
+        "local": local.strftime("%-I:%M %p %a"),
+        "state": place.state or "",
+        "zone": str(place.zone).split("/")[-1].replace("_", " "),
+    }
+
+
+@router.get("/leads/new", include_in_schema=False)  # before /leads/{display_id}, which would swallow it
+async def new_lead_page(request: Request) -> Response:
+    return await _new_lead_form(request)
+
+
+@router.get("/leads/{display_id}", include_in_schema=False)
+async def lead_page(request: Request, display_id: str) -> Response:
+    """The record as a page, or (htmx, from the queue) as the content of the queue's slide-in panel."""
+    user = current_user(request)
+    b = bindings_of(request)
+    row = await lookup.lead(request, display_id)
+    panel = bool(request.headers.get("hx-request"))
+    # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
+    conversion, timeline, staff, hours, photos = await asyncio.gather(
+        _conversion_context(b.db, row),
+        records.timeline_for(b.db, "lead", row["id"]),
+        offices.active_members(b.db, row["office_id"], with_ids=True),
+        _hours_context(b.db, row, b.clock.now()),
+        lead_photos.photos_for(b.db, row["id"]),
+    )
+    response = render(
+        request,
+        "leads/_panel.html" if panel else "leads/record.html",
+        panel=panel,
+        conversion=conversion,
+        title=f"{row['display_id']} · {row['name'] or 'Lead'}",
+        lead=leads.public(row, user, b.clock.now())
+        | _local_fields(row)
+        | {"phone_shown": leads.phone_visible(row, user)}
+        | {
+            "notes": row["notes"],
+            "service": row["service"],
+            "how_soon": row["how_soon"],
+            "address": row["address"],
+            "source_label": row["source_label"],
+            "source_color": row["source_color"],
+            "review": leads.review(row),
+        },
+        statuses=leads.STATUS_LABELS,
+        timeline=timeline,
+        staff=staff,
+        hours=hours,
+        next_actions=lead_actions.NEXT_ACTIONS,
+        photos=[
+            lead_photos.public(p, row["display_id"]) | {"deletable": lead_photos.may_delete(user, p)} for p in photos
+        ],
+        photo_max_mb=lead_photos.MAX_BYTES // (1024 * 1024),
+    )
+    response.headers["vary"] = "HX-Request"  # one URL, two bodies: never let a cache swap them
+    return response
+
+
+async def _page_act(request: Request, display_id: str, verb: Any, done: str, **kwargs: Any) -> Response:
+    with refusals_go_back_to(f"/leads/{display_id}"):
+        await lookup.act(request, await lookup.lead(request, display_id), verb, **kwargs)
+    return redirect(f"/leads/{display_id}" if verb is not lead_actions.delete_lead else "/leads?archived=1", done)
+
+
+@router.post("/leads/{display_id}/claim", include_in_schema=False)
+async def page_claim(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.claim_lead, "Claimed — the number is yours to call.")
+
+
+@router.post("/leads/{display_id}/call", include_in_schema=False)
+async def page_call(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.log_call_attempt, "Call logged; next try scheduled.")
+
+
+@router.post("/leads/{display_id}/status", include_in_schema=False)
+async def page_status(
+    request: Request,
+    display_id: str,
+    status: str = Form(..., max_length=30),
+    next_contact_at: str = Form("", max_length=20),
+    reason: str = Form("", max_length=500),
+) -> Response:
+    row = await lookup.lead(request, display_id)
+    # The page's one status form always carries the picker (prefilled) and the reason box; each
+    # counts only for the statuses it is labelled for. The JSON API is strict about both.
+    next_contact_at = next_contact_at if status in leads.CALLBACK else ""
+    reason = reason if status == "irrelevant" else ""
+    when = None
+    if next_contact_at:
+        try:
+            when = datetime.fromisoformat(next_contact_at).replace(tzinfo=ZoneInfo(row["time_zone"]))
+        except ValueError:
+            return redirect(f"/leads/{display_id}", "Next contact must be a date and time.")
+    return await _page_act(
+        request,
+        display_id,
+        lead_actions.change_status,
+        "Status saved.",
+        status=status,
+        next_contact_at=when,
+        reason=reason,
+    )
+
+
+@router.post("/leads/{display_id}/archive", include_in_schema=False)
+async def page_archive(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.archive_lead, "Archived.")
+
+
+@router.post("/leads/{display_id}/restore", include_in_schema=False)
+async def page_restore(request: Request, display_id: str) -> Response:
+    return await _page_act(request, display_id, lead_actions.restore_lead, "Restored to the queue.")
+
+
+@router.post("/leads/{display_id}/delete", include_in_schema=False)
+async def page_delete(request: Request, display_id: str) -> Response:
+    row = await lookup.lead(request, display_id)
+    photos = await lead_photos.photos_for(bindings_of(request).db, row["id"])
+    response = await _page_act(request, display_id, lead_actions.delete_lead, "Deleted for good.")
+    if await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id) is None:
+        await lead_photos.drop_bytes(bindings_of(request).files, photos)
+    return response
+
+
+# --- leads typed in by staff -------------------------------------------------------------------
+
+
+async def _new_lead_form(request: Request, status: int = 200, error: str = "", values: dict | None = None) -> Response:
+    user = current_user(request)
+    b = bindings_of(request)
+    return render(
+        request,
+        "leads/new.html",
+        status_code=status,
+        error=error,
+        values=values or {},
+        offices=[o for o in authz.visible_offices(user, await offices.all_offices(b.db)) if o.active],
+        sources=[s for s in await lead_sources.all_sources(b.db) if s.active],
+        chooses_office=authz.chooses_office(user),
+    )
+
+
+@router.post("/leads", include_in_schema=False)
+async def new_lead_submit(
+    request: Request,
+    name: str = Form("", max_length=200),
+    phone: str = Form("", max_length=40),
+    email: str = Form("", max_length=254),
+    zip: str = Form("", max_length=20),
+    service_type: str = Form("", max_length=300),
+    notes: str = Form("", max_length=20_000),
+    office_id: str = Form("", max_length=12),
+    source: str = Form("manual", max_length=40),
+) -> Response:
+    values = {
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "zip": zip,
+        "service_type": service_type,
+        "notes": notes,
+        "office_id": office_id,
+        "source": source,
+    }
+    async with refusals_show(lambda exc: _new_lead_form(request, 400, exc.message, values), (Invalid,)):
+        body = LeadIn(
+            name=name or " ",
+            address="",
+            how_soon="",
+            phone=phone,
+            email=email,
+            zip=zip,
+            service_type=service_type,
+            notes=notes,
+            office_id=parse_id(office_id),
+            source=source,
+        )
+        display = await create(request, body)
+    return redirect(f"/leads/{display}", "Lead created.")
+
+
+@router.post("/leads/{display_id}/edit", include_in_schema=False)
+async def page_edit(
+    request: Request,
+    display_id: str,
+    name: str = Form("", max_length=200),
+    phone: str | None = Form(None, max_length=40),  # absent while the phone is hidden (unclaimed fresh lead)
+    email: str = Form("", max_length=254),
+    zip: str = Form("", max_length=20),
+    address: str = Form("", max_length=500),
+    service: str = Form("", max_length=300),
+    how_soon: str = Form("", max_length=100),
+    next_action: str = Form("", max_length=20),
+    assigned_user_id: str = Form("", max_length=12),
+) -> Response:
+    changes: dict[str, str | int | None] = {
+        "name": name,
+        "email": email,
+        "zip": zip,
+        "address": address,
+        "service": service,
+        "how_soon": how_soon,
+        "next_action": next_action or None,
+        "assigned_user_id": parse_id(assigned_user_id),
+    }
+    if phone is not None:
+        changes["phone"] = phone
+    return await _page_act(request, display_id, lead_actions.edit_lead, "Saved.", changes=changes)
+
+
+@router.post("/leads/{display_id}/notes", include_in_schema=False)
+async def page_note(request: Request, display_id: str, text: str = Form("", max_length=5000)) -> Response:
+    return await _page_act(request, display_id, lead_actions.add_note, "Note added.", text=text)
+
+
+@router.post("/leads/{display_id}/review", include_in_schema=False)
+async def page_review(request: Request, display_id: str, step: str = Form("", max_length=20)) -> Response:
+    done = lead_actions.REVIEW_STEPS.get(step, "Saved") + "."
+    return await _page_act(request, display_id, lead_actions.advance_review, done, step=step)

@@ -1,0 +1,104 @@
+"""The records routes act on: one access function per resource, and `act` to run a domain verb on one.
+
+Every function answers a record the signed-in user may see, or raises `core.errors.NotFound` (the
+app-wide handler maps it: 404 JSON for the API, the error page for HTML). A record that does not
+exist and one the user may not see answer alike, so an id never tells whether it exists elsewhere.
+Children (a lead's photo, a customer's file or secure-access item) are looked up under their
+parent, so an id from another record is "not found" too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+
+from accounts import authz, offices, users
+from core.errors import NotFound
+from core.storage import Row
+from customers import files as customer_files
+from customers import record as customers
+from customers import secure_access
+from leads import photos as lead_photos
+from leads import queue as leads
+from leads import snooze as snooze_sequences
+from leads import sources as lead_sources
+from routes.guard import bindings_of, current_user
+
+T = TypeVar("T")
+
+
+def found(record: T | None, what: str) -> T:
+    """The record, or NotFound("We couldn't find <what>.")."""
+    if record is None:
+        raise NotFound(f"We couldn't find {what}.")
+    return record
+
+
+def _that(kind: str, display_id: str, named: bool) -> str:
+    """ "that lead" for the record in the path; "lead L-12" for one named in a form or body."""
+    return f"{kind} {display_id.strip()[:20]}" if named and display_id.strip() else f"that {kind}"
+
+
+async def lead(request: Request, display_id: str, *, named: bool = False) -> Row:
+    row = await leads.lead_for_user(bindings_of(request).db, current_user(request), display_id.strip())
+    return found(row, _that("lead", display_id, named))
+
+
+async def customer(request: Request, display_id: str, *, named: bool = False) -> Row:
+    row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id.strip())
+    return found(row, _that("customer", display_id, named))
+
+
+async def photo(request: Request, lead_row: Row, photo_id: int) -> Row:
+    return found(await lead_photos.photo_for(bindings_of(request).db, lead_row["id"], photo_id), "that photo")
+
+
+async def file(request: Request, customer_row: Row, file_id: int) -> Row:
+    return found(await customer_files.file_for(bindings_of(request).db, customer_row["id"], file_id), "that file")
+
+
+async def secure_item(request: Request, customer_row: Row, item_id: int) -> Row:
+    row = await secure_access.item_for(bindings_of(request).db, customer_row["id"], item_id)
+    return found(row, "that secure-access item")
+
+
+async def office(request: Request, office_id: int | None = None, *, slug: str = "") -> offices.Office:
+    """By id or by slug; an office outside the user's answers like a missing one."""
+    db = bindings_of(request).db
+    row = await offices.by_slug(db, slug) if slug else await offices.get(db, office_id or 0)
+    if row is not None and not authz.visible_office(current_user(request), row.id):
+        row = None
+    return found(row, "that office")
+
+
+async def user(request: Request, user_id: int) -> users.User:
+    return found(await users.get(bindings_of(request).db, user_id), "that user")
+
+
+async def source(request: Request, key: str) -> lead_sources.Source:
+    return found(await lead_sources.by_key(bindings_of(request).db, key[:40]), "that lead source")
+
+
+async def sequence(request: Request, key: str) -> snooze_sequences.Sequence:
+    return found(await snooze_sequences.get(bindings_of(request).db, key), "that snooze sequence")
+
+
+async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Any:
+    """Run one domain verb on `row` with the request's database, clock and user."""
+    b = bindings_of(request)
+    return await verb(b.db, b.clock.now(), current_user(request), row, *args, **kwargs)
+
+
+Find = Callable[[Any, int, int], Awaitable[Row]]
+
+
+def child_verb(find: Find, child_id: int, verb: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """`verb` on one child of the record (a customer's contact, address or note), found by
+    `find(db, record_id, child_id)` inside the act, which raises NotFound for a child not on it."""
+
+    async def run(db: Any, now: Any, user: Any, row: Row, *args: Any, **kwargs: Any) -> Any:
+        return await verb(db, now, user, row, await find(db, row["id"], child_id), *args, **kwargs)
+
+    return run
