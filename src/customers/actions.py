@@ -94,50 +94,14 @@ async def create_customer(
     """A customer typed in by staff, with its primary contact (and billing address) in the same
     batch. Returns the display id. `also(customer_id)` adds the caller's statements to that batch
     (the QuickBooks link of a customer created from a QuickBooks customer)."""
-    fields = customers.clean({"name": new.name, "company": new.company, "source": new.source}, LIMITS)
-    if not fields["name"]:
-        raise Invalid("A customer needs a name.")
-    if new.kind not in customers.KINDS:
-        raise Invalid(f"Kind must be one of: {', '.join(customers.KINDS)}.")
-    source = await _check_source(db, fields["source"])
-    contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
-    address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
-    if address and address["occupier_contact_id"] is not None:
-        # A customer being created has no contact yet to name (it was a foreign-key failure, a 500).
-        raise Invalid("A new customer's billing address has no occupier yet; set it once the contact exists.")
+    fields, contact, address = await _checked_new(db, new)
     for attempt in range(3):
         customer_id = await customers.next_id(db)
         display = customers.display_id_for(customer_id)
         try:
             await db.batch(
                 [
-                    customers.insert(
-                        now,
-                        customer_id,
-                        office.id,
-                        {"name": fields["name"], "kind": new.kind, "company": fields["company"], "source": source},
-                    ),
-                    customer_contacts.insert(now, customer_id, contact, primary=True),
-                    customers.follow_primary(now, customer_id),
-                    *(
-                        [
-                            customer_addresses.insert(now, customer_id, address),
-                            customers.follow_billing_address(now, customer_id),
-                        ]
-                        if address
-                        else []
-                    ),
-                    customers.timeline(
-                        now, user.actor, customer_id, office.id, "sys", f"Customer created by {user.name}"
-                    ),
-                    records.audit(
-                        now,
-                        user.actor,
-                        "customer.created",
-                        f"{display}: created",
-                        office_id=office.id,
-                        meta={"customer": display},
-                    ),
+                    *_new_customer_rows(now, user, office, customer_id, new.kind, fields, contact, address),
                     *(also(customer_id) if also else []),
                 ]
             )
@@ -147,6 +111,67 @@ async def create_customer(
             raise
         return display
     raise AssertionError("unreachable")
+
+
+async def _checked_new(
+    db: Database, new: NewCustomer
+) -> tuple[dict[str, str], dict[str, customer_contacts.Value], dict[str, customer_contacts.Value] | None]:
+    """The new customer's cleaned fields (its source checked), primary contact and billing address,
+    or Invalid naming what is wrong."""
+    fields = customers.clean({"name": new.name, "company": new.company, "source": new.source}, LIMITS)
+    if not fields["name"]:
+        raise Invalid("A customer needs a name.")
+    if new.kind not in customers.KINDS:
+        raise Invalid(f"Kind must be one of: {', '.join(customers.KINDS)}.")
+    fields["source"] = await _check_source(db, fields["source"])
+    contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
+    address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
+    if address and address["occupier_contact_id"] is not None:
+        # A customer being created has no contact yet to name (it was a foreign-key failure, a 500).
+        raise Invalid("A new customer's billing address has no occupier yet; set it once the contact exists.")
+    return fields, contact, address
+
+
+def _new_customer_rows(
+    now: datetime,
+    user: User,
+    office: Office,
+    customer_id: int,
+    kind: str,
+    fields: dict[str, str],
+    contact: dict[str, customer_contacts.Value],
+    address: dict[str, customer_contacts.Value] | None,
+) -> list[Statement]:
+    """The customer row, its primary contact (and billing address) followed by the customer, its
+    first timeline entry and the audit row, in that order."""
+    display = customers.display_id_for(customer_id)
+    return [
+        customers.insert(
+            now,
+            customer_id,
+            office.id,
+            {"name": fields["name"], "kind": kind, "company": fields["company"], "source": fields["source"]},
+        ),
+        customer_contacts.insert(now, customer_id, contact, primary=True),
+        customers.follow_primary(now, customer_id),
+        *(
+            [
+                customer_addresses.insert(now, customer_id, address),
+                customers.follow_billing_address(now, customer_id),
+            ]
+            if address
+            else []
+        ),
+        customers.timeline(now, user.actor, customer_id, office.id, "sys", f"Customer created by {user.name}"),
+        records.audit(
+            now,
+            user.actor,
+            "customer.created",
+            f"{display}: created",
+            office_id=office.id,
+            meta={"customer": display},
+        ),
+    ]
 
 
 # --- editing -------------------------------------------------------------------------------------

@@ -120,32 +120,9 @@ def _status_plan(
     target = row["status"] if status is None else status
     if target not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}.")
-    sent_next = next_contact_at is not _UNSET
-    when = next_contact_at if isinstance(next_contact_at, datetime) else None
-    if sent_next and next_contact_at is not None and when is None:
-        raise Invalid("Next contact must be a date and time.")
-    callbacks = ", ".join(STATUS_LABELS[s] for s in CALLBACK)
-    if when is not None and target not in CALLBACK:
-        raise Invalid(
-            f"A {STATUS_LABELS[target]} lead takes no next contact; only {callbacks} schedule a callback"
-            + (" — send the status with it." if status is None else ".")
-        )
-    if target in CALLBACK and when is None and (status is not None or sent_next):
-        raise Invalid(f"{STATUS_LABELS[target]} needs a next-contact date and time.")
-    clean_reason = " ".join((reason or "").split())[:500]
-    _refuse_cards({"reason": clean_reason})
-    if reason is not None and clean_reason and target != "irrelevant":
-        raise Invalid("A reason goes with Irrelevant; send status irrelevant with it.")
-    if target == "irrelevant":
-        clean_reason = clean_reason or (row.get("irrelevant_reason") or "" if status is None else "")
-        if not clean_reason:
-            raise Invalid("Irrelevant needs a reason (wrong service, prank, outside the area…).")
-    # Converted means "is a customer now": only converting (which makes or links the customer) sets it,
-    # and only returning to leads (which unlinks it) clears it.
-    if row.get("customer_id") is not None and target != "converted":
-        raise Invalid("This lead is a customer now; use Return to leads to work it again.")
-    if target == "converted" and row["status"] != "converted":
-        raise Invalid("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
+    when = _checked_next_contact(target, status, next_contact_at)
+    clean_reason = _checked_reason(row, target, status, reason)
+    _refuse_conversion_change(row, target)
     if target in CALLBACK:
         next_text = iso(when) if when is not None else row["next_contact_at"]
     else:
@@ -154,12 +131,7 @@ def _status_plan(
     if target == row["status"] and next_text == row["next_contact_at"] and kept_reason == row.get("irrelevant_reason"):
         return _Plan()
     clear_claim = [] if target == "fresh" else ["claimed_by = NULL", "claimed_at = NULL"]
-    if target == row["status"] and target in CALLBACK:
-        body = f"Next contact moved to {parse(next_text).strftime('%b %-d %H:%M UTC')}" if next_text else ""
-    else:
-        body = _describe_status(row["status"], target, next_text)
-    if target == "irrelevant":
-        body = (body if target != row["status"] else "Irrelevant reason changed") + f" — {clean_reason}"
+    body = _status_body(row, target, next_text, clean_reason)
     return _Plan(
         sets=[
             "status = ?",
@@ -184,6 +156,58 @@ def _status_plan(
             ),
         ],
     )
+
+
+def _checked_next_contact(target: str, status: str | None, next_contact_at: object) -> datetime | None:
+    """The next contact the `target` status keeps, or None: refused when it is not a date, when the
+    status takes none (only callback statuses do), or when a callback status is sent without one."""
+    sent_next = next_contact_at is not _UNSET
+    when = next_contact_at if isinstance(next_contact_at, datetime) else None
+    if sent_next and next_contact_at is not None and when is None:
+        raise Invalid("Next contact must be a date and time.")
+    callbacks = ", ".join(STATUS_LABELS[s] for s in CALLBACK)
+    if when is not None and target not in CALLBACK:
+        raise Invalid(
+            f"A {STATUS_LABELS[target]} lead takes no next contact; only {callbacks} schedule a callback"
+            + (" — send the status with it." if status is None else ".")
+        )
+    if target in CALLBACK and when is None and (status is not None or sent_next):
+        raise Invalid(f"{STATUS_LABELS[target]} needs a next-contact date and time.")
+    return when
+
+
+def _checked_reason(row: Row, target: str, status: str | None, reason: str | None) -> str:
+    """The cleaned Irrelevant reason ("" for other statuses): a reason goes only with Irrelevant, and
+    Irrelevant needs one (a lead staying Irrelevant keeps its old one when none is sent)."""
+    clean_reason = " ".join((reason or "").split())[:500]
+    _refuse_cards({"reason": clean_reason})
+    if reason is not None and clean_reason and target != "irrelevant":
+        raise Invalid("A reason goes with Irrelevant; send status irrelevant with it.")
+    if target == "irrelevant":
+        clean_reason = clean_reason or (row.get("irrelevant_reason") or "" if status is None else "")
+        if not clean_reason:
+            raise Invalid("Irrelevant needs a reason (wrong service, prank, outside the area…).")
+    return clean_reason
+
+
+def _refuse_conversion_change(row: Row, target: str) -> None:
+    """Converted means "is a customer now": only converting (which makes or links the customer) sets
+    it, and only returning to leads (which unlinks it) clears it; a status change does neither."""
+    if row.get("customer_id") is not None and target != "converted":
+        raise Invalid("This lead is a customer now; use Return to leads to work it again.")
+    if target == "converted" and row["status"] != "converted":
+        raise Invalid("Use Convert to turn the lead into a customer (new, or linked to an existing one).")
+
+
+def _status_body(row: Row, target: str, next_text: str | None, clean_reason: str) -> str:
+    """The timeline text: a moved callback, a changed Irrelevant reason, or the status change."""
+    if target == row["status"] and target in CALLBACK:
+        body = f"Next contact moved to {parse(next_text).strftime('%b %-d %H:%M UTC')}" if next_text else ""
+    else:
+        body = _describe_status(row["status"], target, next_text)
+    if target == "irrelevant":
+        body = (body if target != row["status"] else "Irrelevant reason changed") + f" — {clean_reason}"
+    return body
 
 
 async def change_status(

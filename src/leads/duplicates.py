@@ -19,7 +19,7 @@ from accounts import authz
 from accounts.users import User
 from core import records
 from core.errors import Conflict, Invalid
-from core.storage import MAX_SAFE_INT, Database, Row
+from core.storage import MAX_SAFE_INT, Database, Row, Statement
 from leads import intake
 from leads import record as lead_record
 
@@ -177,21 +177,8 @@ async def merge(
 
     `versions` are the versions the person saw (display id → version); without them the rows'
     own are used. Any lead changed since, or archived, makes the whole merge a `Conflict`."""
-    if not others:
-        raise Invalid("Choose at least one lead to merge into the one you keep.")
-    if len(others) > MAX_MERGE:
-        raise Invalid(f"Merge at most {MAX_MERGE} leads at a time.")
+    _check_merge(keeper, others)
     ids = [keeper["id"], *(o["id"] for o in others)]
-    if len(set(ids)) != len(ids):
-        raise Invalid("Each lead can appear only once, and the keeper is not merged into itself.")
-    for row in (keeper, *others):
-        if row["archived_at"]:
-            raise Invalid(f"{row['display_id']} is already archived; restore it first or leave it out.")
-    for other in others:
-        if not _same_lead(keeper, other):
-            raise Invalid(
-                f"{other['display_id']} shares neither a phone nor a partner lead id with {keeper['display_id']}."
-            )
     seen = versions or {}
     guarded = [(row["id"], int(seen.get(row["display_id"], row["version"]))) for row in (keeper, *others)]
     names = [o["display_id"] for o in others]
@@ -200,37 +187,7 @@ async def merge(
         records.guard_changed(len(ids)),
     ]
     for other in others:
-        statements += [
-            # Every entry of `other`, re-filed under the keeper with its original time and author.
-            records.copy_timeline(
-                "lead",
-                other["id"],
-                keeper["id"],
-                keeper["office_id"],
-                f"Merged from {other['display_id']}: ",
-                other["display_id"],
-            ),
-            records.timeline(
-                now,
-                user.actor,
-                "lead",
-                keeper["id"],
-                "sys",
-                f"Merged from {other['display_id']} by {user.name}; its timeline is copied above",
-                office_id=keeper["office_id"],
-                meta={"merged_from": other["display_id"]},
-            ),
-            records.timeline(
-                now,
-                user.actor,
-                "lead",
-                other["id"],
-                "sys",
-                f"Merged into {keeper['display_id']} by {user.name} and archived",
-                office_id=other["office_id"],
-                meta={"merged_into": keeper["display_id"]},
-            ),
-        ]
+        statements += _merged_timeline(now, user, keeper, other)
     # A partner retrying one of the merged deliveries is answered with the lead that lives on.
     statements.append(intake.move_keys(keeper["id"], [o["id"] for o in others]))
     statements.append(
@@ -247,3 +204,59 @@ async def merge(
         await db.batch(statements)
     except records.LostRace:
         raise Conflict("Someone changed one of these leads a moment ago. Reload and choose again.") from None
+
+
+def _check_merge(keeper: Row, others: list[Row]) -> None:
+    """Refuse a merge that is empty, too big, names a lead twice, touches an archived lead, or
+    joins a lead that shares neither a phone nor a partner lead id with the keeper."""
+    if not others:
+        raise Invalid("Choose at least one lead to merge into the one you keep.")
+    if len(others) > MAX_MERGE:
+        raise Invalid(f"Merge at most {MAX_MERGE} leads at a time.")
+    ids = [keeper["id"], *(o["id"] for o in others)]
+    if len(set(ids)) != len(ids):
+        raise Invalid("Each lead can appear only once, and the keeper is not merged into itself.")
+    for row in (keeper, *others):
+        if row["archived_at"]:
+            raise Invalid(f"{row['display_id']} is already archived; restore it first or leave it out.")
+    for other in others:
+        if not _same_lead(keeper, other):
+            raise Invalid(
+                f"{other['display_id']} shares neither a phone nor a partner lead id with {keeper['display_id']}."
+            )
+
+
+def _merged_timeline(now: datetime, user: User, keeper: Row, other: Row) -> list[Statement]:
+    """The timeline rows for one merged lead: its entries copied onto the keeper, then a note on
+    each side saying where it went."""
+    return [
+        # Every entry of `other`, re-filed under the keeper with its original time and author.
+        records.copy_timeline(
+            "lead",
+            other["id"],
+            keeper["id"],
+            keeper["office_id"],
+            f"Merged from {other['display_id']}: ",
+            other["display_id"],
+        ),
+        records.timeline(
+            now,
+            user.actor,
+            "lead",
+            keeper["id"],
+            "sys",
+            f"Merged from {other['display_id']} by {user.name}; its timeline is copied above",
+            office_id=keeper["office_id"],
+            meta={"merged_from": other["display_id"]},
+        ),
+        records.timeline(
+            now,
+            user.actor,
+            "lead",
+            other["id"],
+            "sys",
+            f"Merged into {keeper['display_id']} by {user.name} and archived",
+            office_id=other["office_id"],
+            meta={"merged_into": keeper["display_id"]},
+        ),
+    ]

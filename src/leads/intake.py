@@ -27,7 +27,7 @@ from accounts import offices
 from core import cardcheck, phones, records, us_address
 from core.clock import iso
 from core.records import SYSTEM, Actor, Ref
-from core.storage import Database, IntegrityError, Param, Statement, q
+from core.storage import Database, IntegrityError, Param, Row, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
 from leads import record as lead_record
 from leads.sources import Source
@@ -505,34 +505,14 @@ async def _reactivate(
     leads (merged duplicates, leads put away by hand) stay put."""
     if not fields.phone.last10:
         return None
-    row = await db.first(
-        "SELECT l.id, l.display_id, l.status, l.office_id, s.label AS source_label, l.version, l.customer_id,"
-        " c.display_id AS customer_display, c.office_id AS customer_office_id FROM leads l"
-        " LEFT JOIN lead_sources s ON s.key = l.source_key LEFT JOIN customers c ON c.id = l.customer_id"
-        " WHERE l.phone_last10 = ? AND (l.archived_at IS NULL OR l.customer_id IS NOT NULL)"
-        " ORDER BY l.id DESC LIMIT 1",
-        fields.phone.last10,
-    )
+    row = await _reactivation_candidate(db, fields.phone.last10)
     if row is None:
         return None
     lead = Ref("SELECT ?", (row["id"],))
     header = f"--- BookBack AI, {now.strftime('%Y-%m-%d %H:%M UTC')} ---"
     addition = "\n".join(filter(None, (header, fields.notes or "(no notes)")))
     was = f"{row['status'].replace('_', ' ').title()} ({row['source_label'] or 'unknown source'})"
-    customer_rows = []
-    if row["customer_display"] is not None:
-        customer_rows.append(
-            records.timeline(
-                now,
-                SYSTEM,
-                "customer",
-                row["customer_id"],
-                "sys",
-                f"Lead {row['display_id']} reactivated by BookBack AI: back in the leads queue as Fresh",
-                office_id=row["customer_office_id"],
-                meta={"lead": row["display_id"]},
-            )
-        )
+    customer_rows = _customer_note(now, row)
     meta = {"previous_status": row["status"], "customer": row["customer_display"]}
     try:
         await db.batch(
@@ -565,6 +545,37 @@ async def _reactivate(
     except records.LostRace:
         return None  # changed under us: nothing written; fall through to a new lead, never lose it
     return Outcome("reactivated", row["display_id"])
+
+
+async def _reactivation_candidate(db: Database, phone_last10: str) -> Row | None:
+    """The newest lead with this phone that reactivation may bring back: open, or archived as a
+    customer's lead (converted); None when there is none."""
+    return await db.first(
+        "SELECT l.id, l.display_id, l.status, l.office_id, s.label AS source_label, l.version, l.customer_id,"
+        " c.display_id AS customer_display, c.office_id AS customer_office_id FROM leads l"
+        " LEFT JOIN lead_sources s ON s.key = l.source_key LEFT JOIN customers c ON c.id = l.customer_id"
+        " WHERE l.phone_last10 = ? AND (l.archived_at IS NULL OR l.customer_id IS NOT NULL)"
+        " ORDER BY l.id DESC LIMIT 1",
+        phone_last10,
+    )
+
+
+def _customer_note(now: datetime, row: Row) -> list[Statement]:
+    """The customer's timeline entry saying its lead is being worked again (none without a customer)."""
+    if row["customer_display"] is None:
+        return []
+    return [
+        records.timeline(
+            now,
+            SYSTEM,
+            "customer",
+            row["customer_id"],
+            "sys",
+            f"Lead {row['display_id']} reactivated by BookBack AI: back in the leads queue as Fresh",
+            office_id=row["customer_office_id"],
+            meta={"lead": row["display_id"]},
+        )
+    ]
 
 
 async def quarantine(db: Database, now: datetime, source_key: str, delivery: Delivery, reason: str) -> Outcome:

@@ -361,6 +361,8 @@ async def queue(db: Database, user: User, query: Query, now: datetime) -> QueueP
     then either the whole match, when it is small, sorted; or one branch per tier, each read in created
     order and stopped at the page's end, merged. Search first narrows to the newest SEARCH_CAP matches
     of the trigram index, which is always small."""
+    # long: one SQL statement assembled from scope, filters, search and the page's plan; its binder
+    # numbers the parameters as they are placed, so a reader needs the whole assembly in one place.
     bind = _Binder()
     scope, scope_params = authz.lead_scope(user)
     conditions = [bind(scope, scope_params), *_filters(query, now, bind)]

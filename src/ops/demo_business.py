@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from booking import embeds
 from core.attachments import check_upload
 from core.bindings import Bindings
 from core.records import SYSTEM
+from core.storage import Row
 from core.vault import KeyRing
 from customers import actions as customer_actions
 from customers import addresses, contacts, conversion, files, notes, secure_access, tags
@@ -522,73 +523,15 @@ class _Seeder:
         people = await self.db.all(
             "SELECT c.name, c.email, c.phone FROM customers c WHERE c.archived_at IS NULL ORDER BY c.id LIMIT 70"
         )
-        qb_customers = []
-        for n, p in enumerate(people, start=1):
-            obj: dict[str, Any] = {"Id": str(n), "DisplayName": p["name"], "Active": True,
-                                   "MetaData": {"LastUpdatedTime": stamp}}  # fmt: skip
-            if p["email"]:
-                obj["PrimaryEmailAddr"] = {"Address": p["email"]}
-            if p["phone"]:
-                obj["PrimaryPhone"] = {"FreeFormNumber": p["phone"]}
-            qb_customers.append(obj)
-        accounts = [
-            {"Id": "35", "Name": "Business Checking", "AccountType": "Bank", "AccountSubType": "Checking",
-             "CurrentBalance": 48210.55, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
-            {"Id": "36", "Name": "Savings", "AccountType": "Bank", "AccountSubType": "Savings",
-             "CurrentBalance": 15000.00, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
-            {"Id": "41", "Name": "Company Visa", "AccountType": "Credit Card", "AccountSubType": "CreditCard",
-             "CurrentBalance": 3412.80, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
-        ]  # fmt: skip
-        invoices, payments, estimates, receipts = [], [], [], []
-
-        def ref(c: dict[str, Any]) -> dict[str, str]:
-            return {"value": c["Id"], "name": c["DisplayName"]}
-
-        def amount() -> float:
-            return round(rnd.choice((189, 249, 299, 389, 520, 1250, 1890, 2450)) + rnd.randint(0, 99) / 100, 2)
-
-        for n in range(1, 131):  # invoices over the last 120 days: this period and the one before
-            c = rnd.choice(qb_customers)
-            day = today - timedelta(days=rnd.randint(0, 120))
-            subtotal = amount()
-            tax = round(subtotal * 0.08875, 2)
-            total = round(subtotal + tax, 2)
-            paid = (day < today - timedelta(days=20) and rnd.random() < 0.8) or rnd.random() < 0.35
-            invoices.append(
-                {"Id": str(1000 + n), "DocNumber": f"INV-{1000 + n}", "TxnDate": day.isoformat(),
-                 "DueDate": (day + timedelta(days=15)).isoformat(), "CustomerRef": ref(c), "TotalAmt": total,
-                 "Balance": 0 if paid else total, "TxnTaxDetail": {"TotalTax": tax},
-                 "MetaData": {"LastUpdatedTime": stamp}}
-            )  # fmt: skip
-            if paid:
-                paid_on = min(day + timedelta(days=rnd.randint(0, 14)), today)
-                payments.append(
-                    {"Id": str(5000 + n), "TxnDate": paid_on.isoformat(), "CustomerRef": ref(c), "TotalAmt": total,
-                     "UnappliedAmt": 0, "Line": [{"Amount": total, "LinkedTxn": [{"TxnId": str(1000 + n),
-                     "TxnType": "Invoice"}]}], "MetaData": {"LastUpdatedTime": stamp}}
-                )  # fmt: skip
-        for n in range(1, 19):
-            c = rnd.choice(qb_customers)
-            day = today - timedelta(days=rnd.randint(0, 40))
-            estimates.append(
-                {"Id": str(3000 + n), "DocNumber": f"EST-{3000 + n}", "TxnDate": day.isoformat(),
-                 "ExpirationDate": (day + timedelta(days=45)).isoformat(), "CustomerRef": ref(c),
-                 "TotalAmt": amount() * 2, "TxnStatus": rnd.choice(("Pending", "Pending", "Accepted", "Closed")),
-                 "MetaData": {"LastUpdatedTime": stamp}}
-            )  # fmt: skip
-        for n in range(1, 13):
-            c = rnd.choice(qb_customers)
-            subtotal = amount()
-            tax = round(subtotal * 0.08875, 2)
-            receipts.append(
-                {"Id": str(7000 + n), "DocNumber": f"SR-{7000 + n}",
-                 "TxnDate": (today - timedelta(days=rnd.randint(0, 110))).isoformat(), "CustomerRef": ref(c),
-                 "TotalAmt": round(subtotal + tax, 2), "TxnTaxDetail": {"TotalTax": tax},
-                 "MetaData": {"LastUpdatedTime": stamp}}
-            )  # fmt: skip
+        # Drawn in this order from the one Random, so the demo data stays the same run to run.
+        qb_customers = _qb_customers(people, stamp)
+        accounts = _qb_accounts(stamp)
+        invoices, payments = _qb_invoices(rnd, today, qb_customers, stamp)
+        estimates = _qb_estimates(rnd, today, qb_customers, stamp)
+        receipts = _qb_receipts(rnd, today, qb_customers, stamp)
         credit = [
             {"Id": "8001", "DocNumber": "CM-8001", "TxnDate": (today - timedelta(days=9)).isoformat(),
-             "CustomerRef": ref(qb_customers[0]), "TotalAmt": 75.0, "Balance": 75.0,
+             "CustomerRef": _ref(qb_customers[0]), "TotalAmt": 75.0, "Balance": 75.0,
              "MetaData": {"LastUpdatedTime": stamp}}
         ]  # fmt: skip
         statements = oauth.demo_connection(now, self.owner.actor, DEMO_REALM, DEMO_COMPANY)
@@ -608,6 +551,104 @@ class _Seeder:
 
     async def reports(self) -> None:
         await rollups.prepare(self.db, self.now)
+
+
+def _qb_customers(people: list[Row], stamp: str) -> list[dict[str, Any]]:
+    """One QuickBooks customer per demo customer, with its email and phone when it has them."""
+    qb_customers = []
+    for n, p in enumerate(people, start=1):
+        obj: dict[str, Any] = {"Id": str(n), "DisplayName": p["name"], "Active": True,
+                               "MetaData": {"LastUpdatedTime": stamp}}  # fmt: skip
+        if p["email"]:
+            obj["PrimaryEmailAddr"] = {"Address": p["email"]}
+        if p["phone"]:
+            obj["PrimaryPhone"] = {"FreeFormNumber": p["phone"]}
+        qb_customers.append(obj)
+    return qb_customers
+
+
+def _qb_accounts(stamp: str) -> list[dict[str, Any]]:
+    """Two bank accounts and a credit card, for the billing page's balances."""
+    return [
+        {"Id": "35", "Name": "Business Checking", "AccountType": "Bank", "AccountSubType": "Checking",
+         "CurrentBalance": 48210.55, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
+        {"Id": "36", "Name": "Savings", "AccountType": "Bank", "AccountSubType": "Savings",
+         "CurrentBalance": 15000.00, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
+        {"Id": "41", "Name": "Company Visa", "AccountType": "Credit Card", "AccountSubType": "CreditCard",
+         "CurrentBalance": 3412.80, "Active": True, "MetaData": {"LastUpdatedTime": stamp}},
+    ]  # fmt: skip
+
+
+def _ref(c: dict[str, Any]) -> dict[str, str]:
+    return {"value": c["Id"], "name": c["DisplayName"]}
+
+
+def _amount(rnd: random.Random) -> float:
+    return round(rnd.choice((189, 249, 299, 389, 520, 1250, 1890, 2450)) + rnd.randint(0, 99) / 100, 2)
+
+
+def _qb_invoices(
+    rnd: random.Random, today: date, qb_customers: list[dict[str, Any]], stamp: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Invoices over the last 120 days (this period and the one before), and the payments of those
+    paid: most older than 20 days, about a third of the newer ones."""
+    invoices, payments = [], []
+    for n in range(1, 131):
+        c = rnd.choice(qb_customers)
+        day = today - timedelta(days=rnd.randint(0, 120))
+        subtotal = _amount(rnd)
+        tax = round(subtotal * 0.08875, 2)
+        total = round(subtotal + tax, 2)
+        paid = (day < today - timedelta(days=20) and rnd.random() < 0.8) or rnd.random() < 0.35
+        invoices.append(
+            {"Id": str(1000 + n), "DocNumber": f"INV-{1000 + n}", "TxnDate": day.isoformat(),
+             "DueDate": (day + timedelta(days=15)).isoformat(), "CustomerRef": _ref(c), "TotalAmt": total,
+             "Balance": 0 if paid else total, "TxnTaxDetail": {"TotalTax": tax},
+             "MetaData": {"LastUpdatedTime": stamp}}
+        )  # fmt: skip
+        if paid:
+            paid_on = min(day + timedelta(days=rnd.randint(0, 14)), today)
+            payments.append(
+                {"Id": str(5000 + n), "TxnDate": paid_on.isoformat(), "CustomerRef": _ref(c), "TotalAmt": total,
+                 "UnappliedAmt": 0, "Line": [{"Amount": total, "LinkedTxn": [{"TxnId": str(1000 + n),
+                 "TxnType": "Invoice"}]}], "MetaData": {"LastUpdatedTime": stamp}}
+            )  # fmt: skip
+    return invoices, payments
+
+
+def _qb_estimates(
+    rnd: random.Random, today: date, qb_customers: list[dict[str, Any]], stamp: str
+) -> list[dict[str, Any]]:
+    """Estimates from the last 40 days, most still pending."""
+    estimates = []
+    for n in range(1, 19):
+        c = rnd.choice(qb_customers)
+        day = today - timedelta(days=rnd.randint(0, 40))
+        estimates.append(
+            {"Id": str(3000 + n), "DocNumber": f"EST-{3000 + n}", "TxnDate": day.isoformat(),
+             "ExpirationDate": (day + timedelta(days=45)).isoformat(), "CustomerRef": _ref(c),
+             "TotalAmt": _amount(rnd) * 2, "TxnStatus": rnd.choice(("Pending", "Pending", "Accepted", "Closed")),
+             "MetaData": {"LastUpdatedTime": stamp}}
+        )  # fmt: skip
+    return estimates
+
+
+def _qb_receipts(
+    rnd: random.Random, today: date, qb_customers: list[dict[str, Any]], stamp: str
+) -> list[dict[str, Any]]:
+    """Sales receipts (paid on the spot) from the last 110 days."""
+    receipts = []
+    for n in range(1, 13):
+        c = rnd.choice(qb_customers)
+        subtotal = _amount(rnd)
+        tax = round(subtotal * 0.08875, 2)
+        receipts.append(
+            {"Id": str(7000 + n), "DocNumber": f"SR-{7000 + n}",
+             "TxnDate": (today - timedelta(days=rnd.randint(0, 110))).isoformat(), "CustomerRef": _ref(c),
+             "TotalAmt": round(subtotal + tax, 2), "TxnTaxDetail": {"TotalTax": tax},
+             "MetaData": {"LastUpdatedTime": stamp}}
+        )  # fmt: skip
+    return receipts
 
 
 async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:

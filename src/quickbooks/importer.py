@@ -32,7 +32,7 @@ from core.bindings import Bindings
 from core.clock import iso
 from core.errors import Conflict, Invalid
 from core.records import Actor
-from core.storage import Database, Row, q
+from core.storage import Database, Row, Statement, q
 from quickbooks import identity, oauth, objects, webhook
 from quickbooks.api import Api
 from quickbooks.client import QuickBooksError, Throttled, select
@@ -174,54 +174,60 @@ async def start_import(bindings: Bindings, actor: Actor, *, confirm: str | None 
     latest = await latest_run(db)
     label = conn.company_name or conn.realm_id
     if latest is not None and latest.status == "failed" and latest.realm_id == conn.realm_id:
-        await db.batch(
-            [
-                q(
-                    "UPDATE quickbooks_import_runs SET status = 'running', attempts = 0, updated_at = ?"
-                    " WHERE id = ? AND status = 'failed'",
-                    iso(now),
-                    latest.id,
-                ),
-                records.if_changed(
-                    records.audit(
-                        now,
-                        actor,
-                        "quickbooks.import.resumed",
-                        f"{actor.label} resumed the QuickBooks import from {label}",
-                        meta={"run_id": latest.id},
-                    )
-                ),
-            ]
-        )
+        await db.batch(_resumed(now, actor, latest, label))
     else:
-        await db.batch(
-            [
-                q(
-                    "INSERT INTO quickbooks_import_runs (realm_id, environment, status, started_at, started_by,"
-                    " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
-                    conn.realm_id,
-                    conn.environment,
-                    iso(now),
-                    actor.user_id,
-                    iso(now),
-                ),
-                q(
-                    "INSERT INTO quickbooks_import_steps (run_id, entity, ord)"
-                    " SELECT (SELECT max(id) FROM quickbooks_import_runs), value, key FROM json_each(?)",
-                    json.dumps(list(objects.ENTITIES)),
-                ),
-                records.audit(
-                    now,
-                    actor,
-                    "quickbooks.import.started",
-                    f"{actor.label} started the one-time QuickBooks import from {label} ({conn.environment})",
-                    meta={"realm_id": conn.realm_id, "environment": conn.environment},
-                ),
-            ]
-        )
+        await db.batch(_started(now, actor, conn, label))
     run = await running_run(db)
     assert run is not None
     return run
+
+
+def _resumed(now: datetime, actor: Actor, latest: Run, label: str) -> list[Statement]:
+    """Set a failed run going again from its cursors, its attempts back to 0 (audited if it moved)."""
+    return [
+        q(
+            "UPDATE quickbooks_import_runs SET status = 'running', attempts = 0, updated_at = ?"
+            " WHERE id = ? AND status = 'failed'",
+            iso(now),
+            latest.id,
+        ),
+        records.if_changed(
+            records.audit(
+                now,
+                actor,
+                "quickbooks.import.resumed",
+                f"{actor.label} resumed the QuickBooks import from {label}",
+                meta={"run_id": latest.id},
+            )
+        ),
+    ]
+
+
+def _started(now: datetime, actor: Actor, conn: oauth.Connection, label: str) -> list[Statement]:
+    """A new run for the connected company, with one step (cursor) per entity in import order."""
+    return [
+        q(
+            "INSERT INTO quickbooks_import_runs (realm_id, environment, status, started_at, started_by,"
+            " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
+            conn.realm_id,
+            conn.environment,
+            iso(now),
+            actor.user_id,
+            iso(now),
+        ),
+        q(
+            "INSERT INTO quickbooks_import_steps (run_id, entity, ord)"
+            " SELECT (SELECT max(id) FROM quickbooks_import_runs), value, key FROM json_each(?)",
+            json.dumps(list(objects.ENTITIES)),
+        ),
+        records.audit(
+            now,
+            actor,
+            "quickbooks.import.started",
+            f"{actor.label} started the one-time QuickBooks import from {label} ({conn.environment})",
+            meta={"realm_id": conn.realm_id, "environment": conn.environment},
+        ),
+    ]
 
 
 async def _fail_page(db: Database, now: datetime, run: Run, error: QuickBooksError) -> str:
@@ -297,11 +303,9 @@ async def tick(
     run = await running_run(db)
     if run is None:
         return {}
-    conn = await oauth.connection(db)
-    if conn is None or not conn.connected or conn.realm_id != run.realm_id:
-        return {"waiting_for_connection": 1}
-    if conn.throttled(now):
-        return {"throttled": 1}
+    waiting = await _waiting(db, run, now)
+    if waiting:
+        return waiting
     done_pages = fetched = 0
     customers_seen = lease_lost = False
     # The next page of the same entity is asked for while this one is written, so QuickBooks prepares
@@ -311,61 +315,24 @@ async def tick(
         api = Api(bindings, http)
         try:
             while done_pages < pages:
-                step = await db.first(
-                    "SELECT entity, next_position, total FROM quickbooks_import_steps"
-                    " WHERE run_id = ? AND done_at IS NULL ORDER BY ord LIMIT 1",
-                    run.id,
-                )
+                step = await _next_step(db, run.id)
                 if step is None:
-                    await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
-                    linked = await identity.auto_link(db, run.realm_id, now)
+                    linked = await _complete(bindings, now, run)
                     return {"pages": done_pages, "records": fetched, "completed": 1, "linked": linked}
                 entity, position = step["entity"], step["next_position"]
                 try:
                     if step["total"] is None:
                         await _count_all(db, api, run.id)
-                    if ahead is not None and ahead[:2] == (entity, position):
-                        task, ahead = ahead[2], None
-                        rows = await task
-                    else:
-                        await _drop(ahead)
-                        ahead = None
-                        rows = await api.query(select(entity, start=position, size=page_size))
-                except Throttled as exc:
-                    await oauth.note_error(db, now, exc.summary(), backoff=THROTTLE_BACKOFF)
-                    await _fail_page(db, now, run, exc)
-                    return {"pages": done_pages, "records": fetched, "throttled": 1}
+                    pending, ahead = ahead, None
+                    rows = await _read_page(api, entity, position, page_size, pending)
                 except QuickBooksError as exc:
-                    outcome = await _fail_page(db, now, run, exc)
+                    outcome = await _page_failed(db, now, run, exc)
                     return {"pages": done_pages, "records": fetched, outcome: 1}
                 finished = len(rows) < page_size
                 if not finished and done_pages + 1 < pages:
-                    following = position + len(rows)
-                    query = api.query(select(entity, start=following, size=page_size))
-                    ahead = (entity, following, asyncio.ensure_future(query))
-                statements = [
-                    q(
-                        "UPDATE quickbooks_import_steps SET next_position = next_position + ?,"
-                        " imported = imported + ?, done_at = ?"
-                        " WHERE run_id = ? AND entity = ? AND next_position = ? AND done_at IS NULL",
-                        len(rows),
-                        len(rows),
-                        iso(now) if finished else None,
-                        run.id,
-                        entity,
-                        position,
-                    ),
-                    records.guard_changed(),
-                    *objects.upserts(run.realm_id, entity, rows, now),
-                    q(
-                        "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ?"
-                        " WHERE id = ? AND status = 'running'",
-                        iso(now),
-                        run.id,
-                    ),
-                ]
+                    ahead = _ask_ahead(api, entity, position + len(rows), page_size)
                 try:
-                    await db.batch(statements)
+                    await db.batch(_page_statements(now, run, entity, position, rows, finished=finished))
                 except records.LostRace:
                     return {"pages": done_pages, "records": fetched, "overlapped": 1}
                 done_pages += 1
@@ -380,6 +347,96 @@ async def tick(
     linked = await identity.auto_link(db, run.realm_id, now) if customers_seen else 0
     extra = {"linked": linked} if linked else {}
     return {"pages": done_pages, "records": fetched, **extra, **({"lease_lost": 1} if lease_lost else {})}
+
+
+async def _waiting(db: Database, run: Run, now: datetime) -> dict[str, int]:
+    """Why the run cannot go on now (QuickBooks not connected to the run's company, or backing off
+    after throttling), or {} when it can."""
+    conn = await oauth.connection(db)
+    if conn is None or not conn.connected or conn.realm_id != run.realm_id:
+        return {"waiting_for_connection": 1}
+    if conn.throttled(now):
+        return {"throttled": 1}
+    return {}
+
+
+async def _next_step(db: Database, run_id: int) -> Row | None:
+    """The run's first unfinished entity, in import order, with its cursor; None when all are done."""
+    return await db.first(
+        "SELECT entity, next_position, total FROM quickbooks_import_steps"
+        " WHERE run_id = ? AND done_at IS NULL ORDER BY ord LIMIT 1",
+        run_id,
+    )
+
+
+async def _complete(bindings: Bindings, now: datetime, run: Run) -> int:
+    """No step left: mark the run completed (from its fresh counts), then link the customers that
+    match exactly one of ours. Returns how many were linked."""
+    db = bindings.db
+    await _finish(db, bindings.clock.now(), (await _run(db, await _row(db, run.id))) or run)
+    return await identity.auto_link(db, run.realm_id, now)
+
+
+async def _read_page(
+    api: Api,
+    entity: str,
+    position: int,
+    page_size: int,
+    ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None,
+) -> list[dict[str, Any]]:
+    """The page of `entity` at `position`: the one asked for ahead when it is that page; otherwise
+    the page asked ahead (if any) is dropped and this one asked for now."""
+    if ahead is not None and ahead[:2] == (entity, position):
+        return await ahead[2]
+    await _drop(ahead)
+    return await api.query(select(entity, start=position, size=page_size))
+
+
+def _ask_ahead(
+    api: Api, entity: str, position: int, page_size: int
+) -> tuple[str, int, asyncio.Task[list[dict[str, Any]]]]:
+    """Ask for the page at `position` now, so QuickBooks prepares it while this one is written; the
+    next round collects it (`_read_page`) or drops it."""
+    query = api.query(select(entity, start=position, size=page_size))
+    return (entity, position, asyncio.ensure_future(query))
+
+
+async def _page_failed(db: Database, now: datetime, run: Run, error: QuickBooksError) -> str:
+    """Record a page QuickBooks refused; returns the tick's outcome. Throttling also backs the
+    connection off, and is reported as "throttled" whatever the run's count says."""
+    if isinstance(error, Throttled):
+        await oauth.note_error(db, now, error.summary(), backoff=THROTTLE_BACKOFF)
+        await _fail_page(db, now, run, error)
+        return "throttled"
+    return await _fail_page(db, now, run, error)
+
+
+def _page_statements(
+    now: datetime, run: Run, entity: str, position: int, rows: list[dict[str, Any]], *, finished: bool
+) -> list[Statement]:
+    """One page as one batch: the cursor moves first, guarded by its old value (a second runner on
+    the same page stops there and writes nothing), then the page's upserts, then the run's attempts
+    reset."""
+    return [
+        q(
+            "UPDATE quickbooks_import_steps SET next_position = next_position + ?,"
+            " imported = imported + ?, done_at = ?"
+            " WHERE run_id = ? AND entity = ? AND next_position = ? AND done_at IS NULL",
+            len(rows),
+            len(rows),
+            iso(now) if finished else None,
+            run.id,
+            entity,
+            position,
+        ),
+        records.guard_changed(),
+        *objects.upserts(run.realm_id, entity, rows, now),
+        q(
+            "UPDATE quickbooks_import_runs SET attempts = 0, updated_at = ? WHERE id = ? AND status = 'running'",
+            iso(now),
+            run.id,
+        ),
+    ]
 
 
 async def _drop(ahead: tuple[str, int, asyncio.Task[list[dict[str, Any]]]] | None) -> None:

@@ -200,14 +200,7 @@ async def complete(
 ) -> Connection:
     """The callback: check the state, exchange the code, read the company name, store the connection."""
     db, now = bindings.db, bindings.clock.now()
-    used = await db.run(
-        "DELETE FROM quickbooks_oauth_states WHERE state_hash = ? AND session_id = ? AND expires_at > ?",
-        _hash(state),
-        session_id,
-        iso(now),
-    )
-    if used.changes != 1:
-        raise Conflict("That QuickBooks sign-in expired or began in another session. Start again with Connect.")
+    await _use_state(db, now, session_id, state)
     if not realm_id or not realm_id.isdigit() or not code:
         raise Conflict("QuickBooks did not send a company and code back. Start again with Connect.")
     endpoints = Endpoints.from_settings(bindings.settings)
@@ -217,40 +210,8 @@ async def complete(
         {"grant_type": "authorization_code", "code": code, "redirect_uri": endpoints.redirect_uri},
     )
     cols = _token_columns(KeyRing.from_settings(bindings.settings), realm_id, now, tokens)
-    await db.batch(
-        [
-            q(
-                "INSERT INTO quickbooks_connection (id, realm_id, environment, status, access_sealed, refresh_sealed,"
-                " key_id, access_expires_at, refresh_expires_at, token_version, last_refresh_at, connected_at,"
-                " connected_by, updated_at) VALUES (1, ?1, ?2, 'connected', ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8, ?9, ?8)"
-                " ON CONFLICT (id) DO UPDATE SET"
-                " sync_watermark = CASE WHEN realm_id = excluded.realm_id THEN sync_watermark END,"
-                " resync_since = NULL, resync_entity = NULL, resync_position = NULL, resync_until = NULL,"
-                " realm_id = excluded.realm_id, environment = excluded.environment, status = 'connected',"
-                " access_sealed = excluded.access_sealed, refresh_sealed = excluded.refresh_sealed,"
-                " key_id = excluded.key_id, access_expires_at = excluded.access_expires_at,"
-                " refresh_expires_at = excluded.refresh_expires_at, token_version = token_version + 1,"
-                " refresh_holder = NULL, refresh_lease_until = NULL, last_refresh_at = excluded.last_refresh_at,"
-                " connected_at = excluded.connected_at, connected_by = excluded.connected_by,"
-                " backoff_until = NULL, last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
-                realm_id,
-                endpoints.environment,
-                cols["access_sealed"],
-                cols["refresh_sealed"],
-                cols["key_id"],
-                cols["access_expires_at"],
-                cols["refresh_expires_at"],
-                iso(now),
-                actor.user_id,
-            ),
-        ]
-    )
-    try:
-        answer = await call(http, endpoints, str(tokens["access_token"]), realm_id, "GET", f"companyinfo/{realm_id}")
-        info = answer.get("CompanyInfo") or {}
-        name = str(info.get("CompanyName") or info.get("LegalName") or "")
-    except QuickBooksError:
-        name = ""  # connected all the same; the name fills in on the next successful call
+    await db.batch([_connect_row(now, actor, realm_id, endpoints.environment, cols)])
+    name = await _company_name(http, endpoints, str(tokens["access_token"]), realm_id)
     await db.batch(
         [
             q("UPDATE quickbooks_connection SET company_name = ? WHERE id = 1 AND realm_id = ?", name, realm_id),
@@ -266,6 +227,58 @@ async def complete(
     found = await connection(db)
     assert found is not None
     return found
+
+
+async def _use_state(db: Database, now: datetime, session_id: int, state: str) -> None:
+    """Spend the sign-in's state: it must be unexpired and begun in this session, and works once."""
+    used = await db.run(
+        "DELETE FROM quickbooks_oauth_states WHERE state_hash = ? AND session_id = ? AND expires_at > ?",
+        _hash(state),
+        session_id,
+        iso(now),
+    )
+    if used.changes != 1:
+        raise Conflict("That QuickBooks sign-in expired or began in another session. Start again with Connect.")
+
+
+def _connect_row(now: datetime, actor: Actor, realm_id: str, environment: str, cols: dict[str, Any]) -> Statement:
+    """The one connection row, made or replaced with fresh tokens. Reconnecting the same company keeps
+    its sync watermark (another company starts over); any resync, refresh lease and error is cleared."""
+    return q(
+        "INSERT INTO quickbooks_connection (id, realm_id, environment, status, access_sealed, refresh_sealed,"
+        " key_id, access_expires_at, refresh_expires_at, token_version, last_refresh_at, connected_at,"
+        " connected_by, updated_at) VALUES (1, ?1, ?2, 'connected', ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8, ?9, ?8)"
+        " ON CONFLICT (id) DO UPDATE SET"
+        " sync_watermark = CASE WHEN realm_id = excluded.realm_id THEN sync_watermark END,"
+        " resync_since = NULL, resync_entity = NULL, resync_position = NULL, resync_until = NULL,"
+        " realm_id = excluded.realm_id, environment = excluded.environment, status = 'connected',"
+        " access_sealed = excluded.access_sealed, refresh_sealed = excluded.refresh_sealed,"
+        " key_id = excluded.key_id, access_expires_at = excluded.access_expires_at,"
+        " refresh_expires_at = excluded.refresh_expires_at, token_version = token_version + 1,"
+        " refresh_holder = NULL, refresh_lease_until = NULL, last_refresh_at = excluded.last_refresh_at,"
+        " connected_at = excluded.connected_at, connected_by = excluded.connected_by,"
+        " backoff_until = NULL, last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
+        realm_id,
+        environment,
+        cols["access_sealed"],
+        cols["refresh_sealed"],
+        cols["key_id"],
+        cols["access_expires_at"],
+        cols["refresh_expires_at"],
+        iso(now),
+        actor.user_id,
+    )
+
+
+async def _company_name(http: httpx.AsyncClient, endpoints: Endpoints, access: str, realm_id: str) -> str:
+    """The company's name from QuickBooks, or "" when the call fails (connected all the same; the
+    name fills in on the next successful call)."""
+    try:
+        answer = await call(http, endpoints, access, realm_id, "GET", f"companyinfo/{realm_id}")
+        info = answer.get("CompanyInfo") or {}
+        return str(info.get("CompanyName") or info.get("LegalName") or "")
+    except QuickBooksError:
+        return ""
 
 
 def demo_connection(now: datetime, actor: Actor, realm_id: str, company_name: str) -> list[Statement]:
