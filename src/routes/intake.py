@@ -269,6 +269,25 @@ async def request_help_submit(request: Request) -> Response:
         if wants_json:
             return JSONResponse({"status": "error", "detail": "Invalid input.", "errors": errors}, status_code=422)
         return _form_page(request, 422, values=values, errors=errors)
+    outcome = await _take_request(request, payload, raw, content_type, values)
+    if wants_json:
+        return answer(outcome)
+    if outcome.status == "rate_limited":
+        return _form_page(
+            request,
+            429,
+            values=values,
+            form_error="We're getting a lot of requests right now. Please try again in a few minutes, or call us.",
+        )
+    return _thanks(request)
+
+
+async def _take_request(
+    request: Request, payload: dict[str, Any], raw: bytes, content_type: str, values: dict[str, str]
+) -> Outcome:
+    """The checked form as a website lead, through intake like every other enquiry (exactly once per
+    submission id or Idempotency-Key)."""
+    b = bindings_of(request)
     source = await lead_sources.by_key(b.db, "website")
     assert source is not None
     submission = str(payload.get("submission_id") or "")[:64]
@@ -287,7 +306,7 @@ async def request_help_submit(request: Request) -> Response:
         "how_soon": values["how_soon"],
         "message": values["message"],
     }
-    outcome = await intake.receive(
+    return await intake.receive(
         b.db,
         b.clock.now(),
         source,
@@ -298,16 +317,6 @@ async def request_help_submit(request: Request) -> Response:
         ),
         extra_notes=_tracking_notes(payload),
     )
-    if wants_json:
-        return answer(outcome)
-    if outcome.status == "rate_limited":
-        return _form_page(
-            request,
-            429,
-            values=values,
-            form_error="We're getting a lot of requests right now. Please try again in a few minutes, or call us.",
-        )
-    return _thanks(request)
 
 
 def _thanks(request: Request) -> Response:

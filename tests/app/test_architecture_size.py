@@ -16,8 +16,8 @@ MAX_LINES = 60
 MARKER = "long:"
 MARKER_WITHIN = 12  # lines from the `def` line (a signature and docstring come first)
 
-# Split on another branch; drop the entry when that lands (the test below says so if it is stale).
-PENDING = {"routes/intake.py:request_help_submit"}
+# A function another branch is splitting, allowed meanwhile; the test below says when an entry is stale.
+PENDING: set[str] = set()
 
 
 def long_functions(src: Path = SRC) -> dict[str, int]:
