@@ -248,7 +248,6 @@ def _tracking_notes(payload: dict[str, Any]) -> str:
 
 @router.post("/request-help", summary="Website request-help form (form-encoded or JSON)")
 async def request_help_submit(request: Request) -> Response:
-    b = bindings_of(request)
     wants_json = "application/json" in request.headers.get(
         "content-type", ""
     ) or "application/json" in request.headers.get("accept", "")
