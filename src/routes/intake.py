@@ -282,7 +282,7 @@ async def request_help_submit(request: Request) -> Response:
 
 
 async def _take_request(
-    request: Request, payload: dict[str, Any], raw: bytes, content_type: str, values: dict[str, str]
+    request: Request, payload: dict[str, Any], raw: str, content_type: str, values: dict[str, str]
 ) -> Outcome:
     """The checked form as a website lead, through intake like every other enquiry (exactly once per
     submission id or Idempotency-Key)."""
