@@ -185,7 +185,10 @@ def _seed_people(db_path: Path) -> None:
     """Demo offices and users, and two more offices, through the CLI (as a developer would)."""
     with tempfile.TemporaryDirectory(prefix="porchlight-leadgen-") as tmp:
         env = {**servers.app_environment(Path(tmp)), "PORCHLIGHT_DB": str(db_path)}
-        commands = [["demo", "seed"], *(["offices", "create", "--name", n, "--tz", tz] for n, tz in EXTRA_OFFICES)]
+        commands = [
+            ["demo", "seed", "--people-only"],
+            *(["offices", "create", "--name", n, "--tz", tz] for n, tz in EXTRA_OFFICES),
+        ]
         for args in commands:
             done = subprocess.run(
                 [str(servers.BIN / "porchlight"), *args], env=env, capture_output=True, text=True, timeout=120
