@@ -305,7 +305,7 @@ def markdown_section(results: dict[str, Any]) -> str:
     memory = (
         f"Where the memory goes: RSS was {r['rss_before_import_mb']:.0f} MB before the import started (Python,"
         " the app's modules and the 5,000 customers). The connection's SQLite page cache is"
-        f" {cache_mib} MiB (`storage/sqlite.py` `CACHE_KIB`, set for intake: with SQLite's 2 MiB default a growing"
+        f" {cache_mib} MiB (`core/storage/sqlite.py` `CACHE_KIB`, set for intake: with SQLite's 2 MiB default a growing"
         " file pushed the leads' index pages out and intake slowed by a fifth). SQLite fills it as pages are"
         f" touched and keeps them up to that bound, so an import writing a {r['db_mb']:.0f} MB file ends with"
         f" up to {cache_mib} MiB of cache resident. That is the step from the 83 MB these docs quoted before"
