@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from accounts.users import User
-from core import records
 from core.clock import iso
 from core.errors import Invalid
 from core.storage import Database, IntegrityError, Row, Statement, q
@@ -88,22 +87,7 @@ async def _check_occupier(db: Database, customer: Row, address: dict[str, Value]
 
 
 def _records(now: datetime, user: User, customer: Row, action: str, body: str, **meta: object) -> list[Statement]:
-    return [
-        customers.timeline(now, user.actor, customer["id"], customer["office_id"], "address", body),
-        records.audit(
-            now,
-            user.actor,
-            action,
-            f"{customer['display_id']}: {body}",
-            office_id=customer["office_id"],
-            meta={"customer": customer["display_id"], **meta},
-        ),
-    ]
-
-
-def _open(customer: Row) -> None:
-    if customer["merged_into_id"]:
-        raise Invalid("This customer was merged into another; change that one instead.")
+    return customers.change_records(now, user, customer, "address", action, body, meta)
 
 
 def _what(address: dict[str, Value] | Row) -> str:
@@ -114,7 +98,7 @@ _ONE_BILLING = "This customer already has a billing address; edit that one, or a
 
 
 async def add_address(db: Database, now: datetime, user: User, customer: Row, values: dict[str, object]) -> int:
-    _open(customer)
+    customers.refuse_merged(customer)
     address = check(values)
     await _check_occupier(db, customer, address)
     statements = [
@@ -141,7 +125,7 @@ async def edit_address(
     *,
     version: int | None = None,
 ) -> list[str]:
-    _open(customer)
+    customers.refuse_merged(customer)
     customers.check_version(address, version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -183,7 +167,7 @@ async def edit_address(
 async def delete_address(
     db: Database, now: datetime, user: User, customer: Row, address: Row, *, version: int | None = None
 ) -> None:
-    _open(customer)
+    customers.refuse_merged(customer)
     customers.check_version(address, version)
     await customers.run(
         db,

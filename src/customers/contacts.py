@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 
 from accounts.users import User
-from core import phones, records
+from core import phones
 from core.clock import iso
 from core.errors import Invalid
 from core.storage import Database, Row, Statement, q
@@ -121,28 +121,13 @@ def move_all(now: datetime, from_customer_id: int, to_customer_id: int) -> State
 
 
 def _records(now: datetime, user: User, customer: Row, action: str, body: str, **meta: object) -> list[Statement]:
-    return [
-        customers.timeline(now, user.actor, customer["id"], customer["office_id"], "contact", body),
-        records.audit(
-            now,
-            user.actor,
-            action,
-            f"{customer['display_id']}: {body}",
-            office_id=customer["office_id"],
-            meta={"customer": customer["display_id"], **meta},
-        ),
-    ]
-
-
-def _open(customer: Row) -> None:
-    if customer["merged_into_id"]:
-        raise Invalid("This customer was merged into another; change that one instead.")
+    return customers.change_records(now, user, customer, "contact", action, body, meta)
 
 
 async def add_contact(db: Database, now: datetime, user: User, customer: Row, values: dict[str, object]) -> int:
     """Another person at the customer (never the primary: making one primary is its own action).
     Returns the new contact's id."""
-    _open(customer)
+    customers.refuse_merged(customer)
     contact = check(values)
     results = await db.batch(
         [
@@ -167,7 +152,7 @@ async def edit_contact(
 ) -> list[str]:
     """Change any of a contact's fields. Phones typed as before are not checked again, so an old
     number from a lead that needs a person's look does not block editing the rest."""
-    _open(customer)
+    customers.refuse_merged(customer)
     customers.check_version(contact, version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -211,7 +196,7 @@ async def edit_contact(
 async def make_primary(db: Database, now: datetime, user: User, customer: Row, contact: Row) -> bool:
     """One batch: the old primary steps down, this contact steps up, the customer's phone and email
     follow. A contact changed or deleted meanwhile stops the whole batch. False when it already was."""
-    _open(customer)
+    customers.refuse_merged(customer)
     if contact["is_primary"]:
         return False
     old = await customers.primary_contact(db, customer["id"])
@@ -250,7 +235,7 @@ async def delete_contact(
     db: Database, now: datetime, user: User, customer: Row, contact: Row, *, version: int | None = None
 ) -> None:
     """Remove a contact for good (seed 004). Never the primary: make someone else primary first."""
-    _open(customer)
+    customers.refuse_merged(customer)
     customers.check_version(contact, version)
     if contact["is_primary"]:
         raise Invalid("The primary contact can't be deleted. Make another contact primary first.")

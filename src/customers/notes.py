@@ -12,7 +12,6 @@ from datetime import datetime
 
 from accounts import authz
 from accounts.users import User
-from core import records
 from core.clock import iso
 from core.errors import Forbidden, Invalid
 from core.storage import Database, Row, Statement, q
@@ -22,17 +21,8 @@ MAX_NOTE = 5000
 
 
 def _records(now: datetime, user: User, customer: Row, action: str, body: str, note_id: int | None) -> list[Statement]:
-    return [
-        customers.timeline(now, user.actor, customer["id"], customer["office_id"], "note", body, note_id=note_id),
-        records.audit(
-            now,
-            user.actor,
-            action,
-            f"{customer['display_id']}: {body}",
-            office_id=customer["office_id"],
-            meta={"customer": customer["display_id"], "note_id": note_id},
-        ),
-    ]
+    meta: dict[str, object] = {"note_id": note_id}
+    return customers.change_records(now, user, customer, "note", action, body, meta, on_timeline=True)
 
 
 def _text(text: str) -> str:
@@ -45,11 +35,6 @@ def _text(text: str) -> str:
 def may_change(user: User, note: Row) -> bool:
     """The author, or an owner/admin. Authors are compared by user id, so a renamed user keeps theirs."""
     return authz.may_manage_note(user, note)
-
-
-def _open(customer: Row) -> None:
-    if customer["merged_into_id"]:
-        raise Invalid("This customer was merged into another; add notes there.")
 
 
 def insert(now: datetime, customer_id: int, body: str, user: User, *, pinned: bool = False) -> Statement:
@@ -77,7 +62,7 @@ def move_all(from_customer_id: int, to_customer_id: int) -> Statement:
 
 
 async def add_note(db: Database, now: datetime, user: User, customer: Row, text: str, *, pinned: bool = False) -> int:
-    _open(customer)
+    customers.refuse_merged(customer, "add notes there")
     body = _text(text)
     results = await db.batch(
         [
@@ -108,7 +93,7 @@ async def edit_note(
 ) -> bool:
     """Pin/unpin (anyone who edits the customer) and change the text (its author). False when
     nothing changed."""
-    _open(customer)
+    customers.refuse_merged(customer, "add notes there")
     customers.check_version(note, version)
     sets: list[str] = []
     params: list[str | int] = []
@@ -148,7 +133,7 @@ async def edit_note(
 async def delete_note(
     db: Database, now: datetime, user: User, customer: Row, note: Row, *, version: int | None = None
 ) -> None:
-    _open(customer)
+    customers.refuse_merged(customer, "add notes there")
     customers.check_version(note, version)
     if not may_change(user, note):
         raise Forbidden("Only the note's author, an admin or the owner can delete it.")

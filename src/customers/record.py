@@ -571,3 +571,35 @@ def timeline(
     now: datetime, actor: Actor, customer_id: int, office_id: int, kind: str, body: str, **meta: object
 ) -> Statement:
     return records.timeline(now, actor, "customer", customer_id, kind, body, office_id=office_id, meta=meta or None)
+
+
+def change_records(
+    now: datetime,
+    user: User,
+    customer: Row,
+    kind: str,
+    action: str,
+    body: str,
+    meta: dict[str, object],
+    *,
+    on_timeline: bool = False,
+) -> list[Statement]:
+    """The timeline line and audit row of a change to one of a customer's parts (contact, address,
+    note): the audit names the customer and carries `meta`; the timeline carries it too when asked."""
+    return [
+        timeline(now, user.actor, customer["id"], customer["office_id"], kind, body, **(meta if on_timeline else {})),
+        records.audit(
+            now,
+            user.actor,
+            action,
+            f"{customer['display_id']}: {body}",
+            office_id=customer["office_id"],
+            meta={"customer": customer["display_id"], **meta},
+        ),
+    ]
+
+
+def refuse_merged(customer: Row, then: str = "change that one instead") -> None:
+    """A merged customer's parts are changed on the customer it was merged into."""
+    if customer["merged_into_id"]:
+        raise Invalid(f"This customer was merged into another; {then}.")
