@@ -38,7 +38,7 @@ _MIN_CORE = 4  # a core shorter than this ("ab" + digits) is judged by the whole
 
 @cache
 def _listed() -> frozenset[str]:
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # noqa: PLC0415 - lazy by design (see above)
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"]) | _LOCAL
 

@@ -26,6 +26,7 @@ _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelis
 # A hash of a random string, verified when the email is unknown so that both failures cost the same.
 _DUMMY = "$argon2id$v=19$m=19456,t=2,p=1$BM6Q4f+a7Vbq/im+fvccdA$s3HfC5AIwFRGa3Wt5FWxW/zNby6ootJUu+SXn6AVKGM"
 
+
 def check_policy(password: str, *, email: str = "", field: str = "password") -> None:
     """Length is the rule (ASVS 5 6.2): no composition rules, long passphrases welcome; a password
     on the breached/common list (or a padded or doubled one) is refused (`common_passwords`).

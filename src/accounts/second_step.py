@@ -107,9 +107,7 @@ async def attempt(db: Database, now: datetime, ring: KeyRing, *, token: str, cod
         [
             q("DELETE FROM login_challenges WHERE id = ?", row["id"]),
             throttle.reset(account_bucket),
-            records.audit(
-                now, actor, "auth.login", f"{user.name} signed in", meta={"ip": ip, "second_factor": factor}
-            ),
+            records.audit(now, actor, "auth.login", f"{user.name} signed in", meta={"ip": ip, "second_factor": factor}),
         ]
     )
     return Outcome(user, next_url=row["next_url"])

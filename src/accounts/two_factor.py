@@ -97,7 +97,12 @@ async def status(db: Database, user: User) -> Status:
         "SELECT COUNT(*) AS n FROM user_recovery_codes WHERE user_id = ? AND used_at IS NULL", user.id
     )
     confirmed = row["confirmed_at"] if row else None
-    return Status(bool(confirmed), confirmed, int(left["n"]) if left else 0, authz.requires_second_factor(user, await required_roles(db)))
+    return Status(
+        bool(confirmed),
+        confirmed,
+        int(left["n"]) if left else 0,
+        authz.requires_second_factor(user, await required_roles(db)),
+    )
 
 
 async def pending_for(db: Database, user: User) -> str | None:
@@ -251,7 +256,8 @@ async def _use_recovery_code(db: Database, now: datetime, actor: Actor, user: Us
         await db.batch(
             [
                 q(
-                    "UPDATE user_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+                    "UPDATE user_recovery_codes SET used_at = ?"
+                    " WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
                     iso(now),
                     user.id,
                     _recovery_hash(code),
@@ -374,7 +380,8 @@ async def set_required_roles(db: Database, now: datetime, actor: Actor, roles: s
                 now,
                 actor,
                 "settings.two_factor_roles",
-                "Two-step sign-in required for: " + (", ".join(users.ROLE_LABELS[r] for r in sorted(roles)) or "no role"),
+                "Two-step sign-in required for: "
+                + (", ".join(users.ROLE_LABELS[r] for r in sorted(roles)) or "no role"),
                 meta={"before": sorted(before), "after": sorted(roles)},
             ),
         ]

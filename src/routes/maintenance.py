@@ -90,7 +90,8 @@ async def two_factor_roles(request: Request, roles: list[str] = Form([])) -> Res
     b = bindings_of(request)
     with refusals_go_back_to("/maintenance/users#two-factor"):
         await two_factor.set_required_roles(b.db, b.clock.now(), actor_of(request), set(roles))
-    return redirect("/maintenance/users#two-factor", "Saved: the roles ticked use two-step sign-in from their next sign-in.")
+    saved = "Saved: the roles ticked use two-step sign-in from their next sign-in."
+    return redirect("/maintenance/users#two-factor", saved)
 
 
 @router.get("/users/new")
@@ -171,7 +172,7 @@ async def user_password(request: Request, user_id: Id, password: str = Form("", 
             raise Invalid("Change your own password under Account security.", field="password")
         await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
     return redirect(
-        f"/maintenance/users/{user_id}", "Password reset; their sessions were ended and they choose a new one at sign-in."
+        f"/maintenance/users/{user_id}", "Password reset; their sessions ended and they choose a new one at sign-in."
     )
 
 

@@ -26,7 +26,12 @@ async def enrol(bindings, user) -> tuple[str, list[str]]:
     setup = await two_factor.pending_setup(bindings.db, ring(bindings), user)
     assert setup is not None
     codes = await two_factor.confirm(
-        bindings.db, bindings.clock.now(), ring(bindings), Actor(user.id, user.name), user, code_at(setup.secret, bindings)
+        bindings.db,
+        bindings.clock.now(),
+        ring(bindings),
+        Actor(user.id, user.name),
+        user,
+        code_at(setup.secret, bindings),
     )
     bindings.clock.advance(seconds=two_factor.STEP_SECONDS)
     return setup.secret, codes

@@ -20,7 +20,9 @@ async def count(db, table: str, where: str = "1 = 1", *params) -> int:
 
 
 async def test_changing_the_password_ends_every_other_session(client, bindings, people, database):
-    other = await sessions.start(bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="phone")
+    other = await sessions.start(
+        bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="phone"
+    )
     csrf = await sign_in(client, bindings, people.agent)
     r = await client.post(
         "/account/password", data={"csrf_token": csrf, "current_password": PASSWORD, "new_password": NEW}
@@ -28,7 +30,10 @@ async def test_changing_the_password_ends_every_other_session(client, bindings, 
     assert r.status_code == 303 and r.headers["location"] == "/account/security"
     assert await sessions.resume(bindings.db, bindings.clock.now(), bindings.settings, other) is None
     assert (await client.get("/leads")).status_code == 200  # this one stays
-    assert await count(database, "audit_log", "action = 'auth.password_changed' AND actor_user_id = ?", people.agent.id) == 1
+    assert (
+        await count(database, "audit_log", "action = 'auth.password_changed' AND actor_user_id = ?", people.agent.id)
+        == 1
+    )
     client.cookies.clear()
     assert (await login_form(client, "agent@example.test", PASSWORD)).status_code == 401
     assert (await login_form(client, "agent@example.test", NEW)).status_code == 303
@@ -46,7 +51,9 @@ async def test_the_current_password_is_required(client, bindings, people, db_pat
     assert after == before
 
 
-@pytest.mark.parametrize("new", ["qwertyuiop123", "dragon2024!!!", "shadowshadow", "password1234", "agent@example.test"])
+@pytest.mark.parametrize(
+    "new", ["qwertyuiop123", "dragon2024!!!", "shadowshadow", "password1234", "agent@example.test"]
+)
 async def test_a_common_or_padded_password_is_refused_naming_the_field(client, bindings, people, database, new):
     csrf = await sign_in(client, bindings, people.agent)
     r = await client.post(
@@ -61,7 +68,13 @@ async def test_the_api_names_the_password_field_in_its_422(client, bindings, peo
     await sign_in_api(client, bindings, people.owner)
     r = await client.post(
         "/api/users",
-        json={"email": "new@example.test", "name": "New", "role": "agent", "office_ids": [people.office_a.id], "password": "1qaz2wsx3edc"},
+        json={
+            "email": "new@example.test",
+            "name": "New",
+            "role": "agent",
+            "office_ids": [people.office_a.id],
+            "password": "1qaz2wsx3edc",
+        },
     )
     assert r.status_code == 422
     assert "password" in r.json()["fields"]
@@ -79,7 +92,9 @@ def test_the_list_comes_from_the_bundled_package_and_catches_padding():
 
 
 async def test_an_admin_reset_forces_a_new_password_at_next_sign_in(client, bindings, people, database):
-    other = await sessions.start(bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="x")
+    other = await sessions.start(
+        bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="x"
+    )
     csrf = await sign_in(client, bindings, people.admin)
     temporary = "temporary porch key 7"
     r = await client.post(f"/people/{people.agent.id}/password", data={"csrf_token": csrf, "password": temporary})
@@ -108,18 +123,23 @@ async def test_an_admin_cannot_reset_an_owner_and_nobody_resets_themselves_there
     csrf = await sign_in(client, bindings, people.admin)
     before = snapshot_file(db_path)
     for target in (people.owner, people.admin, people.agent_b):
-        r = await client.post(f"/people/{target.id}/password", data={"csrf_token": csrf, "password": "temporary porch key 7"})
+        r = await client.post(
+            f"/people/{target.id}/password", data={"csrf_token": csrf, "password": "temporary porch key 7"}
+        )
         assert r.status_code == 404, target.email
     assert snapshot_file(db_path) == before
     csrf = await sign_in(client, bindings, people.owner)
-    r = await client.post(f"/people/{people.admin.id}/password", data={"csrf_token": csrf, "password": "temporary porch key 7"})
+    r = await client.post(
+        f"/people/{people.admin.id}/password", data={"csrf_token": csrf, "password": "temporary porch key 7"}
+    )
     assert r.status_code == 303  # the owner resets anyone else
 
 
 async def test_the_owners_maintenance_reset_forces_a_change_too(client, bindings, people, database):
     csrf = await sign_in(client, bindings, people.owner)
     r = await client.post(
-        f"/maintenance/users/{people.viewer.id}/password", data={"csrf_token": csrf, "password": "temporary porch key 7"}
+        f"/maintenance/users/{people.viewer.id}/password",
+        data={"csrf_token": csrf, "password": "temporary porch key 7"},
     )
     assert r.status_code == 303
     row = await database.first("SELECT must_change_password FROM users WHERE id = ?", people.viewer.id)

@@ -141,7 +141,8 @@ async def test_turning_it_off_needs_the_password_and_a_code(client, bindings, pe
     secret, _ = await enrol(bindings, people.agent)
     csrf = await sign_in(client, bindings, people.agent)
     no_password = await client.post(
-        "/account/two-factor/disable", data={"csrf_token": csrf, "password": "wrong password!", "code": code_at(secret, bindings)}
+        "/account/two-factor/disable",
+        data={"csrf_token": csrf, "password": "wrong password!", "code": code_at(secret, bindings)},
     )
     assert no_password.status_code == 422 and await two_factor.enrolled(database, people.agent.id)
     no_code = await client.post(
@@ -149,7 +150,8 @@ async def test_turning_it_off_needs_the_password_and_a_code(client, bindings, pe
     )
     assert no_code.status_code == 422 and await two_factor.enrolled(database, people.agent.id)
     r = await client.post(
-        "/account/two-factor/disable", data={"csrf_token": csrf, "password": PASSWORD, "code": code_at(secret, bindings)}
+        "/account/two-factor/disable",
+        data={"csrf_token": csrf, "password": PASSWORD, "code": code_at(secret, bindings)},
     )
     assert r.status_code == 303 and not await two_factor.enrolled(database, people.agent.id)
     assert await count(database, "user_recovery_codes") == 0
@@ -172,7 +174,9 @@ async def test_new_recovery_codes_replace_the_old_ones(client, bindings, people)
 
 async def test_an_admin_resets_a_lost_phone_and_the_user_is_signed_out(client, bindings, people, database):
     await enrol(bindings, people.agent)
-    other = await sessions.start(bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="x")
+    other = await sessions.start(
+        bindings.db, bindings.clock.now(), bindings.settings, people.agent, ip=None, user_agent="x"
+    )
     csrf = await sign_in(client, bindings, people.admin)
     r = await client.post(f"/people/{people.agent.id}/two-factor/reset", data={"csrf_token": csrf})
     assert r.status_code == 303
@@ -191,7 +195,9 @@ async def test_an_admin_cannot_reset_an_owner_or_another_offices_user(client, bi
         assert await two_factor.enrolled(database, target.id)
     listed = (await client.get("/people")).text
     assert "agent@example.test" in listed and "owner@example.test" not in listed and "agent_b@" not in listed
-    assert (await client.post(f"/people/{people.agent.id}/two-factor/reset", data={"csrf_token": csrf})).status_code == 303
+    assert (
+        await client.post(f"/people/{people.agent.id}/two-factor/reset", data={"csrf_token": csrf})
+    ).status_code == 303
     csrf = await sign_in(client, bindings, people.agent)  # an agent resets nobody
     assert (await client.get("/people")).status_code == 403
 
@@ -212,13 +218,16 @@ async def test_the_owner_requires_it_for_a_role_and_its_users_enrol_before_any_p
     page = await client.get("/account/two-factor/enrol")
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text).group(1).replace(" ", "")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    done = await client.post("/account/two-factor/confirm", data={"csrf_token": csrf, "code": code_at(secret, bindings)})
+    done = await client.post(
+        "/account/two-factor/confirm", data={"csrf_token": csrf, "code": code_at(secret, bindings)}
+    )
     assert done.status_code == 200 and "recovery codes" in done.text
     assert (await client.get("/leads")).status_code == 200
     # and a required factor cannot be turned off
     bindings.clock.advance(seconds=30)
     off = await client.post(
-        "/account/two-factor/disable", data={"csrf_token": csrf, "password": PASSWORD, "code": code_at(secret, bindings)}
+        "/account/two-factor/disable",
+        data={"csrf_token": csrf, "password": PASSWORD, "code": code_at(secret, bindings)},
     )
     assert off.status_code == 422 and await two_factor.enrolled(database, people.agent.id)
 

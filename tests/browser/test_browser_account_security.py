@@ -10,6 +10,7 @@ of the server's own), and takes codes well inside a 30-second step, never near i
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -21,11 +22,11 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from core import clock
-from tests.browser.test_browser import DESKTOP, TIMEOUT_MS, browser  # noqa: F401 (fixture)
+from tests.browser.test_browser import ARTIFACTS, DESKTOP, TIMEOUT_MS, browser  # noqa: F401 (fixture)
 from tests.browser_support import BROWSER_NOW, LiveServer, live_server, require_chromium
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots/security17")
+SHOTS = Path(os.environ.get("SHOTS_DIR") or ARTIFACTS / "security17")  # SHOTS_DIR=/tmp/shots/security17
 PHONE: ViewportSize = {"width": 390, "height": 844}
 STEP = 30
 
