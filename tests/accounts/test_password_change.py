@@ -81,6 +81,8 @@ async def test_the_api_names_the_password_field_in_its_422(client, bindings, peo
 
 
 def test_the_list_comes_from_the_bundled_package_and_catches_padding():
+    read = common_passwords._read_listed()  # the fast path: one line of zxcvbn's file, not an import
+    assert read is not None and len(read) == 30_000 and read[:2] == ["123456", "password"]
     assert common_passwords.size() >= 30_000
     for weak in ("baseball2024", "!!monkey1234", "football football", "121212121212", "Letmein123456"):
         assert common_passwords.is_common(weak), weak
