@@ -248,6 +248,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: tracking-source routes (lead-sources page and API), owner
+    ("GET", "/api/tracking-sources"): "sources.manage",
+    ("PUT", "/api/tracking-sources"): "sources.manage",
+    ("DELETE", "/api/tracking-sources/{label}"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources/delete"): "sources.manage",
     ("POST", "/maintenance/quarantine/{item_id}/resolve"): "maintenance.view",
     ("GET", "/offices/{slug}"): "offices.view",
     ("GET", "/api/offices"): "offices.view",

@@ -40,6 +40,7 @@ from routes import (
     shell,
     sources,
     system,
+    tracking_sources,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -68,6 +69,7 @@ ROUTERS = [
     exports.router,
     open_records.router,
     sources.router,
+    tracking_sources.router,  # issue 17
     lead_settings.router,
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
