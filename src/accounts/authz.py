@@ -248,6 +248,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: the list you are looking at, exported (scope as on the page)
+    ("GET", "/clients/export.{fmt}"): "clients.view",
+    ("GET", "/leads/export.{fmt}"): "leads.view",
     # issue 17: tracking-source routes (lead-sources page and API), owner
     ("GET", "/api/tracking-sources"): "sources.manage",
     ("PUT", "/api/tracking-sources"): "sources.manage",

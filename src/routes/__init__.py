@@ -32,6 +32,7 @@ from routes import (
     lead_photos,
     lead_queue,
     lead_settings,
+    list_exports,
     maintenance,
     open_records,
     quickbooks,
@@ -53,6 +54,7 @@ ROUTERS = [
     intake.router,
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
