@@ -248,6 +248,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: New client (form and duplicate check); New lead from a client is GET /leads/new?customer=
+    ("GET", "/clients/new"): "clients.edit",
+    ("POST", "/clients/new"): "clients.edit",
+    ("GET", "/api/customers/matches"): "clients.view",
     # issue 17: the list you are looking at, exported (scope as on the page)
     ("GET", "/clients/export.{fmt}"): "clients.view",
     ("GET", "/leads/export.{fmt}"): "leads.view",

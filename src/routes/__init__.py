@@ -21,6 +21,7 @@ from routes import (
     customer_api,
     customer_files,
     customer_list,
+    customer_new,
     customer_page,
     customer_parts,
     customer_parts_api,
@@ -55,6 +56,7 @@ ROUTERS = [
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
     list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
+    customer_new.router,  # issue 17; before the client pages and API: /clients/new is not a customer id
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
