@@ -187,7 +187,7 @@ def _new_customer_rows(
             if address
             else []
         ),
-        customers.timeline(now, user.actor, customer_id, office.id, "sys", "Customer created"),
+        customers.timeline(now, user.actor, customer_id, office.id, "sys", f"Customer created by {user.name}"),
         records.audit(
             now,
             user.actor,
