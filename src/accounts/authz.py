@@ -248,6 +248,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: help pages for people, not developers
+    ("GET", "/help/quickbooks"): "offices.view",
     # issue 17: New client (form and duplicate check); New lead from a client is GET /leads/new?customer=
     ("GET", "/clients/new"): "clients.edit",
     ("POST", "/clients/new"): "clients.edit",

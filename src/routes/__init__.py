@@ -26,6 +26,7 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    help_pages,
     exports,
     intake,
     lead_api,
@@ -56,6 +57,7 @@ ROUTERS = [
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
     list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
+    help_pages.router,  # issue 17
     customer_new.router,  # issue 17; before the client pages and API: /clients/new is not a customer id
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
