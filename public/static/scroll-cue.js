@@ -24,5 +24,6 @@
   }, true);
   window.addEventListener("resize", all);
   document.addEventListener("htmx:afterSettle", all);
+  document.addEventListener("toggle", all, true);  // a table inside a <details> that opens
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all); else all();
 })();
