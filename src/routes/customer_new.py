@@ -30,8 +30,10 @@ from routes.pages import redirect, render
 
 router = APIRouter()
 
-FIELDS = ("name", "company", "kind", "contact_name", "phone", "email", "line1", "line2", "city", "state", "zip")
-FIELDS += ("office_id", "source")
+FIELDS = frozenset(
+    ("name", "company", "kind", "contact_name", "phone", "email", "line1", "line2", "city", "state", "zip")
+    + ("office_id", "source")
+)
 
 
 async def form_context(request: Request) -> dict[str, Any]:

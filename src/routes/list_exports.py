@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from core.errors import NotFound
 from leads import settings as lead_settings
 from ops import list_exports
 from routes import customer_list, lead_queue
@@ -20,7 +21,7 @@ router = APIRouter()
 
 def _format(fmt: str) -> str:
     if fmt not in list_exports.TYPES:
-        raise HTTPException(404, "Exports are .csv or .xlsx.")
+        raise NotFound("Exports are .csv or .xlsx.")
     return fmt
 
 

@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts import authz, offices
 from core.errors import Invalid
 from core.inputs import Id, parse_id, parse_int
-from leads import calling_hours
+from leads import calling_hours, tracking_sources
 from leads import sources as lead_sources
-from leads import tracking_sources
 from leads.sources import Source
 from routes import lookup
 from routes.guard import bindings_of, current_user

@@ -45,7 +45,11 @@ async def test_a_new_api_token_has_a_copy_button(client, bindings, people):
 
 def test_billing_and_quickbooks_pages_name_no_settings():
     """Written for an office owner: no environment-variable names on the pages (they live in docs)."""
-    pages = [*TEMPLATES.glob("billing/*.html"), *TEMPLATES.glob("maintenance/*quickbooks*.html"), TEMPLATES / "help/quickbooks.html"]
+    pages = [
+        *TEMPLATES.glob("billing/*.html"),
+        *TEMPLATES.glob("maintenance/*quickbooks*.html"),
+        TEMPLATES / "help/quickbooks.html",
+    ]
     assert len(pages) >= 5
     found = {p.name: SETTING_NAME.findall(p.read_text()) for p in pages}
     assert not {k: v for k, v in found.items() if v}

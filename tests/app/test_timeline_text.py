@@ -16,7 +16,11 @@ from tests.conftest import sign_in
         ("Edited by Dana: name, phone", "Dana", "Edited: name, phone"),
         ("Primary contact: Ann → Bob, by Dana", "Dana", "Primary contact: Ann → Bob"),
         ("Call attempt #2 by Dana — next try at 3 PM", "Dana", "Call attempt #2 — next try at 3 PM"),
-        ("Merged from L-12 by Dana; its timeline is copied above", "Dana", "Merged from L-12; its timeline is copied above"),
+        (
+            "Merged from L-12 by Dana; its timeline is copied above",
+            "Dana",
+            "Merged from L-12; its timeline is copied above",
+        ),
         ("Dana uploaded “roof.jpg” to C-1042", "Dana", "Uploaded “roof.jpg” to C-1042"),
         # someone else named, or a longer name, stays
         ("Note by Sam deleted by Dana", "Dana", "Note by Sam deleted"),

@@ -119,10 +119,22 @@ def test_small_things_measured(browser, server: LiveServer) -> None:  # noqa: F8
     page = desk.new_page()
     sign_in(page, "owner@porchlight.test", "owner-demo-pass")
     # the widest row the demo has: a long name, a metro, a fee pill, a callback time
-    post_lead(server, {"name": "Maximiliana Wolfeschlegel", "phone": "3057942277", "office": "Garage", "zip": "90210", "fee": "32.75"})
+    post_lead(
+        server,
+        {
+            "name": "Maximiliana Wolfeschlegel",
+            "phone": "3057942277",
+            "office": "Garage",
+            "zip": "90210",
+            "fee": "32.75",
+        },
+    )
     page.goto("/leads")
     expect(page.locator("tr[data-lead]").first).to_be_visible()
-    fits = page.evaluate("() => { const w = document.querySelector('.leads-table').parentElement; return w.scrollWidth - w.clientWidth; }")
+    fits = page.evaluate(
+        "() => { const w = document.querySelector('.leads-table').parentElement;"
+        " return w.scrollWidth - w.clientWidth; }"
+    )
     assert fits <= 0, f"the leads table is {fits} px wider than its card at 1280 px"
     desk.close()
 

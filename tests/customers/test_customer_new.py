@@ -38,7 +38,12 @@ async def test_the_clients_page_offers_the_form_and_it_creates_a_customer(client
     contact = await database.first("SELECT * FROM customer_contacts WHERE customer_id = ?", row["id"])
     assert contact["name"] == "Nora New" and contact["is_primary"] == 1
     address = await database.first("SELECT * FROM customer_addresses WHERE customer_id = ?", row["id"])
-    assert (address["kind"], address["line1"], address["city"], address["zip"]) == ("billing", "12 Palm Way", "Miami", "33139")
+    assert (address["kind"], address["line1"], address["city"], address["zip"]) == (
+        "billing",
+        "12 Palm Way",
+        "Miami",
+        "33139",
+    )
     record = await client.get(f"/clients/{display}")
     assert f'href="/leads/new?customer={display}"' in record.text
 
@@ -114,8 +119,14 @@ async def test_new_lead_from_a_client_record_is_prefilled_and_scoped(client, bin
         },
     )  # fmt: skip
     assert r.status_code == 303, r.text
-    lead = await database.first("SELECT * FROM leads WHERE display_id = ?", r.headers["location"].removeprefix("/leads/"))
-    assert (lead["office_id"], lead["address"], lead["service"]) == (people.office_a.id, "12 Palm Way, Miami, FL 33139", "Opener beeping")
+    lead = await database.first(
+        "SELECT * FROM leads WHERE display_id = ?", r.headers["location"].removeprefix("/leads/")
+    )
+    assert (lead["office_id"], lead["address"], lead["service"]) == (
+        people.office_a.id,
+        "12 Palm Way, Miami, FL 33139",
+        "Opener beeping",
+    )
     # Another office's agent cannot open the form for this customer: not found, as everywhere.
     await sign_in(client, bindings, people.agent_b)
     assert (await client.get(f"/leads/new?customer={display}")).status_code == 404

@@ -37,7 +37,9 @@ async def test_a_lead_with_a_tracking_source_routes_to_the_office_the_owner_set(
 async def test_refusals_name_the_field_and_change_nothing(client, bindings, people, database):
     await sign_in_api(client, bindings, people.owner)
     r = await client.put("/api/tracking-sources", json={"label": "X", "office_id": 99999})
-    assert r.status_code == 422 and r.json()["fields"] == {"office_id": "Choose an active office for this tracking source."}
+    assert r.status_code == 422 and r.json()["fields"] == {
+        "office_id": "Choose an active office for this tracking source."
+    }
     r = await client.put("/api/tracking-sources", json={"label": "   ", "office_id": people.office_a.id})
     assert r.status_code == 422 and "label" in r.json()["fields"]
     assert await database.all("SELECT * FROM tracking_sources") == []
