@@ -30,10 +30,7 @@ from routes.pages import redirect, render
 
 router = APIRouter()
 
-FIELDS = frozenset(
-    ("name", "company", "kind", "contact_name", "phone", "email", "line1", "line2", "city", "state", "zip")
-    + ("office_id", "source")
-)
+FIELDS = frozenset("name company kind contact_name phone email line1 line2 city state zip office_id source".split())
 
 
 async def form_context(request: Request) -> dict[str, Any]:
