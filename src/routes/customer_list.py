@@ -114,7 +114,7 @@ async def list_page(request: Request, params: ListParams = Depends()) -> Respons
         sorts=customer_list.SORTS,
         search_min=SEARCH_MIN,
         search_cap=customer_list.SEARCH_CAP,
-        **await customer_new.form_context(request),  # issue 17: the New client form on this page
+        **customer_new.form_context(request, all_offices, sources),  # issue 17: the New client form here
     )
 
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from accounts import authz, offices
+from accounts.offices import Office
 from core.errors import Invalid
 from core.inputs import parse_id
 from core.phones import last10
@@ -24,6 +25,7 @@ from customers import actions as customer_actions
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import sources as lead_sources
+from leads.sources import Source
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, render
@@ -33,13 +35,12 @@ router = APIRouter()
 FIELDS = frozenset("name company kind contact_name phone email line1 line2 city state zip office_id source".split())
 
 
-async def form_context(request: Request) -> dict[str, Any]:
-    """What the New client form needs (the /clients page shows it too)."""
+def form_context(request: Request, all_offices: list[Office], sources: list[Source]) -> dict[str, Any]:
+    """What the New client form needs, from lists the page has read (the /clients page shows it too)."""
     user = current_user(request)
-    db = bindings_of(request).db
     return {
-        "new_offices": [o for o in authz.visible_offices(user, await offices.all_offices(db)) if o.active],
-        "new_sources": [s for s in await lead_sources.all_sources(db) if s.active],
+        "new_offices": [o for o in authz.visible_offices(user, all_offices) if o.active],
+        "new_sources": [s for s in sources if s.active],
         "chooses_office": authz.chooses_office(user),
     }
 
@@ -47,9 +48,9 @@ async def form_context(request: Request) -> dict[str, Any]:
 async def _form(request: Request, status: int = 200, **context: Any) -> Response:
     context.setdefault("values", {})
     context.setdefault("errors", {})
-    return render(
-        request, "customers/new.html", status_code=status, title="New client", **await form_context(request), **context
-    )
+    db = bindings_of(request).db
+    lists = form_context(request, await offices.all_offices(db), await lead_sources.all_sources(db))
+    return render(request, "customers/new.html", status_code=status, title="New client", **lists, **context)
 
 
 @router.get("/clients/new", include_in_schema=False)  # before /clients/{display_id}

@@ -149,4 +149,14 @@ def test_small_things_measured(browser, server: LiveServer) -> None:  # noqa: F8
     centre = lambda box: box["x"] + box["width"] / 2  # noqa: E731
     assert abs(centre(numeral) - centre(title)) < 3, (numeral, title)
     page.screenshot(path=str(ARTIFACTS / "issue17-403.png"))
+
+    # the new API token's Copy button puts the token on the clipboard
+    agent.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/account")
+    page.get_by_label("Name").fill("Zapier")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text().strip()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("() => navigator.clipboard.readText()") == token
     agent.close()
