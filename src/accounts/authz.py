@@ -251,6 +251,21 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: help pages for people, not developers
+    ("GET", "/help/quickbooks"): "offices.view",
+    # issue 17: New client (form and duplicate check); New lead from a client is GET /leads/new?customer=
+    ("GET", "/clients/new"): "clients.edit",
+    ("POST", "/clients/new"): "clients.edit",
+    ("GET", "/api/customers/matches"): "clients.view",
+    # issue 17: the list you are looking at, exported (scope as on the page)
+    ("GET", "/clients/export.{fmt}"): "clients.view",
+    ("GET", "/leads/export.{fmt}"): "leads.view",
+    # issue 17: tracking-source routes (lead-sources page and API), owner
+    ("GET", "/api/tracking-sources"): "sources.manage",
+    ("PUT", "/api/tracking-sources"): "sources.manage",
+    ("DELETE", "/api/tracking-sources/{label}"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources/delete"): "sources.manage",
     ("POST", "/maintenance/quarantine/{item_id}/resolve"): "maintenance.view",
     ("GET", "/offices/{slug}"): "offices.view",
     ("GET", "/api/offices"): "offices.view",

@@ -22,17 +22,20 @@ from routes import (
     customer_api,
     customer_files,
     customer_list,
+    customer_new,
     customer_page,
     customer_parts,
     customer_parts_api,
     duplicates,
     exports,
+    help_pages,
     intake,
     lead_api,
     lead_page,
     lead_photos,
     lead_queue,
     lead_settings,
+    list_exports,
     maintenance,
     open_records,
     people,  # issue 17: account security
@@ -42,6 +45,7 @@ from routes import (
     shell,
     sources,
     system,
+    tracking_sources,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -54,6 +58,9 @@ ROUTERS = [
     intake.router,
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
+    help_pages.router,  # issue 17
+    customer_new.router,  # issue 17; before the client pages and API: /clients/new is not a customer id
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
@@ -70,6 +77,7 @@ ROUTERS = [
     exports.router,
     open_records.router,
     sources.router,
+    tracking_sources.router,  # issue 17
     lead_settings.router,
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from accounts import authz, offices
@@ -26,7 +26,7 @@ from leads import calling_hours
 from leads import photos as lead_photos
 from leads import queue as leads
 from leads import sources as lead_sources
-from routes import lookup
+from routes import customer_new, lookup
 from routes.guard import bindings_of, current_user
 from routes.lead_api import LeadIn, create
 from routes.pages import redirect, refusals_go_back_to, refusals_show, render
@@ -68,8 +68,9 @@ async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
 
 
 @router.get("/leads/new", include_in_schema=False)  # before /leads/{display_id}, which would swallow it
-async def new_lead_page(request: Request) -> Response:
-    return await _new_lead_form(request)
+async def new_lead_page(request: Request, customer: str = Query("", max_length=20)) -> Response:
+    # issue 17: "New lead" on a client record fills the form from that customer (404 out of scope)
+    return await _new_lead_form(request, values=await customer_new.lead_values(request, customer) if customer else None)
 
 
 @router.get("/leads/{display_id}", include_in_schema=False)
@@ -210,12 +211,14 @@ async def new_lead_submit(
     phone: str = Form("", max_length=40),
     email: str = Form("", max_length=254),
     zip: str = Form("", max_length=20),
+    address: str = Form("", max_length=500),
     service_type: str = Form("", max_length=300),
     notes: str = Form("", max_length=20_000),
     office_id: str = Form("", max_length=12),
     source: str = Form("manual", max_length=40),
 ) -> Response:
     values = {
+        "address": address,
         "name": name,
         "phone": phone,
         "email": email,
@@ -228,7 +231,7 @@ async def new_lead_submit(
     async with refusals_show(lambda exc: _new_lead_form(request, 400, exc.message, values), (Invalid,)):
         body = LeadIn(
             name=name or " ",
-            address="",
+            address=address,
             how_soon="",
             phone=phone,
             email=email,

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accounts import authz
 from core import errors
 from core.clock import parse
-from routes import guard
+from routes import guard, timeline_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 FLASH_COOKIE = "porchlight_flash"
@@ -38,6 +38,7 @@ def environment() -> Environment:
             lstrip_blocks=True,
         )
         _env.filters["when"] = _when
+        _env.filters["without_author"] = timeline_text.without_author  # issue 17
         _env.filters["pretty_json"] = lambda s: json.dumps(json.loads(s or "{}"), indent=2, ensure_ascii=False)
     return _env
 

@@ -61,6 +61,8 @@ def _concrete(path: str, people) -> str:
         "name": "logo",
         "table": "agents",
         "qbo_id": "101",
+        "label": "Brooklyn Ads",  # issue 17: a tracking source
+        "fmt": "csv",  # issue 17: a list export
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

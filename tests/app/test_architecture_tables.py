@@ -43,6 +43,8 @@ OWNERS = {
     "lead_sources": "leads.sources",
     "lead_terms": "leads.search",
     "lead_terms_pending": "leads.search",
+    # issue 17: tracking-source routes, edited by the owner
+    "tracking_sources": "leads.tracking_sources",
     "leads": "leads.record",
     "offices": "accounts.offices",
     "open_records": "customers.open_records",
