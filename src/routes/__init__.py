@@ -17,6 +17,7 @@ from routes import (
     billing,
     booking,
     booking_builder,
+    confirm_pages,
     conversion,
     customer_api,
     customer_files,
@@ -25,6 +26,7 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    duplicates_resolve,
     exports,
     intake,
     lead_api,
@@ -52,6 +54,7 @@ ROUTERS = [
     intake.router,
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    duplicates_resolve.router,  # likewise: /leads/duplicates/resolve
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
@@ -65,6 +68,7 @@ ROUTERS = [
     customer_parts_api.router,
     secure_access.router,
     customer_files.router,
+    confirm_pages.router,  # GET confirmation pages of destructive POSTs (no-JS path, issue 17)
     exports.router,
     open_records.router,
     sources.router,

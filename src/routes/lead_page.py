@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from accounts import authz, offices
-from core import records
+from core import localtime, records
 from core.clock import parse
 from core.errors import Invalid
 from core.inputs import parse_id
@@ -34,14 +33,15 @@ from routes.pages import redirect, refusals_go_back_to, refusals_show, render
 router = APIRouter(include_in_schema=False)
 
 
-def _local_fields(row: Any) -> dict[str, Any]:
-    """What the record page needs in the lead office's local time."""
-    zone = ZoneInfo(row["time_zone"])
-    local = parse(row["next_contact_at"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if row["next_contact_at"] else ""
+def _local_fields(row: Any, now: datetime) -> dict[str, Any]:
+    """What the record page needs in the lead's own zone (its ZIP's, else its office's): the one zone
+    the whole record shows and its next-contact picker edits in."""
+    zone = calling_hours.place_of(row).zone
     return {
         "phone_edit": row["phone_raw"] or row["phone"] or "",  # shown only when the phone is visible
-        "tz_label": row["time_zone"].split("/")[-1].replace("_", " "),
-        "next_contact_local": local,
+        "zone": str(zone),
+        "tz_label": localtime.offset_note(parse(row["next_contact_at"]) if row["next_contact_at"] else now, zone),
+        "next_contact_local": localtime.to_input(row["next_contact_at"], zone),
         "archived": bool(row["archived_at"]),
         "call_count": row["call_count"],
     }
@@ -61,9 +61,9 @@ async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
     outside, local, place = await calling_hours.outside_now(db, row, now)
     return {
         "outside": outside,
-        "local": local.strftime("%-I:%M %p %a"),
+        "local": local.strftime("%-I:%M %p %a ") + localtime.abbreviation(local, place.zone),
         "state": place.state or "",
-        "zone": str(place.zone).split("/")[-1].replace("_", " "),
+        "zone": localtime.place_name(place.zone),
     }
 
 
@@ -93,8 +93,9 @@ async def lead_page(request: Request, display_id: str) -> Response:
         panel=panel,
         conversion=conversion,
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
+        shown_zone=str(calling_hours.place_of(row).zone),  # every time in the panel, timeline included
         lead=leads.public(row, user, b.clock.now())
-        | _local_fields(row)
+        | _local_fields(row, b.clock.now())
         | {"phone_shown": leads.phone_visible(row, user)}
         | {
             "notes": row["notes"],
@@ -151,9 +152,9 @@ async def page_status(
     when = None
     if next_contact_at:
         try:
-            when = datetime.fromisoformat(next_contact_at).replace(tzinfo=ZoneInfo(row["time_zone"]))
-        except ValueError:
-            return redirect(f"/leads/{display_id}", "Next contact must be a date and time.")
+            when = localtime.from_input(next_contact_at, calling_hours.place_of(row).zone)
+        except Invalid as exc:
+            return redirect(f"/leads/{display_id}", f"Next contact: {exc.message}")
     return await _page_act(
         request,
         display_id,

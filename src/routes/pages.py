@@ -13,12 +13,11 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accounts import authz
-from core import errors
-from core.clock import parse
+from core import errors, localtime
 from routes import guard
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -42,11 +41,11 @@ def environment() -> Environment:
     return _env
 
 
-def _when(value: str | None) -> str:
-    """UTC ISO text → a compact readable UTC stamp (pages convert to local time where it matters)."""
-    if not value:
-        return "—"
-    return parse(value).strftime("%b %-d, %Y %H:%M UTC")
+@pass_context
+def _when(context: Any, value: str | None, zone: str | None = None, day: bool = False) -> str:
+    """UTC ISO text → "Mar 10, 2026 11:00 AM EDT": in the zone given, else the page's `shown_zone`
+    (a lead page sets the lead's own zone for the whole panel), else the viewer's office zone."""
+    return localtime.shown(value, zone or context.get("shown_zone") or context.get("viewer_zone"), day=day)
 
 
 def page_context(request: Request) -> dict[str, Any]:
@@ -60,6 +59,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": session.csrf_token if session else "",
         "path": request.url.path,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        "viewer_zone": user.time_zone if user else "UTC",  # times on the page, unless it names another zone
     }
 
 
