@@ -10,8 +10,8 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from accounts import authz, offices
 from core import localtime, records
@@ -26,7 +26,7 @@ from leads import photos as lead_photos
 from leads import queue as leads
 from leads import sources as lead_sources
 from routes import lookup
-from routes.guard import bindings_of, current_user
+from routes.guard import bindings_of, current_user, wants_json
 from routes.lead_api import LeadIn, create
 from routes.pages import redirect, refusals_go_back_to, refusals_show, render
 
@@ -42,6 +42,7 @@ def _local_fields(row: Any, now: datetime) -> dict[str, Any]:
         "zone": str(zone),
         "tz_label": localtime.offset_note(parse(row["next_contact_at"]) if row["next_contact_at"] else now, zone),
         "next_contact_local": localtime.to_input(row["next_contact_at"], zone),
+        "irrelevant_reason": row.get("irrelevant_reason") or "",
         "archived": bool(row["archived_at"]),
         "call_count": row["call_count"],
     }
@@ -73,7 +74,7 @@ async def new_lead_page(request: Request) -> Response:
 
 
 @router.get("/leads/{display_id}", include_in_schema=False)
-async def lead_page(request: Request, display_id: str) -> Response:
+async def lead_page(request: Request, display_id: str, prompt: str = Query("", max_length=20)) -> Response:
     """The record as a page, or (htmx, from the queue) as the content of the queue's slide-in panel."""
     user = current_user(request)
     b = bindings_of(request)
@@ -107,6 +108,8 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
+        callback=leads.CALLBACK,
+        prompt_irrelevant=prompt == "irrelevant" and row["status"] != "irrelevant" and not row["archived_at"],
         timeline=timeline,
         staff=staff,
         hours=hours,
@@ -133,6 +136,12 @@ async def page_claim(request: Request, display_id: str) -> Response:
 
 @router.post("/leads/{display_id}/call", include_in_schema=False)
 async def page_call(request: Request, display_id: str) -> Response:
+    row = await lookup.lead(request, display_id)
+    label, steps = await lead_actions.sequence_for(bindings_of(request).db, row["source_key"])
+    if row["call_count"] >= len(steps) and row["status"] != "irrelevant":
+        # Seed 002: past the cap, "Tried to call" opens the Irrelevant prompt instead of another snooze.
+        done = f"{row['call_count']} calls: the {label} sequence is done. Mark the lead Irrelevant, or set a callback."
+        return redirect(f"/leads/{row['display_id']}?prompt=irrelevant", done)
     return await _page_act(request, display_id, lead_actions.log_call_attempt, "Call logged; next try scheduled.")
 
 
@@ -150,9 +159,24 @@ async def page_status(
     next_contact_at = next_contact_at if status in leads.CALLBACK else ""
     reason = reason if status == "irrelevant" else ""
     when = None
+    zone = calling_hours.place_of(row).zone
+    if wants_json(request):  # the status form saving on blur (static/lead-status.js): it shows the answer
+        when = localtime.from_input(next_contact_at, zone) if next_contact_at else None
+        await lookup.act(request, row, lead_actions.change_status, status=status, next_contact_at=when, reason=reason)
+        saved = await lookup.lead(request, display_id)
+        return JSONResponse(
+            {
+                "saved": True,
+                "status": saved["status"],
+                "status_label": leads.STATUS_LABELS[saved["status"]],
+                "urgency": leads.urgency(saved["status"], saved["next_contact_at"], bindings_of(request).clock.now()),
+                "next_contact_at": saved["next_contact_at"],
+                "next_contact_shown": localtime.shown(saved["next_contact_at"], zone),
+            }
+        )
     if next_contact_at:
         try:
-            when = localtime.from_input(next_contact_at, calling_hours.place_of(row).zone)
+            when = localtime.from_input(next_contact_at, zone)
         except Invalid as exc:
             return redirect(f"/leads/{display_id}", f"Next contact: {exc.message}")
     return await _page_act(
