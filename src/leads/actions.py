@@ -265,12 +265,17 @@ async def sequence_for(db: Database, source_key: str) -> tuple[str, list[int]]:
     return row["label"], [int(m) for m in json.loads(row["steps"])]
 
 
+class SequenceDone(Invalid):
+    """Another call attempt past the end of the source's snooze sequence (the page then asks whether
+    the lead is Irrelevant, seed 002)."""
+
+
 async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) -> datetime:
     """Count a call and schedule the next try from the source's snooze sequence. Returns when."""
     label, steps = await sequence_for(db, row["source_key"])
     attempt = row["call_count"] + 1
     if attempt > len(steps):
-        raise Invalid(
+        raise SequenceDone(
             f"That would be call {attempt}; the {label} sequence stops at {len(steps)}. Mark the lead Irrelevant "
             "or set a next contact by hand."
         )

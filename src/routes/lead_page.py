@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from accounts import authz, offices
 from core import localtime, records
 from core.clock import parse
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.inputs import parse_id
 from customers import conversion as lead_conversion
 from customers import record as customers
@@ -137,12 +137,15 @@ async def page_claim(request: Request, display_id: str) -> Response:
 @router.post("/leads/{display_id}/call", include_in_schema=False)
 async def page_call(request: Request, display_id: str) -> Response:
     row = await lookup.lead(request, display_id)
-    label, steps = await lead_actions.sequence_for(bindings_of(request).db, row["source_key"])
-    if row["call_count"] >= len(steps) and row["status"] != "irrelevant":
+    try:
+        with refusals_go_back_to(f"/leads/{row['display_id']}", (Conflict,)):
+            await lookup.act(request, row, lead_actions.log_call_attempt)
+    except lead_actions.SequenceDone as exc:
         # Seed 002: past the cap, "Tried to call" opens the Irrelevant prompt instead of another snooze.
-        done = f"{row['call_count']} calls: the {label} sequence is done. Mark the lead Irrelevant, or set a callback."
-        return redirect(f"/leads/{row['display_id']}?prompt=irrelevant", done)
-    return await _page_act(request, display_id, lead_actions.log_call_attempt, "Call logged; next try scheduled.")
+        return redirect(f"/leads/{row['display_id']}?prompt=irrelevant", exc.message)
+    except Invalid as exc:
+        return redirect(f"/leads/{row['display_id']}", exc.message)
+    return redirect(f"/leads/{row['display_id']}", "Call logged; next try scheduled.")
 
 
 @router.post("/leads/{display_id}/status", include_in_schema=False)
