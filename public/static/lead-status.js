@@ -45,7 +45,11 @@
       return "";
     }
 
+    var busy = false;   // one save at a time: a second change waits for the first answer (the lead's
+    var again = false;  // version moves with each save, so two at once would refuse one another)
+
     function save() {
+      if (busy) { again = true; return; }
       if (snapshot() === saved) return;
       var need = missing();
       if (need) { show("pending", need); return; }
@@ -54,6 +58,7 @@
       if (callback.indexOf(select.value) < 0) body.delete("next_contact_at");
       if (select.value !== "irrelevant") body.delete("reason");
       show("saving", "Saving…");
+      busy = true;
       fetch(form.getAttribute("action"), {
         method: "POST", body: body, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf(form) }
@@ -69,7 +74,11 @@
           refreshBadges(form, answer.body);
           document.dispatchEvent(new CustomEvent("lead:changed"));
         })
-        .catch(function () { show("failed", "Not saved: no connection. Try again."); });
+        .catch(function () { show("failed", "Not saved: no connection. Try again."); })
+        .then(function () {
+          busy = false;
+          if (again) { again = false; save(); }
+        });
     }
 
     select.addEventListener("change", function () {

@@ -45,13 +45,25 @@ def _moment(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else parse(value)
 
 
-def shown(value: str | datetime | None, name: str | ZoneInfo | None, *, day: bool = False) -> str:
-    """ "Mar 10, 2026 11:00 AM EDT" in the given zone ("—" for no time); `day` drops the clock."""
+def shown(
+    value: str | datetime | None,
+    name: str | ZoneInfo | None,
+    *,
+    day: bool = False,
+    short_in: datetime | None = None,
+) -> str:
+    """ "Mar 10, 2026 11:00 AM EDT" in the given zone ("—" for no time); `day` drops the clock.
+    `short_in` (now) gives the compact form lists use: "Mar 10, 11:00 AM EDT", with the year only when
+    it is not that local year, and breakable only between the date and the time."""
     if not value:
         return "—"
     local = _moment(value).astimezone(zone(name))
     if day:
         return local.strftime("%b %-d, %Y")
+    if short_in is not None:
+        this_year = local.year == short_in.astimezone(local.tzinfo).year
+        date = local.strftime("%b\u00a0%-d" if this_year else "%b\u00a0%-d,\u00a0%Y")
+        return f"{date}, " + local.strftime("%-I:%M\u00a0%p\u00a0") + abbreviation(local, name)
     return local.strftime("%b %-d, %Y %-I:%M %p ") + abbreviation(local, name)
 
 

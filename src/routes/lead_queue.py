@@ -183,6 +183,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         views=leads.VIEWS,
         view_hints=leads.VIEW_HINTS,
         marker=marker,
+        now=now,  # rows show this year's times without the year
     )
 
 

@@ -42,10 +42,12 @@ def environment() -> Environment:
 
 
 @pass_context
-def _when(context: Any, value: str | None, zone: str | None = None, day: bool = False) -> str:
+def _when(context: Any, value: str | None, zone: str | None = None, day: bool = False, short: bool = False) -> str:
     """UTC ISO text → "Mar 10, 2026 11:00 AM EDT": in the zone given, else the page's `shown_zone`
-    (a lead page sets the lead's own zone for the whole panel), else the viewer's office zone."""
-    return localtime.shown(value, zone or context.get("shown_zone") or context.get("viewer_zone"), day=day)
+    (a lead page sets the lead's own zone for the whole panel), else the viewer's office zone.
+    `short`: the compact form of list rows (no year when it is this year's), given the page's `now`."""
+    where = zone or context.get("shown_zone") or context.get("viewer_zone")
+    return localtime.shown(value, where, day=day, short_in=context.get("now") if short else None)
 
 
 def page_context(request: Request) -> dict[str, Any]:

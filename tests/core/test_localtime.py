@@ -24,6 +24,12 @@ def test_it_shows_an_instant_in_the_zone_given_with_its_abbreviation():
         localtime.from_input("2026-11-22T10:00", "America/Sao_Paulo"), "America/Sao_Paulo"
     ) == ("UTC-3")
     assert localtime.place_name(NY) == "New York"
+    now = localtime.from_input("2026-12-31T23:30", LA)  # already 2027 in New York
+    assert localtime.shown("2026-11-22T15:00:00.000Z", LA, short_in=now) == "Nov\u00a022, 7:00\u00a0AM\u00a0PST"
+    assert (
+        localtime.shown("2026-11-22T15:00:00.000Z", NY, short_in=now)
+        == "Nov\u00a022,\u00a02026, 10:00\u00a0AM\u00a0EST"
+    )
 
 
 def test_a_picker_edits_in_one_zone_and_refuses_a_time_the_clocks_skip():

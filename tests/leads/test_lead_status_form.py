@@ -84,7 +84,7 @@ async def test_the_queue_has_the_bookback_column_and_toggle_the_fee_pill_and_no_
     await database.run("UPDATE leads SET reactivated = 1 WHERE display_id = ?", revived)
     await sign_in_api(client, bindings, people.agent)
     html = (await client.get("/leads")).text
-    assert '<th class="hide-phone" title="Reactivated by BookBack AI">BookBack</th>' in html
+    assert '<th class="hide-phone" title="Reactivated by BookBack AI">BookBack AI</th>' in html
     rows = {d: re.search(rf'<tr [^>]*data-lead="{d}">.*?</tr>', html, re.S).group(0) for d in (plain, revived)}
     assert "pill-bookback" in rows[revived] and "pill-bookback" not in rows[plain]
     assert "💵 $42.50" in rows[revived]

@@ -30,7 +30,10 @@ async def test_a_lead_panel_shows_one_zone_the_leads_own_and_the_picker_edits_in
     assert api["next_contact_at"] == "2026-11-23T17:00:00.000Z"  # 9 AM in Los Angeles; the API answers UTC
     assert api["created_at"] == "2026-11-22T15:00:00.000Z"
 
-    for html in ((await client.get(f"/leads/{display}", headers=HX)).text, (await client.get(f"/leads/{display}")).text):
+    for html in (
+        (await client.get(f"/leads/{display}", headers=HX)).text,
+        (await client.get(f"/leads/{display}")).text,
+    ):
         assert "received Nov 22, 2026 7:00 AM PST" in html
         assert "<dt>Next contact</dt><dd>Nov 23, 2026 9:00 AM PST</dd>" in html
         assert "Next contact moved" not in html and "(next contact Nov 23, 2026 9:00 AM PST)" in html  # timeline
@@ -45,9 +48,12 @@ async def test_queue_rows_show_each_lead_in_its_own_zone(client, bindings, peopl
     await sign_in_api(client, bindings, people.agent)
     html = (await client.get("/leads")).text
     rows = {d: re.search(rf'<tr [^>]*data-lead="{d}">.*?</tr>', html, re.S).group(0) for d in (east, west)}
-    assert "Nov 22, 2026 10:00 AM EST" in rows[east] and "New York · EST" in rows[east]
-    assert "Nov 22, 2026 7:00 AM PST" in rows[west] and "Los Angeles · PST" in rows[west]
+    assert (
+        "Nov 22, 2026 10:00 AM EST" in rows[east] and 'title="New York time (America/New_York)">EST</td>' in rows[east]
+    )
+    assert "Nov 22, 2026 7:00 AM PST" in rows[west] and '(America/Los_Angeles)">PST</td>' in rows[west]
     assert zones_in(rows[east]) == {"EST"} and zones_in(rows[west]) == {"PST"}
+    assert ">Nov\u00a022, 7:00\u00a0AM\u00a0PST</td>" in rows[west]  # the row's compact form: this year's, no year
 
 
 async def test_other_pages_show_the_viewers_office_zone(client, bindings, people):
