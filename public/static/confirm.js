@@ -23,7 +23,7 @@
     dialog.innerHTML =
       '<form method="dialog" class="stack">' +
       '<h2 id="confirm-dialog-title"></h2><p class="confirm-detail"></p>' +
-      '<label class="confirm-typed" hidden>Type <strong></strong> to confirm <input name="typed" autocomplete="off" spellcheck="false"></label>' +
+      '<label class="confirm-typed" hidden><span>Type <strong></strong> to confirm</span> <input name="typed" autocomplete="off" spellcheck="false"></label>' +
       '<div class="btn-row"><button class="btn btn-danger" value="yes" data-confirm-yes>Confirm</button>' +
       '<button class="btn btn-quiet" value="no" formnovalidate>Cancel</button></div></form>';
     document.body.appendChild(dialog);

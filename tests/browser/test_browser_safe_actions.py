@@ -156,3 +156,36 @@ def test_a_new_lead_in_the_queue_pings_the_desktop_once_switched_on(browser, ser
     page.reload()
     expect(bell).to_have_text("🔔 Notifications on")  # the choice stays in this browser
     context.close()
+
+
+def test_deleting_a_contact_takes_typing_delete(browser, server: LiveServer) -> None:  # noqa: F811
+    from tests.browser.test_browser_customer_record import create_customer
+
+    context = new_context(browser, server)
+    page = context.new_page()
+    sign_in(page, "agent@porchlight.test", "agent-demo-pass")
+    display = create_customer(page)
+    csrf = page.locator("body").get_attribute("hx-headers") or ""
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', csrf).group(1)
+    added = page.request.post(
+        f"/api/customers/{display}/contacts",
+        headers={"x-csrf-token": token},
+        data={"name": "Diego Flores", "email": "diego@example.com"},
+    )
+    assert added.status == 201, added.text()
+    page.goto(f"/clients/{display}")
+    diego = page.locator("#contacts .contact", has_text="Diego Flores")
+    diego.get_by_role("button", name="Delete").click()
+    dialog = page.locator("dialog.confirm-dialog")
+    expect(dialog).to_contain_text("Delete the contact Diego Flores?")
+    confirm = dialog.get_by_role("button", name="Delete")
+    expect(confirm).to_be_disabled()  # seed 004: type Delete first
+    dialog.get_by_label(re.compile("to confirm")).fill("delet")
+    expect(confirm).to_be_disabled()
+    dialog.get_by_label(re.compile("to confirm")).fill("Delete")
+    expect(confirm).to_be_enabled()
+    shoot(page, "confirm-dialog-typed-delete-1280", full_page=False)
+    confirm.click()
+    expect(page.locator(".flash")).to_contain_text("Contact deleted")
+    expect(page.locator("#contacts .contact", has_text="Diego Flores")).to_have_count(0)
+    context.close()

@@ -39,7 +39,7 @@ async def test_deleting_a_contact_asks_for_the_typed_word_on_both_paths(client, 
     page = await client.get(path)  # no JavaScript: the GET is the confirmation page
     assert page.status_code == 200 and "Delete the contact Sam Second?" in page.text
     form = confirm_form(page.text, path)
-    assert 'name="confirm"' in form and "Type <strong>Delete</strong> to confirm" in form
+    assert 'name="confirm"' in form and "<span>Type <strong>Delete</strong> to confirm</span>" in form
     assert f'href="/clients/{display}#contacts"' in page.text  # Cancel goes back
     assert await database.first("SELECT id FROM customer_contacts WHERE id = ?", sam["id"])  # nothing yet
 
