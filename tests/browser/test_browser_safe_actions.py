@@ -189,3 +189,46 @@ def test_deleting_a_contact_takes_typing_delete(browser, server: LiveServer) -> 
     expect(page.locator(".flash")).to_contain_text("Contact deleted")
     expect(page.locator("#contacts .contact", has_text="Diego Flores")).to_have_count(0)
     context.close()
+
+
+def test_secure_access_and_file_deletes_confirm_inside_their_htmx_panels(browser, server: LiveServer) -> None:  # noqa: F811
+    from tests.browser.test_browser_customer_record import create_customer
+
+    context = new_context(browser, server)
+    page = context.new_page()
+    sign_in(page, "agent@porchlight.test", "agent-demo-pass")
+    display = create_customer(page)
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', page.locator("body").get_attribute("hx-headers") or "").group(1)
+    saved = page.request.post(
+        f"/api/customers/{display}/secure-access",
+        headers={"x-csrf-token": token},
+        data={"label": "Garage keypad", "kind": "device", "secret": "4821"},
+    )
+    assert saved.status == 201, saved.text()
+    uploaded = page.request.post(
+        f"/api/customers/{display}/files",
+        headers={"x-csrf-token": token},
+        multipart={"file": {"name": "quote.txt", "mimeType": "text/plain", "buffer": b"Quote: $480"}},
+    )
+    assert uploaded.status == 201, uploaded.text()
+    page.goto(f"/clients/{display}")
+    dialog = page.locator("dialog.confirm-dialog")
+
+    files = page.locator("#files")
+    expect(files).to_contain_text("quote.txt")
+    files.get_by_role("button", name="Delete").click()
+    expect(dialog).to_contain_text("Delete “quote.txt”?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(files).to_contain_text("quote.txt")  # cancel leaves it
+    files.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Delete file").click()
+    expect(page.locator("#files")).not_to_contain_text("quote.txt")  # swapped in place by htmx
+    expect(page).to_have_url(re.compile(f"/clients/{display}$"))
+
+    secure = page.locator("#secure-access")
+    secure.locator("summary", has_text="Edit").first.click()
+    secure.get_by_role("button", name="Delete").click()
+    expect(dialog).to_contain_text("Delete “Garage keypad”?")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#secure-access")).not_to_contain_text("Garage keypad")
+    context.close()
