@@ -81,6 +81,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quickbooks.manage": OWNER,
     # Online booking embeds are part of the Control Panel: the owner builds them.
     "booking.manage": OWNER,
+    # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
+    # reset is `may_reset_credentials` (an admin never resets an owner).
+    "users.reset": frozenset({"owner", "admin"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -304,6 +307,20 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
+    # Account security (issue 17): own password and second factor, the sign-in's second step, resets.
+    ("GET", "/account/security"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/account/two-factor/start"): SIGNED_IN,
+    ("GET", "/account/two-factor/enrol"): SIGNED_IN,
+    ("POST", "/account/two-factor/confirm"): SIGNED_IN,
+    ("POST", "/account/two-factor/disable"): SIGNED_IN,
+    ("POST", "/account/two-factor/recovery-codes"): SIGNED_IN,
+    ("GET", "/login/code"): PUBLIC,
+    ("POST", "/login/code"): PUBLIC,
+    ("GET", "/people"): "users.reset",
+    ("POST", "/people/{user_id}/password"): "users.reset",
+    ("POST", "/people/{user_id}/two-factor/reset"): "users.reset",
+    ("POST", "/maintenance/two-factor"): "users.manage",
     # Confirmation pages (issue 17): GET on a destructive action's own path, same rule as its POST.
     ("GET", "/leads/{display_id}/archive"): "leads.archive",
     ("GET", "/leads/{display_id}/delete"): "leads.delete",
@@ -318,11 +335,26 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/clients/{display_id}/merge"): "clients.merge",
 }
 
+# A session with something pending (a forced password change, a required second factor not yet set
+# up) reaches only these routes; every other one sends it to PENDING_PAGE first (routes/guard).
+PENDING_ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/account/security"),
+        ("POST", "/account/password"),
+        ("POST", "/account/two-factor/start"),
+        ("GET", "/account/two-factor/enrol"),
+        ("POST", "/account/two-factor/confirm"),
+        ("POST", "/logout"),
+    }
+)
+PENDING_PAGE = {"password": "/account/security", "two_factor": "/account/two-factor/enrol"}
+
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
 # a shared secret, a pre-login double-submit token) and so are exempt from the session CSRF check.
 CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/login"),
+        ("POST", "/login/code"),  # no session yet: the login form's double-submit token, as /login
         ("POST", "/webhook/leads"),  # shared secret
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
@@ -489,3 +521,26 @@ def office_for_new_record(user: User, requested: int | None, active: list[int]) 
     if requested not in mine:
         raise OfficeRefused("office_id: choose one of your active offices.")
     return requested
+
+
+# --- Account security (issue 17) ---------------------------------------------------------------------
+
+
+def requires_second_factor(user: User, required_roles: Iterable[str]) -> bool:
+    """The owner made a second factor compulsory for this user's role."""
+    return user.role in set(required_roles)
+
+
+def may_reset_credentials(actor: User, target: User) -> bool:
+    """May ACTOR reset TARGET's password or second factor? Never one's own (that is Account security);
+    the owner resets anyone; an admin resets anyone but an owner, within the offices they see (a user
+    of every office only by an admin of every office)."""
+    if actor.id == target.id or not can(actor, "users.reset"):
+        return False
+    if actor.role == "owner":
+        return True
+    if target.role == "owner":
+        return False
+    if target.all_offices:
+        return actor.all_offices
+    return actor.all_offices or bool(target.office_ids & actor.office_ids)

@@ -12,6 +12,7 @@ may use it, a message about the record may not.
 
 from routes import (
     account,
+    account_security,  # issue 17: account security
     api,
     auth,
     billing,
@@ -36,6 +37,7 @@ from routes import (
     lead_settings,
     maintenance,
     open_records,
+    people,  # issue 17: account security
     quickbooks,
     reports,
     secure_access,
@@ -78,6 +80,8 @@ ROUTERS = [
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
     shell.router,
     account.router,
+    account_security.router,  # issue 17: account security
+    people.router,  # issue 17: account security
     maintenance.router,
     api.router,
 ]

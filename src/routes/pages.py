@@ -163,6 +163,10 @@ def install_error_handlers(app: Any) -> None:
         suffix = "&expired=1" if exc.expired else ""
         return RedirectResponse(f"/login?next={exc.next_url}{suffix}", status_code=303)
 
+    @app.exception_handler(guard.FinishSigningIn)
+    async def _finish(request: Request, exc: guard.FinishSigningIn) -> Response:
+        return RedirectResponse(exc.url, status_code=303)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "We couldn't find that page.", 405: "That action isn't available here."}

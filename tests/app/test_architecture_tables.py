@@ -70,6 +70,11 @@ OWNERS = {
     "user_offices": "accounts.users",
     "users": "accounts.users",
     "write_guard": "core.records",
+    # Account security (issue 17)
+    "login_challenges": "accounts.second_step",
+    "two_factor_roles": "accounts.two_factor",
+    "user_recovery_codes": "accounts.two_factor",
+    "user_totp": "accounts.two_factor",
 }
 
 # Writes whose table is an expression: (module, "{expression}") -> the tables it can name, or
