@@ -83,6 +83,7 @@ async def duplicates_page(request: Request, after: str = Query("", max_length=60
         after=after,
         match_labels=MATCH_LABELS,
         statuses=leads.STATUS_LABELS,
+        now=bindings_of(request).clock.now(),  # rows show this year's times without the year
     )
 
 
