@@ -36,8 +36,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
     "leads.delete": OWNER,
-    # The duplicates tool archives leads, so it follows archive: admin and above.
-    "leads.merge": frozenset({"owner", "admin", "finance_admin"}),
+    # Duplicate cleanup is the owner's tool (seed 002 "Owner tool", issue 17).
+    "leads.merge": frozenset({"owner"}),
     # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
     # or partners. Kept apart from leads.edit so the two can diverge.
     "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
@@ -336,6 +336,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/people/{user_id}/password"): "users.reset",
     ("POST", "/people/{user_id}/two-factor/reset"): "users.reset",
     ("POST", "/maintenance/two-factor"): "users.manage",
+    # Confirmation pages (issue 17): GET on a destructive action's own path, same rule as its POST.
+    ("GET", "/leads/{display_id}/archive"): "leads.archive",
+    ("GET", "/leads/{display_id}/delete"): "leads.delete",
+    ("GET", "/leads/{display_id}/photos/{photo_id}/delete"): "leads.edit",
+    ("GET", "/leads/duplicates/resolve"): "leads.merge",
+    ("POST", "/leads/duplicates/resolve"): "leads.merge",
+    ("GET", "/clients/{display_id}/contacts/{contact_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/addresses/{address_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/notes/{note_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
+    ("GET", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
+    ("GET", "/clients/{display_id}/merge"): "clients.merge",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set

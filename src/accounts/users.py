@@ -37,6 +37,7 @@ class User:
     active: bool
     last_login_at: str | None = None
     must_change_password: bool = False  # an owner/admin reset it: they choose their own at next sign-in
+    time_zone: str = "UTC"  # the first of their offices' zones (by name): where their pages show times
 
     @property
     def role_label(self) -> str:
@@ -68,11 +69,15 @@ def _from_row(row: Row, office_ids: Iterable[int]) -> User:
         active=bool(row["active"]),
         last_login_at=row.get("last_login_at"),
         must_change_password=bool(row.get("must_change_password")),
+        time_zone=row.get("office_zone") or "UTC",
     )
 
 
 _SELECT = (
-    "SELECT u.*, (SELECT json_group_array(office_id) FROM user_offices WHERE user_id = u.id) AS offices FROM users u"
+    "SELECT u.*, (SELECT json_group_array(office_id) FROM user_offices WHERE user_id = u.id) AS offices,"
+    " (SELECT o.time_zone FROM offices o WHERE u.all_offices = 1 OR u.role = 'owner'"
+    " OR o.id IN (SELECT office_id FROM user_offices WHERE user_id = u.id) ORDER BY o.name LIMIT 1) AS office_zone"
+    " FROM users u"
 )
 
 

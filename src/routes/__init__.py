@@ -18,6 +18,7 @@ from routes import (
     billing,
     booking,
     booking_builder,
+    confirm_pages,
     conversion,
     customer_api,
     customer_files,
@@ -27,6 +28,7 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    duplicates_resolve,
     exports,
     help_pages,
     intake,
@@ -61,6 +63,7 @@ ROUTERS = [
     list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
     help_pages.router,  # issue 17
     customer_new.router,  # issue 17; before the client pages and API: /clients/new is not a customer id
+    duplicates_resolve.router,  # likewise: /leads/duplicates/resolve
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
@@ -74,6 +77,7 @@ ROUTERS = [
     customer_parts_api.router,
     secure_access.router,
     customer_files.router,
+    confirm_pages.router,  # GET confirmation pages of destructive POSTs (no-JS path, issue 17)
     exports.router,
     open_records.router,
     sources.router,

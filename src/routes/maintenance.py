@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from accounts import authz, offices, two_factor, users
-from core import records
-from core.clock import iso, parse
+from core import localtime, records
+from core.clock import iso
 from core.errors import Invalid
 from core.inputs import Id
 from core.storage import migrations
@@ -280,9 +280,10 @@ async def audit(
     before: str = Query("", max_length=12, pattern=r"^\d*$"),
 ) -> Response:
     db = bindings_of(request).db
+    zone = localtime.zone(current_user(request).time_zone)  # the days are the viewer's, as the times shown
     try:
-        start = iso(parse(since)) if since else None
-        end = iso(parse(until) + timedelta(days=1)) if until else None
+        start = iso(datetime.fromisoformat(since).replace(tzinfo=zone)) if since else None
+        end = iso(datetime.fromisoformat(until).replace(tzinfo=zone) + timedelta(days=1)) if until else None
     except ValueError:
         raise HTTPException(400, "Dates must be real calendar days (YYYY-MM-DD).") from None
     rows = await records.audit_page(

@@ -94,6 +94,7 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     expect(page.locator(".lede")).to_contain_text("Not yet scheduled")
     display = again
     page.get_by_role("button", name="Archive").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Confirm").click()  # seed 002: Confirm
     expect(page.locator(".archived-banner")).to_contain_text("archived")
     page.goto("/leads")
     expect(page.locator(f'tr[data-lead="{display}"]')).to_have_count(0)
