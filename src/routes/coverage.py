@@ -1,0 +1,75 @@
+"""The coverage map (issue 19, CTR-4, CTR-6): the page and its JSON.
+
+The page draws the map in the browser (public/static/coverage.js, vendored d3-geo + us-atlas) from
+`GET /api/coverage`; in-place editing calls the contractors API's idempotent
+`PUT`/`DELETE /api/contractors/{id}/areas/{area_id}` (routes of the contractors module).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from accounts import authz
+from network import coverage
+from routes.guard import bindings_of, current_user
+from routes.pages import render
+
+router = APIRouter()
+
+
+class CoveringContractor(BaseModel):
+    id: int
+    name: str
+    active: bool
+
+
+class CoverageArea(BaseModel):
+    id: int
+    label: str
+    zip: str
+    city: str
+    state: str
+    lat: float
+    lng: float
+    active_contractor_count: int
+    density: str
+    contractor_ids: list[int]
+    contractors: list[CoveringContractor]
+
+
+class Coverage(BaseModel):
+    areas: list[CoverageArea]
+
+
+@router.get(
+    "/api/coverage",
+    tags=["contractors"],
+    summary="Every service area with its covering contractors (the coverage map)",
+    description=(
+        "One entry per service area, label order: its pin position (`lat`, `lng`), the contractors covering"
+        " it (inactive ones included, marked), `active_contractor_count` and `density` — `none` (0 active,"
+        " red), `single` (1, yellow) or `multiple` (2+, green). No contact details."
+    ),
+    response_model=Coverage,
+)
+async def api_coverage(request: Request) -> dict[str, Any]:
+    return {"areas": await coverage.coverage(bindings_of(request).db)}
+
+
+@router.get("/contractors/coverage", response_class=HTMLResponse, include_in_schema=False)
+async def coverage_page(request: Request) -> HTMLResponse:
+    user = current_user(request)
+    db = bindings_of(request).db
+    contractors, area_count = await asyncio.gather(coverage.contractors_for_map(db), coverage.area_count(db))
+    return render(
+        request,
+        "contractors/coverage.html",
+        contractors=contractors,
+        area_count=area_count,
+        can_edit=authz.can(user, "contractors.edit"),
+    )
