@@ -1,70 +1,86 @@
-"""The coverage map's data (CTR-4): every service area with the contractors covering it.
+"""Which contractor covers which service area (CTR-4, CTR-6): owns `contractor_areas`.
 
-One statement: each area row carries its covering contractors as a JSON array built by a correlated
-subquery on `contractor_areas_by_area` (area_id, contractor_id), so the cost is one index range per
-area, with no GROUP BY over the whole link table. The pin colour counts *active* contractors only
-(CTR-4 [A]: an inactive contractor takes no jobs, so it covers nothing); the list still names inactive
-ones, marked, so an editor sees why a pin is red.
+Toggling is one call per pin and idempotent: adding an area a contractor already covers, or removing
+one it does not, changes nothing, writes no audit row and answers the same state.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
 
-from core.storage import Database, Row
-
-_COVERAGE = """
-SELECT a.id, a.label, a.zip, a.city, a.state, a.lat, a.lng,
-       (SELECT json_group_array(json_object('id', c.id, 'name', c.name, 'active', c.active))
-          FROM (SELECT c.id, c.name, c.active
-                  FROM contractor_areas ca JOIN contractors c ON c.id = ca.contractor_id
-                 WHERE ca.area_id = a.id
-                 ORDER BY c.name COLLATE NOCASE, c.id) AS c) AS covering
-  FROM service_areas a
- ORDER BY a.label COLLATE NOCASE, a.id
-"""
+from core import records
+from core.records import Actor, Ref
+from core.storage import Database, Row, Statement, q
 
 
-def density(active_count: int) -> str:
-    """The pin colour's name: red = 0 active contractors, yellow = 1, green = 2 or more."""
-    return "none" if active_count == 0 else "single" if active_count == 1 else "multiple"
+def replace_areas(contractor: int | Ref, area_ids: list[int]) -> list[Statement]:
+    """Statements that make the contractor's areas exactly AREA_IDS (for the contractor verbs' batch)."""
+    cid_sql, cid = (
+        ("(" + contractor.sql + ")", contractor.params) if isinstance(contractor, Ref) else ("?", (contractor,))
+    )
+    out = [q(f"DELETE FROM contractor_areas WHERE contractor_id = {cid_sql}", *cid)]
+    if area_ids:
+        out.append(
+            q(
+                f"INSERT INTO contractor_areas (contractor_id, area_id) SELECT {cid_sql}, value FROM json_each(?)",
+                *cid,
+                json.dumps(sorted(set(area_ids))),
+            )
+        )
+    return out
 
 
-def _area(row: Row) -> dict[str, Any]:
-    covering = [
-        {"id": c["id"], "name": c["name"], "active": bool(c["active"])} for c in json.loads(row["covering"] or "[]")
-    ]
-    active = sum(1 for c in covering if c["active"])
-    return {
-        "id": row["id"],
-        "label": row["label"],
-        "zip": row["zip"],
-        "city": row["city"],
-        "state": row["state"],
-        "lat": row["lat"],
-        "lng": row["lng"],
-        "active_contractor_count": active,
-        "density": density(active),
-        "contractor_ids": [c["id"] for c in covering],
-        "contractors": covering,
-    }
-
-
-async def coverage(db: Database) -> list[dict[str, Any]]:
-    """Every service area, label order, with lat/lng, its covering contractors and the active count."""
-    return [_area(row) for row in await db.all(_COVERAGE)]
-
-
-async def contractors_for_map(db: Database) -> list[Row]:
-    """The map's sidebar: every contractor, name order, with how many areas it covers."""
-    return await db.all(
-        "SELECT c.id, c.name, c.kind, c.active,"
-        " (SELECT COUNT(*) FROM contractor_areas ca WHERE ca.contractor_id = c.id) AS areas"
-        " FROM contractors c ORDER BY c.name COLLATE NOCASE, c.id"
+async def covers(db: Database, contractor_id: int, area_id: int) -> bool:
+    return bool(
+        await db.first(
+            "SELECT 1 AS x FROM contractor_areas WHERE contractor_id = ? AND area_id = ?", contractor_id, area_id
+        )
     )
 
 
-async def area_count(db: Database) -> int:
-    row = await db.first("SELECT COUNT(*) AS n FROM service_areas")
-    return int(row["n"]) if row else 0
+async def set_area(db: Database, now: datetime, actor: Actor, contractor: Row, area: Row, covered: bool) -> bool:
+    """Add (COVERED) or remove one area; returns whether the contractor covers it afterwards."""
+    if covered:
+        change = q(
+            "INSERT INTO contractor_areas (contractor_id, area_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            contractor["id"],
+            area["id"],
+        )
+        summary = f"Contractor {contractor['name']} now covers {area['label']}"
+    else:
+        change = q("DELETE FROM contractor_areas WHERE contractor_id = ? AND area_id = ?", contractor["id"], area["id"])
+        summary = f"Contractor {contractor['name']} no longer covers {area['label']}"
+    await db.batch(
+        [
+            change,
+            records.if_changed(
+                records.audit(
+                    now,
+                    actor,
+                    "contractor.area_added" if covered else "contractor.area_removed",
+                    summary,
+                    meta={"contractor_id": contractor["id"], "area_id": area["id"]},
+                )
+            ),
+        ]
+    )
+    return covered
+
+
+async def counts_by_area(db: Database) -> list[Row]:
+    """Per area, how many active contractors cover it (the coverage map's colour, CTR-4)."""
+    return await db.all(
+        "SELECT a.id, a.label, a.zip, a.city, a.state, a.lat, a.lng,"
+        " (SELECT count(*) FROM contractor_areas ca JOIN contractors c ON c.id = ca.contractor_id"
+        "  WHERE ca.area_id = a.id AND c.active = 1) AS active_contractors"
+        " FROM service_areas a ORDER BY a.label COLLATE NOCASE, a.id"
+    )
+
+
+async def contractors_by_area(db: Database) -> list[Row]:
+    """Every (area, active contractor) pair, for hover lists: area_id, contractor_id, name."""
+    return await db.all(
+        "SELECT ca.area_id, c.id AS contractor_id, c.name FROM contractor_areas ca"
+        " JOIN contractors c ON c.id = ca.contractor_id WHERE c.active = 1 ORDER BY ca.area_id, c.name COLLATE NOCASE"
+    )

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from accounts import authz
-from network import coverage
+from network import coverage_map as coverage
 from routes.guard import bindings_of, current_user
 from routes.pages import render
 
