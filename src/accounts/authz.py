@@ -81,6 +81,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quickbooks.manage": OWNER,
     # Online booking embeds are part of the Control Panel: the owner builds them.
     "booking.manage": OWNER,
+    # The contractor network (issue 19, X-2): owner and finance admin edit contractors and service areas;
+    # admin, agent and viewer read; partners have no access.
+    "contractors.view": STAFF,
+    "contractors.edit": frozenset({"owner", "finance_admin"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -304,6 +308,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
+    # The coverage map and technicians (issue 19: CTR-4, CTR-6, TECH-1…TECH-6). The calendar feed is
+    # public: its unguessable token is the credential (a calendar app has no session).
+    ("GET", "/contractors/coverage"): "contractors.view",
+    ("GET", "/api/coverage"): "contractors.view",
+    ("GET", "/api/technicians/{contractor_id}"): "contractors.view",
+    ("GET", "/api/technicians/{contractor_id}/day"): "contractors.view",
+    ("PUT", "/api/technicians/{contractor_id}/home-base"): "contractors.edit",
+    ("POST", "/api/technicians/{contractor_id}/calendar"): "contractors.edit",
+    ("DELETE", "/api/technicians/{contractor_id}/calendar"): "contractors.edit",
+    ("GET", "/calendar/technicians/{token}.ics"): PUBLIC,
+    ("PUT", "/api/offices/{office_id}/address"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}/address"): "offices.manage",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

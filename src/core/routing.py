@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-EARTH_RADIUS_MILES = 3958.8
+from core.geocoding import miles_between
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,6 @@ class Routing(Protocol):
     async def route(self, origin: Point, destination: Point) -> Route: ...
 
 
-def great_circle_miles(a: Point, b: Point) -> float:
-    """Haversine distance in statute miles."""
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lng - a.lng)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
-
-
 @dataclass(frozen=True)
 class GreatCircle:
     """The offline default: straight-line miles × ROAD_FACTOR, at AVERAGE_MPH."""
@@ -53,6 +45,6 @@ class GreatCircle:
         return f"estimate: great-circle distance × {self.road_factor:g} road factor at {self.average_mph:g} mph"
 
     async def route(self, origin: Point, destination: Point) -> Route:
-        miles = great_circle_miles(origin, destination) * self.road_factor
+        miles = miles_between(origin.lat, origin.lng, destination.lat, destination.lng) * self.road_factor
         minutes = math.ceil(miles / self.average_mph * 60) if miles > 0 else 0
         return Route(miles=round(miles, 1), minutes=minutes, estimate=True, basis=self.basis)

@@ -99,25 +99,24 @@ async def add(
     [result] = await db.batch(
         [
             q(
-        "INSERT INTO technician_appointments (contractor_id, office_id, title, address, lat, lng, local_date,"
-        " time_zone, starts_at, ends_at, status, archived_at, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        contractor_id,
-        office_id,
-        title,
-        address,
-        lat,
-        lng,
-        starts.date().isoformat(),
-        starts.tzinfo.key,
-        iso(starts),
-        iso(ends),
-        status,
-        iso(now) if archived else None,
-        iso(now),
-        iso(now),
+                "INSERT INTO technician_appointments (contractor_id, office_id, title, address, lat, lng, local_date,"
+                " time_zone, starts_at, ends_at, status, archived_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                contractor_id,
+                office_id,
+                title,
+                address,
+                lat,
+                lng,
+                starts.date().isoformat(),
+                starts.tzinfo.key,
+                iso(starts),
+                iso(ends),
+                status,
+                iso(now) if archived else None,
+                iso(now),
+                iso(now),
             )
         ]
     )
     return int(result.rows[0]["id"])
-

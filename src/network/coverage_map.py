@@ -1,4 +1,4 @@
-"""The coverage map's data (CTR-4): every service area with the contractors covering it (the map page and `/api/coverage`).
+"""The coverage map's data (CTR-4): every service area with the contractors covering it (`/api/coverage`).
 
 One statement: each area row carries its covering contractors as a JSON array built by a correlated
 subquery on `contractor_areas_by_area` (area_id, contractor_id), so the cost is one index range per

@@ -13,12 +13,16 @@ offline default is an estimate and the answer says so in `travel.estimate` and `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from accounts import offices as office_records
+from core.errors import Invalid, NotFound
+from core.geocoding import Geocoder, Place
+from core.records import Actor
 from core.routing import Point, Routing
 from core.storage import Database, Row
-from network import appointments
+from network import appointments, contractors, values
 from network.appointments import Appointment
 
 ORIGIN_KINDS = ("prior_appointment", "home_base", "office", "none")
@@ -124,3 +128,51 @@ async def get(db: Database, contractor_id: int) -> Row | None:
 
 async def all_technicians(db: Database) -> list[Row]:
     return await db.all(_TECHNICIAN + " ORDER BY name COLLATE NOCASE, id")
+
+
+# --- addresses: the technician's home base (TECH-1) and the office's (TECH-3) ----------------------------
+
+NOT_FOUND = "We couldn't find that address. Give the street, city, state and 5-digit ZIP."
+
+
+async def _locate(geocoder: Geocoder, address: str, field: str) -> Place | None:
+    """ADDRESS geocoded ('' is no address: None); an address that cannot be found is a 422 on FIELD."""
+    if not address:
+        return None
+    place = await geocoder.address(address)
+    if place is None:
+        raise Invalid(NOT_FOUND, field)
+    return place
+
+
+async def set_home_base(
+    db: Database, now: datetime, actor: Actor, geocoder: Geocoder, technician: Row, address: str
+) -> Row:
+    """Save the technician's home base address, geocoded ('' clears it). Audited by the contractor verb."""
+    address = values.optional_text(address, "home_address", 200)
+    place = await _locate(geocoder, address, "home_address")
+    row = await contractors.contractor_for(db, technician["id"])
+    if row is None:
+        raise NotFound("That technician was removed meanwhile.")
+    columns = {
+        "home_address": address,
+        "home_zip": place.zip if place else None,
+        "home_city": place.city if place else None,
+        "home_state": place.state if place else None,
+        "home_lat": place.lat if place else None,
+        "home_lng": place.lng if place else None,
+    }
+    await contractors.update_contractor(db, now, actor, row, contractors.ContractorInput(columns=columns))
+    updated = await get(db, technician["id"])
+    assert updated is not None
+    return updated
+
+
+async def set_office_address(
+    db: Database, now: datetime, actor: Actor, geocoder: Geocoder, office: office_records.Office, address: str
+) -> office_records.Office:
+    """Save the office's address, geocoded ('' clears it): the last travel origin (TECH-3)."""
+    address = values.optional_text(address, "address", 200)
+    place = await _locate(geocoder, address, "address")
+    lat, lng = (place.lat, place.lng) if place else (None, None)
+    return await office_records.set_address(db, now, actor, office, address, lat, lng)

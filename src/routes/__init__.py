@@ -18,6 +18,7 @@ from routes import (
     booking,
     booking_builder,
     conversion,
+    coverage,
     customer_api,
     customer_files,
     customer_list,
@@ -33,6 +34,7 @@ from routes import (
     lead_queue,
     lead_settings,
     maintenance,
+    office_address,
     open_records,
     quickbooks,
     reports,
@@ -40,6 +42,7 @@ from routes import (
     shell,
     sources,
     system,
+    technicians,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -72,6 +75,10 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
+    coverage.router,
+    technicians.router,
+    office_address.router,
     shell.router,
     account.router,
     maintenance.router,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from accounts import authz
-from network import coverage_map as coverage
+from network import coverage_map
 from routes.guard import bindings_of, current_user
 from routes.pages import render
 
@@ -58,14 +58,14 @@ class Coverage(BaseModel):
     response_model=Coverage,
 )
 async def api_coverage(request: Request) -> dict[str, Any]:
-    return {"areas": await coverage.coverage(bindings_of(request).db)}
+    return {"areas": await coverage_map.coverage(bindings_of(request).db)}
 
 
 @router.get("/contractors/coverage", response_class=HTMLResponse, include_in_schema=False)
 async def coverage_page(request: Request) -> HTMLResponse:
     user = current_user(request)
     db = bindings_of(request).db
-    contractors, area_count = await asyncio.gather(coverage.contractors_for_map(db), coverage.area_count(db))
+    contractors, area_count = await asyncio.gather(coverage_map.contractors_for_map(db), coverage_map.area_count(db))
     return render(
         request,
         "contractors/coverage.html",

@@ -24,6 +24,7 @@ from leads import photos as lead_photos
 from leads import queue as leads
 from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
+from network import technicians
 from routes.guard import bindings_of, current_user
 
 T = TypeVar("T")
@@ -83,6 +84,11 @@ async def source(request: Request, key: str) -> lead_sources.Source:
 
 async def sequence(request: Request, key: str) -> snooze_sequences.Sequence:
     return found(await snooze_sequences.get(bindings_of(request).db, key), "that snooze sequence")
+
+
+async def technician(request: Request, contractor_id: int) -> Row:
+    """A contractor of kind `technician` (TECH-1); a company or a missing id answers 404."""
+    return found(await technicians.get(bindings_of(request).db, contractor_id), "that technician")
 
 
 async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Any:

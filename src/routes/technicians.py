@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz
 from core.errors import NotFound
@@ -61,6 +61,25 @@ class DayPlan(BaseModel):
     appointments: list[PlannedAppointment]
 
 
+class Technician(BaseModel):
+    id: int
+    name: str
+    active: bool
+    home_address: str
+    home_zip: str | None
+    home_city: str | None
+    home_state: str | None
+    home_lat: float | None
+    home_lng: float | None
+    calendar_feed: bool
+
+
+class HomeBaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home_address: str = Field(max_length=300, description="Street, city, state and ZIP; '' clears it")
+
+
 class FeedUrl(BaseModel):
     feed_url: str
     created_at: str
@@ -84,6 +103,43 @@ async def api_day(request: Request, contractor_id: int, day: date = Query(alias=
     b = bindings_of(request)
     offices = authz.scope_office_ids(current_user(request))
     return await technicians.day_plan(b.db, b.routing, technician, day, offices)
+
+
+def _technician_out(row: Any, has_feed: bool) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "active": bool(row["active"]),
+        **{k: row[k] for k in ("home_address", "home_zip", "home_city", "home_state", "home_lat", "home_lng")},
+        "calendar_feed": has_feed,
+    }
+
+
+@router.get(
+    "/api/technicians/{contractor_id}",
+    tags=["contractors"],
+    summary="A technician's home base and whether a calendar feed URL is issued",
+    response_model=Technician,
+)
+async def api_technician(request: Request, contractor_id: int) -> dict[str, Any]:
+    technician = await lookup.technician(request, contractor_id)
+    feed = await calendar.has_feed(bindings_of(request).db, technician["id"])
+    return _technician_out(technician, feed is not None)
+
+
+@router.put(
+    "/api/technicians/{contractor_id}/home-base",
+    tags=["contractors"],
+    summary="Set a technician's home base address (geocoded; TECH-1)",
+    description="An address the geocoder cannot find is a 422 on `home_address` and changes nothing.",
+    response_model=Technician,
+)
+async def api_home_base(request: Request, contractor_id: int, body: HomeBaseIn) -> dict[str, Any]:
+    technician = await lookup.technician(request, contractor_id)
+    b = bindings_of(request)
+    actor = current_user(request).actor
+    updated = await technicians.set_home_base(b.db, b.clock.now(), actor, b.geocoder, technician, body.home_address)
+    return _technician_out(updated, await calendar.has_feed(b.db, updated["id"]) is not None)
 
 
 @router.post(
