@@ -36,10 +36,7 @@ class Origin:
     appointment_id: int | None = None
 
     def out(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "address": self.address}
-        if self.appointment_id is not None:
-            data["appointment_id"] = self.appointment_id
-        return data
+        return {"kind": self.kind, "address": self.address, "appointment_id": self.appointment_id}
 
 
 def _point(lat: float | None, lng: float | None) -> Point | None:
