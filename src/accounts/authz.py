@@ -81,10 +81,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quickbooks.manage": OWNER,
     # Online booking embeds are part of the Control Panel: the owner builds them.
     "booking.manage": OWNER,
-    # The contractor network (issue 19, X-2): owner and finance admin edit contractors and service areas;
-    # admin, agent and viewer read; partners have no access.
-    "contractors.view": STAFF,
-    "contractors.edit": frozenset({"owner", "finance_admin"}),
+    # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
+    # and edited by the owner and finance admins; partners never see them. Priority zones:
+    # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
+    "network.view": STAFF,
+    "network.edit": frozenset({"owner", "finance_admin"}),
+    "network.zones": frozenset({"owner", "admin", "finance_admin"}),
+    "job_settings.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -256,6 +259,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/offices/{slug}"): "offices.view",
     ("GET", "/api/offices"): "offices.view",
     ("GET", "/api/offices/{office_id}"): "offices.view",
+    # The coverage map and technicians (issue 19: CTR-4, CTR-6, TECH-1…TECH-6). The calendar feed is
+    # public: its unguessable token is the credential (a calendar app has no session).
+    ("GET", "/contractors/coverage"): "network.view",
+    ("GET", "/api/coverage"): "network.view",
+    ("GET", "/api/technicians/{contractor_id}"): "network.view",
+    ("GET", "/api/technicians/{contractor_id}/day"): "network.view",
+    ("PUT", "/api/technicians/{contractor_id}/home-base"): "network.edit",
+    ("POST", "/api/technicians/{contractor_id}/calendar"): "network.edit",
+    ("DELETE", "/api/technicians/{contractor_id}/calendar"): "network.edit",
+    ("GET", "/calendar/technicians/{token}.ics"): PUBLIC,
+    ("PUT", "/api/offices/{office_id}/address"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}/address"): "offices.manage",
     ("GET", "/api/users"): "users.manage",
     ("POST", "/api/users"): "users.manage",
     ("GET", "/api/audit"): "audit.view",
@@ -308,18 +323,6 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
-    # The coverage map and technicians (issue 19: CTR-4, CTR-6, TECH-1…TECH-6). The calendar feed is
-    # public: its unguessable token is the credential (a calendar app has no session).
-    ("GET", "/contractors/coverage"): "contractors.view",
-    ("GET", "/api/coverage"): "contractors.view",
-    ("GET", "/api/technicians/{contractor_id}"): "contractors.view",
-    ("GET", "/api/technicians/{contractor_id}/day"): "contractors.view",
-    ("PUT", "/api/technicians/{contractor_id}/home-base"): "contractors.edit",
-    ("POST", "/api/technicians/{contractor_id}/calendar"): "contractors.edit",
-    ("DELETE", "/api/technicians/{contractor_id}/calendar"): "contractors.edit",
-    ("GET", "/calendar/technicians/{token}.ics"): PUBLIC,
-    ("PUT", "/api/offices/{office_id}/address"): "offices.manage",
-    ("POST", "/maintenance/offices/{office_id}/address"): "offices.manage",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

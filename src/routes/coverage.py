@@ -71,5 +71,5 @@ async def coverage_page(request: Request) -> HTMLResponse:
         "contractors/coverage.html",
         contractors=contractors,
         area_count=area_count,
-        can_edit=authz.can(user, "contractors.edit"),
+        can_edit=authz.can(user, "network.edit"),
     )
