@@ -61,6 +61,7 @@ def _concrete(path: str, people) -> str:
         "name": "logo",
         "table": "agents",
         "qbo_id": "101",
+        "contractor_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
