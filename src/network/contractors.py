@@ -133,8 +133,11 @@ async def check_input(db: Database, fields: dict[str, Any], *, creating: bool) -
     data = ContractorInput(columns=check_columns(fields))
     if creating and "name" not in data.columns:
         raise Invalid("name: required.", "name")
-    if "job_type_ids" in fields:
-        data.job_type_ids = await _existing_ids(db, "job_types", fields["job_type_ids"] or [], "job_type_ids")
+    if creating or "job_type_ids" in fields:
+        # CTR-1: job types are required (only the bulk upload makes contractors without any, CTR-9).
+        if not fields.get("job_type_ids"):
+            raise Invalid("job_type_ids: choose at least one job type.", "job_type_ids")
+        data.job_type_ids = await _existing_ids(db, "job_types", fields["job_type_ids"], "job_type_ids")
     if "area_ids" in fields:
         data.area_ids = await _existing_ids(db, "service_areas", fields["area_ids"] or [], "area_ids")
     if "secondary_zips" in fields:

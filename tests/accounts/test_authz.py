@@ -61,7 +61,11 @@ def _concrete(path: str, people) -> str:
         "name": "logo",
         "table": "agents",
         "qbo_id": "101",
+        # The contractor network (issue 19).
+        "value_id": "1",
+        "area_id": "1",
         "contractor_id": "1",
+        "zone_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
