@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from accounts import offices
 from core.bindings import Bindings
 from core.records import Actor
-from network import appointments, areas, contractors, coverage, technicians
+from network import appointments, areas, contractors, coverage, settings, technicians
 
 OFFICE_ADDRESSES = {
     "Garage": "1 Hanson Pl, Brooklyn, NY 11217",
@@ -41,6 +41,7 @@ async def seed_technicians(bindings: Bindings, now: datetime, actor: Actor) -> i
         office = by_name.get(name)
         if office is not None and not office.address:
             by_name[name] = await technicians.set_office_address(db, now, actor, geo, office, address)
+    job_type_id = await _job_type(bindings, now, actor)
     added = 0
     for index, (name, office_name, home, stops) in enumerate(TECHNICIANS):
         office = by_name.get(office_name)
@@ -49,7 +50,9 @@ async def seed_technicians(bindings: Bindings, now: datetime, actor: Actor) -> i
         row = await contractors.by_name(db, name)
         if row is None:
             data = await contractors.check_input(
-                db, {"name": name, "kind": "technician", "contact_name": name}, creating=True
+                db,
+                {"name": name, "kind": "technician", "contact_name": name, "job_type_ids": [job_type_id]},
+                creating=True,
             )
             row = await contractors.create_contractor(db, now, actor, data)
             if home:
@@ -64,6 +67,15 @@ async def seed_technicians(bindings: Bindings, now: datetime, actor: Actor) -> i
             continue
         added += await _book_days(bindings, now, row["id"], office, stops, index)
     return added
+
+
+async def _job_type(bindings: Bindings, now: datetime, actor: Actor) -> int:
+    """The first active job type (the network demo's), or one made for the technicians."""
+    kind = settings.KINDS["job_types"]
+    existing = await settings.all_values(bindings.db, kind, active_only=True)
+    if existing:
+        return int(existing[0]["id"])
+    return int((await settings.create_value(bindings.db, now, actor, kind, {"label": "Garage door repair"}))["id"])
 
 
 async def _book_days(
