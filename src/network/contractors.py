@@ -17,6 +17,7 @@ from typing import Any
 from core import phones, records
 from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
+from core.geocoding import Geocoder
 from core.records import Actor, Ref
 from core.storage import Database, IntegrityError, Param, Row, Statement, q
 from network import coverage, values
@@ -129,8 +130,28 @@ async def _existing_ids(db: Database, table: str, ids: list[int], name: str) -> 
     return unique
 
 
-async def check_input(db: Database, fields: dict[str, Any], *, creating: bool) -> ContractorInput:
+async def home_base(geocoder: Geocoder, address: str) -> dict[str, Any]:
+    """TECH-1/TECH-3: the home base's ZIP, city, state and point, from its address (blank clears them)."""
+    if not address:
+        return {f"home_{k}": None for k in ("zip", "city", "state", "lat", "lng")}
+    place = await geocoder.address(address)
+    if place is None:
+        raise Invalid("home_address: we couldn't place that address; end it with the ZIP.", "home_address")
+    return {
+        "home_zip": place.zip,
+        "home_city": place.city,
+        "home_state": place.state,
+        "home_lat": place.lat,
+        "home_lng": place.lng,
+    }
+
+
+async def check_input(
+    db: Database, fields: dict[str, Any], *, creating: bool, geocoder: Geocoder | None = None
+) -> ContractorInput:
     data = ContractorInput(columns=check_columns(fields))
+    if geocoder is not None and "home_address" in data.columns:
+        data.columns |= await home_base(geocoder, data.columns["home_address"])
     if creating and "name" not in data.columns:
         raise Invalid("name: required.", "name")
     if creating or "job_type_ids" in fields:

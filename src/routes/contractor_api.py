@@ -67,6 +67,8 @@ class ContractorIn(BaseModel):
     secondary_zips: list[str] = Field(default_factory=list, max_length=600)
     secondary_partners: list[str] = Field(default_factory=list, max_length=60)
     active: bool = True
+    home_address: str = Field("", max_length=400, description="Technicians: home base, geocoded on save")
+    calendar_url: str = Field("", max_length=1000, description="Technicians: their external calendar link")
 
 
 class ContractorPatch(Patch):
@@ -86,6 +88,8 @@ class ContractorPatch(Patch):
     secondary_zips: list[str] | None = Field(None, max_length=600)
     secondary_partners: list[str] | None = Field(None, max_length=60)
     active: bool | None = None
+    home_address: str | None = Field(None, max_length=400)
+    calendar_url: str | None = Field(None, max_length=1000)
 
 
 def _list_item(row: Row) -> dict[str, Any]:
@@ -111,7 +115,7 @@ async def api_list(
 @router.post("/api/contractors", status_code=201, summary="Add a contractor (owner, finance admin)")
 async def api_create(request: Request, body: ContractorIn) -> dict[str, Any]:
     b = bindings_of(request)
-    data = await contractors.check_input(b.db, body.model_dump(), creating=True)
+    data = await contractors.check_input(b.db, body.model_dump(), creating=True, geocoder=b.geocoder)
     row = await contractors.create_contractor(b.db, b.clock.now(), current_user(request).actor, data)
     return public(row, await contractors.details(b.db, row["id"]))
 
@@ -149,7 +153,7 @@ async def api_get(request: Request, contractor_id: Id) -> dict[str, Any]:
 async def api_patch(request: Request, contractor_id: Id, body: ContractorPatch) -> dict[str, Any]:
     row = await lookup.contractor(request, contractor_id)
     b = bindings_of(request)
-    data = await contractors.check_input(b.db, body.model_dump(exclude_unset=True), creating=False)
+    data = await contractors.check_input(b.db, body.model_dump(exclude_unset=True), creating=False, geocoder=b.geocoder)
     updated = await contractors.update_contractor(b.db, b.clock.now(), current_user(request).actor, row, data)
     return public(updated, await contractors.details(b.db, row["id"]))
 

@@ -121,7 +121,7 @@ async def page_create(request: Request) -> Response:
     fields = await _fields(request)
     b = bindings_of(request)
     async with refusals_show(_shown(request, fields)):
-        data = await contractors.check_input(b.db, fields, creating=True)
+        data = await contractors.check_input(b.db, fields, creating=True, geocoder=b.geocoder)
         row = await contractors.create_contractor(b.db, b.clock.now(), current_user(request).actor, data)
     return redirect(f"{URL}?id={row['id']}", f"Contractor {row['name']} added.")
 
@@ -143,7 +143,7 @@ async def page_update(request: Request, contractor_id: Id) -> Response:
         fields.pop("area_ids")  # the form had no area checkboxes: leave the areas alone
     b = bindings_of(request)
     async with refusals_show(_shown(request, fields | {"id": row["id"]})):
-        data = await contractors.check_input(b.db, fields, creating=False)
+        data = await contractors.check_input(b.db, fields, creating=False, geocoder=b.geocoder)
         await contractors.update_contractor(b.db, b.clock.now(), current_user(request).actor, row, data)
     return redirect(f"{URL}?id={row['id']}", f"Contractor {fields['name'].strip()} saved.")
 
