@@ -74,8 +74,22 @@ async def _offices(db: Database, ids: set[int]) -> dict[int, Row]:
     return {r["id"]: r for r in rows}
 
 
+async def _position(origin: Origin, geocoder: Geocoder | None) -> Point | None:
+    """The origin's position; an address saved without one (e.g. typed on the contractor form) is
+    geocoded now."""
+    if origin.point is not None or not origin.address or geocoder is None or origin.kind == "prior_appointment":
+        return origin.point
+    place = await geocoder.address(origin.address)
+    return Point(place.lat, place.lng) if place else None
+
+
 async def day_plan(
-    db: Database, routing: Routing, technician: Row, day: date, office_ids: list[int] | None = None
+    db: Database,
+    routing: Routing,
+    technician: Row,
+    day: date,
+    office_ids: list[int] | None = None,
+    geocoder: Geocoder | None = None,
 ) -> dict[str, Any]:
     """The technician's appointments on DAY (not cancelled, not archived), in start order, each with its
     travel origin and the distance from it. OFFICE_IDS limits the appointments to those offices."""
@@ -87,9 +101,10 @@ async def day_plan(
             continue
         origin = origin_for(item, booked, technician, offices.get(item.office_id) if item.office_id else None)
         destination = _point(item.lat, item.lng)
+        start = await _position(origin, geocoder) if destination is not None else None
         travel = None
-        if origin.point is not None and destination is not None:
-            route = await routing.route(origin.point, destination)
+        if start is not None and destination is not None:
+            route = await routing.route(start, destination)
             travel = {"miles": route.miles, "minutes": route.minutes, "estimate": route.estimate, "basis": route.basis}
         plan.append(
             {
@@ -145,21 +160,12 @@ async def _locate(geocoder: Geocoder, address: str, field: str) -> Place | None:
 async def set_home_base(
     db: Database, now: datetime, actor: Actor, geocoder: Geocoder, technician: Row, address: str
 ) -> Row:
-    """Save the technician's home base address, geocoded ('' clears it). Audited by the contractor verb."""
-    address = values.optional_text(address, "home_address", 200)
-    place = await _locate(geocoder, address, "home_address")
+    """Save the technician's home base address, geocoded by the contractor verbs ('' clears it)."""
+    data = await contractors.check_input(db, {"home_address": address}, creating=False, geocoder=geocoder)
     row = await contractors.contractor_for(db, technician["id"])
     if row is None:
         raise NotFound("That technician was removed meanwhile.")
-    columns = {
-        "home_address": address,
-        "home_zip": place.zip if place else None,
-        "home_city": place.city if place else None,
-        "home_state": place.state if place else None,
-        "home_lat": place.lat if place else None,
-        "home_lng": place.lng if place else None,
-    }
-    await contractors.update_contractor(db, now, actor, row, contractors.ContractorInput(columns=columns))
+    await contractors.update_contractor(db, now, actor, row, data)
     updated = await get(db, technician["id"])
     assert updated is not None
     return updated

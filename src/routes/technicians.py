@@ -102,7 +102,7 @@ async def api_day(request: Request, contractor_id: int, day: date = Query(alias=
     technician = await lookup.technician(request, contractor_id)
     b = bindings_of(request)
     offices = authz.scope_office_ids(current_user(request))
-    return await technicians.day_plan(b.db, b.routing, technician, day, offices)
+    return await technicians.day_plan(b.db, b.routing, technician, day, offices, b.geocoder)
 
 
 def _technician_out(row: Any, has_feed: bool) -> dict[str, Any]:

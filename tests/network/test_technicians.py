@@ -17,6 +17,7 @@ from core.routing import GreatCircle, Point
 from network import appointments, technicians
 from tests.conftest import sign_in_api
 from tests.network.map_fixtures import contractor
+from tests.network.map_fixtures import job_type as job_type_id
 
 NY = ZoneInfo("America/New_York")
 DAY = date(2026, 11, 23)  # the Monday after the frozen clock's Sunday
@@ -241,3 +242,20 @@ async def test_office_address_on_the_maintenance_page(client, bindings, people, 
     row = await database.first("SELECT address, address_lat FROM offices WHERE id = ?", office.id)
     assert row["address"] == "1 Main St, Brooklyn, NY 11201" and row["address_lat"] is not None
     assert await database.first("SELECT 1 AS x FROM audit_log WHERE action = 'office.updated'")
+
+
+async def test_a_home_base_typed_on_the_contractor_form_is_used_by_the_plan(
+    client, bindings, people, database, clock
+):
+    """The contractors API saves a home base too (geocoded there); the plan starts from it."""
+    now = clock.now()
+    await sign_in_api(client, bindings, people.finance)
+    body = {"name": "Ana Typed", "kind": "technician", "job_type_ids": [await job_type_id(database, now)]}
+    body["home_address"] = HOME
+    r = await client.post("/api/contractors", json=body)
+    assert r.status_code == 201, r.text
+    tech = await technicians.get(database, r.json()["id"])
+    assert tech["home_zip"] == "10118" and tech["home_lat"] is not None
+    await book(database, now, tech, "A", at(9), at(10), "a", office_id=people.office_a.id)
+    got = (await plan(client, tech))["A"]
+    assert got["origin"]["kind"] == "home_base" and got["travel"]["miles"] > 0
