@@ -49,6 +49,7 @@ from routes import (
     shell,
     sources,
     system,
+    technician_page,
     technicians,
 )
 
@@ -85,6 +86,7 @@ ROUTERS = [
     # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
     coverage.router,
     technicians.router,
+    technician_page.router,
     office_address.router,
     # The contractor network (issue 19). Job settings before maintenance: its own page.
     job_settings_api.router,

@@ -244,9 +244,7 @@ async def test_office_address_on_the_maintenance_page(client, bindings, people, 
     assert await database.first("SELECT 1 AS x FROM audit_log WHERE action = 'office.updated'")
 
 
-async def test_a_home_base_typed_on_the_contractor_form_is_used_by_the_plan(
-    client, bindings, people, database, clock
-):
+async def test_a_home_base_typed_on_the_contractor_form_is_used_by_the_plan(client, bindings, people, database, clock):
     """The contractors API saves a home base too (geocoded there); the plan starts from it."""
     now = clock.now()
     await sign_in_api(client, bindings, people.finance)
@@ -259,3 +257,42 @@ async def test_a_home_base_typed_on_the_contractor_form_is_used_by_the_plan(
     await book(database, now, tech, "A", at(9), at(10), "a", office_id=people.office_a.id)
     got = (await plan(client, tech))["A"]
     assert got["origin"]["kind"] == "home_base" and got["travel"]["miles"] > 0
+
+
+async def test_technician_pages(client, bindings, people, database, clock, tech):
+    now = clock.now()
+    await book(database, now, tech, "Spring replacement", at(9), at(10), "a", office_id=people.office_a.id)
+    await book(database, now, tech, "Tune-up", at(11), at(12), "d", office_id=people.office_a.id)
+    await sign_in_api(client, bindings, people.viewer)
+    listing = await client.get("/contractors/technicians")
+    assert listing.status_code == 200 and "Mike Hernandez" in listing.text
+    page = await client.get(f"/contractors/technicians/{tech['id']}", params={"date": DAY.isoformat()})
+    assert page.status_code == 200
+    assert "Spring replacement" in page.text and "9:00 AM – 10:00 AM" in page.text
+    assert "previous appointment" in page.text and "(estimate)" in page.text
+    assert "Save home base" not in page.text and "Issue feed URL" not in page.text  # viewers read only
+    await sign_in_api(client, bindings, people.partner)
+    assert (await client.get(f"/contractors/technicians/{tech['id']}")).status_code == 403
+
+    csrf = await sign_in_api(client, bindings, people.owner)
+    issued = await client.post(f"/contractors/technicians/{tech['id']}/calendar", data={"csrf_token": csrf})
+    assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
+    url = issued.text.split('class="feed-url" readonly value="', 1)[1].split('"', 1)[0]
+    assert (await feed_of(client, url)).status_code == 200
+    csrf = await sign_in_api(client, bindings, people.owner)
+    again = await client.get(f"/contractors/technicians/{tech['id']}")
+    assert url not in again.text and "A feed URL is active" in again.text  # shown once only
+    r = await client.post(f"/contractors/technicians/{tech['id']}/calendar/revoke", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    assert (await feed_of(client, url)).status_code == 404
+    csrf = await sign_in_api(client, bindings, people.owner)
+    r = await client.post(
+        f"/contractors/technicians/{tech['id']}/home-base", data={"home_address": "nowhere", "csrf_token": csrf}
+    )
+    assert r.status_code == 303 and "flash" in r.headers.get("set-cookie", "")
+    assert (await technicians.get(database, tech["id"]))["home_address"] == ""
+    r = await client.post(
+        f"/contractors/technicians/{tech['id']}/home-base", data={"home_address": HOME, "csrf_token": csrf}
+    )
+    assert r.status_code == 303
+    assert (await technicians.get(database, tech["id"]))["home_zip"] == "10118"
