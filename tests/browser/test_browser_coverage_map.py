@@ -6,6 +6,7 @@ tests/artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -161,3 +162,55 @@ def test_coverage_map_on_a_phone_and_read_only(browser, server: LiveServer) -> N
     page.goto("/contractors/coverage")
     expect(page.locator(".cov-edit").first).to_be_visible()  # finance admins edit (X-2)
     desktop.close()
+
+
+async def _seed_technician_day(db_path: Path, now) -> int:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from network import appointments, technicians
+
+    b = runtime.local(db_path, migrate=False)
+    found = await b.db.first("SELECT id FROM contractors WHERE kind = 'technician'")
+    tech_id = found["id"] if found else (await contractor(b.db, now, "Mike Hernandez", kind="technician"))["id"]
+    tech = await technicians.get(b.db, tech_id)
+    await technicians.set_home_base(b.db, now, SYSTEM, b.geocoder, tech, "45 Ocean Ave, Brooklyn, NY 11225")
+    office = await b.db.first("SELECT id FROM offices WHERE name = 'Garage'")
+    day = now.astimezone(ZoneInfo("America/New_York")).date()
+    stops = (("Spring replacement", "11215"), ("Opener install", "11201"), ("Tune-up", "10003"))
+    for n, (title, zip_code) in enumerate(stops):
+        place = await b.geocoder.zip(zip_code)
+        start = datetime(day.year, day.month, day.day, 8 + 2 * n, tzinfo=ZoneInfo("America/New_York"))
+        await appointments.add(
+            b.db,
+            now,
+            contractor_id=tech["id"],
+            office_id=office["id"],
+            title=title,
+            address=f"{120 + n} Court St, {place.city}, NY {zip_code}",
+            lat=place.lat,
+            lng=place.lng,
+            starts=start,
+            ends=start + timedelta(minutes=90),
+        )
+    return int(tech["id"])
+
+
+def test_technician_day_plan_page(browser, server: LiveServer) -> None:  # noqa: F811
+    tech_id = _in_thread(_seed_technician_day, server.db_path, server.now())
+    for name, viewport in (("desktop", DESKTOP), ("phone", {"width": 390, "height": 844})):
+        context = new_context(browser, server, viewport)
+        page = context.new_page()
+        sign_in(page, "owner@porchlight.test", "owner-demo-pass")
+        page.goto(f"/contractors/technicians/{tech_id}")
+        rows = page.locator("table tbody tr")
+        expect(rows).to_have_count(3)
+        expect(rows.nth(0)).to_contain_text("home base")
+        expect(rows.nth(1)).to_contain_text("previous appointment")
+        expect(rows.nth(1)).to_contain_text("(estimate)")
+        if name == "desktop":
+            page.get_by_role("button", name="Issue feed URL").click()
+            expect(page.get_by_label("Calendar feed URL")).to_have_value(re.compile(r"/calendar/technicians/.+\.ics$"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        shot(page, f"technician-day-{name}")
+        context.close()
