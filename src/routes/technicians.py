@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz
 from core.errors import NotFound
+from core.inputs import Id
 from network import calendar, technicians
 from routes import lookup
 from routes.guard import bindings_of, current_user
@@ -98,7 +99,7 @@ class FeedUrl(BaseModel):
     ),
     response_model=DayPlan,
 )
-async def api_day(request: Request, contractor_id: int, day: date = Query(alias="date")) -> dict[str, Any]:
+async def api_day(request: Request, contractor_id: Id, day: date = Query(alias="date")) -> dict[str, Any]:
     technician = await lookup.technician(request, contractor_id)
     b = bindings_of(request)
     offices = authz.scope_office_ids(current_user(request))
@@ -121,7 +122,7 @@ def _technician_out(row: Any, has_feed: bool) -> dict[str, Any]:
     summary="A technician's home base and whether a calendar feed URL is issued",
     response_model=Technician,
 )
-async def api_technician(request: Request, contractor_id: int) -> dict[str, Any]:
+async def api_technician(request: Request, contractor_id: Id) -> dict[str, Any]:
     technician = await lookup.technician(request, contractor_id)
     feed = await calendar.has_feed(bindings_of(request).db, technician["id"])
     return _technician_out(technician, feed is not None)
@@ -134,7 +135,7 @@ async def api_technician(request: Request, contractor_id: int) -> dict[str, Any]
     description="An address the geocoder cannot find is a 422 on `home_address` and changes nothing.",
     response_model=Technician,
 )
-async def api_home_base(request: Request, contractor_id: int, body: HomeBaseIn) -> dict[str, Any]:
+async def api_home_base(request: Request, contractor_id: Id, body: HomeBaseIn) -> dict[str, Any]:
     technician = await lookup.technician(request, contractor_id)
     b = bindings_of(request)
     actor = current_user(request).actor
@@ -150,7 +151,7 @@ async def api_home_base(request: Request, contractor_id: int, body: HomeBaseIn) 
     response_model=FeedUrl,
     status_code=201,
 )
-async def api_issue_feed(request: Request, contractor_id: int) -> dict[str, Any]:
+async def api_issue_feed(request: Request, contractor_id: Id) -> dict[str, Any]:
     technician = await lookup.technician(request, contractor_id)
     b = bindings_of(request)
     now = b.clock.now()
@@ -166,7 +167,7 @@ async def api_issue_feed(request: Request, contractor_id: int) -> dict[str, Any]
     summary="Revoke a technician's calendar feed URL",
     status_code=204,
 )
-async def api_revoke_feed(request: Request, contractor_id: int) -> Response:
+async def api_revoke_feed(request: Request, contractor_id: Id) -> Response:
     technician = await lookup.technician(request, contractor_id)
     b = bindings_of(request)
     if not await calendar.revoke_token(b.db, b.clock.now(), current_user(request).actor, technician):
