@@ -166,7 +166,7 @@ async def seed_network(bindings: Bindings, now: datetime) -> int:
         )["id"]
     made = {}
     for name, kind, contact, phone, type_idx, labels, share, active, extra in CONTRACTORS:
-        fields = {
+        fields: dict[str, Any] = {
             "name": name,
             "kind": kind,
             "contact_name": contact,
