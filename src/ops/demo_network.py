@@ -160,13 +160,13 @@ async def seed_network(bindings: Bindings, now: datetime) -> int:
         )
     area_ids = {}
     for label, zip_code, code, address in AREAS:
-        fields = {"label": label, "zip": zip_code, "area_code": code, "office_address": address}
+        fields: dict[str, Any] = {"label": label, "zip": zip_code, "area_code": code, "office_address": address}
         area_ids[label] = (
             await areas.create_area(db, now, SYSTEM, await areas.check_input(bindings.geocoder, fields))
         )["id"]
     made = {}
     for name, kind, contact, phone, type_idx, labels, share, active, extra in CONTRACTORS:
-        fields: dict[str, Any] = {
+        fields = {
             "name": name,
             "kind": kind,
             "contact_name": contact,
