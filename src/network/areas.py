@@ -18,7 +18,7 @@ from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
 from core.geocoding import Geocoder, Place, miles_between
 from core.records import Actor
-from core.storage import Database, IntegrityError, Row, Statement, q
+from core.storage import Database, IntegrityError, Row, Statement, q, sql_in
 from network import values
 
 RADIUS_MILES = 50.0
@@ -196,6 +196,10 @@ async def delete_area(db: Database, now: datetime, actor: Actor, row: Row) -> No
 # --- where: nearest areas and covering areas --------------------------------------------------------
 
 
+_COLUMNS = "id, label, zip, city, state, lat, lng"
+_POSITION = "id, lat, lng"  # the search reads the index alone; the answer's rows are read once, at the end
+
+
 def _band(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
     dlat = miles / MILES_PER_DEGREE_LAT
     cos = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 0.01)
@@ -205,10 +209,10 @@ def _band(lat: float, lng: float, miles: float) -> tuple[float, float, float, fl
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
-async def _within_box(db: Database, box: tuple[float, float, float, float]) -> list[Row]:
+async def _within_box(db: Database, box: tuple[float, float, float, float], columns: str = _COLUMNS) -> list[Row]:
     lo_lat, hi_lat, lo_lng, hi_lng = box
     return await db.all(
-        "SELECT id, label, zip, city, state, lat, lng FROM service_areas INDEXED BY service_areas_position"
+        f"SELECT {columns} FROM service_areas INDEXED BY service_areas_position"
         " WHERE lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?",
         lo_lat,
         hi_lat,
@@ -235,19 +239,31 @@ async def covering(db: Database, place: Place) -> list[Row]:
 
 
 async def nearest(db: Database, lat: float, lng: float, limit: int = 5) -> list[Row]:
-    """The LIMIT areas nearest to the point, nearest first. The search box starts at 50 miles and
-    doubles until it holds enough areas; an area found in the box is then sure only within the
-    box's inscribed circle, so the answer is kept only when its last area lies inside that circle."""
+    """The LIMIT areas nearest to the point, nearest first. A box of half-width R (starting at 50
+    miles) surely holds every area within R, so once LIMIT areas lie within R the answer is known.
+    When the box holds LIMIT areas but some lie in its corners, the LIMIT-th nearest of them bounds
+    the answer, so one more box of exactly that radius settles it; an emptier box grows ×4."""
     if not 1 <= limit <= NEAREST_MAX:
         raise Invalid(f"limit: from 1 to {NEAREST_MAX}.", "limit")
     check_point(lat, lng)
     miles = RADIUS_MILES
     while True:
-        rows = _measured(await _within_box(db, _band(lat, lng, miles)), lat, lng)
+        rows = _measured(await _within_box(db, _band(lat, lng, miles), _POSITION), lat, lng)
         inside = [r for r in rows if r["miles"] <= miles]
         if len(inside) >= limit or miles >= HALF_EARTH_MILES:
-            return inside[:limit]
-        miles *= 4
+            return await _whole(db, inside[:limit])
+        miles = rows[limit - 1]["miles"] + 0.01 if len(rows) >= limit else miles * 2
+
+
+async def _whole(db: Database, found: list[Row]) -> list[Row]:
+    """The found areas' rows, in the found order, each with its `miles`."""
+    if not found:
+        return []
+    ids = [r["id"] for r in found]
+    rows = {
+        r["id"]: r for r in await db.all(f"SELECT {_COLUMNS} FROM service_areas WHERE {sql_in('id', ids)[0]}", *ids)
+    }
+    return [{**rows[r["id"]], "miles": r["miles"]} for r in found if r["id"] in rows]
 
 
 def check_point(lat: Any, lng: Any) -> tuple[float, float]:

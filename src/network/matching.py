@@ -47,13 +47,24 @@ class Place:
     labels: dict[int, str]
 
 
-async def _place(db: Database, area_id: int | None, point: tuple[float, float] | None) -> Place:
+# The job type, the area (each by primary key) and the zones of that type whose box holds the point
+# (the job's point, else the area's pin) in one read: a job type that does not exist gives no row, an
+# area that does not exist gives NULLs.
+START_SQL = (
+    "SELECT t.id, t.label, a.id AS area_id, a.label AS area_label, a.lat, a.lng,"
+    " (SELECT json_group_array(json_array(z.id, z.label, json(z.ring))) FROM priority_zones z"
+    "  WHERE z.job_type_id = t.id AND z.min_lat <= coalesce(?3, a.lat) AND z.max_lat >= coalesce(?3, a.lat)"
+    "  AND z.min_lng <= coalesce(?4, a.lng) AND z.max_lng >= coalesce(?4, a.lng)) AS zones"
+    " FROM job_types t LEFT JOIN service_areas a ON a.id = ?2 WHERE t.id = ?1"
+)
+
+
+async def _place(db: Database, start: Row, area_id: int | None, point: tuple[float, float] | None) -> Place:
     if area_id is not None:
-        area = await areas.area_for(db, area_id)
-        if area is None:
+        if start["area_id"] is None:
             raise Invalid("service_area: no such service area.", "service_area")
-        lat, lng = point if point is not None else (area["lat"], area["lng"])
-        return Place(lat, lng, [area["id"]], {area["id"]: area["label"]})
+        lat, lng = point if point is not None else (start["lat"], start["lng"])
+        return Place(lat, lng, [area_id], {area_id: start["area_label"]})
     if point is None:
         raise Invalid("service_area: give a service area or a point (lat and lng).", "service_area")
     near = await areas.within(db, point[0], point[1])
@@ -63,15 +74,19 @@ async def _place(db: Database, area_id: int | None, point: tuple[float, float] |
 async def eligible(
     db: Database, *, job_type_id: int, area_id: int | None = None, point: tuple[float, float] | None = None
 ) -> list[dict[str, Any]]:
-    job_type = await db.first("SELECT id, label FROM job_types WHERE id = ?", job_type_id)
+    lat, lng = point if point is not None else (None, None)
+    job_type = await db.first(START_SQL, job_type_id, area_id, lat, lng)
     if job_type is None:
         raise Invalid("job_type: no such job type.", "job_type")
-    place = await _place(db, area_id, point)
+    place = await _place(db, job_type, area_id, point)
     covering = await db.all(ELIGIBLE_SQL, job_type_id, json.dumps(place.area_ids)) if place.area_ids else []
     zoned: list[Row] = []
     zone_rows: list[Row] = []
     if place.lat is not None and place.lng is not None:
-        zone_rows = await zones.containing(db, place.lat, place.lng, job_type_id)
+        if area_id is None:  # a bare point: the zones were not known before the point was
+            zone_rows = await zones.containing(db, place.lat, place.lng, job_type_id)
+        else:
+            zone_rows = zones.holding(json.loads(job_type["zones"] or "[]"), place.lat, place.lng)
         if zone_rows:
             zoned = await db.all(ZONE_MEMBERS_SQL, job_type_id, json.dumps([z["id"] for z in zone_rows]))
     return _ordered(job_type, place, covering, zoned, {z["id"]: z["label"] for z in zone_rows})

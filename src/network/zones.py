@@ -72,6 +72,15 @@ def contains(ring: Ring, lat: float, lng: float) -> bool:
     return inside
 
 
+def holding(candidates: list[list[Any]], lat: float, lng: float) -> list[Row]:
+    """Of [id, label, ring] candidates (their box holds the point), the zones whose ring holds it."""
+    return [
+        {"id": zid, "label": label}
+        for zid, label, ring in sorted(candidates, key=lambda c: c[0])
+        if contains([(float(p[0]), float(p[1])) for p in ring], lat, lng)
+    ]
+
+
 async def zone_for(db: Database, zone_id: int) -> Row | None:
     """The access function's read (who may see zones is `authz`'s)."""
     return await db.first("SELECT * FROM priority_zones WHERE id = ?", zone_id)

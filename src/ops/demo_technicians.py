@@ -1,6 +1,6 @@
-"""Demo technicians (issue 19, TECH-1…TECH-6): office addresses, three in-house technicians with home
-bases (one without, so the day plan shows the office fallback), each covering the service areas nearest
-home, and two days of placeholder appointments (network/appointments.py) for the feed and the day plan.
+"""Demo technicians (issue 19, TECH-1…TECH-6): office addresses, three in-house technicians (one without
+a home base, so the day plan shows the office fallback; those the network demo made are used as they
+are), and two days of placeholder appointments (network/appointments.py) for the feed and the day plan.
 
 Deterministic and idempotent: an office that has an address, a technician that exists and a technician
 that already has appointments are left alone. Everything goes through the owning verbs.
@@ -22,11 +22,12 @@ OFFICE_ADDRESSES = {
     "General": "233 S Wacker Dr, Chicago, IL 60606",
 }
 
-# name, office, home base ('' = none), the ZIPs of the day's stops
+# name, office, home base ('' = none), the ZIPs of the day's stops. The first two are the network demo's
+# technicians (ops/demo_network.py) when it ran; any that is missing is made here.
 TECHNICIANS = (
-    ("Mike Hernandez", "Garage", "45 Ocean Ave, Brooklyn, NY 11225", ("11215", "11201", "11238", "10003")),
-    ("Dana Brooks", "Sliding", "1200 Sunset Blvd, Los Angeles, CA 90026", ("90004", "90036", "90019")),
-    ("Luis Ortega", "General", "", ("60614", "60657", "60647")),
+    ("Jordan Ellis", "Garage", "245 Atlantic Ave, Brooklyn, NY 11201", ("11215", "11217", "11238", "10003")),
+    ("Sam Okafor", "Sliding", "88 N Lake Ave, Pasadena, CA 91101", ("91106", "91001", "91030")),
+    ("Rita Alvarez", "General", "", ("60614", "60657", "60647")),
 )
 JOBS = ("Spring replacement", "Opener install", "Tune-up", "Track repair", "Panel replacement")
 START_HOURS = (8, 10, 13, 15)
@@ -49,20 +50,16 @@ async def seed_technicians(bindings: Bindings, now: datetime, actor: Actor) -> i
             continue
         row = await contractors.by_name(db, name)
         if row is None:
-            data = await contractors.check_input(
-                db,
-                {"name": name, "kind": "technician", "contact_name": name, "job_type_ids": [job_type_id]},
-                creating=True,
-            )
+            fields = {"name": name, "kind": "technician", "contact_name": name, "job_type_ids": [job_type_id]}
+            fields["home_address"] = home
+            data = await contractors.check_input(db, fields, creating=True, geocoder=geo)
             row = await contractors.create_contractor(db, now, actor, data)
-            if home:
-                tech = await technicians.get(db, row["id"])
-                assert tech is not None
-                await technicians.set_home_base(db, now, actor, geo, tech, home)
             place = await geo.zip(stops[0])
             if place is not None:
                 for area in await areas.nearest(db, place.lat, place.lng, limit=2):
                     await coverage.set_area(db, now, actor, row, area, True)
+        if row["kind"] != "technician":
+            continue
         if await appointments.between(db, row["id"], now - timedelta(days=30), now + timedelta(days=30)):
             continue
         added += await _book_days(bindings, now, row["id"], office, stops, index)
