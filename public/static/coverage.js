@@ -177,13 +177,14 @@
       var area = areas[id];
       var xy = projection([area.lng, area.lat]);
       if (!xy) { missing += 1; return; }
-      var pin = el("circle", { cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 7, tabindex: 0, role: "button", "data-area-id": id }, layer);
+      var pin = el("circle", { cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 7, tabindex: 0, role: "button", "data-area-id": id, "vector-effect": "non-scaling-stroke" }, layer);
       pins[id] = pin;
+      el("title", {}, pin).textContent = area.label + " (" + area.city + ", " + area.state + ")";
       pin.addEventListener("mouseenter", function () { showTip(id, pin); });
       pin.addEventListener("focus", function () { showTip(id, pin); });
       pin.addEventListener("mouseleave", hideTip);
       pin.addEventListener("blur", hideTip);
-      pin.addEventListener("click", function () { toggle(id); });
+      pin.addEventListener("click", function () { if (!dragged) toggle(id); });
       pin.addEventListener("keydown", function (e) {
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(id); }
       });
@@ -195,7 +196,7 @@
     var states = topojson.feature(us, us.objects.states).features;
     var layer = el("g", { class: "cov-states" }, svg);
     states.forEach(function (f) { el("path", { d: path(f) }, layer); });
-    el("path", { class: "cov-borders", d: path(topojson.mesh(us, us.objects.states, function (a, b) { return a !== b; })) }, svg);
+    el("path", { class: "cov-borders", "vector-effect": "non-scaling-stroke", d: path(topojson.mesh(us, us.objects.states, function (a, b) { return a !== b; })) }, svg);
   }
 
   function pick(id) {
@@ -212,6 +213,97 @@
     say(editing === null ? "" : "Click pins to add or remove " + nameOf(id) + "'s areas.");
     paintAll();
   }
+
+
+  // Zoom and pan by the viewBox (wheel, drag, double-click, the + / − / fit buttons). Pins keep their
+  // size on screen. Editing never changes the view (CTR-6: no re-zoom).
+  var FULL = { x: 0, y: 0, w: 975, h: 610 };
+  var view = { x: 0, y: 0, w: 975, h: 610 };
+  var dragged = false;
+
+  function setView(next) {
+    var w = Math.min(FULL.w, Math.max(FULL.w / 48, next.w));
+    var h = w * FULL.h / FULL.w;
+    var x = Math.min(FULL.w - w, Math.max(0, next.x));
+    var y = Math.min(FULL.h - h, Math.max(0, next.y));
+    view = { x: x, y: y, w: w, h: h };
+    svg.setAttribute("viewBox", [x, y, w, h].map(function (n) { return n.toFixed(2); }).join(" "));
+    root.setAttribute("data-zoom", (FULL.w / w).toFixed(2));
+    svg.style.touchAction = w < FULL.w ? "none" : "pan-y"; // zoomed in: a finger pans the map, not the page
+    sizePins();
+  }
+
+  function sizePins() {
+    var shown = svg.getBoundingClientRect().width || FULL.w;
+    var px = shown < 600 ? 7 : 6.5;
+    var r = (px * view.w / shown).toFixed(2);
+    Object.keys(pins).forEach(function (id) { pins[id].setAttribute("r", r); });
+  }
+
+  function svgPoint(clientX, clientY) {
+    var box = svg.getBoundingClientRect();
+    return { x: view.x + (clientX - box.left) * view.w / box.width, y: view.y + (clientY - box.top) * view.h / box.height };
+  }
+
+  function zoomAt(point, factor) {
+    var w = Math.min(FULL.w, Math.max(FULL.w / 48, view.w / factor));
+    var k = w / view.w;
+    setView({ x: point.x - (point.x - view.x) * k, y: point.y - (point.y - view.y) * k, w: w });
+  }
+
+  function fitPins() {
+    var xs = [], ys = [];
+    var who = editing !== null ? editing : picked; // the chosen contractor's areas, else every area
+    var ids = Object.keys(pins).filter(function (id) { return who === null || covers(areas[id], who); });
+    if (!ids.length) ids = Object.keys(pins);
+    ids.forEach(function (id) {
+      xs.push(Number(pins[id].getAttribute("cx")));
+      ys.push(Number(pins[id].getAttribute("cy")));
+    });
+    if (!xs.length) return setView(FULL);
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var w = Math.max((x1 - x0) * 1.5, (y1 - y0) * 1.5 * FULL.w / FULL.h, FULL.w / 48);
+    setView({ x: (x0 + x1) / 2 - w / 2, y: (y0 + y1) / 2 - w * FULL.h / FULL.w / 2, w: w });
+  }
+
+  svg.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    hideTip();
+    zoomAt(svgPoint(e.clientX, e.clientY), e.deltaY < 0 ? 1.25 : 0.8);
+  }, { passive: false });
+  svg.addEventListener("dblclick", function (e) {
+    e.preventDefault();
+    if (e.target.classList.contains("cov-pin")) return; // two clicks on a pin are two toggles, not a zoom
+    zoomAt(svgPoint(e.clientX, e.clientY), 2);
+  });
+  var drag = null;
+  svg.addEventListener("pointerdown", function (e) {
+    dragged = false;
+    if (e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, view: view, id: e.pointerId };
+  });
+  svg.addEventListener("pointermove", function (e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!dragged && Math.abs(dx) + Math.abs(dy) < 5) return;
+    if (!dragged) { svg.setPointerCapture(e.pointerId); hideTip(); }
+    dragged = true;
+    var scale = drag.view.w / svg.getBoundingClientRect().width;
+    setView({ x: drag.view.x - dx * scale, y: drag.view.y - dy * scale, w: drag.view.w });
+  });
+  function endDrag() { drag = null; setTimeout(function () { dragged = false; }, 0); }
+  svg.addEventListener("pointerup", endDrag);
+  svg.addEventListener("pointercancel", endDrag);
+  root.querySelector(".cov-zoom-in").addEventListener("click", function () {
+    zoomAt({ x: view.x + view.w / 2, y: view.y + view.h / 2 }, 2);
+  });
+  root.querySelector(".cov-zoom-out").addEventListener("click", function () {
+    zoomAt({ x: view.x + view.w / 2, y: view.y + view.h / 2 }, 0.5);
+  });
+  root.querySelector(".cov-zoom-fit").addEventListener("click", fitPins);
+  root.querySelector(".cov-zoom-all").addEventListener("click", function () { setView(FULL); });
+  window.addEventListener("resize", sizePins);
 
   list.addEventListener("click", function (e) {
     var button = e.target.closest("button");
@@ -244,6 +336,7 @@
       drawStates(results[0]);
       results[1].areas.forEach(function (a) { areas[a.id] = a; });
       drawPins();
+      setView(FULL);
       paintAll();
       root.setAttribute("data-ready", "1");
     })

@@ -99,6 +99,19 @@ def test_coverage_map_offline_with_in_place_editing(browser, server: LiveServer)
     expect(tip).to_contain_text("Best Garage Co")
     shot(page, "coverage-map-desktop")
 
+    # Zoom: the buttons and the wheel change the view; pins keep their size on screen.
+    before = pin(page, "Tampa").bounding_box()
+    page.get_by_role("button", name="Zoom in").click()
+    expect(page.locator("[data-coverage]")).to_have_attribute("data-zoom", "2.00")
+    after = pin(page, "Tampa").bounding_box()
+    assert before and after and abs(after["width"] - before["width"]) < 1
+    page.get_by_role("button", name="Whole country").click()
+    expect(page.locator("[data-coverage]")).to_have_attribute("data-zoom", "1.00")
+    page.locator("svg.cov-svg").hover(position={"x": 600, "y": 400})
+    page.mouse.wheel(0, -300)
+    expect(page.locator("[data-coverage]")).not_to_have_attribute("data-zoom", "1.00")
+    page.get_by_role("button", name="Whole country").click()
+
     # Pick a contractor: only their areas stand out.
     page.locator(".cov-row", has_text="Best Garage Co").locator(".cov-pick").click()
     expect(pin(page, "Phoenix")).to_have_class("cov-pin cov-single cov-mine")
