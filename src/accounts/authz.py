@@ -262,7 +262,6 @@ ROUTES: dict[tuple[str, str], str] = {
     # The coverage map and technicians (issue 19: CTR-4, CTR-6, TECH-1…TECH-6). The calendar feed is
     # public: its unguessable token is the credential (a calendar app has no session).
     ("GET", "/contractors/coverage"): "network.view",
-    ("GET", "/api/coverage"): "network.view",
     ("GET", "/api/technicians/{contractor_id}"): "network.view",
     ("GET", "/api/technicians/{contractor_id}/day"): "network.view",
     ("PUT", "/api/technicians/{contractor_id}/home-base"): "network.edit",
@@ -379,6 +378,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/contractors/{contractor_id}"): "network.edit",
     ("PUT", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
     ("DELETE", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("GET", "/api/coverage"): "network.view",
     ("GET", "/api/priority-zones"): "network.view",
     ("POST", "/api/priority-zones"): "network.zones",
     ("GET", "/api/priority-zones/{zone_id}"): "network.view",

@@ -136,7 +136,10 @@ async def api_eligible(
     return {"items": items, "total": len(items)}
 
 
-@router.post("/api/contractors/import", summary="Bulk upload up to 1,000 contractors (.xlsx or .csv, columns A–K)")
+@router.post(
+    "/api/contractors/import",
+    summary="Bulk upload up to 1,000 contractors (multipart field `file`: .xlsx or .csv, columns A–K)",
+)
 async def api_import(request: Request) -> dict[str, Any]:
     _, data = await read_upload(request, "file", UPLOAD_BYTES, "spreadsheet")
     b = bindings_of(request)

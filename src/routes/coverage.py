@@ -36,14 +36,24 @@ class CoverageArea(BaseModel):
     state: str
     lat: float
     lng: float
-    active_contractor_count: int
-    density: str
+    active_contractors: int
+    colour: str
     contractor_ids: list[int]
     contractors: list[CoveringContractor]
+    by_job_type: dict[str, int]
+
+
+class CoverageContractor(BaseModel):
+    id: int
+    name: str
+    kind: str
+    active: bool
+    area_ids: list[int]
 
 
 class Coverage(BaseModel):
     areas: list[CoverageArea]
+    contractors: list[CoverageContractor]
 
 
 @router.get(
@@ -51,14 +61,16 @@ class Coverage(BaseModel):
     tags=["contractors"],
     summary="Every service area with its covering contractors (the coverage map)",
     description=(
-        "One entry per service area, label order: its pin position (`lat`, `lng`), the contractors covering"
-        " it (inactive ones included, marked), `active_contractor_count` and `density` — `none` (0 active,"
-        " red), `single` (1, yellow) or `multiple` (2+, green). No contact details."
+        "One entry per service area, label order: its pin (`lat`, `lng`), the contractors covering it"
+        " (inactive ones included, marked `active: false`), `active_contractors` and `colour` — `red` (0"
+        " active), `yellow` (1) or `green` (2+) — and `by_job_type` (job type id → active contractors of that"
+        " type). `contractors`: each contractor covering at least one area, with its `area_ids`. No contact"
+        " details. One SQL statement."
     ),
     response_model=Coverage,
 )
 async def api_coverage(request: Request) -> dict[str, Any]:
-    return {"areas": await coverage_map.coverage(bindings_of(request).db)}
+    return await coverage_map.coverage(bindings_of(request).db)
 
 
 @router.get("/contractors/coverage", response_class=HTMLResponse, include_in_schema=False)

@@ -148,7 +148,7 @@ def test_coverage_map_offline_with_in_place_editing(browser, server: LiveServer)
     expect(page.locator(".cov-row", has_text="Acme Doors").locator(".cov-count")).to_have_text("4 areas")
     api = page.request.get("/api/coverage").json()
     austin = next(a for a in api["areas"] if a["label"] == "Austin")
-    assert austin["density"] == "single"
+    assert austin["colour"] == "yellow"
 
     page.reload()
     expect(page.locator("[data-coverage][data-ready='1']")).to_be_visible()

@@ -9,7 +9,7 @@ import pytest
 
 from network import coverage_map
 from tests.conftest import sign_in_api
-from tests.network.map_fixtures import area, contractor, cover
+from tests.network.map_fixtures import area, contractor, cover, job_type
 
 
 @pytest.fixture
@@ -24,7 +24,16 @@ async def network(database, clock):
     await cover(database, now, acme, miami, tampa)
     await cover(database, now, best, tampa)
     await cover(database, now, idle, austin)
-    return {"miami": miami, "tampa": tampa, "austin": austin, "acme": acme, "best": best, "idle": idle}
+    kind = await job_type(database, now)
+    return {
+        "miami": miami,
+        "tampa": tampa,
+        "austin": austin,
+        "acme": acme,
+        "best": best,
+        "idle": idle,
+        "job_type": kind,
+    }
 
 
 def by_label(body):
@@ -37,10 +46,10 @@ async def test_coverage_counts_active_contractors_per_area(client, bindings, peo
     assert r.status_code == 200, r.text
     got = by_label(r.json())
     assert list(got) == ["Austin", "Miami", "Tampa"]  # label order
-    assert (got["Miami"]["active_contractor_count"], got["Miami"]["density"]) == (1, "single")
-    assert (got["Tampa"]["active_contractor_count"], got["Tampa"]["density"]) == (2, "multiple")
+    assert (got["Miami"]["active_contractors"], got["Miami"]["colour"]) == (1, "yellow")
+    assert (got["Tampa"]["active_contractors"], got["Tampa"]["colour"]) == (2, "green")
     # An inactive contractor covers nothing for the colour, but the hover list still names it, marked.
-    assert (got["Austin"]["active_contractor_count"], got["Austin"]["density"]) == (0, "none")
+    assert (got["Austin"]["active_contractors"], got["Austin"]["colour"]) == (0, "red")
     assert got["Austin"]["contractors"] == [{"id": network["idle"]["id"], "name": "Idle Co", "active": False}]
     assert [c["name"] for c in got["Tampa"]["contractors"]] == ["Acme Doors", "Best Garage"]
     assert got["Tampa"]["contractor_ids"] == [network["acme"]["id"], network["best"]["id"]]
@@ -48,6 +57,11 @@ async def test_coverage_counts_active_contractors_per_area(client, bindings, peo
     assert got["Miami"]["zip"] == "33139" and got["Miami"]["state"] == "FL"
     # No contact details ever: only id, name, active per contractor.
     assert all(set(c) == {"id", "name", "active"} for a in got.values() for c in a["contractors"])
+    # Coverage by job type counts active contractors only (SA-3); each covering contractor lists its areas.
+    assert got["Tampa"]["by_job_type"] == {str(network["job_type"]): 2} and got["Austin"]["by_job_type"] == {}
+    folded = {c["name"]: c for c in r.json()["contractors"]}
+    assert folded["Acme Doors"]["area_ids"] == sorted([network["miami"]["id"], network["tampa"]["id"]])
+    assert folded["Idle Co"]["active"] is False and folded["Idle Co"]["kind"] == "company"
 
 
 async def test_coverage_is_one_statement(database, network):
@@ -60,12 +74,12 @@ async def test_coverage_is_one_statement(database, network):
             return await self.db.all(sql, *params)
 
     counting = Counting(database)
-    areas = await coverage_map.coverage(counting)  # type: ignore[arg-type]
-    assert counting.calls == 1 and len(areas) == 3
+    answer = await coverage_map.coverage(counting)  # type: ignore[arg-type]
+    assert counting.calls == 1 and len(answer["areas"]) == 3
 
 
-async def test_density_thresholds():
-    assert [coverage_map.density(n) for n in (0, 1, 2, 7)] == ["none", "single", "multiple", "multiple"]
+async def test_colour_thresholds():
+    assert [coverage_map.colour(n) for n in (0, 1, 2, 7)] == ["red", "yellow", "green", "green"]
 
 
 @pytest.mark.parametrize(
@@ -108,12 +122,12 @@ async def test_toggling_an_area_through_the_api_moves_the_colour(client, binding
         r = await client.put(url)
         assert r.status_code in (200, 204), r.text
     got = by_label((await client.get("/api/coverage")).json())
-    assert got["Austin"]["density"] == "single"
+    assert got["Austin"]["colour"] == "yellow"
     assert (await bindings.db.first(added))["n"] == before + 1
     for _ in range(2):
         r = await client.delete(url)
         assert r.status_code in (200, 204), r.text
-    assert by_label((await client.get("/api/coverage")).json())["Austin"]["density"] == "none"
+    assert by_label((await client.get("/api/coverage")).json())["Austin"]["colour"] == "red"
 
 
 @pytest.mark.parametrize("persona", ["admin", "agent", "viewer", "partner"])
