@@ -20,6 +20,7 @@
   var picked = null; // contractor id highlighted
   var editing = null; // contractor id being edited
   var pending = {}; // area id -> true while its toggle is in flight
+  var jobTypes = JSON.parse(root.getAttribute("data-job-types") || "{}"); // id -> label
 
   function csrf() {
     try {
@@ -117,6 +118,15 @@
       ul.appendChild(none);
     }
     tip.appendChild(ul);
+    var types = Object.keys(area.by_job_type || {});
+    if (types.length) {
+      var byType = document.createElement("div");
+      byType.className = "cov-tip-types";
+      byType.textContent = "By job type: " + types.map(function (t) {
+        return (jobTypes[t] || "type " + t) + " " + area.by_job_type[t];
+      }).join(" · ");
+      tip.appendChild(byType);
+    }
     var box = svg.getBoundingClientRect();
     var at = pin.getBoundingClientRect();
     var host = root.querySelector(".cov-stage").getBoundingClientRect();

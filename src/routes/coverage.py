@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from accounts import authz
-from network import coverage_map
+from network import coverage_map, settings
 from routes.guard import bindings_of, current_user
 from routes.pages import render
 
@@ -77,11 +77,16 @@ async def api_coverage(request: Request) -> dict[str, Any]:
 async def coverage_page(request: Request) -> HTMLResponse:
     user = current_user(request)
     db = bindings_of(request).db
-    contractors, area_count = await asyncio.gather(coverage_map.contractors_for_map(db), coverage_map.area_count(db))
+    contractors, area_count, job_types = await asyncio.gather(
+        coverage_map.contractors_for_map(db),
+        coverage_map.area_count(db),
+        settings.all_values(db, settings.KINDS["job_types"]),
+    )
     return render(
         request,
         "contractors/coverage.html",
         contractors=contractors,
         area_count=area_count,
+        job_type_names={str(t["id"]): t["label"] for t in job_types},
         can_edit=authz.can(user, "network.edit"),
     )

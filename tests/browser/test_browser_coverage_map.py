@@ -97,6 +97,7 @@ def test_coverage_map_offline_with_in_place_editing(browser, server: LiveServer)
     expect(tip).to_be_visible()
     expect(tip).to_contain_text("Acme Doors")
     expect(tip).to_contain_text("Best Garage Co")
+    expect(tip).to_contain_text("By job type: Garage doors 2")  # SA-3
     shot(page, "coverage-map-desktop")
 
     # Zoom: the buttons and the wheel change the view; pins keep their size on screen.
