@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, outbound
+from core import config, geocoding, outbound, routing
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -39,6 +39,12 @@ class Bindings:
     static_dir: Path | None = None
     # Local only: where and how the SQLite file is backed up (on the Worker, D1 Time Travel does it).
     backups: config.BackupPolicy | None = None
+    # Where a ZIP or an address is (issue 19): offline from the bundled ZIP table unless
+    # PORCHLIGHT_GEOCODER=census asks the Census Bureau for street addresses.
+    geocoder: geocoding.Geocoder = field(default_factory=geocoding.OfflineGeocoder)
+    # Travel distance and time between two points (issue 19, TECH-4): offline, an estimate from the
+    # great-circle distance × a road factor; a real router would sit behind the same interface.
+    routing: routing.Routing = field(default_factory=routing.GreatCircle)
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -70,6 +76,9 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
         backups=config.policy_from(environment, path),
+        geocoder=geocoding.from_setting(
+            environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
+        ),
     )
 
 
@@ -86,6 +95,8 @@ def from_worker_env(env: Any) -> Bindings:
         "ENCRYPTION_KEY_ID",
         "ENCRYPTION_KEYS_OLD",
         "PORCHLIGHT_CLOCK",
+        "PORCHLIGHT_GEOCODER",
+        "PORCHLIGHT_GEOCODER_URL",
         *config.QBO_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
@@ -96,4 +107,5 @@ def from_worker_env(env: Any) -> Bindings:
         settings=settings,
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
+        geocoder=geocoding.from_setting(source["PORCHLIGHT_GEOCODER"] or "", source["PORCHLIGHT_GEOCODER_URL"] or ""),
     )

@@ -19,7 +19,10 @@ from routes import (
     booking,
     booking_builder,
     confirm_pages,
+    contractor_api,
+    contractor_page,
     conversion,
+    coverage,
     customer_api,
     customer_files,
     customer_list,
@@ -32,6 +35,8 @@ from routes import (
     exports,
     help_pages,
     intake,
+    job_settings_api,
+    job_settings_page,
     lead_api,
     lead_page,
     lead_photos,
@@ -39,14 +44,20 @@ from routes import (
     lead_settings,
     list_exports,
     maintenance,
+    office_address,
     open_records,
     people,  # issue 17: account security
+    priority_zone_api,
     quickbooks,
     reports,
     secure_access,
+    service_area_api,
+    service_area_page,
     shell,
     sources,
     system,
+    technician_page,
+    technicians,
     tracking_sources,
 )
 
@@ -86,6 +97,19 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
+    coverage.router,
+    technicians.router,
+    technician_page.router,
+    office_address.router,
+    # The contractor network (issue 19). Job settings before maintenance: its own page.
+    job_settings_api.router,
+    job_settings_page.router,
+    service_area_api.router,
+    service_area_page.router,
+    contractor_api.router,
+    contractor_page.router,
+    priority_zone_api.router,
     shell.router,
     account.router,
     account_security.router,  # issue 17: account security

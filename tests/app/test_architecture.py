@@ -22,11 +22,13 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
+    # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
+    "network": {"core", "accounts"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 
