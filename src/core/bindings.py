@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, outbound
+from core import config, outbound, sms_gateway
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -39,6 +39,8 @@ class Bindings:
     static_dir: Path | None = None
     # Local only: where and how the SQLite file is backed up (on the Worker, D1 Time Travel does it).
     backups: config.BackupPolicy | None = None
+    # SMS (issue 21): the provider chosen by SMS_PROVIDER; the development one when none is set.
+    sms: sms_gateway.SmsGateway = field(default_factory=sms_gateway.DevGateway)
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -70,6 +72,7 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
         backups=config.policy_from(environment, path),
+        sms=sms_gateway.from_environment(environment),
     )
 
 
@@ -87,6 +90,7 @@ def from_worker_env(env: Any) -> Bindings:
         "ENCRYPTION_KEYS_OLD",
         "PORCHLIGHT_CLOCK",
         *config.QBO_VARS,
+        *sms_gateway.VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
@@ -96,4 +100,5 @@ def from_worker_env(env: Any) -> Bindings:
         settings=settings,
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
+        sms=sms_gateway.from_environment(source),
     )

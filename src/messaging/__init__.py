@@ -1,0 +1,1 @@
+"""Messaging: everything that leaves the building and the conversations staff see."""
