@@ -12,7 +12,8 @@
 --   inbound delivery or status callback finds its row and adds nothing (SMS-12). `uid` is our id,
 --   carried in the outbox row.
 -- sms_change_stamps: one counter per office (0 = lines without an office), bumped by every batch
---   that changes a thread; `/api/last-change` sums the caller's offices' counters (SMS-9).
+--   that changes a thread, and the office's count of unresolved inbound messages beside it:
+--   `/api/last-change` sums the caller's offices' rows in one read of a table this small (SMS-8, SMS-9).
 -- sms_consent_ledger: append-only opt-out / opt-in / help rows, kept at least four years (STOP-8).
 -- sms_suppressions: the current state derived from the ledger, keyed by E.164 across the workspace.
 -- sms_templates: quick replies (NUM-5).
@@ -75,7 +76,8 @@ CREATE INDEX sms_messages_unresolved ON sms_messages (thread_id) WHERE direction
 
 CREATE TABLE sms_change_stamps (
     office_id INTEGER PRIMARY KEY,
-    stamp     INTEGER NOT NULL DEFAULT 0
+    stamp     INTEGER NOT NULL DEFAULT 0,
+    unread    INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE sms_consent_ledger (

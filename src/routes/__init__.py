@@ -38,13 +38,16 @@ from routes import (
     reports,
     secure_access,
     shell,
+    sms,
+    sms_api,
+    sms_webhooks,
     sources,
     system,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
-PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES]
-PLAIN_OPENAPI = {**intake.OPENAPI_PATHS}
+PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES]
+PLAIN_OPENAPI = {**intake.OPENAPI_PATHS, **sms_webhooks.OPENAPI_PATHS}
 
 ROUTERS = [
     system.router,
@@ -72,6 +75,8 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    sms.router,  # SMS panel (issue 21)
+    sms_api.router,
     shell.router,
     account.router,
     maintenance.router,

@@ -22,11 +22,12 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
+    "messaging": {"core", "accounts", "leads", "customers"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 
