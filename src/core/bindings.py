@@ -17,6 +17,7 @@ import httpx
 
 from core import clock as clocks
 from core import config, outbound, sms_gateway
+from core import email as email_providers
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -41,6 +42,8 @@ class Bindings:
     backups: config.BackupPolicy | None = None
     # SMS (issue 21): the provider chosen by SMS_PROVIDER; the development one when none is set.
     sms: sms_gateway.SmsGateway = field(default_factory=sms_gateway.DevGateway)
+    # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
+    email: Any = None
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -91,6 +94,7 @@ def from_worker_env(env: Any) -> Bindings:
         "PORCHLIGHT_CLOCK",
         *config.QBO_VARS,
         *sms_gateway.VARS,
+        *config.EMAIL_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
@@ -101,4 +105,5 @@ def from_worker_env(env: Any) -> Bindings:
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
         sms=sms_gateway.from_environment(source),
+        email=email_providers.for_settings(settings, edge=True),  # Workers cannot open SMTP sockets (EML-6)
     )

@@ -22,9 +22,10 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
-    "messaging": {"core", "accounts", "leads", "customers"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
+    # issue 21: messaging sits above customers (lead and customer replies live there)
+    "messaging": {"core", "accounts", "leads", "customers"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
     "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
