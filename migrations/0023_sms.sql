@@ -92,12 +92,10 @@ CREATE TABLE sms_consent_ledger (
 );
 CREATE INDEX sms_consent_ledger_phone ON sms_consent_ledger (phone, id);
 -- Append-only: the ledger is evidence (STOP-8).
-CREATE TRIGGER sms_consent_ledger_no_update BEFORE UPDATE ON sms_consent_ledger
-BEGIN
+CREATE TRIGGER sms_consent_ledger_no_update BEFORE UPDATE ON sms_consent_ledger BEGIN
     SELECT RAISE(ABORT, 'sms_consent_ledger is append-only');
 END;
-CREATE TRIGGER sms_consent_ledger_no_delete BEFORE DELETE ON sms_consent_ledger
-BEGIN
+CREATE TRIGGER sms_consent_ledger_no_delete BEFORE DELETE ON sms_consent_ledger BEGIN
     SELECT RAISE(ABORT, 'sms_consent_ledger is append-only');
 END;
 

@@ -313,6 +313,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/webhook/sms/{provider}"): PUBLIC,
     ("POST", "/webhook/sms/{provider}/status"): PUBLIC,
     ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from
+    ("HEAD", "/sms/media/{uid}/{index}"): PUBLIC,
     ("GET", "/sms"): "sms.view",
     ("GET", "/sms/threads"): "sms.view",
     ("GET", "/sms/threads/{thread_id}"): "sms.view",

@@ -195,7 +195,9 @@ class TwilioGateway:
             response.raise_for_status()
             data = _json(response)
             for row in data.get("incoming_phone_numbers") or []:
-                found.append(ProviderLine(str(row["phone_number"]), str(row.get("friendly_name") or ""), str(row["sid"])))
+                found.append(
+                    ProviderLine(str(row["phone_number"]), str(row.get("friendly_name") or ""), str(row["sid"]))
+                )
             nxt = data.get("next_page_uri")
             url = f"{self.api_base}{nxt}" if nxt else None
         return found
@@ -269,7 +271,9 @@ class CtmGateway:
         page, pages = 1, 1
         while page <= pages:
             response = await http.get(
-                f"{self._account()}/numbers.json", params={"page": page, "per_page": 100}, auth=(self.access_key, self.secret_key)
+                f"{self._account()}/numbers.json",
+                params={"page": page, "per_page": 100},
+                auth=(self.access_key, self.secret_key),
             )
             response.raise_for_status()
             data = _json(response)
@@ -322,7 +326,9 @@ class DevGateway:
 
     async def send(self, http: httpx.AsyncClient, message: Outgoing) -> SendResult:
         self.sent.append(message)
-        return SendResult("sent", provider_ref=f"dev-{hashlib.sha256(repr(message).encode()).hexdigest()[:12]}-{len(self.sent)}")
+        return SendResult(
+            "sent", provider_ref=f"dev-{hashlib.sha256(repr(message).encode()).hexdigest()[:12]}-{len(self.sent)}"
+        )
 
     async def lines(self, http: httpx.AsyncClient) -> list[ProviderLine]:
         return []
@@ -355,7 +361,9 @@ def from_environment(source: Mapping[str, Any]) -> SmsGateway:
         base = str(source.get("TWILIO_API_BASE") or TWILIO_BASE).rstrip("/")
         return TwilioGateway(sid, token, base, public)
     if kind == "ctm":
-        account, access, secret, hook = _need(source, "CTM_ACCOUNT_ID", "CTM_ACCESS_KEY", "CTM_SECRET_KEY", "CTM_WEBHOOK_SECRET")
+        account, access, secret, hook = _need(
+            source, "CTM_ACCOUNT_ID", "CTM_ACCESS_KEY", "CTM_SECRET_KEY", "CTM_WEBHOOK_SECRET"
+        )
         base = str(source.get("CTM_API_BASE") or CTM_BASE).rstrip("/")
         return CtmGateway(account, access, secret, hook, base, public)
     raise SettingsError(f"SMS_PROVIDER must be twilio, ctm or empty (development), got {kind!r}")

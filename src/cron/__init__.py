@@ -20,6 +20,7 @@ from core.storage import q
 from cron import housekeeping
 from leads import search as lead_search
 from messaging import email as messaging_email  # noqa: F401 - registers the outbox's email handler
+from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms handler (issue 21)
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups

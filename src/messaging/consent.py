@@ -68,7 +68,9 @@ async def refusal(db: Database, phone: str, origin: str, now: datetime, queued_a
 
 async def history(db: Database, phone: str, limit: int = 50) -> list[dict[str, Any]]:
     return await db.all(
-        "SELECT kind, keyword, created_at FROM sms_consent_ledger WHERE phone = ? ORDER BY id DESC LIMIT ?", phone, limit
+        "SELECT kind, keyword, created_at FROM sms_consent_ledger WHERE phone = ? ORDER BY id DESC LIMIT ?",
+        phone,
+        limit,
     )
 
 
@@ -78,8 +80,7 @@ def confirmation_text(office_name: str) -> str:
 
 def help_text(office_name: str, line_number: str) -> str:
     return (
-        f"{office_name}: text or call us at {line_number} for help. Msg & data rates may apply."
-        " Reply STOP to opt out."
+        f"{office_name}: text or call us at {line_number} for help. Msg & data rates may apply. Reply STOP to opt out."
     )
 
 

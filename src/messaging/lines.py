@@ -173,6 +173,8 @@ async def choose_sender(db: Database, now: datetime, actor: Actor, office_id: in
     await db.batch(
         [
             pick_sender(now, office_id, line_id),
-            records.audit(now, actor, "sms.sender_chosen", f"Office sends SMS from {line['number']}", office_id=office_id),
+            records.audit(
+                now, actor, "sms.sender_chosen", f"Office sends SMS from {line['number']}", office_id=office_id
+            ),
         ]
     )

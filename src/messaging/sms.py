@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from core import cardcheck, outbox, phones, records
+from core.attachments import Upload
 from core.clock import iso
 from core.errors import Forbidden, Invalid
-from core.records import Actor
-from core.attachments import Upload
 from core.filestore import FileStore
+from core.records import Actor
 from core.sms_gateway import InboundSms
 from core.storage import Database, IntegrityError, Row, Statement
 from leads import record as lead_record
@@ -109,7 +109,9 @@ async def plan_text(db: Database, now: datetime, text: Text) -> tuple[list[State
         who = quiet_hours.recipient(text.to, text.zip_code, await _office_zone(db, text.line["office_id"]))
         held = quiet_hours.held_until(now, who)
     thread = ("?", (text.thread_id,)) if text.thread_id else threads.thread_ref(text.line["id"], last10)
-    _, enqueue = outbox.enqueue(KIND, {"uid": text.uid}, office_id=text.line["office_id"], not_before=held, now=now)
+    _, enqueue = outbox.enqueue(
+        KIND, {"uid": text.uid}, office_id=text.line["office_id"], not_before=iso(held) if held else None, now=iso(now)
+    )
     statements = [
         threads.ensure_thread(now, text.line, text.to, last10),
         threads.insert_message(
@@ -157,16 +159,16 @@ async def reply(
     return text.uid
 
 
-async def send_to_lead(
-    db: Database, now: datetime, actor: Actor, lead: Row, body: str, *, origin: str = PERSON
-) -> str:
+async def send_to_lead(db: Database, now: datetime, actor: Actor, lead: Row, body: str, *, origin: str = PERSON) -> str:
     """LRS-1: a text to a lead from its record, from its office's sender line (NUM-2)."""
     line = await lines.sender_for(db, lead["office_id"])
     if line is None:
         raise Invalid("This lead's office has no SMS line yet: pick one under Maintenance → SMS.", "channel")
     if not lead.get("phone"):
         raise Invalid("This lead has no phone number to text.", "channel")
-    text = Text(line, lead["phone"], body, origin, [], actor.user_id if origin == PERSON else None, None, lead.get("zip"))
+    text = Text(
+        line, lead["phone"], body, origin, [], actor.user_id if origin == PERSON else None, None, lead.get("zip")
+    )
     statements, _ = await plan_text(db, now, text)
     if origin == PERSON:
         statements.append(lead_record.first_response(now, lead["id"]))
@@ -198,14 +200,21 @@ async def receive(db: Database, now: datetime, inbound: InboundSms) -> Received:
         raise UnknownLine(inbound.to)
     their = phones.normalize(inbound.from_).e164 or lines.e164(inbound.from_)
     last10 = phones.last10(their) or their
-    body = cardcheck.redact(inbound.body or "")[:MAX_BODY * 2]
+    body = cardcheck.redact(inbound.body or "")[: MAX_BODY * 2]
     media = [{"url": url, "content_type": kind} for url, kind in inbound.media]
     uid = threads.new_uid()
     statements = [
         *threads.upsert_for_inbound(now, line, their, last10, body or "📎"),
         threads.insert_message(
-            now, threads.thread_ref(line["id"], last10), uid=uid, direction="in", body=body, status="received",
-            origin="inbound", media=media, provider_ref=inbound.provider_ref,
+            now,
+            threads.thread_ref(line["id"], last10),
+            uid=uid,
+            direction="in",
+            body=body,
+            status="received",
+            origin="inbound",
+            media=media,
+            provider_ref=inbound.provider_ref,
         ),
     ]
     decided = optout.classify(body)
@@ -236,9 +245,17 @@ async def _consent_statements(
         out.append(consent.lift(their))
         marker, reply_text, origin = "✅ SMS opt-in", "", ""
     else:
-        marker, reply_text, origin = f'ℹ️ SMS help requested ("{decided.keyword}")', consent.help_text(office, line["number"]), "help"
+        marker, reply_text, origin = (
+            f'ℹ️ SMS help requested ("{decided.keyword}")',
+            consent.help_text(office, line["number"]),
+            "help",
+        )
     if lead is not None:
-        out.append(records.timeline(now, records.SYSTEM, "lead", lead["id"], f"sms.{decided.kind}", marker, office_id=lead["office_id"]))
+        out.append(
+            records.timeline(
+                now, records.SYSTEM, "lead", lead["id"], f"sms.{decided.kind}", marker, office_id=lead["office_id"]
+            )
+        )
     if reply_text and lines.refusal(line) is None:
         already = decided.kind == "opt_out" and await consent.suppression(db, their) is not None
         if not already:  # STOP-9: one confirmation; a second STOP gets none
@@ -251,11 +268,16 @@ async def _consent_statements(
 
 async def _plan_unchecked(now: datetime, text: Text) -> tuple[list[Statement], None]:
     last10 = phones.last10(text.to) or text.to
-    _, enqueue = outbox.enqueue(KIND, {"uid": text.uid}, office_id=text.line["office_id"], now=now)
+    _, enqueue = outbox.enqueue(KIND, {"uid": text.uid}, office_id=text.line["office_id"], now=iso(now))
     return [
         threads.insert_message(
-            now, threads.thread_ref(text.line["id"], last10), uid=text.uid, direction="out", body=text.body,
-            status="queued", origin=text.origin,
+            now,
+            threads.thread_ref(text.line["id"], last10),
+            uid=text.uid,
+            direction="out",
+            body=text.body,
+            status="queued",
+            origin=text.origin,
         ),
         *threads.after_outbound(now, None, text.line["id"], last10, text.body),
         enqueue,

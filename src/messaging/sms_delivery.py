@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from core import outbox
 from core.bindings import Bindings
 from core.sms_gateway import Outgoing
+from core.storage import Row
 from messaging import consent, lines, media, threads
+from messaging.sms import KIND
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,9 @@ def _media_urls(b: Bindings, uid: str, items: list[dict]) -> tuple[str, ...]:
         return ()
     secret = b.settings.webhook_secret.reveal()
     return tuple(
-        f"{base}/sms/media/{uid}/{i}?sig={media.signature(secret, uid, i)}" for i, item in enumerate(items) if item.get("key")
+        f"{base}/sms/media/{uid}/{i}?sig={media.signature(secret, uid, i)}"
+        for i, item in enumerate(items)
+        if item.get("key")
     )
 
 
@@ -64,6 +69,17 @@ async def send_queued(b: Bindings, uid: str) -> Outcome:
     return Outcome("retry", error=answer.error)
 
 
-async def give_up(b: Bindings, uid: str, error: str) -> None:
-    """The outbox dead-lettered the text: the thread shows it failed, with the last error."""
-    await b.db.batch(threads.set_status(b.clock.now(), uid, "failed", error=error))
+async def deliver(bindings: Bindings, row: Row) -> outbox.Result:
+    """The outbox's handler for `sms` rows (registered below, at import)."""
+    uid = str(row["payload"].get("uid", ""))
+    done = await send_queued(bindings, uid)
+    if done.result == "delivered":
+        return outbox.delivered(done.provider_ref or None)
+    if done.result == "failed":
+        return outbox.failed(done.error)
+    if outbox.is_last_attempt(row):  # the row goes dead: the thread shows the text failed, with why
+        return outbox.retry(done.error, threads.set_status(bindings.clock.now(), uid, "failed", error=done.error))
+    return outbox.retry(done.error)
+
+
+outbox.register(KIND, deliver)

@@ -22,6 +22,7 @@ SNIPPET = 160
 # Outbound states move forward only: a late "sent" never undoes "delivered" (SMS-12).
 RANK = {"queued": 0, "sent": 1, "delivered": 2, "failed": 2}
 
+_RANKED = "(CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END)"
 _THREAD_OFFICE = "coalesce((SELECT office_id FROM sms_threads WHERE id = ?), 0)"
 
 
@@ -29,7 +30,9 @@ def new_uid() -> str:
     return "sms_" + secrets.token_hex(10)
 
 
-def bump(office_sql: str, params: tuple[Param, ...], unread_sql: str = "0", unread_params: tuple[Param, ...] = ()) -> Statement:
+def bump(
+    office_sql: str, params: tuple[Param, ...], unread_sql: str = "0", unread_params: tuple[Param, ...] = ()
+) -> Statement:
     """Bump the change stamp of the office OFFICE_SQL names and add UNREAD_SQL to its unread count."""
     return Statement(
         f"INSERT INTO sms_change_stamps (office_id, stamp, unread) VALUES ({office_sql}, 1, max(0, {unread_sql}))"
@@ -38,7 +41,9 @@ def bump(office_sql: str, params: tuple[Param, ...], unread_sql: str = "0", unre
     )
 
 
-def upsert_for_inbound(now: datetime, line: Row, their: str, last10: str, body: str, *, unread: int = 1) -> list[Statement]:
+def upsert_for_inbound(
+    now: datetime, line: Row, their: str, last10: str, body: str, *, unread: int = 1
+) -> list[Statement]:
     """The thread of (line, their number) gets a new inbound: created if new, unread + UNREAD."""
     return [
         q(
@@ -151,24 +156,26 @@ def after_outbound(now: datetime, thread_id: int | None, line_id: int, last10: s
             (*ref_params, *ref_params),
         ),
         Statement(
-            "UPDATE sms_messages SET resolved = 1 WHERE thread_id = "
-            f"{ref_sql} AND direction = 'in' AND resolved = 0",
+            f"UPDATE sms_messages SET resolved = 1 WHERE thread_id = {ref_sql} AND direction = 'in' AND resolved = 0",
             ref_params,
         ),
         Statement(
-            f"UPDATE sms_threads SET unread = 0, last_at = ?, last_body = ?, last_direction = 'out' WHERE id = {ref_sql}",
+            "UPDATE sms_threads SET unread = 0, last_at = ?, last_body = ?, last_direction = 'out'"
+            f" WHERE id = {ref_sql}",
             (iso(now), body[:SNIPPET], *ref_params),
         ),
     ]
 
 
-def set_status(now: datetime, uid: str, status: str, *, provider_ref: str | None = None, error: str = "") -> list[Statement]:
+def set_status(
+    now: datetime, uid: str, status: str, *, provider_ref: str | None = None, error: str = ""
+) -> list[Statement]:
     """Our send's outcome (from delivery): moves forward only."""
     rank = RANK[status]
     return [
         q(
             "UPDATE sms_messages SET status = ?, error = ?, provider_ref = coalesce(?, provider_ref), updated_at = ?"
-            " WHERE uid = ? AND direction = 'out' AND (CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END) < ?",
+            " WHERE uid = ? AND direction = 'out' AND " + _RANKED + " < ?",
             status,
             error[:500],
             provider_ref,
@@ -176,7 +183,11 @@ def set_status(now: datetime, uid: str, status: str, *, provider_ref: str | None
             uid,
             rank,
         ),
-        bump("coalesce((SELECT t.office_id FROM sms_messages m JOIN sms_threads t ON t.id = m.thread_id WHERE m.uid = ?), 0)", (uid,)),
+        bump(
+            "coalesce((SELECT t.office_id FROM sms_messages m JOIN sms_threads t ON t.id = m.thread_id"
+            " WHERE m.uid = ?), 0)",
+            (uid,),
+        ),
     ]
 
 
@@ -186,7 +197,7 @@ def status_by_ref(now: datetime, provider_ref: str, status: str, error: str) -> 
     return [
         q(
             "UPDATE sms_messages SET status = ?, error = ?, updated_at = ? WHERE provider_ref = ? AND direction = 'out'"
-            " AND (CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END) < ?",
+            " AND " + _RANKED + " < ?",
             status,
             error[:500],
             iso(now),
@@ -237,8 +248,8 @@ async def messages(db: Database, thread_id: int, limit: int = 200) -> list[Row]:
 
 async def message_by_uid(db: Database, uid: str) -> Row | None:
     return await db.first(
-        "SELECT m.*, t.their_number, t.line_id, t.office_id FROM sms_messages m JOIN sms_threads t ON t.id = m.thread_id"
-        " WHERE m.uid = ?",
+        "SELECT m.*, t.their_number, t.line_id, t.office_id FROM sms_messages m"
+        " JOIN sms_threads t ON t.id = m.thread_id WHERE m.uid = ?",
         uid,
     )
 

@@ -14,19 +14,22 @@ from accounts import authz, offices
 from core import attachments
 from core.attachments import FileRefused
 from core.storage import Row
-from messaging import consent, inbox, lines, media, sms, templates, threads
-from routes import lookup
+from messaging import consent, inbox, lines, media, sms, sms_delivery, templates, threads
+from routes import lookup, outbox_kick
 from routes.guard import actor_of, bindings_of, current_user, files_of
 from routes.pages import redirect, render
 from routes.uploads import ENVELOPE
 
 router = APIRouter()
+assert sms_delivery.KIND == sms.KIND  # importing it registers the outbox handler for texts
 
 
 def filters_of(request: Request) -> inbox.Filters:
     p = request.query_params
     office_ids = tuple(int(v) for v in p.getlist("office") if v.isdigit())
-    return inbox.Filters(p.get("q", "")[:80], office_ids, p.get("unread") in ("1", "on", "true"), p.get("before", "")[:60])
+    return inbox.Filters(
+        p.get("q", "")[:80], office_ids, p.get("unread") in ("1", "on", "true"), p.get("before", "")[:60]
+    )
 
 
 def _query(filters: inbox.Filters, **extra: Any) -> str:
@@ -45,7 +48,10 @@ async def thread_context(request: Request, thread: Row) -> dict[str, Any]:
     locked = lines.refusal({"number": thread["line_number"], "no_reply": thread["no_reply"]})
     stop = await consent.suppression(db, thread["their_number"])
     if not locked and stop is not None:
-        locked = consent.opted_out_message(thread["their_number"], stop) + " Every text to this number is refused until they reply START."
+        locked = (
+            consent.opted_out_message(thread["their_number"], stop)
+            + " Every text to this number is refused until they reply START."
+        )
     if not locked and not authz.can(user, "sms.send"):
         locked = "Your role can read conversations but not reply."
     return {
@@ -108,7 +114,9 @@ async def read_reply(request: Request) -> tuple[str, list[tuple[str, bytes]]]:
 async def send_reply(request: Request, thread: Row, body: str, files: list[tuple[str, bytes]]) -> str:
     b = bindings_of(request)
     uploads = [media.check(name, data) for name, data in files]
-    return await sms.reply(b.db, b.files, b.clock.now(), actor_of(request), thread, body, uploads)
+    uid = await sms.reply(b.db, b.files, b.clock.now(), actor_of(request), thread, body, uploads)
+    outbox_kick.soon(request)  # delivered right after the response
+    return uid
 
 
 @router.post("/sms/threads/{thread_id}/reply", include_in_schema=False)

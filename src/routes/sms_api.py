@@ -33,7 +33,9 @@ def _thread_json(row: dict[str, Any]) -> dict[str, Any]:
         "their_number": row["their_number"],
         "lead": {"display_id": row["lead"]["display_id"], "name": row["lead"]["name"]} if row.get("lead") else None,
         "customer": (
-            {"display_id": row["customer"]["display_id"], "name": row["customer"]["name"]} if row.get("customer") else None
+            {"display_id": row["customer"]["display_id"], "name": row["customer"]["name"]}
+            if row.get("customer")
+            else None
         ),
         "name": person["name"] if person else None,
         "unread": row["unread"],
@@ -99,8 +101,12 @@ async def _thread_for(request: Request, data: ReplyIn) -> dict[str, Any]:
     if existing is not None:
         return existing
     return {
-        "id": None, "line_id": line["id"], "line_number": line["number"], "no_reply": line["no_reply"],
-        "their_number": number, "their_last10": number[-10:],
+        "id": None,
+        "line_id": line["id"],
+        "line_number": line["number"],
+        "no_reply": line["no_reply"],
+        "their_number": number,
+        "their_last10": number[-10:],
     }
 
 
@@ -142,8 +148,13 @@ async def api_lines(request: Request) -> dict[str, Any]:
     return {
         "lines": [
             {
-                "id": r["id"], "number": r["number"], "label": r["label"], "office_id": r["office_id"],
-                "no_reply": bool(r["no_reply"]), "can_send": lines.refusal(r) is None, "why_not": lines.refusal(r),
+                "id": r["id"],
+                "number": r["number"],
+                "label": r["label"],
+                "office_id": r["office_id"],
+                "no_reply": bool(r["no_reply"]),
+                "can_send": lines.refusal(r) is None,
+                "why_not": lines.refusal(r),
             }
             for r in rows
         ]
@@ -206,4 +217,3 @@ async def api_add_template(request: Request, data: TemplateIn) -> dict[str, Any]
 async def api_delete_template(request: Request, template_id: int) -> None:
     b = bindings_of(request)
     await templates.delete(b.db, b.clock.now(), actor_of(request), template_id)
-

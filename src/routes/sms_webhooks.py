@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from core.sms_gateway import SmsGateway
 from messaging import media, sms
-from routes import guard
+from routes import guard, outbox_kick
 from routes.guard import bindings_of
 
 MAX_BODY = 64 * 1024
@@ -86,6 +86,8 @@ async def inbound(request: Request) -> Response:
         received = await sms.receive(b.db, b.clock.now(), message)
     except sms.UnknownLine:
         return _refuse(404, f"{message.to} is not one of our SMS lines; sync the lines first.")
+    if received.consent in ("opt_out", "help"):
+        outbox_kick.soon(request)  # the confirmation or help reply goes right after this answer
     return _ok(gateway, received.status)
 
 
