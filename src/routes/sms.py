@@ -67,7 +67,7 @@ async def _list_context(request: Request) -> dict[str, Any]:
     b, user = bindings_of(request), current_user(request)
     filters = filters_of(request)
     page = await inbox.threads_page(b.db, user, filters)
-    all_offices = authz.visible_offices(user, await offices.list_offices(b.db))
+    all_offices = authz.visible_offices(user, await offices.all_offices(b.db, include_inactive=False))
     return {"page": page, "filters": filters, "offices": all_offices, "query": _query(filters)}
 
 
