@@ -113,3 +113,21 @@ CREATE TABLE sms_templates (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+
+-- Replies from a lead (LRS-1…LRS-4): the emails a person sent from a lead's or customer's record,
+-- beside their outbox row (whose status is the delivery state), so the record's history shows both
+-- channels. SMS history is read from sms_messages by the number.
+CREATE TABLE lead_emails (
+    id          INTEGER PRIMARY KEY,
+    outbox_id   TEXT NOT NULL UNIQUE,
+    lead_id     INTEGER REFERENCES leads (id),
+    customer_id INTEGER REFERENCES customers (id),
+    office_id   INTEGER,
+    to_address  TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    sent_by     INTEGER REFERENCES users (id),
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX lead_emails_lead ON lead_emails (lead_id, id);
+CREATE INDEX lead_emails_address ON lead_emails (to_address COLLATE NOCASE, id);

@@ -38,11 +38,25 @@ class Lines:
 
 async def make_lines(bindings: Bindings, people: Any) -> Lines:
     db, now = bindings.db, bindings.clock.now()
-    await db.batch([lines.upsert(now, n, label, "twilio", f"PN{n[2:]}") for n, label in (
-        (LINE_A, "Main"), (LINE_B, "West"), (TOLL_FREE, "Toll-free"), (NO_REPLY, "Ads forwarding"), (NOBODYS, "Spare"))])
+    await db.batch(
+        [
+            lines.upsert(now, n, label, "twilio", f"PN{n[2:]}")
+            for n, label in (
+                (LINE_A, "Main"),
+                (LINE_B, "West"),
+                (TOLL_FREE, "Toll-free"),
+                (NO_REPLY, "Ads forwarding"),
+                (NOBODYS, "Spare"),
+            )
+        ]
+    )
     found = {r["number"]: r for r in await lines.all_lines(db)}
-    for number, office, no_reply in ((LINE_A, people.office_a.id, False), (LINE_B, people.office_b.id, False),
-                                     (TOLL_FREE, people.office_a.id, False), (NO_REPLY, people.office_a.id, True)):
+    for number, office, no_reply in (
+        (LINE_A, people.office_a.id, False),
+        (LINE_B, people.office_b.id, False),
+        (TOLL_FREE, people.office_a.id, False),
+        (NO_REPLY, people.office_a.id, True),
+    ):
         await lines.configure(db, now, SYSTEM, found[number]["id"], office, no_reply, "")
     await lines.choose_sender(db, now, SYSTEM, people.office_a.id, found[LINE_A]["id"])
     await lines.choose_sender(db, now, SYSTEM, people.office_b.id, found[LINE_B]["id"])
@@ -62,8 +76,14 @@ async def text_in(
     client: httpx.AsyncClient, frm: str, to: str, body: str, sid: str | None = None, *, signature: str | None = None
 ) -> httpx.Response:
     """Post an inbound text as Twilio would: a signed form."""
-    form = {"MessageSid": sid or f"SMin{next(_counter):030d}", "AccountSid": TWILIO_SID, "From": frm, "To": to,
-            "Body": body, "NumMedia": "0"}
+    form = {
+        "MessageSid": sid or f"SMin{next(_counter):030d}",
+        "AccountSid": TWILIO_SID,
+        "From": frm,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+    }
     sign = signature if signature is not None else FakeTwilio.sign(f"{PUBLIC}/webhook/sms/twilio", form)
     return await client.post("/webhook/sms/twilio", data=form, headers={"X-Twilio-Signature": sign})
 

@@ -28,6 +28,7 @@ from routes import (
     exports,
     intake,
     lead_api,
+    lead_messages,
     lead_page,
     lead_photos,
     lead_queue,
@@ -40,6 +41,7 @@ from routes import (
     shell,
     sms,
     sms_api,
+    sms_settings,
     sms_webhooks,
     sources,
     system,
@@ -75,7 +77,9 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
     sms.router,  # SMS panel (issue 21)
+    lead_messages.router,
     sms_api.router,
     shell.router,
     account.router,

@@ -61,6 +61,13 @@ def _concrete(path: str, people) -> str:
         "name": "logo",
         "table": "agents",
         "qbo_id": "101",
+        # SMS (issue 21)
+        "provider": "twilio",
+        "uid": "sms_0",
+        "index": "0",
+        "thread_id": "1",
+        "line_id": "1",
+        "template_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

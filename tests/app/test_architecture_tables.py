@@ -71,6 +71,7 @@ OWNERS = {
     "sessions": "accounts.session_store",
     "snooze_sequences": "leads.snooze",
     # SMS (issue 21)
+    "lead_emails": "messaging.replies",
     "sms_change_stamps": "messaging.threads",
     "sms_consent_ledger": "messaging.consent",
     "sms_lines": "messaging.lines",

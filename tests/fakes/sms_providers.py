@@ -68,10 +68,10 @@ class _Fake:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 fake._dispatch(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._dispatch(self, "POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -141,8 +141,12 @@ class FakeTwilio(_Fake):
             more = (page + 1) * size < len(self.numbers)
             return 200, {
                 "incoming_phone_numbers": [
-                    {"sid": n["sid"], "phone_number": n["number"], "friendly_name": n.get("name", ""),
-                     "capabilities": {"sms": True, "mms": True, "voice": True}}
+                    {
+                        "sid": n["sid"],
+                        "phone_number": n["number"],
+                        "friendly_name": n.get("name", ""),
+                        "capabilities": {"sms": True, "mms": True, "voice": True},
+                    }
                     for n in rows
                 ],
                 "next_page_uri": f"{base}/IncomingPhoneNumbers.json?PageSize={size}&Page={page + 1}" if more else None,
@@ -165,10 +169,26 @@ class FakeTwilio(_Fake):
             return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
         sid = "SM" + secrets.token_hex(16)
         with self._lock:
-            self.sent.append({"sid": sid, "to": to, "from": sender, "body": body, "media": media,
-                              "status_callback": form.get("StatusCallback", [""])[0]})
-        return 201, {"sid": sid, "status": "queued", "to": to, "from": sender, "body": body,
-                     "num_media": str(len(media)), "account_sid": TWILIO_SID, "error_code": None}
+            self.sent.append(
+                {
+                    "sid": sid,
+                    "to": to,
+                    "from": sender,
+                    "body": body,
+                    "media": media,
+                    "status_callback": form.get("StatusCallback", [""])[0],
+                }
+            )
+        return 201, {
+            "sid": sid,
+            "status": "queued",
+            "to": to,
+            "from": sender,
+            "body": body,
+            "num_media": str(len(media)),
+            "account_sid": TWILIO_SID,
+            "error_code": None,
+        }
 
     @staticmethod
     def sign(url: str, form: dict[str, str]) -> str:
@@ -192,15 +212,27 @@ class FakeCtm(_Fake):
                 return 422, {"error": "Recipient has opted out (STOP)"}
             ident = "SMS" + secrets.token_hex(12)
             with self._lock:
-                self.sent.append({"id": ident, "to": to, "from": form.get("from", [""])[0],
-                                  "body": form.get("msg", [""])[0], "media": form.get("media_url", [])})
+                self.sent.append(
+                    {
+                        "id": ident,
+                        "to": to,
+                        "from": form.get("from", [""])[0],
+                        "body": form.get("msg", [""])[0],
+                        "media": form.get("media_url", []),
+                    }
+                )
             return 201, {"id": ident, "status": "queued"}
         if method == "GET" and path == f"{base}/numbers.json":
             size, page = int(query.get("per_page", 10)), int(query.get("page", 1))
             rows = self.numbers[(page - 1) * size : page * size]
             pages = max(1, -(-len(self.numbers) // size))
-            return 200, {"numbers": [{"id": n["sid"], "number": n["number"], "name": n.get("name", "")} for n in rows],
-                         "page": page, "per_page": size, "total_pages": pages, "total_entries": len(self.numbers)}
+            return 200, {
+                "numbers": [{"id": n["sid"], "number": n["number"], "name": n.get("name", "")} for n in rows],
+                "page": page,
+                "per_page": size,
+                "total_pages": pages,
+                "total_entries": len(self.numbers),
+            }
         return 404, {"error": "Not found"}
 
     @staticmethod

@@ -48,18 +48,34 @@ def ctm():
 
 def test_twilios_published_signature_example():
     """Twilio's documented example (docs "Validating requests"): this URL, these params, token 12345."""
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234", "From": "+12349013030",
-              "To": "+18005551212"}
-    assert twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+        "From": "+12349013030",
+        "To": "+18005551212",
+    }
+    assert (
+        twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params)
+        == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    )
 
 
 async def test_twilio_send_with_media_and_status_callback(twilio):
     gateway = TwilioGateway(TWILIO_SID, TWILIO_TOKEN, twilio.url)
     async with outbound.client() as http:
-        result = await gateway.send(http, Outgoing("+13125550123", "+12125550000", "Hi", ("https://x.test/m/1",), "https://x.test/cb"))
+        result = await gateway.send(
+            http, Outgoing("+13125550123", "+12125550000", "Hi", ("https://x.test/m/1",), "https://x.test/cb")
+        )
     assert result.outcome == "sent" and result.provider_ref.startswith("SM")
-    assert twilio.sent[0] | {"sid": ""} == {"sid": "", "to": "+13125550123", "from": "+12125550000", "body": "Hi",
-                                            "media": ["https://x.test/m/1"], "status_callback": "https://x.test/cb"}
+    assert twilio.sent[0] | {"sid": ""} == {
+        "sid": "",
+        "to": "+13125550123",
+        "from": "+12125550000",
+        "body": "Hi",
+        "media": ["https://x.test/m/1"],
+        "status_callback": "https://x.test/cb",
+    }
 
 
 async def test_twilio_4xx_fails_at_once_with_the_reason_and_5xx_or_timeout_retries(twilio):
@@ -91,8 +107,15 @@ async def test_twilio_wrong_credentials_fail_and_lines_page_through(twilio):
 
 def test_twilio_webhook_parsing_and_signature():
     gateway = TwilioGateway(TWILIO_SID, TWILIO_TOKEN)
-    form = {"MessageSid": "SM1", "From": "+13125550123", "To": "+12125550000", "Body": "hi", "NumMedia": "1",
-            "MediaUrl0": "https://api.twilio.com/m/1", "MediaContentType0": "image/jpeg"}
+    form = {
+        "MessageSid": "SM1",
+        "From": "+13125550123",
+        "To": "+12125550000",
+        "Body": "hi",
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/m/1",
+        "MediaContentType0": "image/jpeg",
+    }
     url = "https://crm.example/webhook/sms/twilio"
     good = {"x-twilio-signature": FakeTwilio.sign(url, form)}
     assert gateway.verify(url, good, b"", form)
@@ -124,8 +147,9 @@ async def test_ctm_send_lines_and_errors(ctm):
 
 def test_ctm_webhook_signature_and_payloads():
     gateway = CtmGateway(CTM_ACCOUNT, CTM_ACCESS, CTM_SECRET, CTM_HOOK_SECRET)
-    raw = json.dumps({"event": "text.received", "id": "SMSa", "from": "+13125550123", "to": "+12125550000",
-                      "body": "hi"}).encode()
+    raw = json.dumps(
+        {"event": "text.received", "id": "SMSa", "from": "+13125550123", "to": "+12125550000", "body": "hi"}
+    ).encode()
     assert gateway.verify("", {"x-ctm-signature": FakeCtm.sign(raw)}, raw, {})
     assert not gateway.verify("", {"x-ctm-signature": FakeCtm.sign(raw + b" ")}, raw, {})
     assert gateway.parse_inbound(raw, {}).provider_ref == "SMSa"
@@ -135,7 +159,10 @@ def test_ctm_webhook_signature_and_payloads():
 
 def test_provider_choice_from_the_environment():
     assert isinstance(from_environment({}), DevGateway)
-    assert isinstance(from_environment({"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}), TwilioGateway)
+    assert isinstance(
+        from_environment({"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}),
+        TwilioGateway,
+    )
     with pytest.raises(SettingsError, match="CTM_ACCESS_KEY"):
         from_environment({"SMS_PROVIDER": "ctm", "CTM_ACCOUNT_ID": "1"})
     with pytest.raises(SettingsError, match="twilio, ctm"):

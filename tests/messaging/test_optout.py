@@ -10,8 +10,26 @@ from messaging.optout import classify
 
 @pytest.mark.parametrize(
     "body",
-    ["STOP", "stop", " Stop.", "STOPALL", "Unsubscribe", "CANCEL", "cancel!", "END", "Quit", "OPTOUT", "opt out",
-     "Revoke", "STOP texting me", "stop please", "Unsubscribe me now", "QUIT it", "revoke consent", "optout now"],
+    [
+        "STOP",
+        "stop",
+        " Stop.",
+        "STOPALL",
+        "Unsubscribe",
+        "CANCEL",
+        "cancel!",
+        "END",
+        "Quit",
+        "OPTOUT",
+        "opt out",
+        "Revoke",
+        "STOP texting me",
+        "stop please",
+        "Unsubscribe me now",
+        "QUIT it",
+        "revoke consent",
+        "optout now",
+    ],
 )
 def test_stop_1_whole_message_and_first_word_opt_out(body):
     assert classify(body).kind == "opt_out"
@@ -19,8 +37,16 @@ def test_stop_1_whole_message_and_first_word_opt_out(body):
 
 @pytest.mark.parametrize(
     "body",
-    ["please stop texting me", "Can you stop messaging me", "remove me from your list", "Do not text this number",
-     "Don't text me again", "don’t text me", "I want to unsubscribe", "how do I opt out?"],
+    [
+        "please stop texting me",
+        "Can you stop messaging me",
+        "remove me from your list",
+        "Do not text this number",
+        "Don't text me again",
+        "don’t text me",
+        "I want to unsubscribe",
+        "how do I opt out?",
+    ],
 )
 def test_phrases_anywhere_opt_out(body):
     assert classify(body).kind == "opt_out"
@@ -28,8 +54,18 @@ def test_phrases_anywhere_opt_out(body):
 
 @pytest.mark.parametrize(
     "body",
-    ["Cancel my appointment", "stopwatch?", "End of day works", "please stop", "STOPPED BY YESTERDAY?",
-     "Yes, see you at 9", "I'll be at the end of the road", "nonstop service", "", "   "],
+    [
+        "Cancel my appointment",
+        "stopwatch?",
+        "End of day works",
+        "please stop",
+        "STOPPED BY YESTERDAY?",
+        "Yes, see you at 9",
+        "I'll be at the end of the road",
+        "nonstop service",
+        "",
+        "   ",
+    ],
 )
 def test_stop_2_listed_non_opt_outs(body):
     """CANCEL and END only as the whole message; STOP only as the first word or in a listed phrase."""

@@ -76,7 +76,9 @@ async def test_sms_2_the_lead_is_named_when_matched_else_the_customer_else_the_n
     assert listed["+13125550177"]["lead"] is None and listed["+13125550177"]["name"] is None
 
 
-async def test_sms_11_threads_are_their_line_offices_and_no_office_lines_are_the_owners(client, bindings, people, setup):
+async def test_sms_11_threads_are_their_line_offices_and_no_office_lines_are_the_owners(
+    client, bindings, people, setup
+):
     await text_in(client, CUSTOMER, LINE_A, "to Garage")
     await text_in(client, CUSTOMER, LINE_B, "to Sliding")
     await text_in(client, CUSTOMER, "+16175550100", "to the spare line")
@@ -139,7 +141,9 @@ async def test_sms_12_status_callbacks_move_forward_only_with_the_error_text(cli
     from tests.sms_support import drain
 
     await drain(bindings)
-    sent = await rows(bindings, "SELECT uid, status, provider_ref FROM sms_messages WHERE direction = 'out' ORDER BY id")
+    sent = await rows(
+        bindings, "SELECT uid, status, provider_ref FROM sms_messages WHERE direction = 'out' ORDER BY id"
+    )
     assert [r["status"] for r in sent] == ["sent", "sent"]
     first, second = sent[0]["provider_ref"], sent[1]["provider_ref"]
     assert (await status_in(client, first, "delivered")).status_code == 200
@@ -155,7 +159,6 @@ async def test_sms_12_status_callbacks_move_forward_only_with_the_error_text(cli
 
 async def test_d1_safe_thread_statements_keep_the_stamp_counts(bindings, people, setup):
     """The unread total per office equals the sum over its threads after every kind of change."""
-    made, _ = setup
     from core.sms_gateway import InboundSms
     from messaging import sms
 

@@ -82,9 +82,13 @@ async def test_lrs_2_a_persons_first_text_sets_first_response_once(client, bindi
     assert again["status"] == "fresh"  # LRS-5: no automatic status change
 
 
-@pytest.mark.parametrize("number,notice", [(TOLL_FREE, "Toll-free number — SMS not available"),
-                                            (NO_REPLY, "This forwarding number doesn't accept replies")])
-async def test_num_3_num_4_toll_free_and_no_reply_lines_cannot_send(client, bindings, people, setup, number, notice, db_path):
+@pytest.mark.parametrize(
+    "number,notice",
+    [(TOLL_FREE, "Toll-free number — SMS not available"), (NO_REPLY, "This forwarding number doesn't accept replies")],
+)
+async def test_num_3_num_4_toll_free_and_no_reply_lines_cannot_send(
+    client, bindings, people, setup, number, notice, db_path
+):
     await sign_in_api(client, bindings, people.agent)
     thread = await thread_of(client, line=number)
     page = await client.get(f"/sms?thread={thread}")
@@ -123,15 +127,23 @@ async def test_sms_4_sixteen_hundred_characters_is_the_limit_and_the_segments_co
     await sign_in_api(client, bindings, people.agent)
     thread = await thread_of(client)
     assert (await client.post("/api/sms/reply", json={"thread_id": thread, "body": "x" * 1600})).status_code == 201
-    assert (sms.segments("x" * 160), sms.segments("x" * 161), sms.segments("x" * 1600), sms.segments("é" * 71)) == (1, 2, 11, 2)
+    assert (sms.segments("x" * 160), sms.segments("x" * 161), sms.segments("x" * 1600), sms.segments("é" * 71)) == (
+        1,
+        2,
+        11,
+        2,
+    )
 
 
 async def test_sms_5_attachments_go_as_mms_and_bad_ones_are_413_or_415(client, bindings, people, setup, db_path):
     _, fake = setup
     await sign_in_api(client, bindings, people.agent)
     thread = await thread_of(client)
-    ok = await client.post("/api/sms/reply", data={"thread_id": str(thread), "body": "Here's the quote"},
-                           files={"file": ("quote.pdf", PDF, "application/pdf")})
+    ok = await client.post(
+        "/api/sms/reply",
+        data={"thread_id": str(thread), "body": "Here's the quote"},
+        files={"file": ("quote.pdf", PDF, "application/pdf")},
+    )
     assert ok.status_code == 201
     await drain(bindings)
     uid = ok.json()["uid"]
@@ -141,10 +153,16 @@ async def test_sms_5_attachments_go_as_mms_and_bad_ones_are_413_or_415(client, b
     assert fetched.status_code == 200 and fetched.content == PDF
     assert (await client.get(path.replace("sig=", "sig=0"))).status_code == 404
     before = snapshot_file(db_path)
-    too_big = await client.post("/api/sms/reply", data={"thread_id": str(thread)},
-                                files={"file": ("big.png", PNG + b"\0" * (4 * 1024 * 1024), "image/png")})
-    wrong = await client.post("/api/sms/reply", data={"thread_id": str(thread)},
-                              files={"file": ("x.zip", b"PK\x03\x04zip", "application/zip")})
+    too_big = await client.post(
+        "/api/sms/reply",
+        data={"thread_id": str(thread)},
+        files={"file": ("big.png", PNG + b"\0" * (4 * 1024 * 1024), "image/png")},
+    )
+    wrong = await client.post(
+        "/api/sms/reply",
+        data={"thread_id": str(thread)},
+        files={"file": ("x.zip", b"PK\x03\x04zip", "application/zip")},
+    )
     assert (too_big.status_code, wrong.status_code) == (413, 415)
     assert snapshot_file(db_path) == before
 
@@ -153,7 +171,9 @@ async def test_sms_5_exactly_four_mib_is_accepted(client, bindings, people, setu
     await sign_in_api(client, bindings, people.agent)
     thread = await thread_of(client)
     exact = PNG + b"\0" * (4 * 1024 * 1024 - len(PNG))
-    answer = await client.post("/api/sms/reply", data={"thread_id": str(thread)}, files={"file": ("p.png", exact, "image/png")})
+    answer = await client.post(
+        "/api/sms/reply", data={"thread_id": str(thread)}, files={"file": ("p.png", exact, "image/png")}
+    )
     assert answer.status_code == 201
 
 
@@ -161,8 +181,12 @@ async def test_unknown_line_and_another_offices_thread_are_404(client, bindings,
     made, _ = setup
     await sign_in_api(client, bindings, people.agent)
     thread = await thread_of(client)
-    assert (await client.post("/api/sms/reply", json={"line_id": 99999, "to": CUSTOMER, "body": "x"})).status_code == 404
-    assert (await client.post("/api/sms/reply", json={"line_id": made.b["id"], "to": CUSTOMER, "body": "x"})).status_code == 404
+    assert (
+        await client.post("/api/sms/reply", json={"line_id": 99999, "to": CUSTOMER, "body": "x"})
+    ).status_code == 404
+    assert (
+        await client.post("/api/sms/reply", json={"line_id": made.b["id"], "to": CUSTOMER, "body": "x"})
+    ).status_code == 404
     await sign_in_api(client, bindings, people.agent_b)
     assert (await client.post("/api/sms/reply", json={"thread_id": thread, "body": "x"})).status_code == 404
     await sign_in_api(client, bindings, people.viewer)
@@ -187,14 +211,19 @@ async def test_provider_5xx_is_retried_and_a_hard_4xx_fails_at_once_with_the_rea
     other = await thread_of(client, "+13125550177")
     refused = (await client.post("/api/sms/reply", json={"thread_id": other, "body": "two"})).json()["uid"]
     await drain(bindings)
-    states = {r["uid"]: r for r in await rows(bindings, "SELECT uid, status, error FROM sms_messages WHERE direction = 'out'")}
+    states = {
+        r["uid"]: r for r in await rows(bindings, "SELECT uid, status, error FROM sms_messages WHERE direction = 'out'")
+    }
     assert states[retried]["status"] == "queued"
     assert states[refused]["status"] == "failed" and "unsubscribed" in states[refused]["error"]
     bindings.clock.advance(seconds=6)
     await drain(bindings)
     states = {r["uid"]: r["status"] for r in await rows(bindings, "SELECT uid, status FROM sms_messages")}
     assert states[retried] == "sent"
-    assert [r["status"] for r in await rows(bindings, "SELECT status FROM outbox ORDER BY created_at")] == ["delivered", "failed"]
+    assert [r["status"] for r in await rows(bindings, "SELECT status FROM outbox ORDER BY created_at")] == [
+        "delivered",
+        "failed",
+    ]
 
 
 # --- opt-out ----------------------------------------------------------------------------------------
@@ -209,10 +238,17 @@ async def test_stop_3_stop_8_stop_9_opt_out_suppresses_logs_and_confirms_once(cl
     await text_in(client, CUSTOMER, LINE_A, "STOP", "SM" + "5" * 32)  # the same delivery again
     await text_in(client, CUSTOMER, LINE_A, "stop texting me")  # a second opt-out: no second confirmation
     ledger = await rows(bindings, "SELECT phone, kind, keyword, line_id, office_id FROM sms_consent_ledger ORDER BY id")
-    assert [(r["phone"], r["kind"], r["keyword"]) for r in ledger] == [(CUSTOMER, "opt_out", "STOP"), (CUSTOMER, "opt_out", "stop")]
+    assert [(r["phone"], r["kind"], r["keyword"]) for r in ledger] == [
+        (CUSTOMER, "opt_out", "STOP"),
+        (CUSTOMER, "opt_out", "stop"),
+    ]
     assert (await rows(bindings, "SELECT phone FROM sms_suppressions"))[0]["phone"] == CUSTOMER
-    timeline = await rows(bindings, "SELECT t.body FROM timeline_entries t JOIN leads l ON l.id = t.subject_id"
-                          " WHERE t.subject_type = 'lead' AND l.display_id = ? AND t.kind = 'sms.opt_out'", lead_id)
+    timeline = await rows(
+        bindings,
+        "SELECT t.body FROM timeline_entries t JOIN leads l ON l.id = t.subject_id"
+        " WHERE t.subject_type = 'lead' AND l.display_id = ? AND t.kind = 'sms.opt_out'",
+        lead_id,
+    )
     assert timeline[0]["body"] == '🚫 SMS opt-out — recipient replied "STOP"'
     await drain(bindings)
     assert [m["body"] for m in fake.sent] == [
@@ -222,7 +258,9 @@ async def test_stop_3_stop_8_stop_9_opt_out_suppresses_logs_and_confirms_once(cl
     answer = await client.post("/api/sms/reply", json={"thread_id": thread, "body": "Sorry to see you go"})
     assert answer.status_code == 403 and "has opted out of SMS" in answer.json()["detail"]
     page = await client.get(f"/sms?thread={thread}")
-    assert "has opted out of SMS" in page.text and "until they reply START" in page.text and 'name="body"' not in page.text
+    assert (
+        "has opted out of SMS" in page.text and "until they reply START" in page.text and 'name="body"' not in page.text
+    )
     lead = await lead_queue.lead_for_user(bindings.db, people.owner, lead_id)
     with pytest.raises(Exception, match="has opted out of SMS"):
         await sms.send_to_lead(bindings.db, bindings.clock.now(), SYSTEM, lead, "Reminder", origin="automation")
@@ -237,7 +275,9 @@ async def test_stop_6_suppression_is_by_number_across_the_workspace(client, bind
     assert answer.status_code == 403
 
 
-async def test_stop_9_a_confirmation_queued_but_delivered_after_five_minutes_is_refused(client, bindings, people, setup):
+async def test_stop_9_a_confirmation_queued_but_delivered_after_five_minutes_is_refused(
+    client, bindings, people, setup
+):
     _, fake = setup
     fake.fail_next = [503]
     await text_in(client, CUSTOMER, LINE_A, "UNSUBSCRIBE")
@@ -260,11 +300,17 @@ async def test_stop_5_start_opts_back_in_and_stop_7_help_gets_the_office_reply(c
     assert (await client.post("/api/sms/reply", json={"thread_id": thread, "body": "Welcome back"})).status_code == 201
     await text_in(client, CUSTOMER, LINE_A, "HELP")
     await drain(bindings)
-    assert fake.sent[-1]["body"].startswith("Garage: text or call us at +12125550100 for help. Msg & data rates may apply.")
+    assert fake.sent[-1]["body"].startswith(
+        "Garage: text or call us at +12125550100 for help. Msg & data rates may apply."
+    )
     kinds = [r["kind"] for r in await rows(bindings, "SELECT kind FROM sms_consent_ledger ORDER BY id")]
     assert kinds == ["opt_out", "opt_in", "help"]
-    marks = await rows(bindings, "SELECT t.kind, t.body FROM timeline_entries t JOIN leads l ON l.id = t.subject_id"
-                       " WHERE l.display_id = ? AND t.kind LIKE 'sms.%' ORDER BY t.id", lead_id)
+    marks = await rows(
+        bindings,
+        "SELECT t.kind, t.body FROM timeline_entries t JOIN leads l ON l.id = t.subject_id"
+        " WHERE l.display_id = ? AND t.kind LIKE 'sms.%' ORDER BY t.id",
+        lead_id,
+    )
     assert [m["body"] for m in marks][1] == "✅ SMS opt-in"
 
 
@@ -283,7 +329,9 @@ async def test_quiet_hours_hold_automations_but_not_a_persons_reply(client, bind
     lead_id = await make_lead(bindings, people.owner, people.office_a, "Dana", "(312) 555-0123", "33101")  # Miami ZIP
     lead = await lead_queue.lead_for_user(bindings.db, people.owner, lead_id)
     bindings.clock.set("2026-11-23T01:30:00.000Z")  # 20:30 in Miami: past Florida's 20:00
-    await sms.send_to_lead(bindings.db, bindings.clock.now(), SYSTEM, lead, "Your estimate is ready", origin="automation")
+    await sms.send_to_lead(
+        bindings.db, bindings.clock.now(), SYSTEM, lead, "Your estimate is ready", origin="automation"
+    )
     held = (await rows(bindings, "SELECT next_attempt_at, status FROM outbox"))[0]
     assert held == {"next_attempt_at": "2026-11-23T13:00:00.000Z", "status": "pending"}  # 8:00 Miami
     await drain(bindings)
