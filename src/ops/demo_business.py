@@ -32,6 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
+from ops import demo_sms
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -139,6 +140,7 @@ class Summary:
     embeds: int = 0
     quickbooks_objects: int = 0
     quickbooks_linked: int = 0
+    extra: list[str] = field(default_factory=list)  # other capabilities' one-line summaries
 
     def lines(self) -> list[str]:
         status = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items()))
@@ -149,6 +151,7 @@ class Summary:
             f" {self.notes} notes, {self.tags} tags, {self.files} files, {self.secure_items} secure-access items",
             f"{self.embeds} booking embed; {self.quickbooks_objects} QuickBooks objects"
             f" ({self.quickbooks_linked} customers linked), marked as demo data",
+            *[line for line in self.extra if line],
         ]
 
 
@@ -663,4 +666,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.booking()
     await seeder.quickbooks()
     await seeder.reports()
+    seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     return seeder.summary

@@ -85,7 +85,7 @@ async def test_the_customer_record_shows_its_numbers_history(client, bindings, p
 
 
 async def test_num_1_sync_upserts_by_number_keeping_our_settings(client, bindings, people, setup):
-    made, fake = setup
+    _, fake = setup
     fake.numbers = [
         {"sid": "PNnew", "number": "+14155550100", "name": "New SF line"},
         {"sid": "PNa", "number": LINE_A, "name": "Main (renamed at Twilio)"},
