@@ -108,7 +108,7 @@ class FakeEmailApi:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path != PATH:
                     status, body, extra, hang = 404, {"errors": [{"message": "Not Found"}]}, {}, 0.0
