@@ -38,17 +38,20 @@ async def _which(request: Request, which: str) -> tuple[str, int | None, str]:
 async def _list(request: Request) -> list[dict[str, Any]]:
     b = bindings_of(request)
     smtp = mail.needs_smtp_login(b)
+    senders: list[tuple[str, str, str, int | None]] = [
+        (str(o.id), o.name, "office", o.id) for o in await offices.all_offices(b.db)
+    ]
+    senders.append(("finance", "Finance", "finance", None))
     found = []
-    for office in await offices.all_offices(b.db):
-        row = await identities.get(b.db, "office", office.id)
-        found.append({"which": str(office.id), "label": office.name, "office": office, "row": row})
-    found.append({"which": "finance", "label": "Finance", "office": None, "row": await identities.get(b.db, "finance")})
-    for item in found:
-        item["missing"] = identities.missing(item["row"], smtp=smtp)
-        item["shape"] = identities.shape(
-            item["row"],
-            "finance" if item["office"] is None else "office",
-            item["office"].id if item["office"] else None,
+    for which, label, kind, office_id in senders:
+        row = await identities.get(b.db, kind, office_id)
+        found.append(
+            {
+                "which": which,
+                "label": label,
+                "missing": identities.missing(row, smtp=smtp),
+                "shape": identities.shape(row, kind, office_id),
+            }
         )
     return found
 
