@@ -28,7 +28,7 @@ from email.utils import format_datetime
 from html import escape
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core import devmail, outbound
+from core import devmail, outbound, outbox
 from core.storage import Statement
 
 if TYPE_CHECKING:  # ssl and smtplib load only when SMTP is used (Pyodide ships ssl apart)
@@ -235,7 +235,7 @@ class HttpProvider:
             return Sent(False, "The email API is not configured (EMAIL_API_URL and EMAIL_API_KEY).", permanent=False)
         headers = {"Authorization": f"Bearer {self.api_key}", "Idempotency-Key": email.message_id}
         try:
-            async with bindings.http() as http:
+            async with outbox.http_client(bindings) as http:
                 answer = await http.post(f"{self.base_url}{HTTP_PATH}", json=self.body(email), headers=headers)
         except outbound.BlockedDestination as exc:
             return Sent(False, f"The email API address is not allowed: {exc}", permanent=True)

@@ -27,10 +27,12 @@ dead row back to pending with a fresh schedule.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -124,6 +126,44 @@ def next_delay(attempts: int) -> timedelta | None:
     if attempts >= MAX_ATTEMPTS:
         return None
     return timedelta(seconds=SCHEDULE[max(attempts, 1)])
+
+
+# --- one HTTP client per drain -------------------------------------------------------------------
+# Opening an httpx client costs tens of milliseconds (its TLS context), more than a delivery to a
+# nearby API; a drain therefore lends one client to all its handlers (`http_client`), opened on first
+# use and closed when the drain ends — never kept between requests (the Worker forbids I/O objects
+# that outlive their request).
+
+
+class _Lender:
+    def __init__(self, bindings: Any):
+        self.bindings = bindings
+        self.client: Any = None
+        self.opening: asyncio.Lock = asyncio.Lock()
+
+    async def get(self) -> Any:
+        async with self.opening:
+            if self.client is None:
+                self.client = await self.bindings.http().__aenter__()
+        return self.client
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.__aexit__(None, None, None)
+
+
+_LENDER: contextvars.ContextVar[_Lender | None] = contextvars.ContextVar("outbox_http", default=None)
+
+
+@asynccontextmanager
+async def http_client(bindings: Any) -> AsyncIterator[Any]:
+    """The drain's shared client when delivering inside one, else a fresh one for this use."""
+    lender = _LENDER.get()
+    if lender is not None:
+        yield await lender.get()
+        return
+    async with bindings.http() as client:
+        yield client
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -238,7 +278,13 @@ async def deliver_rows(
             key = result.outcome if result.outcome != "retry" or next_delay(int(row["attempts"])) else "dead"
             counts[key] = counts.get(key, 0) + 1
 
-    await asyncio.gather(*(one(r) for r in rows))
+    lender = _Lender(bindings)
+    token = _LENDER.set(lender)
+    try:
+        await asyncio.gather(*(one(r) for r in rows))
+    finally:
+        _LENDER.reset(token)
+        await lender.close()
     return counts
 
 

@@ -16,13 +16,14 @@ from typing import Any
 from core import email as mail
 from core import records
 from core.clock import iso
-from core.errors import Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 from core.records import Actor
-from core.storage import Database, Row, q
+from core.storage import Database, IntegrityError, LostRace, Row, q
 from core.vault import KeyRing, Sealed, VaultError
 
 KINDS = ("office", "finance")
 PORTS = (587, 465)
+STALE = "Someone else saved this sender meanwhile. Reload to see it, then save again."
 TEST_TIMEOUT = 20.0  # Send Test waits on the server on purpose (EML-3), but not for ever
 LIMITS = {"from_email": 254, "from_name": 100, "smtp_host": 253, "password": 200}
 _COLUMNS = (
@@ -115,8 +116,8 @@ async def save(
     if kind not in KINDS or (kind == "office") != (office_id is not None):
         raise Invalid("Unknown sender identity.")
     current = await get(db, kind, office_id)
-    if version is not None and current is not None and int(current["version"]) != int(version):
-        raise records.LostRace("the identity changed meanwhile")
+    if version is not None and int(current["version"] if current else 0) != int(version):
+        raise Conflict(STALE)
     sealed: Sealed | None = ring.seal(values["password"], bound_to(kind, office_id)) if values["password"] else None
     fields = (values["from_email"], values["from_name"], values["smtp_host"], values["smtp_port"])
     changed = [
@@ -151,20 +152,23 @@ async def save(
             current["version"],
         )
         guard = records.guard_changed()
-    await db.batch(
-        [
-            write,
-            guard,
-            records.audit(
-                now,
-                actor,
-                "email_identity.saved",
-                f"{actor.label} saved the {office_label} email sender ({', '.join(changed) or 'no changes'})",
-                office_id=office_id,
-                meta={"kind": kind, "changed": changed},  # never the password itself
-            ),
-        ]
-    )
+    try:
+        await db.batch(
+            [
+                write,
+                guard,
+                records.audit(
+                    now,
+                    actor,
+                    "email_identity.saved",
+                    f"{actor.label} saved the {office_label} email sender ({', '.join(changed) or 'no changes'})",
+                    office_id=office_id,
+                    meta={"kind": kind, "changed": changed},  # never the password itself
+                ),
+            ]
+        )
+    except (LostRace, IntegrityError):  # saved by someone else between our read and this batch
+        raise Conflict(STALE) from None
     saved = await get(db, kind, office_id)
     assert saved is not None
     return saved

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from core import outbox
+from core import devmail, outbox
 from core.bindings import Bindings
 from core.sms_gateway import Outgoing
 from core.storage import Row
@@ -26,6 +26,7 @@ class Outcome:
     result: str  # "delivered" | "retry" | "failed"
     provider_ref: str = ""
     error: str = ""
+    sent: Outgoing | None = None  # what went to the provider (for the development capture)
 
 
 def _media_urls(b: Bindings, uid: str, items: list[dict]) -> tuple[str, ...]:
@@ -57,12 +58,12 @@ async def send_queued(b: Bindings, uid: str) -> Outcome:
     items = json.loads(message["media"] or "[]")
     callback = f"{b.sms.public_url}/webhook/sms/{b.sms.name}/status" if b.sms.public_url and b.sms.name != "dev" else ""
     outgoing = Outgoing(message["their_number"], line["number"], message["body"], _media_urls(b, uid, items), callback)
-    async with b.http() as http:
+    async with outbox.http_client(b) as http:  # the drain's shared client
         answer = await b.sms.send(http, outgoing)
     if answer.outcome == "sent":
         final = "delivered" if b.sms.name == "dev" else "sent"
         await b.db.batch(threads.set_status(now, uid, final, provider_ref=answer.provider_ref))
-        return Outcome("delivered", answer.provider_ref)
+        return Outcome("delivered", answer.provider_ref, sent=outgoing)
     if answer.outcome == "failed":
         await b.db.batch(threads.set_status(now, uid, "failed", error=answer.error))
         return Outcome("failed", error=answer.error)
@@ -74,7 +75,21 @@ async def deliver(bindings: Bindings, row: Row) -> outbox.Result:
     uid = str(row["payload"].get("uid", ""))
     done = await send_queued(bindings, uid)
     if done.result == "delivered":
-        return outbox.delivered(done.provider_ref or None)
+        captured = []
+        if bindings.sms.name == "dev" and done.sent is not None:  # the Development mailbox shows it too
+            captured.append(
+                devmail.capture(
+                    bindings.clock.now(),
+                    str(row["id"]),
+                    channel="sms",
+                    office_id=row.get("office_id"),
+                    sender=done.sent.from_,
+                    recipient=done.sent.to,
+                    body=done.sent.body,
+                    headers={"media": list(done.sent.media_urls)} if done.sent.media_urls else None,
+                )
+            )
+        return outbox.delivered(done.provider_ref or None, captured)
     if done.result == "failed":
         return outbox.failed(done.error)
     if outbox.is_last_attempt(row):  # the row goes dead: the thread shows the text failed, with why

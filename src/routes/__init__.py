@@ -25,6 +25,7 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    email_identities,
     exports,
     intake,
     lead_api,
@@ -35,6 +36,7 @@ from routes import (
     lead_settings,
     maintenance,
     open_records,
+    outbox_page,
     quickbooks,
     reports,
     secure_access,
@@ -81,6 +83,8 @@ ROUTERS = [
     sms.router,  # SMS panel (issue 21)
     lead_messages.router,
     sms_api.router,
+    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
+    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
     shell.router,
     account.router,
     maintenance.router,

@@ -68,6 +68,9 @@ def _concrete(path: str, people) -> str:
         "thread_id": "1",
         "line_id": "1",
         "template_id": "1",
+        # issue 21
+        "message_id": "msg_none",
+        "which": "finance",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from core import outbox
-from core.clock import iso
+from core.clock import iso, parse
 from core.errors import Conflict
 from core.storage import IntegrityError, Row
 
@@ -104,7 +104,7 @@ async def test_retries_follow_the_standard_webhooks_schedule_then_dead(bindings,
         assert row["attempts"] == attempt
         if attempt < 8:
             assert counts == {"claimed": 1, "retry": 1} and row["status"] == "pending"
-            wait = (outbox.parse_time(row["next_attempt_at"]) - bindings.clock.now()).total_seconds()
+            wait = (parse(row["next_attempt_at"]) - bindings.clock.now()).total_seconds()
             waits.append(wait)
             # not a moment early
             bindings.clock.advance(seconds=wait - 1)
