@@ -348,3 +348,18 @@ async def test_quiet_hours_hold_automations_but_not_a_persons_reply(client, bind
 
 async def test_outbox_registers_the_sms_kind():
     assert "sms" in outbox.HANDLERS
+
+
+async def test_the_development_provider_delivers_into_the_thread_and_the_development_mailbox(
+    client, bindings, people, setup
+):
+    from core.sms_gateway import DevGateway
+
+    await sign_in_api(client, bindings, people.agent)
+    thread = await thread_of(client)
+    bindings.sms = DevGateway()  # no provider: the capture instead
+    uid = (await client.post("/api/sms/reply", json={"thread_id": thread, "body": "Dev reply"})).json()["uid"]
+    await drain(bindings)
+    assert (await rows(bindings, "SELECT status FROM sms_messages WHERE uid = ?", uid))[0]["status"] == "delivered"
+    captured = await rows(bindings, "SELECT channel, sender, recipient, body FROM dev_mailbox")
+    assert captured == [{"channel": "sms", "sender": LINE_A, "recipient": CUSTOMER, "body": "Dev reply"}]
