@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from accounts import offices
+from accounts import offices, users
 from core import outbox
 from core.bindings import Bindings
 from core.clock import FrozenClock
@@ -58,7 +58,28 @@ async def seed(bindings: Bindings, now: datetime) -> str | None:
     return f"{len(wanted)} SMS lines, {len(TEMPLATES)} templates, {count} conversations"
 
 
+FIRST = "Hi, is anyone free to look at my garage door tomorrow? It won't close all the way."
+REPLY = "Hi! Yes — we can come by tomorrow between 10 and 12. Does that work?"
+SECOND = "10 works great, thank you! The code for the side gate is on the post."
+STRANGER = ("+17185550163", "Do you service Liftmaster openers? Mine beeps every minute.")
+STOPPED = ("+19175550123", "Please add me to your maintenance list.")
+
+
 async def _conversations(b: Bindings, now: datetime, line_number: str) -> int:
+    count = 2 + int(await _lead_conversation(b, now, line_number))
+    db = b.db
+    await sms.receive(db, now - timedelta(minutes=40), InboundSms("demo-3", STRANGER[0], line_number, STRANGER[1]))
+    stop_at = now - timedelta(days=1)
+    await sms.receive(db, stop_at - timedelta(minutes=3), InboundSms("demo-4", STOPPED[0], line_number, STOPPED[1]))
+    await sms.receive(db, stop_at, InboundSms("demo-5", STOPPED[0], line_number, "STOP"))
+    # the confirmation went out a minute after the STOP, as the outbox would have sent it then
+    then = dataclasses.replace(b, clock=FrozenClock(stop_at + timedelta(minutes=1)))
+    await outbox.drain(then, kinds=[sms_delivery.KIND])
+    return count
+
+
+async def _lead_conversation(b: Bindings, now: datetime, line_number: str) -> bool:
+    """The newest open demo lead of the line's office wrote, the owner answered, the lead wrote back."""
     db = b.db
     lead = await db.first(
         "SELECT l.*, o.name AS office_name FROM leads l JOIN offices o ON o.id = l.office_id"
@@ -66,60 +87,19 @@ async def _conversations(b: Bindings, now: datetime, line_number: str) -> int:
         " WHERE n.number = ? AND l.phone IS NOT NULL AND l.archived_at IS NULL ORDER BY l.created_at DESC LIMIT 1",
         line_number,
     )
-    count = 0
-    if lead is not None:
-        start = now - timedelta(hours=3)
-        await sms.receive(
-            db,
-            start,
-            InboundSms(
-                "demo-1",
-                lead["phone"],
-                line_number,
-                "Hi, is anyone free to look at my garage door tomorrow? It won't close all the way.",
-            ),
-        )
-        owner = await db.first("SELECT id, name FROM users WHERE role = 'owner' ORDER BY id LIMIT 1")
-        actor = Actor(owner["id"], owner["name"]) if owner else SYSTEM
-        thread = await db.first("SELECT * FROM sms_threads WHERE their_last10 = ?", lead["phone_last10"])
-        full = await db.first(
-            "SELECT t.*, l.number AS line_number, l.no_reply FROM sms_threads t JOIN sms_lines l ON l.id = t.line_id"
-            " WHERE t.id = ?",
-            thread["id"],
-        )
-        await sms.reply(
-            db,
-            None,
-            start + timedelta(minutes=4),
-            actor,
-            full,
-            "Hi! Yes — we can come by tomorrow between 10 and 12. Does that work?",
-            [],
-        )
-        await outbox.drain(b, kinds=[sms_delivery.KIND])
-        await sms.receive(
-            db,
-            now - timedelta(minutes=12),
-            InboundSms(
-                "demo-2",
-                lead["phone"],
-                line_number,
-                "10 works great, thank you! The code for the side gate is on the post.",
-            ),
-        )
-        count += 1
-    await sms.receive(
-        db,
-        now - timedelta(minutes=40),
-        InboundSms(
-            "demo-3", "+17185550163", line_number, "Do you service Liftmaster openers? Mine beeps every minute."
-        ),
+    if lead is None:
+        return False
+    start = now - timedelta(hours=3)
+    await sms.receive(db, start, InboundSms("demo-1", lead["phone"], line_number, FIRST))
+    owner = await users.by_email(db, "owner@porchlight.test")
+    actor = Actor(owner.id, owner.name) if owner else SYSTEM
+    thread = await db.first(
+        "SELECT t.*, l.number AS line_number, l.no_reply FROM sms_threads t JOIN sms_lines l ON l.id = t.line_id"
+        " WHERE t.their_last10 = ? AND l.number = ?",
+        lead["phone_last10"],
+        line_number,
     )
-    stop_at = now - timedelta(days=1)
-    earlier = InboundSms("demo-4", "+19175550123", line_number, "Please add me to your maintenance list.")
-    await sms.receive(db, stop_at - timedelta(minutes=3), earlier)
-    await sms.receive(db, stop_at, InboundSms("demo-5", "+19175550123", line_number, "STOP"))
-    # the confirmation went out a minute after the STOP, as the outbox would have sent it then
-    then = dataclasses.replace(b, clock=FrozenClock(stop_at + timedelta(minutes=1)))
-    await outbox.drain(then, kinds=[sms_delivery.KIND])
-    return count + 2
+    await sms.reply(db, None, start + timedelta(minutes=4), actor, thread, REPLY, [])
+    await outbox.drain(b, kinds=[sms_delivery.KIND])
+    await sms.receive(db, now - timedelta(minutes=12), InboundSms("demo-2", lead["phone"], line_number, SECOND))
+    return True

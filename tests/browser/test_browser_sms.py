@@ -109,3 +109,28 @@ def test_live_thread_reply_with_attachment_resolve_and_stop(browser, server: Liv
             phone.close()
     finally:
         context.close()
+
+
+def test_replies_from_a_lead_show_both_channels(browser, server: LiveServer) -> None:  # noqa: F811
+    """LRS-1…LRS-4 on the lead record: the demo lead's conversation, and a reply sent from its card."""
+    context = new_context(browser, server)
+    page = context.new_page()
+    try:
+        sign_in(page, "owner@porchlight.test", "owner-demo-pass")
+        page.goto("/sms")
+        page.locator(".sms-row a .sms-name").first.click()
+        lead_link = page.locator(".sms-thread-head a.sms-name")
+        lead_link.click()
+        card = page.locator("#messages")
+        expect(card.locator(".msg-item").first).to_be_visible()
+        expect(card).to_contain_text("← received")
+        card.locator("textarea[name=body]").fill("Confirming tomorrow 10–12. Reply here if anything changes.")
+        card.get_by_role("button", name="Send").click()
+        expect(card.locator(".msg-item").first).to_contain_text("Confirming tomorrow 10–12.")
+        card.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        card.screenshot(path=str(ARTIFACTS / "sms-lead-messages-1280.png"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARTIFACTS / "sms-lead-messages-1280.png", SHOTS / "sms-lead-messages-1280.png")
+    finally:
+        context.close()
