@@ -47,7 +47,8 @@ def _search(text: str) -> tuple[str, list[Param]]:
     """SMS-3: digits match the phone; words match the lead's name or any message's body."""
     text = text.strip()[:80]
     digits = re.sub(r"\D", "", text)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Param] = []
     if len(digits) >= 3:
         parts.append("t.their_last10 LIKE ?")
         params.append(f"%{digits[-10:]}%")

@@ -99,6 +99,7 @@ async def _lead_conversation(b: Bindings, now: datetime, line_number: str) -> bo
         lead["phone_last10"],
         line_number,
     )
+    assert thread is not None  # the inbound just made it
     await sms.reply(db, None, start + timedelta(minutes=4), actor, thread, REPLY, [])
     await outbox.drain(b, kinds=[sms_delivery.KIND])
     await sms.receive(db, now - timedelta(minutes=12), InboundSms("demo-2", lead["phone"], line_number, SECOND))
