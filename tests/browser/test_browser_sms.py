@@ -132,5 +132,8 @@ def test_replies_from_a_lead_show_both_channels(browser, server: LiveServer) -> 
         card.screenshot(path=str(ARTIFACTS / "sms-lead-messages-1280.png"))
         SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(ARTIFACTS / "sms-lead-messages-1280.png", SHOTS / "sms-lead-messages-1280.png")
+        page.goto("/maintenance/sms")
+        expect(page.locator("table")).to_contain_text("Toll-free number — SMS not available")
+        page.screenshot(path=str(SHOTS / "sms-maintenance-1280.png"), full_page=True)
     finally:
         context.close()
