@@ -81,7 +81,7 @@ async def threads_page(db: Database, user: User, filters: Filters, limit: int = 
         params += more
     if filters.before and "|" in filters.before:
         at, _, ident = filters.before.rpartition("|")
-        if ident.isdigit():
+        if ident.isascii() and ident.isdigit() and len(ident) < 16:
             where.append("(t.last_at < ? OR (t.last_at = ? AND t.id < ?))")
             params += [at, at, int(ident)]
     rows = await db.all(

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from accounts import authz, offices
 from core import attachments
 from core.attachments import FileRefused
+from core.inputs import Count, Id, parse_id
 from core.storage import Row
 from messaging import consent, inbox, lines, media, sms, sms_delivery, templates, threads
 from routes import lookup, outbox_kick
@@ -26,7 +27,7 @@ assert sms_delivery.KIND == sms.KIND  # importing it registers the outbox handle
 
 def filters_of(request: Request) -> inbox.Filters:
     p = request.query_params
-    office_ids = tuple(int(v) for v in p.getlist("office") if v.isdigit())
+    office_ids = tuple(o for o in (parse_id(v) for v in p.getlist("office")) if o is not None)
     return inbox.Filters(
         p.get("q", "")[:80], office_ids, p.get("unread") in ("1", "on", "true"), p.get("before", "")[:60]
     )
@@ -72,7 +73,7 @@ async def _list_context(request: Request) -> dict[str, Any]:
 
 
 @router.get("/sms", include_in_schema=False)
-async def panel(request: Request, thread: int | None = None) -> Response:
+async def panel(request: Request, thread: Id | None = None) -> Response:
     context = await _list_context(request)
     chosen = await lookup.sms_thread(request, thread) if thread else None
     if chosen is None and context["page"].threads:
@@ -85,12 +86,12 @@ async def panel(request: Request, thread: int | None = None) -> Response:
 @router.get("/sms/threads", include_in_schema=False)
 async def thread_list(request: Request) -> Response:
     context = await _list_context(request)
-    selected = request.query_params.get("selected", "")
-    return render(request, "sms/_list.html", selected=int(selected) if selected.isdigit() else None, **context)
+    selected = parse_id(request.query_params.get("selected", ""))
+    return render(request, "sms/_list.html", selected=selected, **context)
 
 
 @router.get("/sms/threads/{thread_id}", include_in_schema=False)
-async def thread_pane(request: Request, thread_id: int) -> Response:
+async def thread_pane(request: Request, thread_id: Id) -> Response:
     thread = await lookup.sms_thread(request, thread_id)
     if request.headers.get("hx-request") != "true":
         return redirect(f"/sms?thread={thread_id}")
@@ -100,7 +101,7 @@ async def thread_pane(request: Request, thread_id: int) -> Response:
 async def read_reply(request: Request) -> tuple[str, list[tuple[str, bytes]]]:
     """(body, files) of a reply form, bounded before parsing (413), one attachment at most."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > media.MAX_BYTES + ENVELOPE:
+    if length.isascii() and length.isdigit() and int(length) > media.MAX_BYTES + ENVELOPE:
         raise FileRefused("Attachments may be at most 4 MB.", 413)
     form = await request.form(max_files=1, max_fields=5)
     files = []
@@ -120,7 +121,7 @@ async def send_reply(request: Request, thread: Row, body: str, files: list[tuple
 
 
 @router.post("/sms/threads/{thread_id}/reply", include_in_schema=False)
-async def reply_form(request: Request, thread_id: int) -> Response:
+async def reply_form(request: Request, thread_id: Id) -> Response:
     thread = await lookup.sms_thread(request, thread_id)
     body, files = await read_reply(request)
     await send_reply(request, thread, body, files)
@@ -130,7 +131,7 @@ async def reply_form(request: Request, thread_id: int) -> Response:
     return redirect(f"/sms?thread={thread_id}")
 
 
-async def _flip(request: Request, thread_id: int, verb: str) -> Response:
+async def _flip(request: Request, thread_id: Id, verb: str) -> Response:
     thread = await lookup.sms_thread(request, thread_id)
     db = bindings_of(request).db
     await (sms.resolve(db, thread["id"]) if verb == "resolve" else sms.mark_unread(db, thread["id"]))
@@ -141,17 +142,17 @@ async def _flip(request: Request, thread_id: int, verb: str) -> Response:
 
 
 @router.post("/sms/threads/{thread_id}/resolve", include_in_schema=False)
-async def resolve_form(request: Request, thread_id: int) -> Response:
+async def resolve_form(request: Request, thread_id: Id) -> Response:
     return await _flip(request, thread_id, "resolve")
 
 
 @router.post("/sms/threads/{thread_id}/unread", include_in_schema=False)
-async def unread_form(request: Request, thread_id: int) -> Response:
+async def unread_form(request: Request, thread_id: Id) -> Response:
     return await _flip(request, thread_id, "unread")
 
 
 @router.get("/sms/attachments/{uid}/{index}", include_in_schema=False)
-async def attachment(request: Request, uid: str, index: int) -> Response:
+async def attachment(request: Request, uid: str, index: Count) -> Response:
     db = bindings_of(request).db
     message = await threads.message_by_uid(db, uid[:40])
     if message is None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz
 from core.errors import Invalid, NotFound
+from core.inputs import Id, parse_id
 from messaging import inbox, lines, sms, templates, threads
 from routes import lookup
 from routes.guard import actor_of, bindings_of, current_user
@@ -73,7 +74,7 @@ async def list_threads(request: Request) -> dict[str, Any]:
 
 
 @router.get("/api/sms/threads/{thread_id}", summary="One SMS thread with its messages")
-async def show_thread(request: Request, thread_id: int) -> dict[str, Any]:
+async def show_thread(request: Request, thread_id: Id) -> dict[str, Any]:
     thread = await lookup.sms_thread(request, thread_id)
     messages = await threads.messages(bindings_of(request).db, thread_id)
     return {**_thread_json(thread), "messages": [_message_json(m) for m in messages]}
@@ -81,8 +82,8 @@ async def show_thread(request: Request, thread_id: int) -> dict[str, Any]:
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    thread_id: int | None = None
-    line_id: int | None = None
+    thread_id: Id | None = None
+    line_id: Id | None = None
     to: str | None = Field(default=None, max_length=40)
     body: str = Field(default="", max_length=4000)
 
@@ -115,7 +116,7 @@ async def api_reply(request: Request) -> JSONResponse:
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         body, files = await read_reply(request)
         form = await request.form()
-        data = ReplyIn(thread_id=int(str(form.get("thread_id") or 0)) or None, body=body)
+        data = ReplyIn(thread_id=parse_id(str(form.get("thread_id") or "")), body=body)
     else:
         try:
             data = ReplyIn.model_validate(await request.json())
@@ -128,14 +129,14 @@ async def api_reply(request: Request) -> JSONResponse:
 
 
 @router.post("/api/sms/threads/{thread_id}/resolve", summary="Resolve a thread (clears its unread badge)")
-async def api_resolve(request: Request, thread_id: int) -> dict[str, Any]:
+async def api_resolve(request: Request, thread_id: Id) -> dict[str, Any]:
     thread = await lookup.sms_thread(request, thread_id)
     await sms.resolve(bindings_of(request).db, thread["id"])
     return {"id": thread_id, "unread": 0}
 
 
 @router.post("/api/sms/threads/{thread_id}/unread", summary="Flip a thread back to unread")
-async def api_unread(request: Request, thread_id: int) -> dict[str, Any]:
+async def api_unread(request: Request, thread_id: Id) -> dict[str, Any]:
     thread = await lookup.sms_thread(request, thread_id)
     await sms.mark_unread(bindings_of(request).db, thread["id"])
     fresh = await lookup.sms_thread(request, thread_id)
@@ -171,13 +172,13 @@ async def api_sync(request: Request) -> dict[str, int]:
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    office_id: int | None = None
+    office_id: Id | None = None
     no_reply: bool = False
     label: str = Field(default="", max_length=80)
 
 
 @router.patch("/api/sms/lines/{line_id}", summary="Set a line's office, label and no-reply switch")
-async def api_line(request: Request, line_id: int, data: LineIn) -> dict[str, Any]:
+async def api_line(request: Request, line_id: Id, data: LineIn) -> dict[str, Any]:
     b = bindings_of(request)
     await lines.configure(b.db, b.clock.now(), actor_of(request), line_id, data.office_id, data.no_reply, data.label)
     return {"id": line_id, "office_id": data.office_id, "no_reply": data.no_reply, "label": data.label}
@@ -185,11 +186,11 @@ async def api_line(request: Request, line_id: int, data: LineIn) -> dict[str, An
 
 class SenderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_id: int
+    line_id: Id
 
 
 @router.put("/api/sms/senders/{office_id}", summary="Pick the office's sender line (NUM-2)")
-async def api_sender(request: Request, office_id: int, data: SenderIn) -> dict[str, int]:
+async def api_sender(request: Request, office_id: Id, data: SenderIn) -> dict[str, int]:
     b = bindings_of(request)
     await lines.choose_sender(b.db, b.clock.now(), actor_of(request), office_id, data.line_id)
     return {"office_id": office_id, "line_id": data.line_id}
@@ -214,6 +215,6 @@ async def api_add_template(request: Request, data: TemplateIn) -> dict[str, Any]
 
 
 @router.delete("/api/sms/templates/{template_id}", status_code=204, summary="Delete a template")
-async def api_delete_template(request: Request, template_id: int) -> None:
+async def api_delete_template(request: Request, template_id: Id) -> None:
     b = bindings_of(request)
     await templates.delete(b.db, b.clock.now(), actor_of(request), template_id)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from accounts import offices
 from core.errors import Invalid
-from core.inputs import Id
+from core.inputs import Id, parse_id
 from messaging import lines, templates
 from routes.guard import actor_of, bindings_of
 from routes.pages import redirect, refusals_go_back_to, render
@@ -52,9 +52,10 @@ def _office(value: object) -> int | None:
     text = str(value or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    found = parse_id(text)
+    if found is None:
         raise Invalid("Choose one of the offices.", "office_id")
-    return int(text)
+    return found
 
 
 @router.post(f"{HERE}/lines/{{line_id}}", include_in_schema=False)

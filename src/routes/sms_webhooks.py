@@ -47,7 +47,7 @@ def signed_url(gateway: SmsGateway, request: Request) -> str:
 
 async def _read(request: Request) -> tuple[bytes, dict[str, str]] | Response:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         return _refuse(413, "Body too large.")
     raw = b""
     async for chunk in request.stream():
@@ -107,9 +107,11 @@ async def status(request: Request) -> Response:
 async def media_file(request: Request) -> Response:
     """An MMS file, for the provider to fetch: the URL carries a signature only we can make."""
     b = bindings_of(request)
-    uid, index = str(request.path_params["uid"]), str(request.path_params["index"])
-    expected = media.signature(b.settings.webhook_secret.reveal(), uid, int(index) if index.isdigit() else -1)
-    if not index.isdigit() or not secrets.compare_digest(request.query_params.get("sig", ""), expected):
+    uid, index = str(request.path_params["uid"])[:40], str(request.path_params["index"])
+    if not (index.isascii() and index.isdigit() and len(index) < 4):
+        return _refuse(404, "Not found.")
+    expected = media.signature(b.settings.webhook_secret.reveal(), uid, int(index))
+    if not secrets.compare_digest(request.query_params.get("sig", ""), expected):
         return _refuse(404, "Not found.")
     stored = await sms.attachment(b.db, uid, int(index))
     if stored is None or b.files is None:
