@@ -121,7 +121,7 @@ class FakeEmailApi:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - counts, for a benchmark running the fake in another process
+            def do_GET(self) -> None:
                 data = json.dumps(fake.stats()).encode() if self.path == "/_stats" else b"{}"
                 self.send_response(200 if self.path == "/_stats" else 404)
                 self.send_header("Content-Type", "application/json")
@@ -129,7 +129,7 @@ class FakeEmailApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path != PATH:
                     status, body, extra, hang = 404, {"errors": [{"message": "Not Found"}]}, {}, 0.0
@@ -168,7 +168,9 @@ class FakeEmailApi:
                     head = await reader.readuntil(b"\r\n\r\n")
                     lines = head.decode("latin-1").split("\r\n")
                     method, path, _ = lines[0].split(" ", 2)
-                    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
+                    headers = {
+                        k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
+                    }
                     raw = await reader.readexactly(int(headers.get("content-length") or 0))
                     extra: dict[str, str] = {}
                     hang = 0.0
