@@ -664,5 +664,6 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.booking()
     await seeder.quickbooks()
     await seeder.reports()
+    assert seeder.owner is not None  # setup() found one or refused
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     return seeder.summary
