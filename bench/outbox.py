@@ -9,7 +9,7 @@ delivery reads the identity and goes out through `core.email.HttpProvider` exact
 1. A worker process claims a drain's worth of rows and starts delivering; once the fake has seen
    `--kill-after` calls, the worker is killed with SIGKILL: its rows stay leased, some delivered to
    the fake but none recorded.
-2. This process then drains with the production settings (50 rows per drain, 8 in flight), back to
+2. This process then drains (by default with the production settings: 50 rows per drain, 8 in flight), back to
    back, until nothing is left. The clock is the app's Clock binding, moved forward only when nothing
    is due (so the retry schedule's 5 s, 5 min … and the dead worker's lease pass without waiting).
 
@@ -55,6 +55,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--messages", type=int, default=3000, help="emails queued (default 3000)")
     p.add_argument("--fail-rate", type=float, default=0.2, help="share of calls the fake answers 503 (default 0.2)")
     p.add_argument("--kill-after", type=int, default=150, help="fake calls before the worker is killed (default 150)")
+    p.add_argument(
+        "--concurrency", type=int, default=8, help="deliveries in flight per drain (default 8, as in production)"
+    )
+    p.add_argument("--limit", type=int, default=50, help="rows per drain (default 50, the tick's bound)")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
     args = p.parse_args(argv)
     if not (10 <= args.messages <= 100_000 and 0 <= args.fail_rate < 1 and 1 <= args.kill_after < args.messages):
@@ -164,7 +168,7 @@ def _doomed_worker(db_path: str, url: str) -> None:
     asyncio.run(work())
 
 
-async def _survive(db_path: Path, url: str) -> dict[str, Any]:
+async def _survive(db_path: Path, url: str, limit: int, concurrency: int) -> dict[str, Any]:
     from core import outbox
     from core.clock import parse
     from messaging import email as messaging_email  # noqa: F401 - registers the email handler
@@ -173,7 +177,7 @@ async def _survive(db_path: Path, url: str) -> dict[str, Any]:
     bindings = _bindings(db_path, url, clock)
     drains, skips, counts = 0, 0, {"delivered": 0, "retry": 0, "failed": 0, "dead": 0}
     while True:
-        done = await outbox.drain(bindings)  # the production tick's size: 50 rows, 8 in flight
+        done = await outbox.drain(bindings, limit, concurrency=concurrency)
         drains += 1
         for k in counts:
             counts[k] += done.get(k, 0)
@@ -224,7 +228,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             killed_at = time.perf_counter() - began
             at_kill = _stats(url)
             used = resource.getrusage(resource.RUSAGE_SELF)
-            survived = asyncio.run(_survive(db_path, url))
+            survived = asyncio.run(_survive(db_path, url, args.limit, args.concurrency))
             after = resource.getrusage(resource.RUSAGE_SELF)
             survived["cpu_s"] = round(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime, 2)
             wall = time.perf_counter() - began
@@ -243,6 +247,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "load": report.load_sentence(load_before, report.load_average(), os.cpu_count() or 1),
         "messages": args.messages,
         "fail_rate": args.fail_rate,
+        "limit": args.limit,
+        "concurrency": args.concurrency,
         "wall_s": round(wall, 2),
         "per_second": round(args.messages / wall, 1),
         "per_cpu_second": round(args.messages / max(survived["cpu_s"], 1e-9), 1),
@@ -268,11 +274,12 @@ def markdown(r: dict[str, Any]) -> str:
         start,
         "## Outbox drain",
         "",
-        f"Measured {r['measured_at']} on {m['nproc']} CPU(s) ({m['cpu']}), CPython {m['python']}, with"
+        f"Measured {r['measured_at']} on {m['nproc']} CPU(s) ({m['cpu']}), {m['python']}, with"
         f" `.venv/bin/python bench/outbox.py`. {r['load']}",
         "",
-        f"{r['messages']:,} emails queued through `messaging.email.queue`, delivered by `outbox.drain` (production"
-        " settings: 50 rows per drain, 8 in flight, one HTTP client per drain) through `core.email.HttpProvider` to"
+        f"{r['messages']:,} emails queued through `messaging.email.queue`, delivered by `outbox.drain` ({r['limit']}"
+        f" rows per drain, {r['concurrency']} in flight, one HTTP client per drain; production: 50 and 8)"
+        " through `core.email.HttpProvider` to"
         f" the fake email API in its own process, which answers **{r['fail_rate']:.0%} of calls 503** at random. A"
         f" worker process claimed 200 rows and was **killed with SIGKILL** after {r['killed_after_s']} s, when the"
         f" fake had seen {r['killed_worker_calls']} calls ({r['killed_worker_stored']} messages stored, none"

@@ -14,6 +14,7 @@ from core import devmail, outbox
 from core import email as mail
 from core.errors import NotFound
 from core.inputs import Id
+from messaging import email as messaging_email  # noqa: F401 - registers the email handler with the outbox
 from routes.guard import bindings_of, current_user
 from routes.outbox_kick import soon
 from routes.pages import redirect, refusals_go_back_to, render
