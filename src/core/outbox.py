@@ -40,7 +40,7 @@ from typing import Any
 from core import records
 from core.clock import iso
 from core.records import Actor
-from core.storage import Row, Statement, q
+from core.storage import DatabaseError, Row, Statement, q
 
 # Seconds to wait before attempt n+1 (index n-1 is "before the first"): Standard Webhooks' schedule.
 SCHEDULE = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
@@ -140,6 +140,7 @@ class _Lender:
         self.bindings = bindings
         self.client: Any = None
         self.opening: asyncio.Lock = asyncio.Lock()
+        self.memo: dict[Any, Any] = {}
 
     async def get(self) -> Any:
         async with self.opening:
@@ -153,6 +154,17 @@ class _Lender:
 
 
 _LENDER: contextvars.ContextVar[_Lender | None] = contextvars.ContextVar("outbox_http", default=None)
+
+
+async def remembered(key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+    """LOAD's answer, loaded once per drain (a sender identity read for 50 messages from one office).
+    Outside a drain it is loaded every time."""
+    lender = _LENDER.get()
+    if lender is None:
+        return await load()
+    if key not in lender.memo:
+        lender.memo[key] = await load()
+    return lender.memo[key]
 
 
 @asynccontextmanager
@@ -265,16 +277,18 @@ async def deliver_rows(
     concurrency: int = CONCURRENCY,
     handler: Deliver | None = None,
 ) -> dict[str, int]:
-    """Deliver claimed rows, CONCURRENCY at a time, recording each outcome as it comes. HANDLER
-    replaces the registered one (a caller that holds an open API client, e.g. the QuickBooks tick)."""
+    """Deliver claimed rows, CONCURRENCY at a time, and record their outcomes together in one batch
+    (one commit, one D1 round trip, per drain). A worker killed before that batch leaves its rows
+    leased: they are delivered again after the lease, and the provider's idempotency key absorbs it.
+    HANDLER replaces the registered one (a caller holding an open API client, the QuickBooks tick)."""
     counts: dict[str, int] = {}
     gate = asyncio.Semaphore(max(1, concurrency))
+    recorded: list[list[Statement]] = []
 
     async def one(row: Row) -> None:
         async with gate:
             result, latency = await _attempt(bindings, row, time_limit, handler)
-            statements = record(row, owner, result, latency, bindings.clock.now())
-            await bindings.db.batch(statements)
+            recorded.append(record(row, owner, result, latency, bindings.clock.now()))
             key = result.outcome if result.outcome != "retry" or next_delay(int(row["attempts"])) else "dead"
             counts[key] = counts.get(key, 0) + 1
 
@@ -285,6 +299,14 @@ async def deliver_rows(
     finally:
         _LENDER.reset(token)
         await lender.close()
+    try:
+        await bindings.db.batch([st for each in recorded for st in each])
+    except DatabaseError:  # one row's statements were refused: record the rows one by one
+        for each in recorded:
+            try:
+                await bindings.db.batch(each)
+            except DatabaseError:  # its handler's own statements: the outcome, without them
+                await bindings.db.batch(each[:2])
     return counts
 
 

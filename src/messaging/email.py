@@ -76,17 +76,27 @@ async def _label(db: Database, kind: str, office_id: int | None) -> str:
     return f"office {office.name}" if office else "this office"
 
 
+async def _sender(bindings: Any, kind: str, office_id: int | None) -> tuple[Row | None, mail.Sender | None]:
+    """The identity and its opened sender (read once per drain for all its messages)."""
+    identity = await identities.get(bindings.db, kind, office_id)
+    if identity is None:
+        return None, None
+    return identity, await identities.sender(bindings.db, KeyRing.from_settings(bindings.settings), identity)
+
+
 async def deliver(bindings: Any, row: Row) -> outbox.Result:
     p = row["payload"]
     db = bindings.db
     kind, office_id = p.get("identity", "office"), p.get("office_id")
-    identity = await identities.get(db, kind, office_id)
+    identity, sender = await outbox.remembered(
+        ("email-sender", kind, office_id), lambda: _sender(bindings, kind, office_id)
+    )
     need = identities.missing(identity, smtp=mail.needs_smtp_login(bindings))
-    if identity is None or need:
+    if identity is None or sender is None or need:
         return outbox.failed(identities.not_configured(await _label(db, kind, office_id)))
     message = mail.Email(
         message_id=row["id"],
-        sender=await identities.sender(db, KeyRing.from_settings(bindings.settings), identity),
+        sender=sender,
         to=p["to"],
         subject=p.get("subject", ""),
         text=p.get("text", ""),

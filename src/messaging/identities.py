@@ -18,7 +18,7 @@ from core import records
 from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
 from core.records import Actor
-from core.storage import Database, IntegrityError, LostRace, Row, q
+from core.storage import Database, IntegrityError, LostRace, Row, Statement, q
 from core.vault import KeyRing, Sealed, VaultError
 
 KINDS = ("office", "finance")
@@ -119,39 +119,13 @@ async def save(
     if version is not None and int(current["version"] if current else 0) != int(version):
         raise Conflict(STALE)
     sealed: Sealed | None = ring.seal(values["password"], bound_to(kind, office_id)) if values["password"] else None
-    fields = (values["from_email"], values["from_name"], values["smtp_host"], values["smtp_port"])
     changed = [
         k for k in ("from_email", "from_name", "smtp_host", "smtp_port") if current is None or current[k] != values[k]
     ]
     if sealed is not None:
         changed.append("password")
-    if current is None:
-        write = q(
-            "INSERT INTO email_identities (kind, office_id, from_email, from_name, smtp_host, smtp_port,"
-            " password_sealed, password_key_id, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            kind,
-            office_id,
-            *fields,
-            sealed.ciphertext if sealed else None,
-            sealed.key_id if sealed else None,
-            iso(now),
-            actor.user_id,
-        )
-        guard = records.guard_changed()
-    else:
-        write = q(
-            "UPDATE email_identities SET from_email = ?, from_name = ?, smtp_host = ?, smtp_port = ?,"
-            " password_sealed = coalesce(?, password_sealed), password_key_id = coalesce(?, password_key_id),"
-            " version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
-            *fields,
-            sealed.ciphertext if sealed else None,
-            sealed.key_id if sealed else None,
-            iso(now),
-            actor.user_id,
-            current["id"],
-            current["version"],
-        )
-        guard = records.guard_changed()
+    write = _write(now, actor, current, kind, office_id, values, sealed)
+    guard = records.guard_changed()
     try:
         await db.batch(
             [
@@ -172,6 +146,42 @@ async def save(
     saved = await get(db, kind, office_id)
     assert saved is not None
     return saved
+
+
+def _write(
+    now: datetime,
+    actor: Actor,
+    current: Row | None,
+    kind: str,
+    office_id: int | None,
+    values: dict[str, Any],
+    sealed: Sealed | None,
+) -> Statement:
+    """The INSERT of a new identity, or the UPDATE of CURRENT guarded by the version we read."""
+    fields = (values["from_email"], values["from_name"], values["smtp_host"], values["smtp_port"])
+    secret = (sealed.ciphertext, sealed.key_id) if sealed else (None, None)
+    if current is None:
+        return q(
+            "INSERT INTO email_identities (kind, office_id, from_email, from_name, smtp_host, smtp_port,"
+            " password_sealed, password_key_id, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            kind,
+            office_id,
+            *fields,
+            *secret,
+            iso(now),
+            actor.user_id,
+        )
+    return q(
+        "UPDATE email_identities SET from_email = ?, from_name = ?, smtp_host = ?, smtp_port = ?,"
+        " password_sealed = coalesce(?, password_sealed), password_key_id = coalesce(?, password_key_id),"
+        " version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
+        *fields,
+        *secret,
+        iso(now),
+        actor.user_id,
+        current["id"],
+        current["version"],
+    )
 
 
 async def sender(db: Database, ring: KeyRing, row: Row) -> mail.Sender:

@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_sms
+from ops import demo_messaging, demo_sms
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -666,5 +666,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.booking()
     await seeder.quickbooks()
     await seeder.reports()
+    assert seeder.owner is not None  # setup() found one or refused
+    await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     return seeder.summary

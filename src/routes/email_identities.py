@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts import offices
 from core import email as mail
 from core.errors import NotFound
+from core.inputs import Int
 from core.vault import KeyRing
 from messaging import identities
 from routes.guard import bindings_of, current_user
@@ -162,9 +163,9 @@ class IdentityIn(BaseModel):
     from_email: str = Field("", max_length=300)
     from_name: str = Field("", max_length=200)
     smtp_host: str = Field("", max_length=300)
-    smtp_port: int = Field(587, description="587 (STARTTLS) or 465 (SSL)")
+    smtp_port: Int = Field(587, description="587 (STARTTLS) or 465 (SSL)")
     password: str = Field("", max_length=300, description="The app password; empty keeps the stored one")
-    version: int | None = Field(None, ge=0, description="The version you read; a newer one answers 409")
+    version: Int | None = Field(None, ge=0, description="The version you read; a newer one answers 409")
 
 
 class TestIn(BaseModel):

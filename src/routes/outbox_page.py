@@ -13,6 +13,8 @@ from accounts import offices
 from core import devmail, outbox
 from core import email as mail
 from core.errors import NotFound
+from core.inputs import Id
+from messaging import email as messaging_email  # noqa: F401 - registers the email handler with the outbox
 from routes.guard import bindings_of, current_user
 from routes.outbox_kick import soon
 from routes.pages import redirect, refusals_go_back_to, render
@@ -36,7 +38,7 @@ async def page(
     request: Request,
     status: Status | None = Query(None),
     kind: str | None = Query(None, pattern=KIND_PATTERN),
-    office_id: int | None = Query(None, ge=1),
+    office_id: Id | None = Query(None),
 ) -> Response:
     db = bindings_of(request).db
     rows = await outbox.listing(db, status=status, kind=kind, office_id=office_id)
@@ -77,7 +79,7 @@ async def api_list(
     request: Request,
     status: Status | None = Query(None, description="Only this status (default: everything not delivered)"),
     kind: str | None = Query(None, pattern=KIND_PATTERN, description="email, sms, webhook, quickbooks, …"),
-    office_id: int | None = Query(None, ge=1),
+    office_id: Id | None = Query(None),
 ) -> JSONResponse:
     db = bindings_of(request).db
     items = await outbox.listing(db, status=status, kind=kind, office_id=office_id)

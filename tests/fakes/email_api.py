@@ -39,6 +39,7 @@ class FakeEmailApi:
     script: list[int] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> body
     calls: Counter[str] = field(default_factory=Counter)  # idempotency key -> calls (any answer)
+    accepted: Counter[str] = field(default_factory=Counter)  # idempotency key -> calls answered 202
     answers: Counter[int] = field(default_factory=Counter)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +79,7 @@ class FakeEmailApi:
             if self.fail_rate and self.random.random() < self.fail_rate:
                 return 503, {"errors": [{"message": "Service Unavailable"}]}, {}, 0.0
             hang = self.hang_seconds if self.hang_rate and self.random.random() < self.hang_rate else 0.0
+            self.accepted[key] += 1
             if key not in self.messages:
                 self.messages[key] = {**body, "_id": f"fake-{len(self.messages) + 1}"}
             ref = self.messages[key]["_id"]
@@ -99,6 +101,17 @@ class FakeEmailApi:
             problems.append({"message": "Content is required.", "field": "content"})
         return problems
 
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "unique": len(self.messages),
+                "keys": sorted(self.messages),
+                "calls": sum(self.calls.values()),
+                "repeated_calls": sum(n - 1 for n in self.calls.values()),
+                "repeats_absorbed": sum(n - 1 for n in self.accepted.values()),
+                "answers": {str(k): v for k, v in self.answers.items()},
+            }
+
     def start(self, port: int = 0) -> FakeEmailApi:
         fake = self
 
@@ -107,6 +120,14 @@ class FakeEmailApi:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                data = json.dumps(fake.stats()).encode() if self.path == "/_stats" else b"{}"
+                self.send_response(200 if self.path == "/_stats" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -134,6 +155,50 @@ class FakeEmailApi:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
+
+    async def serve_async(self, port: int = 0, ready: Any = None) -> None:
+        """The same API on an asyncio server (keep-alive, minimal HTTP/1.1), for a benchmark that runs
+        the fake in a process of its own: http.server's thread per connection and its header parsing
+        cost more CPU than the client being measured. READY(url) is called once listening."""
+        import asyncio
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    lines = head.decode("latin-1").split("\r\n")
+                    method, path, _ = lines[0].split(" ", 2)
+                    headers = {
+                        k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
+                    }
+                    raw = await reader.readexactly(int(headers.get("content-length") or 0))
+                    extra: dict[str, str] = {}
+                    hang = 0.0
+                    if method == "GET" and path == "/_stats":
+                        status, body = 200, self.stats()
+                    elif method == "POST" and path == PATH:
+                        status, body, extra, hang = self.answer(headers, raw)
+                    else:
+                        status, body = 404, {"errors": [{"message": "Not Found"}]}
+                    with self._lock:
+                        self.answers[status] += 1 if path == PATH else 0
+                    if hang:
+                        await asyncio.sleep(hang)
+                    data = json.dumps(body).encode() if body else b""
+                    out = [f"HTTP/1.1 {status} X", "Content-Type: application/json", f"Content-Length: {len(data)}"]
+                    out += [f"{k}: {v}" for k, v in extra.items()]
+                    writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + data)
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(connection, "127.0.0.1", port, backlog=256)
+        if ready is not None:
+            ready(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        async with server:
+            await server.serve_forever()
 
     def stop(self) -> None:
         if self._server is not None:
