@@ -291,6 +291,29 @@ async def _demo(args: argparse.Namespace) -> None:
         print(f"  {line}")
 
 
+async def _sms(args: argparse.Namespace) -> None:
+    """Simulate an inbound text (development provider, issue 21): stored as the provider's webhook
+    would store it, then any reply it causes (opt-out confirmation, HELP answer) is delivered."""
+    import secrets as _secrets
+
+    from core import outbox
+    from core.sms_gateway import InboundSms
+    from messaging import sms, sms_delivery
+
+    b = _bindings()
+    if b.settings.production:
+        sys.exit("porchlight: refusing to simulate texts in production")
+    message = InboundSms(args.id or f"dev-in-{_secrets.token_hex(8)}", args.from_, args.to, args.body)
+    try:
+        received = await sms.receive(b.db, b.clock.now(), message)
+    except sms.UnknownLine:
+        sys.exit(f"porchlight: {args.to} is not one of our SMS lines (Maintenance → SMS lists them)")
+    delivered = await outbox.drain(b, kinds=[sms_delivery.KIND])
+    print(
+        json.dumps({"result": received.status, "uid": received.uid, "consent": received.consent, "outbox": delivered})
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="porchlight", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -316,6 +339,14 @@ def parser() -> argparse.ArgumentParser:
     seed = d.add_parser("seed", help="seed the demo business once: offices, people, leads, customers, billing")
     seed.add_argument("--people-only", action="store_true", help="only the offices and the demo people")
     seed.set_defaults(func=lambda a: asyncio.run(_demo(a)))
+
+    m = sub.add_parser("sms", help="SMS (development)").add_subparsers(dest="action", required=True)
+    rcv = m.add_parser("receive", help="simulate an inbound text to one of our lines")
+    rcv.add_argument("--from", dest="from_", required=True, help="the sender, e.g. +13125550123")
+    rcv.add_argument("--to", required=True, help="our line, e.g. +12125550100")
+    rcv.add_argument("--body", required=True)
+    rcv.add_argument("--id", default="", help="the provider's message id (repeat one to replay a delivery)")
+    rcv.set_defaults(func=lambda a: asyncio.run(_sms(a)))
     return p
 
 

@@ -91,6 +91,17 @@ ACTIONS: dict[str, frozenset[str]] = {
     "network.edit": frozenset({"owner", "finance_admin"}),
     "network.zones": frozenset({"owner", "admin", "finance_admin"}),
     "job_settings.manage": OWNER,
+    # SMS (issue 21): staff read the threads of their offices; whoever works leads replies; the owner
+    # syncs lines, picks each office's sender and keeps the templates (Maintenance → SMS).
+    "sms.view": STAFF,
+    "sms.send": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "sms.manage": OWNER,
+    # issue 21: the outbox (Maintenance → Outbox, Redeliver), email senders (office identities and
+    # Finance's, FIN-10: owner) and the development mailbox — all Control Panel, owner only.
+    "outbox.view": OWNER,
+    "outbox.redeliver": OWNER,
+    "email.identities": OWNER,
+    "devmail.view": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -337,6 +348,23 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/book/{slug}"): PUBLIC,
     ("POST", "/book/{slug}"): PUBLIC,
     ("GET", "/book/{slug}/images/{name}"): PUBLIC,
+    # issue 21: the outbox, email senders, the development mailbox
+    ("GET", "/maintenance/outbox"): "outbox.view",
+    ("GET", "/maintenance/outbox/{message_id}"): "outbox.view",
+    ("POST", "/maintenance/outbox/{message_id}/redeliver"): "outbox.redeliver",
+    ("GET", "/api/outbox"): "outbox.view",
+    ("GET", "/api/outbox/{message_id}"): "outbox.view",
+    ("POST", "/api/outbox/{message_id}/redeliver"): "outbox.redeliver",
+    ("GET", "/maintenance/email"): "email.identities",
+    ("GET", "/maintenance/email/{which}"): "email.identities",
+    ("POST", "/maintenance/email/{which}"): "email.identities",
+    ("POST", "/maintenance/email/{which}/test"): "email.identities",
+    ("GET", "/api/email-identities"): "email.identities",
+    ("GET", "/api/email-identities/{which}"): "email.identities",
+    ("PUT", "/api/email-identities/{which}"): "email.identities",
+    ("POST", "/api/email-identities/{which}/test"): "email.identities",
+    ("GET", "/maintenance/dev-mailbox"): "devmail.view",
+    ("GET", "/api/dev-mailbox"): "devmail.view",
     ("GET", "/maintenance/booking"): "booking.manage",
     ("GET", "/maintenance/booking/new"): "booking.manage",
     ("POST", "/maintenance/booking"): "booking.manage",
@@ -428,6 +456,42 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/priority-zones/{zone_id}"): "network.view",
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
+    # SMS (issue 21): provider webhooks authenticate by signature (routes/sms_webhooks.py).
+    ("POST", "/webhook/sms/{provider}"): PUBLIC,
+    ("POST", "/webhook/sms/{provider}/status"): PUBLIC,
+    ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from
+    ("HEAD", "/sms/media/{uid}/{index}"): PUBLIC,
+    ("GET", "/sms"): "sms.view",
+    ("GET", "/sms/threads"): "sms.view",
+    ("GET", "/sms/threads/{thread_id}"): "sms.view",
+    ("GET", "/sms/attachments/{uid}/{index}"): "sms.view",
+    ("POST", "/sms/threads/{thread_id}/reply"): "sms.send",
+    ("POST", "/sms/threads/{thread_id}/resolve"): "sms.send",
+    ("POST", "/sms/threads/{thread_id}/unread"): "sms.send",
+    ("GET", "/api/last-change"): "sms.view",
+    ("GET", "/api/sms/threads"): "sms.view",
+    ("GET", "/api/sms/threads/{thread_id}"): "sms.view",
+    ("POST", "/api/sms/reply"): "sms.send",
+    ("POST", "/api/sms/threads/{thread_id}/resolve"): "sms.send",
+    ("POST", "/api/sms/threads/{thread_id}/unread"): "sms.send",
+    ("GET", "/api/sms/lines"): "sms.view",
+    ("POST", "/api/sms/lines/sync"): "sms.manage",
+    ("PATCH", "/api/sms/lines/{line_id}"): "sms.manage",
+    ("PUT", "/api/sms/senders/{office_id}"): "sms.manage",
+    ("GET", "/api/sms/templates"): "sms.view",
+    ("POST", "/api/sms/templates"): "sms.manage",
+    ("DELETE", "/api/sms/templates/{template_id}"): "sms.manage",
+    ("GET", "/maintenance/sms"): "sms.manage",
+    ("POST", "/maintenance/sms/sync"): "sms.manage",
+    ("POST", "/maintenance/sms/lines/{line_id}"): "sms.manage",
+    ("POST", "/maintenance/sms/senders"): "sms.manage",
+    ("POST", "/maintenance/sms/templates"): "sms.manage",
+    ("POST", "/maintenance/sms/templates/{template_id}/delete"): "sms.manage",
+    ("GET", "/leads/{display_id}/messages"): "leads.view",
+    ("POST", "/leads/{display_id}/messages"): "sms.send",
+    ("GET", "/api/leads/{display_id}/messages"): "leads.view",
+    ("POST", "/api/leads/{display_id}/messages"): "sms.send",
+    ("GET", "/clients/{display_id}/messages"): "clients.view",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set
@@ -456,6 +520,8 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
         ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake
+        ("POST", "/webhook/sms/{provider}"),  # the SMS provider's signature
+        ("POST", "/webhook/sms/{provider}/status"),  # the SMS provider's signature
     }
 )
 
@@ -539,6 +605,35 @@ def office_filter(user: User, column: str = "office_id") -> tuple[str, list[Para
     if user.all_offices:
         return "1 = 1", []
     return sql_in(column, sorted(user.office_ids) or [-1])
+
+
+def sms_thread_scope(user: User, alias: str = "t") -> tuple[str, list[Param]]:
+    """SMS-11: a thread belongs to its line's office; users see their offices' threads, and threads
+    of a line with no office only the owner sees. Partners see none."""
+    if user.role == _PARTNER:
+        return "0 = 1", []
+    if user.role == "owner":
+        return "1 = 1", []
+    condition, params = office_filter(user, f"{alias}.office_id")
+    return f"{alias}.office_id IS NOT NULL AND {condition}", params
+
+
+def sms_stamp_scope(user: User) -> tuple[str, list[Param]]:
+    """The same rule over `sms_change_stamps` (office 0 = lines with no office)."""
+    if user.role == _PARTNER:
+        return "0 = 1", []
+    if user.role == "owner":
+        return "1 = 1", []
+    condition, params = office_filter(user, "office_id")
+    return f"office_id != 0 AND {condition}", params
+
+
+def sees_sms_thread(user: User, office_id: int | None) -> bool:
+    if user.role == _PARTNER:
+        return False
+    if office_id is None:
+        return user.role == "owner"
+    return user.sees_office(office_id)
 
 
 def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:

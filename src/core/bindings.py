@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, geocoding, outbound, routing
+from core import config, geocoding, outbound, routing, sms_gateway
+from core import email as email_providers
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -45,6 +46,10 @@ class Bindings:
     # Travel distance and time between two points (issue 19, TECH-4): offline, an estimate from the
     # great-circle distance × a road factor; a real router would sit behind the same interface.
     routing: routing.Routing = field(default_factory=routing.GreatCircle)
+    # SMS (issue 21): the provider chosen by SMS_PROVIDER; the development one when none is set.
+    sms: sms_gateway.SmsGateway = field(default_factory=sms_gateway.DevGateway)
+    # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
+    email: Any = None
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -79,6 +84,7 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         geocoder=geocoding.from_setting(
             environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
         ),
+        sms=sms_gateway.from_environment(environment),
     )
 
 
@@ -98,6 +104,8 @@ def from_worker_env(env: Any) -> Bindings:
         "PORCHLIGHT_GEOCODER",
         "PORCHLIGHT_GEOCODER_URL",
         *config.QBO_VARS,
+        *sms_gateway.VARS,
+        *config.EMAIL_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
@@ -108,4 +116,6 @@ def from_worker_env(env: Any) -> Bindings:
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
         geocoder=geocoding.from_setting(source["PORCHLIGHT_GEOCODER"] or "", source["PORCHLIGHT_GEOCODER_URL"] or ""),
+        sms=sms_gateway.from_environment(source),
+        email=email_providers.for_settings(settings, edge=True),  # Workers cannot open SMTP sockets (EML-6)
     )

@@ -20,6 +20,8 @@ Id = Annotated[int, Interval(ge=1, le=MAX_SAFE_INT)]
 """A record id: positive and small enough for every database we run on."""
 
 Int = Annotated[int, Interval(ge=-MAX_SAFE_INT, le=MAX_SAFE_INT)]
+# A position or count from zero (an attachment's index in its message).
+Count = Annotated[int, Interval(ge=0, le=MAX_SAFE_INT)]
 """Any other integer (a version, an amount): within what the database can bind."""
 
 

@@ -8,8 +8,10 @@ overrides, test fakes) use `client()` without the guard.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -60,9 +62,16 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+@functools.cache
+def _tls() -> Any:
+    """One verifying TLS context per process, made on first use (loading the CA bundle cost ~60 ms per
+    client, more than a delivery to a nearby API: issue 21's outbox opens a client per drain)."""
+    return httpx.create_ssl_context()
+
+
 def client(*, guard_private: bool = False, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """A new AsyncClient. Create it inside a handler (never at import: the Worker snapshots modules)."""
-    inner = transport or httpx.AsyncHTTPTransport(retries=0)
+    inner = transport or httpx.AsyncHTTPTransport(retries=0, verify=_tls())
     return httpx.AsyncClient(
         timeout=DEFAULT_TIMEOUT,
         follow_redirects=False,

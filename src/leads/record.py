@@ -99,3 +99,11 @@ def move_customer(now: datetime, from_customer_id: int, to_customer_id: int) -> 
         "UPDATE leads SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
         (to_customer_id, iso(now), from_customer_id),
     )
+
+
+def first_response(now: datetime, lead_id: int) -> Statement:
+    """A person's first message to the lead (SMS or email, LRS-2) sets `first_response_at` if empty.
+    Unguarded on purpose: it only fills an empty field, so it cannot undo anyone's change."""
+    return Statement(
+        "UPDATE leads SET first_response_at = ? WHERE id = ? AND first_response_at IS NULL", (iso(now), lead_id)
+    )

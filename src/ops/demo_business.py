@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_network, demo_technicians, demo_tracking
+from ops import demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -140,6 +140,7 @@ class Summary:
     embeds: int = 0
     quickbooks_objects: int = 0
     quickbooks_linked: int = 0
+    extra: list[str] = field(default_factory=list)  # other capabilities' one-line summaries
 
     def lines(self) -> list[str]:
         status = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items()))
@@ -150,6 +151,7 @@ class Summary:
             f" {self.notes} notes, {self.tags} tags, {self.files} files, {self.secure_items} secure-access items",
             f"{self.embeds} booking embed; {self.quickbooks_objects} QuickBooks objects"
             f" ({self.quickbooks_linked} customers linked), marked as demo data",
+            *[line for line in self.extra if line],
         ]
 
 
@@ -667,4 +669,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.quickbooks()
     await seeder.reports()
     await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
+    assert seeder.owner is not None  # setup() found one or refused
+    await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
+    seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     return seeder.summary

@@ -32,12 +32,14 @@ from routes import (
     customer_parts_api,
     duplicates,
     duplicates_resolve,
+    email_identities,
     exports,
     help_pages,
     intake,
     job_settings_api,
     job_settings_page,
     lead_api,
+    lead_messages,
     lead_page,
     lead_photos,
     lead_queue,
@@ -46,6 +48,7 @@ from routes import (
     maintenance,
     office_address,
     open_records,
+    outbox_page,
     people,  # issue 17: account security
     priority_zone_api,
     quickbooks,
@@ -54,6 +57,10 @@ from routes import (
     service_area_api,
     service_area_page,
     shell,
+    sms,
+    sms_api,
+    sms_settings,
+    sms_webhooks,
     sources,
     system,
     technician_page,
@@ -62,8 +69,8 @@ from routes import (
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
-PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES]
-PLAIN_OPENAPI = {**intake.OPENAPI_PATHS}
+PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES]
+PLAIN_OPENAPI = {**intake.OPENAPI_PATHS, **sms_webhooks.OPENAPI_PATHS}
 
 ROUTERS = [
     system.router,
@@ -110,6 +117,12 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
+    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
+    sms.router,  # SMS panel (issue 21)
+    lead_messages.router,
+    sms_api.router,
+    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
+    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
     shell.router,
     account.router,
     account_security.router,  # issue 17: account security

@@ -24,6 +24,7 @@ from leads import photos as lead_photos
 from leads import queue as leads
 from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
+from messaging import inbox as sms_inbox
 from network import areas as service_areas
 from network import contractors as network_contractors
 from network import settings as job_settings
@@ -131,3 +132,9 @@ def child_verb(find: Find, child_id: int, verb: Callable[..., Awaitable[Any]]) -
         return await verb(db, now, user, row, await find(db, row["id"], child_id), *args, **kwargs)
 
     return run
+
+
+async def sms_thread(request: Request, thread_id: int) -> Row:
+    """An SMS conversation of the user's offices (SMS-11); another office's answers as a missing one."""
+    row = await sms_inbox.thread_for_user(bindings_of(request).db, current_user(request), thread_id)
+    return found(row, "that conversation")

@@ -68,6 +68,16 @@ def _concrete(path: str, people) -> str:
         "area_id": "1",
         "contractor_id": "1",
         "zone_id": "1",
+        # SMS (issue 21)
+        "provider": "twilio",
+        "uid": "sms_0",
+        "index": "0",
+        "thread_id": "1",
+        "line_id": "1",
+        "template_id": "1",
+        # issue 21
+        "message_id": "msg_none",
+        "which": "finance",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

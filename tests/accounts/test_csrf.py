@@ -27,6 +27,8 @@ def test_the_exemptions_are_exactly_the_allowlist(app):
         ("POST", "/webhook/quickbooks"),  # Intuit's signature
         ("POST", "/request-help"),
         ("POST", "/book/{slug}"),
+        ("POST", "/webhook/sms/{provider}"),  # the SMS provider's signature (issue 21)
+        ("POST", "/webhook/sms/{provider}/status"),
     }
 
 

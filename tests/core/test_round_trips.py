@@ -95,8 +95,9 @@ ROUTES = (
     Route("POST /request-help (website form)", "webhook", WEBHOOK),
     Route("POST /webhook/leads", "webhook", WEBHOOK),
     Route("POST /webhook/facebook", "webhook", WEBHOOK),
-    Route("cron * * * * * (lead-indexes), idle", "tick", TICK),
-    Route("cron * * * * * (lead-indexes), 3 new leads", "tick", TICK),
+    # issue 21: the outbox tick shares the expression (its idle run: lease, claim, release)
+    Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK),
+    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK),
     Route("cron */2 * * * * (quickbooks-import), not connected", "tick", TICK),
     Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", 2 * TICK),
 )
@@ -189,8 +190,8 @@ async def measured(client, bindings, people, db_path, real_d1) -> dict[str, int]
     await count("POST /webhook/leads", "POST", "/webhook/leads", json=hook, headers=secret)
     fb = {"full_name": "Gus Facebook", "phone_number": "3057942244", "leadgen_id": "991"}
     await count("POST /webhook/facebook", "POST", "/webhook/facebook", json=fb, headers=secret)
-    await tick("cron * * * * * (lead-indexes), 3 new leads", "* * * * *")
-    await tick("cron * * * * * (lead-indexes), idle", "* * * * *")
+    await tick("cron * * * * * (lead-indexes, outbox), 3 new leads", "* * * * *")
+    await tick("cron * * * * * (lead-indexes, outbox), idle", "* * * * *")
     await tick("cron */2 * * * * (quickbooks-import), not connected", "*/2 * * * *")
     await tick("cron */10 * * * * (housekeeping, quickbooks-sync)", "*/10 * * * *")
     conn.close()
