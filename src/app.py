@@ -92,6 +92,7 @@ def _without_telemetry() -> dict[str, Any]:
 def create_app(bindings: Bindings) -> FastAPI:
     from routes import PLAIN_OPENAPI, PLAIN_ROUTES, ROUTERS
     from routes.open_records import load_tray
+    from routes.outbox_kick import DeliverAfterResponse
 
     app = FastAPI(
         title="Porchlight",
@@ -113,6 +114,7 @@ def create_app(bindings: Bindings) -> FastAPI:
     app.add_exception_handler(errors.Refused, pages.refusal)  # the one error path: 404/409/422/403
     if bindings.static_dir is not None and bindings.static_dir.exists():
         app.mount("/static", StaticFiles(directory=bindings.static_dir / "static"), name="static")
+    app.add_middleware(DeliverAfterResponse)  # issue 21: the outbox after the response
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, production=bindings.settings.production)
     return app

@@ -81,6 +81,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "quickbooks.manage": OWNER,
     # Online booking embeds are part of the Control Panel: the owner builds them.
     "booking.manage": OWNER,
+    # issue 21: the outbox (Maintenance → Outbox, Redeliver), email senders (office identities and
+    # Finance's, FIN-10: owner) and the development mailbox — all Control Panel, owner only.
+    "outbox.view": OWNER,
+    "outbox.redeliver": OWNER,
+    "email.identities": OWNER,
+    "devmail.view": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -296,6 +302,23 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/book/{slug}"): PUBLIC,
     ("POST", "/book/{slug}"): PUBLIC,
     ("GET", "/book/{slug}/images/{name}"): PUBLIC,
+    # issue 21: the outbox, email senders, the development mailbox
+    ("GET", "/maintenance/outbox"): "outbox.view",
+    ("GET", "/maintenance/outbox/{message_id}"): "outbox.view",
+    ("POST", "/maintenance/outbox/{message_id}/redeliver"): "outbox.redeliver",
+    ("GET", "/api/outbox"): "outbox.view",
+    ("GET", "/api/outbox/{message_id}"): "outbox.view",
+    ("POST", "/api/outbox/{message_id}/redeliver"): "outbox.redeliver",
+    ("GET", "/maintenance/email"): "email.identities",
+    ("GET", "/maintenance/email/{which}"): "email.identities",
+    ("POST", "/maintenance/email/{which}"): "email.identities",
+    ("POST", "/maintenance/email/{which}/test"): "email.identities",
+    ("GET", "/api/email-identities"): "email.identities",
+    ("GET", "/api/email-identities/{which}"): "email.identities",
+    ("PUT", "/api/email-identities/{which}"): "email.identities",
+    ("POST", "/api/email-identities/{which}/test"): "email.identities",
+    ("GET", "/maintenance/dev-mailbox"): "devmail.view",
+    ("GET", "/api/dev-mailbox"): "devmail.view",
     ("GET", "/maintenance/booking"): "booking.manage",
     ("GET", "/maintenance/booking/new"): "booking.manage",
     ("POST", "/maintenance/booking"): "booking.manage",

@@ -17,6 +17,7 @@ import httpx
 
 from core import clock as clocks
 from core import config, outbound
+from core import email as email_providers
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -39,6 +40,8 @@ class Bindings:
     static_dir: Path | None = None
     # Local only: where and how the SQLite file is backed up (on the Worker, D1 Time Travel does it).
     backups: config.BackupPolicy | None = None
+    # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
+    email: Any = None
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -87,6 +90,7 @@ def from_worker_env(env: Any) -> Bindings:
         "ENCRYPTION_KEYS_OLD",
         "PORCHLIGHT_CLOCK",
         *config.QBO_VARS,
+        *config.EMAIL_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
@@ -96,4 +100,5 @@ def from_worker_env(env: Any) -> Bindings:
         settings=settings,
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
+        email=email_providers.for_settings(settings, edge=True),  # Workers cannot open SMTP sockets (EML-6)
     )

@@ -51,7 +51,13 @@ class SettingsError(Exception):
 # Secrets the app cannot start without. `make dev` generates them into .dev.vars; production sets them
 # with `wrangler secret put`.
 REQUIRED_SECRETS = ("ENCRYPTION_KEY", "WEBHOOK_SECRET")
-OPTIONAL_SECRETS = ("QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_WEBHOOK_VERIFIER_TOKEN", "ANTHROPIC_API_KEY")
+OPTIONAL_SECRETS = (
+    "QBO_CLIENT_ID",
+    "QBO_CLIENT_SECRET",
+    "QBO_WEBHOOK_VERIFIER_TOKEN",
+    "ANTHROPIC_API_KEY",
+    "EMAIL_API_KEY",
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,10 @@ class Settings:
     # PORCHLIGHT_CLOCK: run this process at another instant or offset (tests, demos); never in
     # production. Empty = the system clock. See clock.from_setting.
     clock: str = ""
+    # Email (issue 21, core/email.py): smtp | http | development; empty = chosen by the runtime. The
+    # HTTP email API's base URL (POST {EMAIL_API_URL}/v3/mail/send); its key is EMAIL_API_KEY.
+    email_provider: str = ""
+    email_api_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -197,7 +207,19 @@ def load(source: Mapping[str, Any]) -> Settings:
         qbo_card_account=str(source.get("QBO_CARD_ACCOUNT") or "").strip()[:100],
         qbo_time_zone=_time_zone(source, "QBO_TIME_ZONE"),
         clock=_clock(source, env),
+        email_provider=_email_provider(source),
+        email_api_url=_url(source, "EMAIL_API_URL"),
     )
+
+
+EMAIL_VARS = ("EMAIL_PROVIDER", "EMAIL_API_URL")
+
+
+def _email_provider(source: Mapping[str, Any]) -> str:
+    value = str(source.get("EMAIL_PROVIDER") or "").strip().lower()
+    if value not in ("", "smtp", "http", "development"):
+        raise SettingsError(f"EMAIL_PROVIDER must be smtp, http or development, got {value!r}")
+    return value
 
 
 def _clock(source: Mapping[str, Any], env: str) -> str:

@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core import outbox
 from core.bindings import Bindings
 from core.clock import iso
 from core.storage import q
 from cron import housekeeping
 from leads import search as lead_search
+from messaging import email as messaging_email  # noqa: F401 - registers the outbox's email handler
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
@@ -43,6 +45,8 @@ JOBS: dict[str, Job] = {
     "lead-indexes": _lead_indexes,
     "quickbooks-import": quickbooks_import.tick,
     "quickbooks-sync": quickbooks_sync.tick,
+    # issue 21: the outbox (every registered kind's handler is imported above or below)
+    "outbox": outbox.tick,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -50,7 +54,7 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
-    "* * * * *": ("lead-indexes",),
+    "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
 }
@@ -60,7 +64,7 @@ LEASE = timedelta(minutes=5)
 # killed at its limit, a process killed) blocks at most the next tick, not five minutes of them.
 # The import renews after every page it writes; a page takes seconds, and should one take longer
 # than this, a second runner on the same page still writes nothing (the import's cursor guard).
-RENEWED: dict[str, timedelta] = {"quickbooks-import": timedelta(seconds=60)}
+RENEWED: dict[str, timedelta] = {"quickbooks-import": timedelta(seconds=60), "outbox": timedelta(seconds=60)}
 
 
 class UnknownJob(KeyError):

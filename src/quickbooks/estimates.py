@@ -5,13 +5,14 @@ invoiced (the invoices named in its header `LinkedTxn` total less than the estim
 totals 0 and invoices nothing), and not Closed or Rejected.
 
 **Status changes** (Pending, Accepted, Rejected, Closed) are written to QuickBooks, which stays the
-record: `request_status` adds a row to `quickbooks_outbox` (with its audit row, one batch) and the
-caller may `send` it at once; whatever is left is sent by the `quickbooks-sync` tick (`drain`).
-Sending claims the row with a conditional UPDATE, posts a sparse update with the SyncToken we hold
-and the row's `request_id`; on Fault 5010 (stale SyncToken) it reads the estimate again and retries
-once with the fresh token (request id + "-r"). A send repeated after a lost answer reuses the same
-ids, and QuickBooks answers a known `requestid` with its first answer instead of applying it again.
-The object QuickBooks returns is stored in the same batch that marks the row done.
+record: `request_status` adds an outbox message of kind `quickbooks` (core/outbox.py; with its audit
+row, one batch) and the caller may `send` it at once; whatever is left is sent on the outbox's
+schedule by the `quickbooks-sync` tick (`drain`, with that tick's client) or the outbox tick (the
+registered handler). Sending claims the row (the outbox's lease), posts a sparse update with the
+SyncToken we hold and the message id as `requestid`; on Fault 5010 (stale SyncToken) it reads the
+estimate again and retries once with the fresh token (request id + "-r"). A send repeated after a
+lost answer reuses the same ids, and QuickBooks answers a known `requestid` with its first answer
+instead of applying it again. The object QuickBooks returns is stored in the same batch that marks the row done.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from core import records
+from core import outbox, records
 from core.bindings import Bindings
 from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
 from core.records import Actor
-from core.storage import Database, Row, q
+from core.storage import Database, Row
 from quickbooks import oauth, objects
 from quickbooks.api import Api
 from quickbooks.client import QuickBooksError, StaleObject, Throttled
@@ -34,8 +35,6 @@ from quickbooks.documents import DOC_COLUMNS, Company, money_row
 
 STATUSES = ("Pending", "Accepted", "Rejected", "Closed")
 DONE = ("Closed", "Rejected")
-MAX_ATTEMPTS = 5
-CLAIM = timedelta(seconds=60)
 DRAIN_PER_TICK = 20
 LISTED = 50
 
@@ -90,8 +89,10 @@ async def _with_pending(db: Database, co: Company, items: list[dict[str, Any]]) 
     if not items:
         return
     rows = await db.all(
-        "SELECT qbo_id, id, change, status, last_error FROM quickbooks_outbox WHERE realm_id = ?"
-        " AND entity = 'Estimate' AND status != 'done' AND qbo_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        "SELECT json_extract(payload, '$.qbo_id') AS qbo_id, id, json_extract(payload, '$.change') AS change,"
+        " status, last_error FROM outbox WHERE kind = 'quickbooks' AND status != 'delivered'"
+        " AND json_extract(payload, '$.realm_id') = ? AND json_extract(payload, '$.entity') = 'Estimate'"
+        " AND json_extract(payload, '$.qbo_id') IN (SELECT value FROM json_each(?)) ORDER BY created_at, id",
         co.realm_id,
         json.dumps([i["qbo_id"] for i in items]),
     )
@@ -101,7 +102,7 @@ async def _with_pending(db: Database, co: Company, items: list[dict[str, Any]]) 
         item["write"] = (
             {
                 "id": row["id"],
-                "status": row["status"],
+                "status": _SHOWN[row["status"]],
                 "to": json.loads(row["change"]).get("TxnStatus"),
                 "error": row["last_error"],
             }
@@ -119,11 +120,14 @@ async def estimate(db: Database, realm: str, qbo_id: str) -> Row | None:
     )
 
 
-# --- the write-back ------------------------------------------------------------------------------
+# --- the write-back (through the outbox, kind 'quickbooks') ---------------------------------------
+
+KIND = "quickbooks"
+_SHOWN = {"pending": "pending", "sending": "pending", "delivered": "done", "failed": "failed", "dead": "failed"}
 
 
-async def request_status(db: Database, now: datetime, actor: Actor, co: Company, qbo_id: str, status: str) -> int:
-    """Queue a status change of one estimate; returns the outbox row's id."""
+async def request_status(db: Database, now: datetime, actor: Actor, co: Company, qbo_id: str, status: str) -> str:
+    """Queue a status change of one estimate; returns the outbox message's id (also its requestid)."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}.")
     if co.status != "connected":
@@ -132,165 +136,150 @@ async def request_status(db: Database, now: datetime, actor: Actor, co: Company,
     if row is None:
         raise NotFound("No such estimate.")
     label = row["doc_number"] or qbo_id
-    request_id = f"pl-{secrets.token_hex(12)}"
+    payload = {
+        "realm_id": co.realm_id,
+        "entity": "Estimate",
+        "qbo_id": qbo_id,
+        "change": {"TxnStatus": status},
+        "created_by": actor.user_id,
+    }
+    message_id, queued = outbox.enqueue(KIND, payload, now=iso(now), message_id=f"pl-{secrets.token_hex(12)}")
     await db.batch(
         [
-            q(
-                "INSERT INTO quickbooks_outbox (realm_id, entity, qbo_id, change, request_id, created_at, created_by,"
-                " updated_at) VALUES (?, 'Estimate', ?, ?, ?, ?, ?, ?)",
-                co.realm_id,
-                qbo_id,
-                json.dumps({"TxnStatus": status}),
-                request_id,
-                iso(now),
-                actor.user_id,
-                iso(now),
-            ),
+            queued,
             records.audit(
                 now,
                 actor,
                 "quickbooks.estimate.status_requested",
                 f"{actor.label} set estimate {label} to {status} in QuickBooks (was {row['status'] or 'Pending'})",
-                meta={"estimate": qbo_id, "status": status, "previous": row["status"], "request_id": request_id},
+                meta={"estimate": qbo_id, "status": status, "previous": row["status"], "request_id": message_id},
             ),
         ]
     )
-    found = await db.first("SELECT id FROM quickbooks_outbox WHERE request_id = ?", request_id)
-    assert found is not None
-    return int(found["id"])
-
-
-async def _claim(db: Database, now: datetime, outbox_id: int) -> Row | None:
-    """Take one pending row for CLAIM; None when it is done, failed, or someone else holds it."""
-    result = await db.run(
-        "UPDATE quickbooks_outbox SET claimed_until = ?, attempts = attempts + 1, updated_at = ?"
-        " WHERE id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)",
-        iso(now + CLAIM),
-        iso(now),
-        outbox_id,
-        iso(now),
-    )
-    if result.changes != 1:
-        return None
-    return await db.first("SELECT * FROM quickbooks_outbox WHERE id = ?", outbox_id)
+    return message_id
 
 
 async def _post(api: Api, db: Database, row: Row) -> dict[str, Any]:
     """The sparse update with our SyncToken; on 5010 re-read the object and retry once."""
-    entity, qbo_id = row["entity"], row["qbo_id"]
-    change = json.loads(row["change"])
+    p = row["payload"]
+    entity, qbo_id, change = p["entity"], p["qbo_id"], p["change"]
     held = await db.first(
         "SELECT sync_token FROM quickbooks_objects WHERE realm_id = ? AND entity = ? AND qbo_id = ?",
-        row["realm_id"],
+        p["realm_id"],
         entity,
         qbo_id,
     )
     token = held["sync_token"] if held else "0"
     try:
-        return await api.update(entity, {"Id": qbo_id, "SyncToken": token, **change}, row["request_id"])
+        return await api.update(entity, {"Id": qbo_id, "SyncToken": token, **change}, row["id"])
     except StaleObject:
         current = await api.read(entity, qbo_id)
         body = {"Id": qbo_id, "SyncToken": str(current.get("SyncToken") or "0"), **change}
-        return await api.update(entity, body, row["request_id"] + "-r")
+        return await api.update(entity, body, row["id"] + "-r")
 
 
-async def send(bindings: Bindings, api: Api, outbox_id: int) -> str:
-    """Send one outbox row: "done", "failed" (a permanent refusal or too many tries), "retry" (it
-    stays pending for the next tick), or "busy" (not pending, or claimed by another sender)."""
-    db, now = bindings.db, bindings.clock.now()
-    row = await _claim(db, now, outbox_id)
-    if row is None:
-        return "busy"
-    what = f"estimate {row['qbo_id']} → {json.loads(row['change']).get('TxnStatus')}"
-    try:
-        saved = await _post(api, db, row)
-    except Throttled as exc:
-        await oauth.note_error(db, now, exc.summary(), backoff=timedelta(seconds=60))
-        await _release(db, now, row, exc.summary(), give_up=False)
-        return "retry"
-    except QuickBooksError as exc:
-        give_up = exc.permanent or row["attempts"] >= MAX_ATTEMPTS
-        await _release(db, now, row, exc.summary(), give_up=give_up, what=what)
-        return "failed" if give_up else "retry"
-    await db.batch(
-        [
-            q(
-                "UPDATE quickbooks_outbox SET status = 'done', finished_at = ?, claimed_until = NULL,"
-                " last_error = NULL, updated_at = ? WHERE id = ? AND status = 'pending'",
-                iso(now),
-                iso(now),
-                row["id"],
-            ),
-            records.if_changed(
-                records.audit(
-                    now,
-                    records.SYSTEM,
-                    "quickbooks.estimate.status_written",
-                    f"QuickBooks accepted {what}",
-                    meta={"outbox": row["id"], "request_id": row["request_id"], "sync_token": saved.get("SyncToken")},
-                )
-            ),
-            *objects.upserts(row["realm_id"], row["entity"], [saved] if saved.get("Id") else [], now),
-        ]
-    )
-    return "done"
-
-
-async def _release(db: Database, now: datetime, row: Row, error: str, *, give_up: bool, what: str = "") -> None:
-    statements = [
-        q(
-            "UPDATE quickbooks_outbox SET status = ?, claimed_until = NULL, last_error = ?, finished_at = ?,"
-            " updated_at = ? WHERE id = ? AND status = 'pending'",
-            "failed" if give_up else "pending",
-            error[:300],
-            iso(now) if give_up else None,
-            iso(now),
-            row["id"],
-        )
-    ]
-    if give_up:
-        statements.append(
-            records.audit(
+def _deliver_with(api: Api) -> outbox.Deliver:
+    async def deliver(bindings: Bindings, row: Row) -> outbox.Result:
+        db, now = bindings.db, bindings.clock.now()
+        p = row["payload"]
+        what = f"estimate {p['qbo_id']} → {p['change'].get('TxnStatus')}"
+        try:
+            saved = await _post(api, db, row)
+        except Throttled as exc:
+            await oauth.note_error(db, now, exc.summary(), backoff=timedelta(seconds=60))
+            return outbox.retry(exc.summary())
+        except QuickBooksError as exc:
+            if not exc.permanent and not outbox.is_last_attempt(row):
+                return outbox.retry(exc.summary())
+            audit = records.audit(
                 now,
                 records.SYSTEM,
                 "quickbooks.estimate.status_failed",
-                f"QuickBooks refused {what}: {error}"[:400],
-                meta={"outbox": row["id"], "request_id": row["request_id"]},
+                f"QuickBooks refused {what}: {exc.summary()}"[:400],
+                meta={"outbox": row["id"], "request_id": row["id"]},
             )
+            return outbox.failed(exc.summary(), [audit]) if exc.permanent else outbox.retry(exc.summary(), [audit])
+        audit = records.audit(
+            now,
+            records.SYSTEM,
+            "quickbooks.estimate.status_written",
+            f"QuickBooks accepted {what}",
+            meta={"outbox": row["id"], "request_id": row["id"], "sync_token": saved.get("SyncToken")},
         )
-    await db.batch(statements)
+        upserts = objects.upserts(p["realm_id"], p["entity"], [saved] if saved.get("Id") else [], now)
+        return outbox.delivered(str(saved.get("SyncToken") or "") or None, [audit, *upserts])
+
+    return deliver
 
 
-async def send_now(bindings: Bindings, outbox_id: int) -> str:
-    """Try a fresh request at once; anything short of done stays for the sync tick."""
+async def _deliver(bindings: Bindings, row: Row) -> outbox.Result:
+    """The registered handler (the outbox tick, Redeliver): opens its own client."""
+    conn = await oauth.connection(bindings.db)
+    if conn is None or not conn.connected:
+        return outbox.retry("QuickBooks is not connected.")
+    if conn.throttled(bindings.clock.now()):
+        return outbox.retry("QuickBooks is throttling; waiting.")
+    async with bindings.http() as http:
+        try:
+            return await _deliver_with(Api(bindings, http))(bindings, row)
+        except QuickBooksError as exc:  # the token refresh itself failed
+            return outbox.retry(exc.summary())
+
+
+outbox.register(KIND, _deliver)
+
+
+async def send(bindings: Bindings, api: Api, message_id: str) -> str:
+    """Send one queued change now: "done", "failed" (a permanent refusal or the last try), "retry"
+    (it stays pending for the schedule), or "busy" (claimed by another sender)."""
+    status = await outbox.deliver_now(bindings, message_id, handler=_deliver_with(api))
+    return {"delivered": "done", "failed": "failed", "dead": "failed", "pending": "retry"}.get(status, "busy")
+
+
+async def send_now(bindings: Bindings, message_id: str) -> str:
+    """Try a fresh request at once; anything short of done stays for the outbox's schedule."""
     conn = await oauth.connection(bindings.db)
     if conn is None or not conn.connected or conn.throttled(bindings.clock.now()):
         return "retry"
     async with bindings.http() as http:
         try:
-            return await send(bindings, Api(bindings, http), outbox_id)
-        except QuickBooksError:  # the token refresh itself failed; the tick tries again
+            return await send(bindings, Api(bindings, http), message_id)
+        except QuickBooksError:  # the token refresh itself failed; the outbox tries again
             return "retry"
 
 
 async def drain(bindings: Bindings, api: Api, *, limit: int = DRAIN_PER_TICK) -> dict[str, int]:
-    """Send pending rows, oldest first (the sync tick calls this)."""
-    rows = await bindings.db.all("SELECT id FROM quickbooks_outbox WHERE status = 'pending' ORDER BY id LIMIT ?", limit)
+    """Send due QuickBooks rows with the sync tick's client (before its CDC reads them back)."""
+    owner = f"qbo:{secrets.token_hex(6)}"
+    rows = await outbox.claim(bindings, bindings.clock.now(), owner, limit, [KIND])
+    if not rows:
+        return {}
+    counts = await outbox.deliver_rows(bindings, rows, owner, handler=_deliver_with(api), concurrency=1)
+    named = {"delivered": "done", "failed": "failed", "dead": "failed", "retry": "retry"}
     outcome: dict[str, int] = {}
-    for row in rows:
-        result = await send(bindings, api, row["id"])
-        outcome[f"outbox_{result}"] = outcome.get(f"outbox_{result}", 0) + 1
-        if result == "retry":
-            break  # QuickBooks is unwell or throttling: leave the rest for the next tick
+    for key, n in counts.items():
+        outcome[f"outbox_{named[key]}"] = outcome.get(f"outbox_{named[key]}", 0) + n
     return outcome
 
 
-async def outbox_row(db: Database, outbox_id: int) -> dict[str, Any] | None:
+async def outbox_row(db: Database, message_id: str) -> dict[str, Any] | None:
     row = await db.first(
-        "SELECT id, entity, qbo_id, change, status, attempts, last_error, created_at, finished_at"
-        " FROM quickbooks_outbox WHERE id = ?",
-        outbox_id,
+        "SELECT id, payload, status, attempts, last_error, created_at, finished_at FROM outbox"
+        " WHERE id = ? AND kind = ?",
+        message_id,
+        KIND,
     )
     if row is None:
         return None
-    return {**row, "change": json.loads(row["change"])}
+    p = json.loads(row["payload"])
+    return {
+        "id": row["id"],
+        "entity": p["entity"],
+        "qbo_id": p["qbo_id"],
+        "change": p["change"],
+        "status": _SHOWN[row["status"]],
+        "attempts": row["attempts"],
+        "last_error": row["last_error"],
+        "created_at": row["created_at"],
+        "finished_at": row["finished_at"],
+    }

@@ -25,6 +25,7 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    email_identities,
     exports,
     intake,
     lead_api,
@@ -34,6 +35,7 @@ from routes import (
     lead_settings,
     maintenance,
     open_records,
+    outbox_page,
     quickbooks,
     reports,
     secure_access,
@@ -72,6 +74,8 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
+    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
     shell.router,
     account.router,
     maintenance.router,

@@ -78,7 +78,7 @@ class StatusChange(BaseModel):
     status: Literal["Pending", "Accepted", "Rejected", "Closed"]
 
 
-async def _change_status(request: Request, qbo_id: str, status: str) -> tuple[int, str]:
+async def _change_status(request: Request, qbo_id: str, status: str) -> tuple[str, str]:
     b = bindings_of(request)
     co = await _company(request)
     if co is None:

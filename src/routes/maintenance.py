@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from accounts import offices, users
-from core import records
+from core import outbox, records
 from core.clock import iso, parse
 from core.inputs import Id
 from core.storage import migrations
@@ -32,9 +32,16 @@ async def index(request: Request) -> Response:
         "quarantine": len(await intake.quarantined(db)),
         "sources": len(await lead_sources.all_sources(db)),
         "sequences": len(await lead_sources.sequences(db)),
+        "outbox": sum((await outbox.counts(db)).values()),  # issue 21: not delivered yet, or never
     }
     b = bindings_of(request)
-    return render(request, "maintenance/index.html", counts=counts, backup=backups.status(b.backups, b.clock.now()))
+    return render(
+        request,
+        "maintenance/index.html",
+        counts=counts,
+        backup=backups.status(b.backups, b.clock.now()),
+        production=b.settings.production,
+    )
 
 
 @router.get("/system")

@@ -61,6 +61,9 @@ def _concrete(path: str, people) -> str:
         "name": "logo",
         "table": "agents",
         "qbo_id": "101",
+        # issue 21
+        "message_id": "msg_none",
+        "which": "finance",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -24,9 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     "booking": {"core", "accounts", "leads"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops"},
+    # issue 21: messaging sits above customers (lead and customer replies live there)
+    "messaging": {"core", "accounts", "leads", "customers"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -198,7 +198,7 @@ async def test_a_repeated_send_after_a_lost_answer_applies_once(client, bindings
     assert co is not None
     outbox_id = await estimates.request_status(bindings.db, clock.now(), people.owner.actor, co, "103", "Closed")
     row = (await estimates.outbox_row(bindings.db, outbox_id)) or {}
-    request_id = rows(db_path, "SELECT request_id FROM quickbooks_outbox WHERE id = ?", outbox_id)[0][0]
+    request_id = outbox_id  # the outbox message's id is its requestid
     # A first send reached QuickBooks, but its answer never came back (the Worker was killed).
     async with bindings.http() as http:
         await Api(bindings, http).update("Estimate", {"Id": "103", "SyncToken": "0", "TxnStatus": "Closed"}, request_id)
@@ -209,7 +209,7 @@ async def test_a_repeated_send_after_a_lost_answer_applies_once(client, bindings
     assert result["outbox_done"] == 1, result
     assert fake.objects["Estimate"]["103"]["SyncToken"] == "1"  # not applied a second time
     assert rows(db_path, "SELECT status, sync_token FROM quickbooks_objects WHERE qbo_id = '103'") == [("Closed", "1")]
-    assert rows(db_path, "SELECT status FROM quickbooks_outbox WHERE id = ?", outbox_id) == [("done",)]
+    assert rows(db_path, "SELECT status FROM outbox WHERE id = ?", outbox_id) == [("delivered",)]
     # Nothing left: the next tick sends nothing.
     assert "outbox_done" not in await sync.tick(bindings, clock.now())
 

@@ -1,0 +1,105 @@
+"""Email through the outbox (X-11, EML-3…EML-9): `queue` builds the message and its outbox statement
+for the caller's batch; the registered `email` handler sends it through the sender identity and the
+runtime's provider (core/email.py) when the outbox delivers it.
+
+The payload names the identity (an office's, or Finance's) and holds the recipient, subject and text;
+the identity — and its password — are read at delivery, so a corrected identity fixes queued mail
+and no secret sits in the outbox. An incomplete identity fails the message at once with "SMTP not
+fully configured for office X" (EML-4); a provider's permanent refusal fails it at once, anything
+else is retried on the outbox's schedule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts import offices
+from core import email as mail
+from core import outbox
+from core.clock import iso
+from core.errors import Invalid
+from core.storage import Database, Row, Statement
+from core.vault import KeyRing
+from messaging import identities
+
+KIND = "email"
+MAX_SUBJECT = 200
+MAX_TEXT = 50_000
+
+
+def queue(
+    now: Any,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    office_id: int | None = None,
+    finance: bool = False,
+    reply_to: str = "",
+    not_before: str | None = None,
+) -> tuple[str, Statement]:
+    """An email for the caller's batch: (message id, statement). Refuses a bad address, an empty or
+    overlong text, and a line break in any header field (EML-7), naming the field (422)."""
+    problems: dict[str, str] = {}
+    for name, value in (("to", to), ("subject", subject), ("reply_to", reply_to)):
+        if mail.has_line_break(value):
+            problems[name] = "Line breaks are not allowed here."
+    if "to" not in problems and not mail.valid_address(to.strip()):
+        problems["to"] = "Enter an email address."
+    if reply_to and "reply_to" not in problems and not mail.valid_address(reply_to.strip()):
+        problems["reply_to"] = "Enter an email address."
+    if "subject" not in problems and len(subject) > MAX_SUBJECT:
+        problems["subject"] = f"At most {MAX_SUBJECT} characters."
+    if not text.strip():
+        problems["text"] = "Write a message."
+    elif len(text) > MAX_TEXT:
+        problems["text"] = f"At most {MAX_TEXT:,} characters."
+    if not finance and office_id is None:
+        problems["office_id"] = "Choose the office that sends it."
+    if problems:
+        raise Invalid(problems)
+    payload = {
+        "identity": "finance" if finance else "office",
+        "office_id": None if finance else office_id,
+        "to": to.strip(),
+        "subject": subject.strip(),
+        "text": text,
+        "reply_to": reply_to.strip(),
+    }
+    return outbox.enqueue(KIND, payload, office_id=office_id, not_before=not_before, now=iso(now))
+
+
+async def _label(db: Database, kind: str, office_id: int | None) -> str:
+    if kind == "finance":
+        return "Finance"
+    office = await offices.get(db, office_id) if office_id is not None else None
+    return f"office {office.name}" if office else "this office"
+
+
+async def deliver(bindings: Any, row: Row) -> outbox.Result:
+    p = row["payload"]
+    db = bindings.db
+    kind, office_id = p.get("identity", "office"), p.get("office_id")
+    identity = await identities.get(db, kind, office_id)
+    need = identities.missing(identity, smtp=mail.needs_smtp_login(bindings))
+    if identity is None or need:
+        return outbox.failed(identities.not_configured(await _label(db, kind, office_id)))
+    message = mail.Email(
+        message_id=row["id"],
+        sender=await identities.sender(db, KeyRing.from_settings(bindings.settings), identity),
+        to=p["to"],
+        subject=p.get("subject", ""),
+        text=p.get("text", ""),
+        office_id=office_id,
+        reply_to=p.get("reply_to", ""),
+    )
+    try:
+        sent = await mail.provider(bindings).send(bindings, message, bindings.clock.now())
+    except mail.HeaderInjection as exc:
+        return outbox.failed(str(exc))
+    if sent.ok:
+        return outbox.delivered(sent.ref, sent.statements)
+    return outbox.failed(sent.said) if sent.permanent else outbox.retry(sent.said)
+
+
+outbox.register(KIND, deliver)
