@@ -160,4 +160,5 @@ async def delete(db: Database, now: datetime, user: User, ticket: Row, entry: Ro
 
 def as_text(rows: list[Row]) -> str:
     """The ticket's contents as plain text for the summary prompt (each entry labelled)."""
-    return "\n\n".join(f"[{KIND_LABELS[r['kind']]} by {r['author_label']}, {r['created_at'][:16]}]\n{r['body']}" for r in rows)
+    parts = [f"[{KIND_LABELS[r['kind']]} by {r['author_label']}, {r['created_at'][:16]}]\n{r['body']}" for r in rows]
+    return "\n\n".join(parts)

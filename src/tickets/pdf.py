@@ -138,7 +138,10 @@ class Document:
             shown = " ".join(f"U+{ord(c):04X}" for c in sorted(self.missing)[:12])
             more = " and more" if len(self.missing) > 12 else ""
             self.space(12)
-            note = f"Note: {len(self.missing)} kind(s) of character could not be shown in this PDF's font and appear as ?: {shown}{more}."
+            note = (
+                f"Note: {len(self.missing)} kind(s) of character could not be shown in this PDF's font"
+                f" and appear as ?: {shown}{more}."
+            )
             self.text(note, size=8, color="0.4 0.4 0.4")
         if not self.pages:
             self.pages.append([])
