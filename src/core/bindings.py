@@ -91,6 +91,7 @@ def from_worker_env(env: Any) -> Bindings:
         "PORCHLIGHT_CLOCK",
         *config.QBO_VARS,
         *config.EMAIL_VARS,
+        *config.AI_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)
