@@ -87,6 +87,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "outbox.redeliver": OWNER,
     "email.identities": OWNER,
     "devmail.view": OWNER,
+    # Tickets and AI (issue 24): tickets follow clients (staff see them, whoever edits clients works
+    # them); the assistant is for every staff role, viewers included (AIA-10), never partners; its
+    # model, prices and caps are the owner's, who also replays anyone's conversation (audit.view).
+    "tickets.view": STAFF,
+    "tickets.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "assistant.use": STAFF,
+    "assistant.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -327,6 +334,42 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
+    # Tickets and AI (issue 24)
+    ("GET", "/tickets"): "tickets.view",
+    ("GET", "/tickets/{number}"): "tickets.view",
+    ("GET", "/clients/{display_id}/tickets"): "tickets.view",
+    ("POST", "/clients/{display_id}/tickets"): "tickets.edit",
+    ("POST", "/tickets/{number}/status"): "tickets.edit",
+    ("POST", "/tickets/{number}/entries"): "tickets.edit",
+    ("POST", "/tickets/{number}/entries/{entry_id}/delete"): "tickets.edit",
+    ("POST", "/tickets/{number}/chats"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries/{summary_id}"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.edit",
+    ("GET", "/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.view",
+    ("POST", "/tickets/{number}/summaries/{summary_id}/send"): "tickets.edit",
+    ("GET", "/api/tickets"): "tickets.view",
+    ("GET", "/api/tickets/{number}"): "tickets.view",
+    ("POST", "/api/customers/{display_id}/tickets"): "tickets.edit",
+    ("PATCH", "/api/tickets/{number}"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/entries"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/chats"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries"): "tickets.edit",
+    ("PATCH", "/api/tickets/{number}/summaries/{summary_id}"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/draft"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/send"): "tickets.edit",
+    ("GET", "/assistant"): "assistant.use",
+    ("GET", "/assistant/conversations/{conversation_id}"): "assistant.use",
+    ("GET", "/assistant/conversations/{conversation_id}/save"): "tickets.edit",
+    ("POST", "/api/assistant/messages"): "assistant.use",
+    ("GET", "/api/assistant/conversations"): "assistant.use",
+    ("GET", "/api/assistant/conversations/{conversation_id}"): "assistant.use",
+    ("GET", "/api/assistant/usage"): "assistant.use",
+    ("GET", "/maintenance/assistant"): "assistant.manage",
+    ("POST", "/maintenance/assistant"): "assistant.manage",
+    ("GET", "/api/assistant/settings"): "assistant.manage",
+    ("PUT", "/api/assistant/settings"): "assistant.manage",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
@@ -349,6 +392,8 @@ NAV = (
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
     ("Reports", "/reports", "reports.view"),
+    ("Tickets", "/tickets", "tickets.view"),  # issue 24
+    ("Assistant", "/assistant", "assistant.use"),  # issue 24
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 

@@ -191,3 +191,13 @@ def conversation_public(row: Row) -> dict[str, Any]:
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
+
+
+async def transcript(db: Database, conversation_id: int) -> str:
+    """A conversation as text, for saving it to a ticket (questions and answers, not tool output)."""
+    parts = []
+    for t in await turns_of(db, conversation_id):
+        parts.append(f"Q: {t['question']}")
+        if t["answer"]:
+            parts.append(f"A: {t['answer']}")
+    return "\n\n".join(parts)

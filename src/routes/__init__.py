@@ -13,6 +13,8 @@ may use it, a message about the record may not.
 from routes import (
     account,
     api,
+    assistant,
+    assistant_settings,
     auth,
     billing,
     booking,
@@ -42,6 +44,9 @@ from routes import (
     shell,
     sources,
     system,
+    ticket_api,
+    ticket_summary,
+    tickets,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -76,6 +81,12 @@ ROUTERS = [
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
     outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
     email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    # issue 24: tickets and the assistant (before customer_page is fine: their paths are their own)
+    tickets.router,
+    ticket_summary.router,
+    ticket_api.router,
+    assistant.router,
+    assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
     shell.router,
     account.router,
     maintenance.router,

@@ -25,7 +25,7 @@ STATUS_LABELS = {"open": "Open", "waiting": "Waiting", "closed": "Closed"}
 MAX_TITLE = 200
 MAX_KEY = 64
 LIST_LIMIT = 300
-_NUMBER = re.compile(r"^T-?(\d{1,12})$", re.IGNORECASE)
+_NUMBER = re.compile(r"^(?:T-?)?(\d{1,12})$", re.IGNORECASE)
 
 _SELECT = (
     "SELECT t.*, c.display_id AS customer_display_id, c.name AS customer_name, c.office_id AS customer_office_id,"
@@ -94,6 +94,30 @@ async def search(db: Database, user: User, text: str, *, status: str = "", limit
         f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY t.status = 'closed', t.id DESC LIMIT ?",
         *args,
         max(1, min(limit, LIST_LIMIT)),
+    )
+
+
+async def customers_matching(db: Database, user: User, text: str, limit: int = 20) -> list[Row]:
+    """Step 1's customers: by name, company or C-number (or the customer of a T-number), with their
+    open-ticket counts; with no words, the customers that have open tickets."""
+    scope, params = authz.customer_scope(user)
+    words = text.strip()
+    count = "(SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id AND t.status != 'closed')"
+    number = number_of(words) if words else None
+    if number:
+        match, args = "c.id IN (SELECT customer_id FROM tickets WHERE number = ?)", [number]
+    elif words:
+        like = f"%{words.lower()}%"
+        match = "(lower(c.name) LIKE ? OR lower(c.company) LIKE ? OR lower(c.display_id) = ?)"
+        args = [like, like, words.lower()]
+    else:
+        match, args = "c.id IN (SELECT customer_id FROM customer_open_tickets)", []
+    return await db.all(
+        f"SELECT c.id, c.display_id, c.name, c.company, {count} AS open_tickets FROM customers c"
+        f" WHERE {scope} AND c.archived_at IS NULL AND {match} ORDER BY c.name COLLATE NOCASE LIMIT ?",
+        *params,
+        *args,
+        limit,
     )
 
 
