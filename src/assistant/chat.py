@@ -81,13 +81,16 @@ class _Usage:
         self.input = 0
         self.output = 0
         self._message_output = 0
+        self.open = False  # a message has started streaming and not finished
 
     def start(self, usage: Any) -> None:
+        self.open = True
         self.input += int(getattr(usage, "input_tokens", 0) or 0)
         self._message_output = int(getattr(usage, "output_tokens", 0) or 0)
         self.output += self._message_output
 
     def delta(self, usage: Any) -> None:
+        self.open = False
         total = int(getattr(usage, "output_tokens", 0) or 0)  # cumulative within the message
         if total > self._message_output:
             self.output += total - self._message_output
@@ -189,7 +192,7 @@ async def run_turn(
                     )
                 messages = [*messages, {"role": "assistant", "content": blocks}, {"role": "user", "content": results}]
     except Exception as exc:  # the SDK's errors and anything mid-stream: stored, then told
-        error, shown = model.failure_message(exc)
+        error, shown = model.failure_message(exc, part_way=usage.open)
         status = "failed"
     text = "".join(answer)
     cost = conf.cost_micros(usage.input, usage.output)

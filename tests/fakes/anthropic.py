@@ -1,7 +1,8 @@
 """A fake Anthropic Messages API: a real HTTP server on 127.0.0.1, in a thread, speaking the wire
 format the `anthropic` SDK reads (point `ANTHROPIC_BASE_URL` at it).
 
-- `POST /v1/messages` — checks `x-api-key` (401 `authentication_error` otherwise) and
+- `POST /v1/messages` — checks the key (`x-api-key`, or `Authorization: Bearer` as SDK 2.x sends it;
+  401 `authentication_error` otherwise) and
   `anthropic-version`, validates the conversation as the API does (roles alternate starting with
   `user`; every `tool_result` answers a `tool_use` id of the assistant turn just before it, and every
   such `tool_use` is answered; `tool_use` blocks need `tools`) → 400 `invalid_request_error`.
@@ -157,7 +158,8 @@ class FakeAnthropic:
                 if self.path.split("?")[0] != "/v1/messages":
                     return self._error(404, "Not found")
                 fake.bodies.append(raw)
-                if self.headers.get("x-api-key") != fake.api_key:
+                bearer = (self.headers.get("authorization") or "").removeprefix("Bearer ")
+                if fake.api_key not in (self.headers.get("x-api-key"), bearer):
                     return self._error(401, "invalid x-api-key")
                 if not self.headers.get("anthropic-version"):
                     return self._error(400, "anthropic-version: header is required")
