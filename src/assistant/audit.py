@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from accounts import authz
 from accounts.users import User
+from core import cardcheck
 from core.clock import iso
 from core.storage import Database, Row, q
 
@@ -46,7 +47,7 @@ async def new_conversation(
                 "INSERT INTO assistant_conversations (user_id, title, customer_id, ticket_id, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 user.id,
-                " ".join(title.split())[:MAX_TITLE],
+                cardcheck.redact(" ".join(title.split()))[:MAX_TITLE],
                 customer_id,
                 ticket_id,
                 iso(now),

@@ -148,10 +148,11 @@ async def run_turn(
     system: str | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     db, now = bindings.db, bindings.clock.now()
+    question = cardcheck.redact(question)  # neither the model nor the stored turn keeps a card number
     turn_id = await audit.start_turn(db, now, user, conversation_id, question, conf.model)
     yield {"event": "start", "conversation_id": conversation_id, "turn_id": turn_id}
     ctx = tools.Context(db, user, now, customer)
-    messages = [*await history(db, conversation_id), {"role": "user", "content": cardcheck.redact(question)}]
+    messages = [*await history(db, conversation_id), {"role": "user", "content": question}]
     usage, answer = _Usage(), []
     calls: list[tuple[str, dict[str, Any], Any]] = []
     status, error, shown = "done", "", ""
