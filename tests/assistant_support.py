@@ -19,8 +19,12 @@ def fake_ai() -> Iterator[FakeAnthropic]:
 
 
 @pytest.fixture
-def settings(fake_ai: FakeAnthropic):
-    return make_settings(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=fake_ai.base_url)
+def settings(request: pytest.FixtureRequest):
+    """The app pointed at the fake; a test marked `no_ai` gets no key (AI is not configured)."""
+    if request.node.get_closest_marker("no_ai"):
+        return make_settings()
+    fake = request.getfixturevalue("fake_ai")
+    return make_settings(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=fake.base_url)
 
 
 def sse_events(response: httpx.Response) -> list[dict]:

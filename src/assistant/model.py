@@ -2,9 +2,9 @@
 speaks `httpx2` (its own fork of httpx) and refuses an `httpx.AsyncClient`, so its `http_client` is an
 `httpx2.AsyncClient` whose only transport, `_Outbound`, sends every request through a client from
 `bindings.http` (core/outbound.py: timeouts, no redirects, the address guard when asked), with a
-longer read timeout for streams, and streams the answer back unbuffered. The key is the Worker secret `ANTHROPIC_API_KEY`; without it `configured` is False and every
-AI control says "AI is not configured". `ANTHROPIC_BASE_URL` points it elsewhere (the fake in tests).
-The SDK retries 429 and 529 twice, honouring `retry-after`.
+longer read timeout for streams, and streams the answer back unbuffered. The key is the Worker secret
+`ANTHROPIC_API_KEY`; without it `configured` is False and every AI control says "AI is not configured".
+`ANTHROPIC_BASE_URL` points it elsewhere (the fake in tests). The SDK retries 429 and 529 twice, honouring `retry-after`.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def failure_message(exc: BaseException, *, part_way: bool = False) -> tuple[str,
     import anthropic
 
     if part_way:
-        return f"stream failed: {str(exc)[:200]}", "The answer stopped part-way because the AI service failed. Try again."
+        return (
+            f"stream failed: {str(exc)[:200]}",
+            "The answer stopped part-way because the AI service failed. Try again.",
+        )
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         if status in (429, 529):

@@ -32,6 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
+from ops import demo_tickets
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -663,4 +664,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.booking()
     await seeder.quickbooks()
     await seeder.reports()
+    await demo_tickets.seed_tickets(bindings, now)  # issue 24
     return seeder.summary

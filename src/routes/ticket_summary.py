@@ -7,6 +7,7 @@ summary by hand and make the PDF and email from it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -178,7 +179,7 @@ async def api_draft(request: Request, number: str, summary_id: Id) -> Response:
     events = assistant_summary.draft(b, user, conf, ticket, row)
     first = await anext(events)  # the budget check and the turn's start happen before any byte is sent
 
-    async def all_events():  # type: ignore[no-untyped-def]
+    async def all_events() -> AsyncIterator[dict[str, Any]]:
         yield first
         async for event in events:
             yield event

@@ -30,9 +30,12 @@ ALLOWED: dict[str, set[str]] = {
     # sits above every domain its read-only tools ask, below ops, cron and routes
     "tickets": {"core", "accounts", "leads", "customers", "messaging"},
     "assistant": {"core", "accounts", "leads", "customers", "quickbooks", "reports", "messaging", "tickets"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging", "tickets", "assistant"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tickets", "assistant"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tickets", "assistant"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"}
+    | {"tickets", "assistant"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"}
+    | {"tickets", "assistant"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"}
+    | {"tickets", "assistant"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.clock import iso
 from core.storage import q
-from tests.assistant_support import ask, fake_ai, settings  # noqa: F401  (fixtures)
+from tests.assistant_support import ask
 from tests.conftest import sign_in_api
 from tests.customers_support import make_customer
 from tests.fakes.anthropic import Failure, Reply, last_tool_results
@@ -60,7 +60,7 @@ async def test_count_is_scoped_to_the_agents_office_and_the_owner_sees_all(clien
     await sign_in_api(client, bindings, people.owner)
     fake_ai.queue(Reply(tool_uses=[("count_leads", {})]), echo_tool_result)
     _, events = await ask(client, "How many leads do we have?")
-    assert [e for e in events if e["event"] == "tool"][0]["output"]["count"] == 8
+    assert next(e for e in events if e["event"] == "tool")["output"]["count"] == 8
 
 
 async def test_invented_office_or_anothers_record_is_not_found(client, bindings, people, fake_ai):
@@ -68,7 +68,9 @@ async def test_invented_office_or_anothers_record_is_not_found(client, bindings,
     await add_leads(bindings, people.office_b, 2)
     await sign_in_api(client, bindings, people.agent)  # Garage only
     fake_ai.queue(
-        Reply(tool_uses=[("count_leads", {"office": "Sliding"}), ("get_customer", {"customer_id": other["display_id"]})]),
+        Reply(
+            tool_uses=[("count_leads", {"office": "Sliding"}), ("get_customer", {"customer_id": other["display_id"]})]
+        ),
         Reply(tool_uses=[("list_leads", {"office": "Atlantis"}), ("no_such_tool", {})]),
         Reply(text="Nothing found."),
     )
@@ -93,12 +95,14 @@ async def test_exact_counts_past_a_thousand_and_lists_truncate_at_300(client, bi
     assert listing["returned"] == 300 and listing["truncated"] is True
     fake_ai.queue(Reply(tool_uses=[("list_leads", {"limit": 10, "status": "fresh"})]), Reply(text="none"))
     _, events = await ask(client, "fresh ones?")
-    assert [e["output"] for e in events if e["event"] == "tool"][0] == {"items": [], "returned": 0, "truncated": False}
+    assert next(e["output"] for e in events if e["event"] == "tool") == {"items": [], "returned": 0, "truncated": False}
 
 
 async def test_at_most_ten_tool_calls_per_turn(client, bindings, people, fake_ai):
     await sign_in_api(client, bindings, people.agent)
-    fake_ai.queue(*[Reply(tool_uses=[("count_leads", {}), ("count_customers", {})]) for _ in range(6)], Reply(text="done"))
+    fake_ai.queue(
+        *[Reply(tool_uses=[("count_leads", {}), ("count_customers", {})]) for _ in range(6)], Reply(text="done")
+    )
     _, events = await ask(client, "Count everything many times")
     tools = [e for e in events if e["event"] == "tool"]
     assert len(tools) == 12
@@ -111,7 +115,10 @@ async def test_at_most_ten_tool_calls_per_turn(client, bindings, people, fake_ai
 
 async def test_every_turn_is_stored_and_replayed_by_its_owner_and_the_owner_only(client, bindings, people, fake_ai):
     await sign_in_api(client, bindings, people.agent)
-    fake_ai.queue(Reply(tool_uses=[("count_customers", {})], input_tokens=1000, output_tokens=50), Reply(text="You have **0** customers.", input_tokens=1200, output_tokens=30))
+    fake_ai.queue(
+        Reply(tool_uses=[("count_customers", {})], input_tokens=1000, output_tokens=50),
+        Reply(text="You have **0** customers.", input_tokens=1200, output_tokens=30),
+    )
     _, events = await ask(client, "How many customers?")
     conversation = events[0]["conversation_id"]
     done = events[-1]
@@ -145,7 +152,12 @@ async def test_viewers_may_ask_partners_may_not(client, bindings, people, fake_a
 
 async def test_budget_is_each_users_own_and_resets_at_midnight_new_york(client, bindings, people, fake_ai):
     await sign_in_api(client, bindings, people.owner)
-    caps = {"model": "claude-haiku-4-5", "input_usd_per_mtok": 1.0, "output_usd_per_mtok": 5.0, "role_caps": {"agent": 0.01}}
+    caps = {
+        "model": "claude-haiku-4-5",
+        "input_usd_per_mtok": 1.0,
+        "output_usd_per_mtok": 5.0,
+        "role_caps": {"agent": 0.01},
+    }
     assert (await client.put("/api/assistant/settings", json=caps)).status_code == 200
     bindings.clock.set("2026-11-23T04:30:00Z")  # 23:30 in New York, Nov 22
     await sign_in_api(client, bindings, people.agent)
@@ -169,7 +181,7 @@ async def test_budget_is_each_users_own_and_resets_at_midnight_new_york(client, 
 async def test_a_model_failure_mid_stream_is_stored_failed_and_costs_what_it_used(client, bindings, people, fake_ai):
     await sign_in_api(client, bindings, people.agent)
     fake_ai.queue(Reply(text="partial answer that stops", input_tokens=500, output_tokens=400, fail_after=1, pieces=4))
-    response, events = await ask(client, "go")
+    _, events = await ask(client, "go")
     assert events[-1]["event"] == "error" and "failed" in events[-1]["message"]
     turn = await bindings.db.first("SELECT * FROM assistant_turns")
     assert turn["status"] == "failed" and turn["error"]
@@ -185,7 +197,11 @@ async def test_overloaded_and_rate_limited_answers_are_retried(client, bindings,
     assert events[-1]["event"] == "done" and events[-1]["text"] == "third time lucky"
     fake_ai.queue(Failure(529), Failure(529), Failure(529))
     _, events = await ask(client, "again")
-    assert events[-1] == {"event": "error", "message": "The AI service is busy right now. Try again in a minute.", "turn_id": events[0]["turn_id"]}
+    assert events[-1] == {
+        "event": "error",
+        "message": "The AI service is busy right now. Try again in a minute.",
+        "turn_id": events[0]["turn_id"],
+    }
     turn = await bindings.db.first("SELECT * FROM assistant_turns WHERE id = ?", events[0]["turn_id"])
     assert turn["status"] == "failed" and turn["error"] == "HTTP 529: overloaded" and turn["cost_micros"] == 0
 

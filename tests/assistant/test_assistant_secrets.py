@@ -11,7 +11,7 @@ from core.vault import KeyRing
 from customers import notes as customer_notes
 from customers import secure_access
 from tests.assistant.test_assistant_rules import add_leads
-from tests.assistant_support import ask, fake_ai, settings  # noqa: F401  (fixtures)
+from tests.assistant_support import ask
 from tests.conftest import sign_in_api
 from tests.customers_support import make_customer
 from tests.fakes.anthropic import Reply
@@ -72,8 +72,12 @@ async def test_a_ticket_chat_reaches_only_that_customer(client, bindings, people
     other = await make_customer(bindings, people.office_a, "Same Office Other")
     await customer_notes.add_note(bindings.db, bindings.clock.now(), people.agent, other, "other customer's note")
     await sign_in_api(client, bindings, people.agent)
-    number = (await client.post(f"/api/customers/{mine['display_id']}/tickets", json={"title": "Opener"})).json()["number"]
-    other_number = (await client.post(f"/api/customers/{other['display_id']}/tickets", json={"title": "Other"})).json()["number"]
+    number = (await client.post(f"/api/customers/{mine['display_id']}/tickets", json={"title": "Opener"})).json()[
+        "number"
+    ]
+    other_number = (await client.post(f"/api/customers/{other['display_id']}/tickets", json={"title": "Other"})).json()[
+        "number"
+    ]
     fake_ai.queue(
         Reply(
             tool_uses=[
@@ -105,5 +109,7 @@ async def test_a_ticket_chat_reaches_only_that_customer(client, bindings, people
     assert [e["kind"] for e in entries] == ["chat"] and "power-cycling" in entries[0]["body"]
     # someone else's conversation cannot be saved (or continued)
     await sign_in_api(client, bindings, people.admin)
-    assert (await client.post(f"/api/tickets/{number}/chats", json={"conversation_id": conversation})).status_code == 404
+    assert (
+        await client.post(f"/api/tickets/{number}/chats", json={"conversation_id": conversation})
+    ).status_code == 404
     assert (await ask(client, "more", conversation_id=conversation))[0].status_code == 404

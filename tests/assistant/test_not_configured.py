@@ -8,7 +8,7 @@ from tests.assistant_support import ask
 from tests.conftest import sign_in_api
 from tests.customers_support import make_customer
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.no_ai]
 
 
 async def test_without_a_key_ai_is_not_configured(client, bindings, people):
@@ -22,7 +22,9 @@ async def test_without_a_key_ai_is_not_configured(client, bindings, people):
 async def test_tickets_work_without_ai(client, bindings, people):
     customer = await make_customer(bindings, people.office_a, "No AI")
     csrf = await sign_in_api(client, bindings, people.agent)
-    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Manual"})).json()["number"]
+    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Manual"})).json()[
+        "number"
+    ]
     page = await client.get(f"/tickets/{number}")
     assert "AI is not configured" in page.text and "Paste or type the conversation" in page.text
     started = await client.post(f"/api/tickets/{number}/summaries", json={"recommendations": False})

@@ -9,21 +9,28 @@ import json
 import pypdf
 import pytest
 
-from tests.assistant_support import fake_ai, settings, sse_events  # noqa: F401  (fixtures)
+from tests.assistant_support import sse_events
 from tests.conftest import sign_in_api
 from tests.customers_support import make_customer
 from tests.fakes.anthropic import Reply
 
 pytestmark = pytest.mark.asyncio
 
-DRAFT = "## Summary\nThe opener's safety sensor was misaligned; we realigned it.\n## Recommendations\n- Keep the sensors clear."
+DRAFT = (
+    "## Summary\nThe opener's safety sensor was misaligned; we realigned it.\n"
+    "## Recommendations\n- Keep the sensors clear."
+)
 
 
 async def _ticket(client, bindings, people, name="Dana Rivera", email="dana@example.test"):
     customer = await make_customer(bindings, people.office_a, name, email=email)
     await sign_in_api(client, bindings, people.agent)
-    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Door reverses"})).json()["number"]
-    await client.post(f"/api/tickets/{number}/entries", json={"kind": "transcript", "body": "Customer: door goes back up."})
+    number = (
+        await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Door reverses"})
+    ).json()["number"]
+    await client.post(
+        f"/api/tickets/{number}/entries", json={"kind": "transcript", "body": "Customer: door goes back up."}
+    )
     return customer, number
 
 
@@ -60,7 +67,11 @@ async def test_draft_edit_pdf_and_email(client, bindings, people, fake_ai, recom
     assert whole["advice"] == ("- Keep the sensors clear." if recommendations else "")
     edited = await client.patch(
         f"/api/tickets/{number}/summaries/{sid}",
-        json={"summary": whole["summary"] + " Tested 3 cycles.", "advice": "- Clean the lenses monthly.", "version": whole["version"]},
+        json={
+            "summary": whole["summary"] + " Tested 3 cycles.",
+            "advice": "- Clean the lenses monthly.",
+            "version": whole["version"],
+        },
     )
     assert edited.status_code == 200, edited.text
     assert (await bindings.db.first("SELECT COUNT(*) AS n FROM outbox"))["n"] == 0
@@ -116,6 +127,8 @@ async def test_no_primary_email_leaves_the_address_to_type(client, bindings, peo
     await client.patch(f"/api/tickets/{number}/summaries/{sid}", json={"summary": "Done."})
     made = (await client.post(f"/api/tickets/{number}/summaries/{sid}/pdf")).json()
     assert made["email"]["to"] == ""
-    bad = await client.post(f"/api/tickets/{number}/summaries/{sid}/send", json={"to": "nope", "subject": "s", "text": "t"})
+    bad = await client.post(
+        f"/api/tickets/{number}/summaries/{sid}/send", json={"to": "nope", "subject": "s", "text": "t"}
+    )
     assert bad.status_code == 422 and "to" in bad.json()["fields"]
     assert (await bindings.db.first("SELECT COUNT(*) AS n FROM outbox"))["n"] == 0

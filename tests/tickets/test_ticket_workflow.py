@@ -12,9 +12,13 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_open_a_ticket_list_it_on_the_customer_and_count_it_open(client, bindings, people):
-    customer = await make_customer(bindings, people.office_a, "Dana Rivera", company="Rivera Storage", email="dana@example.test")
+    customer = await make_customer(
+        bindings, people.office_a, "Dana Rivera", company="Rivera Storage", email="dana@example.test"
+    )
     await sign_in_api(client, bindings, people.agent)
-    made = await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Opener not responding"})
+    made = await client.post(
+        f"/api/customers/{customer['display_id']}/tickets", json={"title": "Opener not responding"}
+    )
     assert made.status_code == 201, made.text
     ticket = made.json()
     assert ticket["number"] == "T-1001" and ticket["status"] == "open" and ticket["created_by"] == "Agent"
@@ -41,7 +45,9 @@ async def test_open_a_ticket_list_it_on_the_customer_and_count_it_open(client, b
 async def test_another_offices_ticket_is_not_found_and_partners_are_refused(client, bindings, people):
     customer = await make_customer(bindings, people.office_a, "Garage Customer")
     await sign_in_api(client, bindings, people.agent)
-    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "X"})).json()["number"]
+    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "X"})).json()[
+        "number"
+    ]
     await sign_in_api(client, bindings, people.agent_b)
     assert (await client.get(f"/api/tickets/{number}")).status_code == 404
     assert (await client.get("/api/tickets", params={"q": number})).json()["items"] == []
@@ -77,10 +83,14 @@ async def test_bad_input_names_the_field_and_changes_nothing(client, bindings, p
     await sign_in_api(client, bindings, people.agent)
     empty = await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "   "})
     assert empty.status_code == 422 and "title" in empty.json()["fields"]
-    card = await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "card 4111 1111 1111 1111"})
+    card = await client.post(
+        f"/api/customers/{customer['display_id']}/tickets", json={"title": "card 4111 1111 1111 1111"}
+    )
     assert card.status_code == 422
     assert (await bindings.db.first("SELECT COUNT(*) AS n FROM tickets"))["n"] == 0
-    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Ok"})).json()["number"]
+    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Ok"})).json()[
+        "number"
+    ]
     long = await client.post(f"/api/tickets/{number}/entries", json={"kind": "note", "body": "x" * 5001})
     assert long.status_code == 422 and "body" in long.json()["fields"]
     blank = await client.post(f"/api/tickets/{number}/entries", json={"kind": "note", "body": "  "})
@@ -90,13 +100,17 @@ async def test_bad_input_names_the_field_and_changes_nothing(client, bindings, p
 async def test_deleting_an_entry_asks_first(client, bindings, people):
     customer = await make_customer(bindings, people.office_a, "Delete Me")
     csrf = await sign_in_api(client, bindings, people.agent)
-    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Ok"})).json()["number"]
+    number = (await client.post(f"/api/customers/{customer['display_id']}/tickets", json={"title": "Ok"})).json()[
+        "number"
+    ]
     entry = (await client.post(f"/api/tickets/{number}/entries", json={"kind": "note", "body": "keep?"})).json()["id"]
     page = await client.get(f"/tickets/{number}")
     assert "This action cannot be undone." in page.text
     unconfirmed = await client.post(f"/tickets/{number}/entries/{entry}/delete", data={"csrf_token": csrf})
     assert unconfirmed.status_code == 303
     assert len((await client.get(f"/api/tickets/{number}")).json()["entries"]) == 1
-    confirmed = await client.post(f"/tickets/{number}/entries/{entry}/delete", data={"csrf_token": csrf, "confirm": "yes"})
+    confirmed = await client.post(
+        f"/tickets/{number}/entries/{entry}/delete", data={"csrf_token": csrf, "confirm": "yes"}
+    )
     assert confirmed.status_code == 303
     assert (await client.get(f"/api/tickets/{number}")).json()["entries"] == []
