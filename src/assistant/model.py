@@ -4,7 +4,8 @@ speaks `httpx2` (its own fork of httpx) and refuses an `httpx.AsyncClient`, so i
 `bindings.http` (core/outbound.py: timeouts, no redirects, the address guard when asked), with a
 longer read timeout for streams, and streams the answer back unbuffered. The key is the Worker secret
 `ANTHROPIC_API_KEY`; without it `configured` is False and every AI control says "AI is not configured".
-`ANTHROPIC_BASE_URL` points it elsewhere (the fake in tests). The SDK retries 429 and 529 twice, honouring `retry-after`.
+`ANTHROPIC_BASE_URL` points it elsewhere (the fake in tests). The SDK retries 429 and 529 twice,
+honouring `retry-after`.
 """
 
 from __future__ import annotations
