@@ -516,6 +516,24 @@ def may_manage_note(user: User, note: Mapping[str, Any]) -> bool:
     return note["author_user_id"] == user.id or can(user, "clients.notes.manage_any")
 
 
+# issue 24: the assistant's own-record rules and its caps' roles.
+
+
+def staff_roles() -> tuple[str, ...]:
+    """The roles that are staff (everyone but partners), in `users.ROLES` order: the assistant's caps."""
+    return tuple(r for r in ROLES if r in STAFF)
+
+
+def owns_conversation(user: User, conversation: Mapping[str, Any]) -> bool:
+    """An assistant conversation is continued, and saved to a ticket, by its own user only."""
+    return conversation["user_id"] == user.id
+
+
+def may_replay(user: User, conversation: Mapping[str, Any]) -> bool:
+    """A conversation is replayed by its user, and by whoever reads the audit (the owner, AIA-8)."""
+    return owns_conversation(user, conversation) or can(user, "audit.view")
+
+
 def chooses_office(user: User) -> bool:
     """Whether the new-record form offers an office: agents' records go to their first office."""
     return user.role != "agent"

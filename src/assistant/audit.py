@@ -65,7 +65,7 @@ async def conversation_for(db: Database, user: User, conversation_id: int) -> Ro
         " WHERE c.id = ?",
         conversation_id,
     )
-    if row is None or (row["user_id"] != user.id and not authz.can(user, "audit.view")):
+    if row is None or not authz.may_replay(user, row):
         return None
     return row
 

@@ -135,6 +135,76 @@ async def _stream_once(
     out.extend(blocks[i] for i in sorted(blocks))
 
 
+def _request(
+    conf: AssistantSettings, system: str, messages: list[dict[str, Any]], ctx: tools.Context | None, calls: int
+) -> dict[str, Any]:
+    request: dict[str, Any] = {"model": conf.model, "max_tokens": MAX_TOKENS, "system": system, "messages": messages}
+    if ctx is not None:
+        request["tools"] = tools.specs(ctx)
+        if calls >= MAX_TOOL_CALLS:
+            request["tool_choice"] = {"type": "none"}
+    return request
+
+
+async def _run_tools(
+    ctx: tools.Context, blocks: list[dict[str, Any]], calls: list[tuple[str, dict[str, Any], Any]]
+) -> AsyncIterator[dict[str, Any]]:
+    """Each tool_use block run (at most MAX_TOOL_CALLS per turn, counted in `calls`): yields a chip
+    event per block, then one `results` event carrying the tool_result blocks for the next request."""
+    results = []
+    for block in (b for b in blocks if b["type"] == "tool_use"):
+        if len(calls) >= MAX_TOOL_CALLS:
+            output, is_error = {"error": f"at most {MAX_TOOL_CALLS} tool calls per turn"}, True
+        else:
+            output, is_error = await tools.run(ctx, block["name"], block["input"])
+            calls.append((block["name"], block["input"], output))
+        yield {"event": "tool", "name": block["name"], "input": block["input"], "output": output}
+        result = {"type": "tool_result", "tool_use_id": block["id"], "content": json.dumps(output, default=str)}
+        results.append({**result, "is_error": True} if is_error else result)
+    yield {"event": "results", "content": results}
+
+
+async def _finish(
+    bindings: Any,
+    user: User,
+    conf: AssistantSettings,
+    turn_id: int,
+    text: str,
+    usage: _Usage,
+    calls: list[tuple[str, dict[str, Any], Any]],
+    outcome: tuple[str, str, str],
+) -> dict[str, Any]:
+    """Store the turn (tokens, cost, tool calls, status) and answer its last event: done or error."""
+    db, (status, error, shown) = bindings.db, outcome
+    cost = conf.cost_micros(usage.input, usage.output)
+    await audit.finish_turn(
+        db,
+        bindings.clock.now(),
+        turn_id,
+        answer=text,
+        status=status,
+        error=error,
+        input_tokens=usage.input,
+        output_tokens=usage.output,
+        cost_micros=cost,
+        tool_calls=calls,
+    )
+    if status == "failed":
+        return {"event": "error", "message": shown, "turn_id": turn_id}
+    spent = await audit.spent_today(db, user.id, bindings.clock.now())
+    return {
+        "event": "done",
+        "turn_id": turn_id,
+        "html": markdown.render(text),
+        "text": text,
+        "input_tokens": usage.input,
+        "output_tokens": usage.output,
+        "cost_usd": round(cost / 1_000_000, 6),
+        "spent_today_usd": round(spent / 1_000_000, 6),
+        "cap_usd": conf.cap_for(user.role),
+    }
+
+
 async def run_turn(
     bindings: Any,
     user: User,
@@ -152,6 +222,7 @@ async def run_turn(
     turn_id = await audit.start_turn(db, now, user, conversation_id, question, conf.model)
     yield {"event": "start", "conversation_id": conversation_id, "turn_id": turn_id}
     ctx = tools.Context(db, user, now, customer)
+    prompt = system or system_prompt(user, now.date().isoformat(), customer, ticket)
     messages = [*await history(db, conversation_id), {"role": "user", "content": question}]
     usage, answer = _Usage(), []
     calls: list[tuple[str, dict[str, Any], Any]] = []
@@ -159,68 +230,23 @@ async def run_turn(
     try:
         async with model.client(bindings) as api:
             while True:
-                request: dict[str, Any] = {
-                    "model": conf.model,
-                    "max_tokens": MAX_TOKENS,
-                    "system": system or system_prompt(user, now.date().isoformat(), customer, ticket),
-                    "messages": messages,
-                }
-                if use_tools:
-                    request["tools"] = tools.specs(ctx)
-                    if len(calls) >= MAX_TOOL_CALLS:
-                        request["tool_choice"] = {"type": "none"}
+                request = _request(conf, prompt, messages, ctx if use_tools else None, len(calls))
                 blocks: list[dict[str, Any]] = []
                 async for text in _stream_once(api, request, usage, blocks):
                     answer.append(text)
                     yield {"event": "text", "text": text}
                 if request.get("_stop") != "tool_use":
                     break
-                results = []
-                for block in (b for b in blocks if b["type"] == "tool_use"):
-                    if len(calls) >= MAX_TOOL_CALLS:
-                        output, is_error = {"error": f"at most {MAX_TOOL_CALLS} tool calls per turn"}, True
+                async for event in _run_tools(ctx, blocks, calls):
+                    if event["event"] == "results":
+                        messages = [
+                            *messages,
+                            {"role": "assistant", "content": blocks},
+                            {"role": "user", "content": event["content"]},
+                        ]
                     else:
-                        output, is_error = await tools.run(ctx, block["name"], block["input"])
-                        calls.append((block["name"], block["input"], output))
-                    yield {"event": "tool", "name": block["name"], "input": block["input"], "output": output}
-                    results.append(
-                        {
-                            "type": "tool_result",
-                            "tool_use_id": block["id"],
-                            "content": json.dumps(output, default=str),
-                            **({"is_error": True} if is_error else {}),
-                        }
-                    )
-                messages = [*messages, {"role": "assistant", "content": blocks}, {"role": "user", "content": results}]
+                        yield event
     except Exception as exc:  # the SDK's errors and anything mid-stream: stored, then told
         error, shown = model.failure_message(exc, part_way=usage.open)
         status = "failed"
-    text = "".join(answer)
-    cost = conf.cost_micros(usage.input, usage.output)
-    await audit.finish_turn(
-        db,
-        bindings.clock.now(),
-        turn_id,
-        answer=text,
-        status=status,
-        error=error,
-        input_tokens=usage.input,
-        output_tokens=usage.output,
-        cost_micros=cost,
-        tool_calls=calls,
-    )
-    spent = await audit.spent_today(db, user.id, now)
-    if status == "failed":
-        yield {"event": "error", "message": shown, "turn_id": turn_id}
-        return
-    yield {
-        "event": "done",
-        "turn_id": turn_id,
-        "html": markdown.render(text),
-        "text": text,
-        "input_tokens": usage.input,
-        "output_tokens": usage.output,
-        "cost_usd": round(cost / 1_000_000, 6),
-        "spent_today_usd": round(spent / 1_000_000, 6),
-        "cap_usd": conf.cap_for(user.role),
-    }
+    yield await _finish(bindings, user, conf, turn_id, "".join(answer), usage, calls, (status, error, shown))

@@ -17,8 +17,17 @@ from typing import Any
 import httpx
 
 from core import outbound
+from core.errors import Conflict
 
 NOT_CONFIGURED = "AI is not configured"
+
+
+class NotConfigured(Conflict):
+    """No ANTHROPIC_API_KEY: a 409 naming it (not a 5xx: nothing failed, the feature is off)."""
+
+    default = NOT_CONFIGURED
+
+
 MAX_RETRIES = 2
 STREAM_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from accounts.users import ROLES
+from accounts import authz
 from core import records
 from core.clock import iso
 from core.errors import Invalid
@@ -26,7 +26,7 @@ SUGGESTED = (
     ("claude-haiku-4-5", "Haiku 4.5 (cheaper, faster)", 1.0, 5.0),
     ("claude-opus-4-7", "Opus 4.7 (best, expensive)", 5.0, 25.0),
 )
-STAFF_ROLES = tuple(r for r in ROLES if r != "partner")
+STAFF_ROLES = authz.staff_roles()
 MAX_PRICE = 1000.0
 MAX_CAP = 1000.0
 
@@ -65,11 +65,11 @@ def check(model: str, input_price: float, output_price: float, caps: dict[str, f
     for name, value in (("input_usd_per_mtok", input_price), ("output_usd_per_mtok", output_price)):
         if not 0 <= value <= MAX_PRICE:
             problems[name] = f"A price from 0 to {MAX_PRICE:g} dollars per million tokens."
-    for role, cap in caps.items():
-        if role not in STAFF_ROLES:
-            problems[f"role_caps.{role}"] = "Not a staff role."
+    for key, cap in caps.items():
+        if key not in STAFF_ROLES:
+            problems[f"role_caps.{key}"] = "Not a staff role."
         elif not 0 <= cap <= MAX_CAP:
-            problems[f"role_caps.{role}"] = f"A daily cap from 0 to {MAX_CAP:g} dollars."
+            problems[f"role_caps.{key}"] = f"A daily cap from 0 to {MAX_CAP:g} dollars."
     return problems
 
 

@@ -53,7 +53,8 @@ TICKETS = (
 async def _worker(db: Any, office_id: int) -> User | None:
     everyone = await users.all_users(db)
     for user in everyone:
-        if user.active and authz.can(user, "tickets.edit") and not user.all_offices and user.sees_office(office_id):
+        local = not authz.sees_every_office(user) and authz.visible_office(user, office_id)
+        if user.active and authz.can(user, "tickets.edit") and local:
             return user
     return next((u for u in everyone if u.active and authz.can(u, "tickets.edit")), None)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from accounts import authz
 from assistant import audit, chat, markdown, model
 from assistant import settings as assistant_settings
-from core.errors import NotFound, Refused
+from core.errors import NotFound
 from core.inputs import Id
 from core.storage import Row
 from customers import record as customers
@@ -26,14 +26,9 @@ from tickets import record as tickets
 router = APIRouter()
 
 
-class NotConfigured(Refused):
-    status = 503
-    default = model.NOT_CONFIGURED
-
-
 class Message(BaseModel):
     message: str = Field(..., max_length=chat.MAX_QUESTION * 2)
-    conversation_id: int | None = None
+    conversation_id: Id | None = None
     ticket: str | None = Field(None, max_length=20, description="a T-number: a troubleshooting chat for that ticket")
 
 
@@ -45,7 +40,7 @@ async def _context(request: Request, body: Message) -> tuple[int | None, Row | N
     conversation_id = None
     if body.conversation_id is not None:
         row = await lookup.conversation(request, body.conversation_id)
-        if row["user_id"] != user.id:
+        if not authz.owns_conversation(user, row):
             raise NotFound("We couldn't find that conversation.")
         conversation_id = row["id"]
         if ticket is None and row["ticket_id"]:
@@ -66,7 +61,7 @@ async def _context(request: Request, body: Message) -> tuple[int | None, Row | N
 async def ask(request: Request, body: Message) -> Response:
     b, user = bindings_of(request), current_user(request)
     if not model.configured(b):
-        raise NotConfigured()
+        raise model.NotConfigured()
     question = chat.check_question(body.message)
     conf = await assistant_settings.load(b.db)
     await chat.check_budget(b.db, user, b.clock.now(), conf)

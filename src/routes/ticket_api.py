@@ -9,8 +9,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from accounts import authz
 from assistant import audit as assistant_audit
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
+from core.inputs import Id
 from customers import record as customers
 from routes import lookup
 from routes.guard import bindings_of, current_user
@@ -31,7 +33,7 @@ class NewTicket(BaseModel):
 class TicketChange(BaseModel):
     status: Literal["open", "waiting", "closed"] | None = None
     title: str | None = Field(None, max_length=400)
-    version: int | None = None
+    version: Id | None = None
 
 
 class NewEntry(BaseModel):
@@ -41,7 +43,7 @@ class NewEntry(BaseModel):
 
 
 class SaveChat(BaseModel):
-    conversation_id: int
+    conversation_id: Id
 
 
 async def _whole(request: Request, number: str) -> dict[str, Any]:
@@ -112,6 +114,8 @@ async def api_add_entry(request: Request, number: str, body: NewEntry) -> dict[s
 async def api_save_chat(request: Request, number: str, body: SaveChat) -> dict[str, Any]:
     ticket = await lookup.ticket(request, number)
     conversation = await lookup.conversation(request, body.conversation_id)
+    if not authz.owns_conversation(current_user(request), conversation):
+        raise NotFound("We couldn't find that conversation.")
     b = bindings_of(request)
     text = await assistant_audit.transcript(b.db, conversation["id"])
     entry_id, created = await ticket_entries.save_chat(

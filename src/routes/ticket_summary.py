@@ -1,7 +1,7 @@
 """A ticket's AI summary (seed 000), on the ticket page and in the JSON API: choose recommendations
 (start), the streamed draft (SSE), review and edit, create the PDF, review the email draft, Send.
 
-Without `ANTHROPIC_API_KEY` the draft answers 503 "AI is not configured"; a person may still write the
+Without `ANTHROPIC_API_KEY` the draft answers 409 "AI is not configured"; a person may still write the
 summary by hand and make the PDF and email from it.
 """
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from assistant import model as assistant_model
 from assistant import settings as assistant_settings
 from assistant import summary as assistant_summary
-from core.errors import Invalid, Refused
+from core.errors import Invalid
 from core.inputs import Id
 from core.storage import Row
 from routes import lookup, sse
@@ -27,11 +27,6 @@ from routes.pages import redirect, refusals_go_back_to
 from tickets import summaries as ticket_summaries
 
 router = APIRouter()
-
-
-class NotConfigured(Refused):
-    status = 503
-    default = assistant_model.NOT_CONFIGURED
 
 
 def _choice(value: str | bool | None) -> bool | None:
@@ -135,7 +130,7 @@ class StartBody(BaseModel):
 class EditBody(BaseModel):
     summary: str = Field(..., max_length=70_000)
     advice: str = Field("", max_length=70_000)
-    version: int | None = None
+    version: Id | None = None
 
 
 class SendBody(BaseModel):
@@ -171,7 +166,7 @@ async def api_draft(request: Request, number: str, summary_id: Id) -> Response:
     ticket, row = await _summary(request, number, summary_id)
     b = bindings_of(request)
     if not assistant_model.configured(b):
-        raise NotConfigured()
+        raise assistant_model.NotConfigured()
     if row["sent_at"]:
         raise Invalid({"summary": ticket_summaries.ALREADY_SENT})
     conf = await assistant_settings.load(b.db)

@@ -13,8 +13,10 @@ import secrets
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from accounts import authz
 from assistant import audit as assistant_audit
 from assistant import model as assistant_model
+from core.errors import NotFound
 from core.inputs import Id
 from core.storage import Row
 from customers import record as customers
@@ -168,6 +170,8 @@ async def delete_entry(request: Request, number: str, entry_id: Id, confirm: str
 
 async def _save_chat(request: Request, ticket: Row, conversation_id: int) -> Response:
     conversation = await lookup.conversation(request, conversation_id)
+    if not authz.owns_conversation(current_user(request), conversation):
+        raise NotFound("We couldn't find that conversation.")
     b = bindings_of(request)
     text = await assistant_audit.transcript(b.db, conversation["id"])
     with refusals_go_back_to(f"/tickets/{ticket['number']}"):

@@ -64,6 +64,11 @@ def _concrete(path: str, people) -> str:
         # issue 21
         "message_id": "msg_none",
         "which": "finance",
+        # issue 24
+        "number": "T-999999",
+        "entry_id": "1",
+        "summary_id": "1",
+        "conversation_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.no_ai]
 async def test_without_a_key_ai_is_not_configured(client, bindings, people):
     await sign_in_api(client, bindings, people.agent)
     response, _ = await ask(client, "hello")
-    assert response.status_code == 503 and response.json()["detail"] == "AI is not configured"
+    assert response.status_code == 409 and response.json()["detail"] == "AI is not configured"
     assert (await client.get("/api/assistant/usage")).json()["configured"] is False
     assert (await client.get("/leads")).status_code == 200
 
@@ -29,7 +29,7 @@ async def test_tickets_work_without_ai(client, bindings, people):
     assert "AI is not configured" in page.text and "Paste or type the conversation" in page.text
     started = await client.post(f"/api/tickets/{number}/summaries", json={"recommendations": False})
     draft = await client.post(f"/api/tickets/{number}/summaries/{started.json()['id']}/draft")
-    assert draft.status_code == 503 and draft.json()["detail"] == "AI is not configured"
+    assert draft.status_code == 409 and draft.json()["detail"] == "AI is not configured"
     edited = await client.patch(
         f"/api/tickets/{number}/summaries/{started.json()['id']}", json={"summary": "Written by hand."}
     )

@@ -109,7 +109,8 @@ def test_troubleshoot_save_the_chat_summarise_pdf_and_email(browser, server, fak
     fake.queue(
         Reply(tool_uses=[("list_customers", {"query": "Flores"})]),
         Reply(
-            text="Found one customer:\n\n| Customer | Open tickets |\n|---|---|\n| Marta Flores | 0 |\n\nShe has no ticket yet."
+            text="Found one customer:\n\n| Customer | Open tickets |\n|---|---|\n| Marta Flores | 0 |\n\n"
+            "She has no ticket yet."
         ),
     )
     page.goto("/clients")
