@@ -29,6 +29,7 @@ from core.errors import Refused
 from core.storage import Database, Row
 from customers import record as customers
 from leads import sources as lead_sources
+from network import contractors as network_contractors
 from reports import summary as report_summary
 from tickets import entries as ticket_entries
 from tickets import record as tickets
@@ -286,6 +287,33 @@ async def report_figures(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def contractors(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """The contractor network (issue 19): the same listing and permission as GET /api/contractors;
+    the network is company-wide, so every staff role sees all of it and partners none."""
+    if not authz.can(ctx.user, "network.view"):
+        raise ToolError("contractors not found")
+    active = args.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise ToolError("active must be true or false")
+    rows = await network_contractors.listing(ctx.db, search=_text(args, "search", 40), active=active)
+    limit = _limit(args)
+    items = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "kind": r["kind"],
+            "active": bool(r["active"]),
+            "contact_name": r["contact_name"],
+            "phone": r["phone"],
+            "email": r["email"],
+            "home": ", ".join(x for x in (r["home_city"], r["home_state"]) if x),
+            "service_areas": r["area_count"],
+        }
+        for r in rows[:limit]
+    ]
+    return {"count": len(rows), "items": items, "returned": len(items), "truncated": len(rows) > limit}
+
+
 _OFFICE = {"type": "string", "description": "office id, slug or name (omit for all of the user's offices)"}
 _LIMIT = {"type": "integer", "description": f"at most {LIST_CAP}"}
 _LEAD_FILTERS = {
@@ -368,6 +396,14 @@ TOOLS: dict[str, tuple[Any, dict[str, Any]]] = {
             "report_figures",
             "The Reports page's figures for a period.",
             {"period": {"type": "string", "enum": ["today", "week", "month", "year"]}, "office": _OFFICE},
+        ),
+    ),
+    "contractors": (
+        contractors,
+        _spec(
+            "contractors",
+            f"The contractor network A-Z: exact count and at most {LIST_CAP} rows.",
+            {"search": {"type": "string"}, "active": {"type": "boolean"}, "limit": _LIMIT},
         ),
     ),
 }

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, outbound
+from core import config, geocoding, outbound
 from core import email as email_providers
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
@@ -42,6 +42,9 @@ class Bindings:
     backups: config.BackupPolicy | None = None
     # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
     email: Any = None
+    # Where a ZIP or an address is (issue 19): offline from the bundled ZIP table unless
+    # PORCHLIGHT_GEOCODER=census asks the Census Bureau for street addresses.
+    geocoder: geocoding.Geocoder = field(default_factory=geocoding.OfflineGeocoder)
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -73,6 +76,9 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         files=LocalFileStore(path.parent / "files"),
         static_dir=PUBLIC_DIR,
         backups=config.policy_from(environment, path),
+        geocoder=geocoding.from_setting(
+            environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
+        ),
     )
 
 
@@ -89,6 +95,8 @@ def from_worker_env(env: Any) -> Bindings:
         "ENCRYPTION_KEY_ID",
         "ENCRYPTION_KEYS_OLD",
         "PORCHLIGHT_CLOCK",
+        "PORCHLIGHT_GEOCODER",
+        "PORCHLIGHT_GEOCODER_URL",
         *config.QBO_VARS,
         *config.EMAIL_VARS,
         *config.AI_VARS,
@@ -102,4 +110,5 @@ def from_worker_env(env: Any) -> Bindings:
         clock=clocks.from_setting(settings.clock),
         files=R2FileStore(bucket) if bucket is not None else None,
         email=email_providers.for_settings(settings, edge=True),  # Workers cannot open SMTP sockets (EML-6)
+        geocoder=geocoding.from_setting(source["PORCHLIGHT_GEOCODER"] or "", source["PORCHLIGHT_GEOCODER_URL"] or ""),
     )

@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_tickets
+from ops import demo_network, demo_tickets
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -662,6 +662,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.direct_customers()
     await seeder.enrich_customers()
     await seeder.booking()
+    await demo_network.seed_network(bindings, now)  # the contractor network (issue 19)
     await seeder.quickbooks()
     await seeder.reports()
     await demo_tickets.seed_tickets(bindings, now)  # issue 24

@@ -69,6 +69,11 @@ def _concrete(path: str, people) -> str:
         "entry_id": "1",
         "summary_id": "1",
         "conversation_id": "1",
+        # The contractor network (issue 19).
+        "value_id": "1",
+        "area_id": "1",
+        "contractor_id": "1",
+        "zone_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
+    # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
+    "network": {"core", "accounts"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
@@ -29,13 +31,14 @@ ALLOWED: dict[str, set[str]] = {
     # issue 24: tickets sit above customers (and send their summary through messaging); the assistant
     # sits above every domain its read-only tools ask, below ops, cron and routes
     "tickets": {"core", "accounts", "leads", "customers", "messaging"},
-    "assistant": {"core", "accounts", "leads", "customers", "quickbooks", "reports", "messaging", "tickets"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"}
+    "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
+    | {"tickets"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
     | {"tickets", "assistant"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"}
-    | {"tickets", "assistant"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"}
-    | {"tickets", "assistant"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
+    | {"messaging", "tickets", "assistant"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
+    | {"messaging", "tickets", "assistant"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -213,3 +213,28 @@ async def test_empty_and_overlong_messages_are_refused(client, bindings, people,
     long, _ = await ask(client, "x" * 4001)
     assert long.status_code == 422
     assert fake_ai.bodies == []
+
+
+async def test_the_contractor_tool_counts_exactly_and_partners_never_reach_it(client, bindings, people, fake_ai):
+    now = iso(bindings.clock.now())
+    await bindings.db.batch(
+        [
+            q(
+                "INSERT INTO contractors (name, kind, contact_name, active, created_at, updated_at)"
+                " VALUES (?, 'company', 'Sam', ?, ?, ?)",
+                f"Contractor {i:03d}",
+                1 if i % 3 else 0,
+                now,
+                now,
+            )
+            for i in range(305)
+        ]
+    )
+    await sign_in_api(client, bindings, people.viewer)
+    fake_ai.queue(
+        Reply(tool_uses=[("contractors", {}), ("contractors", {"active": False, "limit": 5})]), Reply(text="ok")
+    )
+    _, events = await ask(client, "How many contractors do we have?")
+    every, inactive = [e["output"] for e in events if e["event"] == "tool"]
+    assert every["count"] == 305 and every["returned"] == 300 and every["truncated"] is True
+    assert inactive["count"] == 102 and inactive["returned"] == 5 and inactive["items"][0]["name"] == "Contractor 000"
