@@ -1,9 +1,8 @@
 -- Migration number: 0027 	 2026-12-06T10:05:00.000Z
 -- Tickets (seed 000) and the CRM assistant (BEHAVIOUR §F.1, issue 24).
 --
--- A ticket belongs to one customer and carries that customer's office (copied when it is opened and
--- kept when the customer moves office by the same UPDATE the customer's office change would need;
--- scope reads it through the customer row, never this copy). `number` is the T-number people type.
+-- A ticket belongs to one customer. `office_id` records the customer's office when it was opened (for
+-- reports); scope always reads the customer row, never this copy. `number` is the T-number people type.
 -- Linked jobs arrive with issue 20 as `ticket_jobs (ticket_id, job_id, PRIMARY KEY (ticket_id, job_id))`
 -- beside these tables; nothing here needs to change for it.
 
