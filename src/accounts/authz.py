@@ -458,7 +458,6 @@ NAV = (
     ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Tickets", "/tickets", "tickets.view"),  # issue 24
-    ("Assistant", "/assistant", "assistant.use"),  # issue 24
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 

@@ -104,8 +104,9 @@ async def _replay(request: Request, conversation_id: int) -> dict[str, Any]:
     db = bindings_of(request).db
     turns = await audit.turns_of(db, row["id"])
     calls = await audit.tool_calls_of(db, [t["id"] for t in turns])
+    spent = sum(int(t["cost_micros"]) for t in turns)
     return {
-        **audit.conversation_public(row),
+        **audit.conversation_public({**row, "turns": len(turns), "cost_micros": spent}),
         "turns": [audit.turn_public(t, calls.get(t["id"], [])) for t in turns],
     }
 

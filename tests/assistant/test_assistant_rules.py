@@ -126,6 +126,7 @@ async def test_every_turn_is_stored_and_replayed_by_its_owner_and_the_owner_only
     assert done["cost_usd"] == pytest.approx((2200 * 3 + 80 * 15) / 1_000_000)
     assert "<strong>0</strong>" in done["html"]
     replay = (await client.get(f"/api/assistant/conversations/{conversation}")).json()
+    assert replay["cost_usd"] == done["cost_usd"]
     turn = replay["turns"][0]
     assert turn["model"] == "claude-sonnet-4-6" and turn["status"] == "done"
     assert turn["tool_calls"] == [{"name": "count_customers", "input": {}, "output": {"count": 0, "filters": {}}}]

@@ -185,6 +185,11 @@ def test_troubleshoot_save_the_chat_summarise_pdf_and_email(browser, server, fak
     page.goto(f"/tickets?q={number}")
     expect(page.locator("main")).to_contain_text("Marta Flores")
     shoot(page, "tickets-search-1280")
+    page.goto("/assistant")
+    page.locator("main table a").last.click()  # the first conversation: its replay with the chip
+    expect(page.locator(".ai-replay .ai-chip")).to_contain_text("list_customers")
+    expect(page.locator(".ai-replay table.md-table")).to_contain_text("Marta Flores")
+    shoot(page, "assistant-replay-1280")
     page.goto(f"/clients/{display}")
     expect(page.locator("#tickets")).to_contain_text(number)
     page.set_viewport_size(NARROW)
