@@ -84,6 +84,19 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
     # reset is `may_reset_credentials` (an admin never resets an owner).
     "users.reset": frozenset({"owner", "admin"}),
+    # issue 21: the outbox (Maintenance → Outbox, Redeliver), email senders (office identities and
+    # Finance's, FIN-10: owner) and the development mailbox — all Control Panel, owner only.
+    "outbox.view": OWNER,
+    "outbox.redeliver": OWNER,
+    "email.identities": OWNER,
+    "devmail.view": OWNER,
+    # Tickets and AI (issue 24): tickets follow clients (staff see them, whoever edits clients works
+    # them); the assistant is for every staff role, viewers included (AIA-10), never partners; its
+    # model, prices and caps are the owner's, who also replays anyone's conversation (audit.view).
+    "tickets.view": STAFF,
+    "tickets.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "assistant.use": STAFF,
+    "assistant.manage": OWNER,
     # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
     # and edited by the owner and finance admins; partners never see them (X-4). Priority zones:
     # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
@@ -96,12 +109,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sms.view": STAFF,
     "sms.send": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "sms.manage": OWNER,
-    # issue 21: the outbox (Maintenance → Outbox, Redeliver), email senders (office identities and
-    # Finance's, FIN-10: owner) and the development mailbox — all Control Panel, owner only.
-    "outbox.view": OWNER,
-    "outbox.redeliver": OWNER,
-    "email.identities": OWNER,
-    "devmail.view": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -399,6 +406,42 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
     ("GET", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
     ("GET", "/clients/{display_id}/merge"): "clients.merge",
+    # Tickets and AI (issue 24)
+    ("GET", "/tickets"): "tickets.view",
+    ("GET", "/tickets/{number}"): "tickets.view",
+    ("GET", "/clients/{display_id}/tickets"): "tickets.view",
+    ("POST", "/clients/{display_id}/tickets"): "tickets.edit",
+    ("POST", "/tickets/{number}/status"): "tickets.edit",
+    ("POST", "/tickets/{number}/entries"): "tickets.edit",
+    ("POST", "/tickets/{number}/entries/{entry_id}/delete"): "tickets.edit",
+    ("POST", "/tickets/{number}/chats"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries/{summary_id}"): "tickets.edit",
+    ("POST", "/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.edit",
+    ("GET", "/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.view",
+    ("POST", "/tickets/{number}/summaries/{summary_id}/send"): "tickets.edit",
+    ("GET", "/api/tickets"): "tickets.view",
+    ("GET", "/api/tickets/{number}"): "tickets.view",
+    ("POST", "/api/customers/{display_id}/tickets"): "tickets.edit",
+    ("PATCH", "/api/tickets/{number}"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/entries"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/chats"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries"): "tickets.edit",
+    ("PATCH", "/api/tickets/{number}/summaries/{summary_id}"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/draft"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/summaries/{summary_id}/send"): "tickets.edit",
+    ("GET", "/assistant"): "assistant.use",
+    ("GET", "/assistant/conversations/{conversation_id}"): "assistant.use",
+    ("GET", "/assistant/conversations/{conversation_id}/save"): "tickets.edit",
+    ("POST", "/api/assistant/messages"): "assistant.use",
+    ("GET", "/api/assistant/conversations"): "assistant.use",
+    ("GET", "/api/assistant/conversations/{conversation_id}"): "assistant.use",
+    ("GET", "/api/assistant/usage"): "assistant.use",
+    ("GET", "/maintenance/assistant"): "assistant.manage",
+    ("POST", "/maintenance/assistant"): "assistant.manage",
+    ("GET", "/api/assistant/settings"): "assistant.manage",
+    ("PUT", "/api/assistant/settings"): "assistant.manage",
     # The contractor network (issue 19): job settings, service areas, contractors, priority zones.
     ("GET", "/maintenance/job-settings"): "job_settings.manage",
     ("POST", "/maintenance/job-settings/{kind}"): "job_settings.manage",
@@ -532,6 +575,7 @@ NAV = (
     ("Billing", "/billing", "billing.view"),
     ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
+    ("Tickets", "/tickets", "tickets.view"),  # issue 24
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 
@@ -681,6 +725,24 @@ def may_delete_photo(user: User, photo: Mapping[str, Any]) -> bool:
 def may_manage_note(user: User, note: Mapping[str, Any]) -> bool:
     """A customer note: its author changes or deletes it, and whoever may manage any."""
     return note["author_user_id"] == user.id or can(user, "clients.notes.manage_any")
+
+
+# issue 24: the assistant's own-record rules and its caps' roles.
+
+
+def staff_roles() -> tuple[str, ...]:
+    """The roles that are staff (everyone but partners), in `users.ROLES` order: the assistant's caps."""
+    return tuple(r for r in ROLES if r in STAFF)
+
+
+def owns_conversation(user: User, conversation: Mapping[str, Any]) -> bool:
+    """An assistant conversation is continued, and saved to a ticket, by its own user only."""
+    return conversation["user_id"] == user.id
+
+
+def may_replay(user: User, conversation: Mapping[str, Any]) -> bool:
+    """A conversation is replayed by its user, and by whoever reads the audit (the owner, AIA-8)."""
+    return owns_conversation(user, conversation) or can(user, "audit.view")
 
 
 def chooses_office(user: User) -> bool:

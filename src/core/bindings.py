@@ -106,6 +106,7 @@ def from_worker_env(env: Any) -> Bindings:
         *config.QBO_VARS,
         *sms_gateway.VARS,
         *config.EMAIL_VARS,
+        *config.AI_VARS,
     )
     source: Mapping[str, Any] = {n: getattr(env, n, None) for n in names}
     bucket = getattr(env, "FILES", None)

@@ -88,6 +88,8 @@ class Settings:
     qbo_time_zone: str = ""
     # PORCHLIGHT_CLOCK: run this process at another instant or offset (tests, demos); never in
     # production. Empty = the system clock. See clock.from_setting.
+    # issue 24: the Anthropic API's address (empty = the SDK's default); tests point it at the fake
+    anthropic_base_url: str = ""
     clock: str = ""
     # Email (issue 21, core/email.py): smtp | http | development; empty = chosen by the runtime. The
     # HTTP email API's base URL (POST {EMAIL_API_URL}/v3/mail/send); its key is EMAIL_API_KEY.
@@ -209,10 +211,12 @@ def load(source: Mapping[str, Any]) -> Settings:
         clock=_clock(source, env),
         email_provider=_email_provider(source),
         email_api_url=_url(source, "EMAIL_API_URL"),
+        anthropic_base_url=_url(source, "ANTHROPIC_BASE_URL"),
     )
 
 
 EMAIL_VARS = ("EMAIL_PROVIDER", "EMAIL_API_URL")
+AI_VARS = ("ANTHROPIC_BASE_URL",)  # issue 24
 
 
 def _email_provider(source: Mapping[str, Any]) -> str:

@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking
+from ops import demo_messaging, demo_network, demo_sms, demo_technicians, demo_tickets, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -672,4 +672,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     assert seeder.owner is not None  # setup() found one or refused
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
+    await demo_tickets.seed_tickets(bindings, now)  # issue 24
     return seeder.summary

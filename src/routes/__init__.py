@@ -14,6 +14,8 @@ from routes import (
     account,
     account_security,  # issue 17: account security
     api,
+    assistant,
+    assistant_settings,
     auth,
     billing,
     booking,
@@ -65,6 +67,9 @@ from routes import (
     system,
     technician_page,
     technicians,
+    ticket_api,
+    ticket_summary,
+    tickets,
     tracking_sources,
 )
 
@@ -109,6 +114,14 @@ ROUTERS = [
     technicians.router,
     technician_page.router,
     office_address.router,
+    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
+    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    # issue 24: tickets and the assistant (before customer_page is fine: their paths are their own)
+    tickets.router,
+    ticket_summary.router,
+    ticket_api.router,
+    assistant.router,
+    assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
     # The contractor network (issue 19). Job settings before maintenance: its own page.
     job_settings_api.router,
     job_settings_page.router,

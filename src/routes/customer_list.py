@@ -20,6 +20,7 @@ from leads import sources as lead_sources
 from routes import customer_new
 from routes.guard import bindings_of, current_user
 from routes.pages import render
+from tickets import record as tickets
 
 router = APIRouter()
 
@@ -74,7 +75,9 @@ async def _run(request: Request, params: ListParams) -> tuple[customer_list.Quer
     db = bindings_of(request).db
     query = build_query(user, params)
     result = await customer_list.customer_page(db, user, query)
-    tags = await customer_tags.tags_for(db, [r["id"] for r in result.rows])
+    ids = [r["id"] for r in result.rows]
+    # issue 24: the open-ticket counts read beside the tags (on D1 reads made together share a round trip)
+    tags, open_tickets = await asyncio.gather(customer_tags.tags_for(db, ids), tickets.open_counts(db, ids))
     items = {
         r["id"]: customers.public(r)
         | {
@@ -82,6 +85,7 @@ async def _run(request: Request, params: ListParams) -> tuple[customer_list.Quer
             "source_label": r["source_label"],
             "contact_name": r["contact_name"],
             "quickbooks_customer_id": r["quickbooks_customer_id"],
+            "open_tickets": open_tickets.get(int(r["id"]), 0),
         }
         for r in result.rows
     }

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from accounts import authz, offices, users
+from assistant import audit as assistant_audit
 from core.errors import NotFound
 from core.storage import Row
 from customers import files as customer_files
@@ -31,6 +32,9 @@ from network import settings as job_settings
 from network import technicians
 from network import zones as priority_zones
 from routes.guard import bindings_of, current_user
+from tickets import entries as ticket_entries
+from tickets import record as tickets
+from tickets import summaries as ticket_summaries
 
 T = TypeVar("T")
 
@@ -137,4 +141,28 @@ def child_verb(find: Find, child_id: int, verb: Callable[..., Awaitable[Any]]) -
 async def sms_thread(request: Request, thread_id: int) -> Row:
     """An SMS conversation of the user's offices (SMS-11); another office's answers as a missing one."""
     row = await sms_inbox.thread_for_user(bindings_of(request).db, current_user(request), thread_id)
+    return found(row, "that conversation")
+
+
+# --- tickets and the assistant (issue 24) -------------------------------------------------------
+
+
+async def ticket(request: Request, number: str) -> Row:
+    """A ticket by number, if the user sees its customer."""
+    row = await tickets.ticket_for_user(bindings_of(request).db, current_user(request), number)
+    return found(row, "that ticket")
+
+
+async def ticket_entry(request: Request, ticket_row: Row, entry_id: int) -> Row:
+    return found(await ticket_entries.entry_for(bindings_of(request).db, ticket_row["id"], entry_id), "that entry")
+
+
+async def ticket_summary(request: Request, ticket_row: Row, summary_id: int) -> Row:
+    row = await ticket_summaries.summary_for(bindings_of(request).db, ticket_row["id"], summary_id)
+    return found(row, "that summary")
+
+
+async def conversation(request: Request, conversation_id: int) -> Row:
+    """An assistant conversation: the user's own, or any for the owner (AIA-8)."""
+    row = await assistant_audit.conversation_for(bindings_of(request).db, current_user(request), conversation_id)
     return found(row, "that conversation")

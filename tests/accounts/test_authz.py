@@ -63,6 +63,14 @@ def _concrete(path: str, people) -> str:
         "qbo_id": "101",
         "label": "Brooklyn Ads",  # issue 17: a tracking source
         "fmt": "csv",  # issue 17: a list export
+        # issue 21
+        "message_id": "msg_none",
+        "which": "finance",
+        # issue 24
+        "number": "T-999999",
+        "entry_id": "1",
+        "summary_id": "1",
+        "conversation_id": "1",
         # The contractor network (issue 19).
         "value_id": "1",
         "area_id": "1",
@@ -75,9 +83,6 @@ def _concrete(path: str, people) -> str:
         "thread_id": "1",
         "line_id": "1",
         "template_id": "1",
-        # issue 21
-        "message_id": "msg_none",
-        "which": "finance",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -28,31 +28,17 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"},
-    "cron": {
-        "core",
-        "accounts",
-        "leads",
-        "customers",
-        "booking",
-        "network",
-        "quickbooks",
-        "reports",
-        "ops",
-        "messaging",
-    },
-    "routes": {
-        "core",
-        "accounts",
-        "leads",
-        "customers",
-        "booking",
-        "network",
-        "quickbooks",
-        "reports",
-        "ops",
-        "messaging",
-    },
+    # issue 24: tickets sit above customers (and send their summary through messaging); the assistant
+    # sits above every domain its read-only tools ask, below ops, cron and routes
+    "tickets": {"core", "accounts", "leads", "customers", "messaging"},
+    "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
+    | {"tickets"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
+    | {"tickets", "assistant"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
+    | {"messaging", "tickets", "assistant"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
+    | {"messaging", "tickets", "assistant"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 
