@@ -24,11 +24,13 @@ ALLOWED: dict[str, set[str]] = {
     "booking": {"core", "accounts", "leads"},
     # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
     "network": {"core", "accounts"},
+    # Jobs and dispatch (issue 20): above customers and the network.
+    "jobs": {"core", "accounts", "leads", "customers", "network"},
     "quickbooks": {"core", "accounts", "customers"},
-    "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"},
+    "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 
