@@ -126,6 +126,8 @@ CREATE INDEX jobs_lead ON jobs (lead_id) WHERE lead_id IS NOT NULL;
 CREATE INDEX jobs_customer ON jobs (customer_id, start_at) WHERE customer_id IS NOT NULL;
 CREATE INDEX jobs_contractor ON jobs (contractor_id, start_at) WHERE contractor_id IS NOT NULL;
 CREATE INDEX jobs_address ON jobs (office_id, address_key) WHERE address_key <> '';
+-- The board's live refresh: the newest change per office, one index probe each.
+CREATE INDEX jobs_office_updated ON jobs (office_id, updated_at);
 CREATE UNIQUE INDEX jobs_workiz ON jobs (office_id, workiz_number) WHERE workiz_number IS NOT NULL;
 
 -- Tags (JS-4) on a job.

@@ -29,6 +29,7 @@ from routes import (
     duplicates,
     exports,
     intake,
+    job_api,
     job_settings_api,
     job_settings_page,
     lead_api,
@@ -87,6 +88,8 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
+    # Jobs and dispatch (issue 20).
+    job_api.router,
     shell.router,
     account.router,
     maintenance.router,
