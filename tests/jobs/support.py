@@ -35,8 +35,15 @@ async def make_network(client: httpx.AsyncClient, bindings: Any, owner: Any) -> 
     near = await area(client, "Hialeah", "33010", area_code="305", office_address="1 Office Way")
     far = await area(client, "Orlando", "32801")
     mike = await contractor(
-        client, "Mike Hernandez", [kind], area_ids=[near["id"]], profit_share_percent=40,
-        secondary_share_percent=55, secondary_zips=["33010"], phone="305-794-2213", email="mike@acme.test",
+        client,
+        "Mike Hernandez",
+        [kind],
+        area_ids=[near["id"]],
+        profit_share_percent=40,
+        secondary_share_percent=55,
+        secondary_zips=["33010"],
+        phone="305-794-2213",
+        email="mike@acme.test",
     )
     joe = await contractor(client, "Joe Smith", [kind], area_ids=[near["id"]], profit_share_percent=30)
     far_one = await contractor(client, "Far Away", [kind], area_ids=[far["id"]], profit_share_percent=20)

@@ -30,7 +30,12 @@ async def test_a_new_job_carries_the_fields_of_job_3(client, bindings, people, n
     await sign_in_api(client, bindings, people.agent)
     job = await new_job(client, net, contractor_id=net.mike["id"], email="emily@x.test", notes="Gate code 12")
     assert job["office_id"] == people.office_a.id and job["company"] == "Garage"  # X-7, JOB-17
-    assert (job["phone"], job["email"], job["postal_code"], job["state"]) == ("+13057942213", "emily@x.test", "33012", "FL")
+    assert (job["phone"], job["email"], job["postal_code"], job["state"]) == (
+        "+13057942213",
+        "emily@x.test",
+        "33012",
+        "FL",
+    )
     assert job["lat"] is not None and job["lng"] is not None  # JOB-10: geocoded server-side
     assert (job["area_label"], job["area_code"], job["area_office_address"]) == ("Hialeah", "305", "1 Office Way")
     assert (job["job_type_label"], job["partner_label"]) == ("Garage Door", "GDQ")
@@ -49,7 +54,9 @@ async def test_a_new_job_carries_the_fields_of_job_3(client, bindings, people, n
 
 async def test_a_zip_in_another_zone_takes_that_zone(client, bindings, people, net):
     await sign_in_api(client, bindings, people.agent)
-    job = await new_job(client, net, postal_code="90210", address="9 Beverly Dr", city="", state="", service_area_id=net.far_area["id"])
+    job = await new_job(
+        client, net, postal_code="90210", address="9 Beverly Dr", city="", state="", service_area_id=net.far_area["id"]
+    )
     assert job["time_zone"] == "America/Los_Angeles" and job["start_at"] == "2026-11-24T17:00:00.000Z"
 
 
@@ -86,7 +93,9 @@ async def test_secondary_share_applies_to_its_zip(client, bindings, people, net)
         ({"notes": "card 4111 1111 1111 1111"}, "notes"),
     ],
 )
-async def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(client, bindings, people, net, db_path, change, field):
+async def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
+    client, bindings, people, net, db_path, change, field
+):
     await sign_in_api(client, bindings, people.agent)
     before = snapshot_file(db_path)
     response = await client.post("/api/jobs", json=job_body(net, **change))
@@ -99,7 +108,9 @@ async def test_a_contractor_who_does_not_cover_the_area_is_refused(client, bindi
     await sign_in_api(client, bindings, people.agent)
     response = await client.post("/api/jobs", json=job_body(net, contractor_id=net.far["id"]))
     assert response.status_code == 422 and "contractor_id" in response.json()["fields"]
-    other_type = await client.post("/api/jobs", json=job_body(net, job_type_id=net.other_type, contractor_id=net.mike["id"]))
+    other_type = await client.post(
+        "/api/jobs", json=job_body(net, job_type_id=net.other_type, contractor_id=net.mike["id"])
+    )
     assert other_type.status_code == 422 and "contractor_id" in other_type.json()["fields"]
 
 
