@@ -259,12 +259,12 @@ class Group:
 
 def _sort_key(sort: str) -> Any:
     if sort == "contractor":
-        return lambda j: (j["contractor_name"].casefold() or "\uffff", j["time_start"], j["id"])
+        return lambda j: (j["contractor_name"].casefold() or "\uffff", j["time_start"], j.get("serial_id", j.get("id")))
     if sort == "time":
-        return lambda j: (j["time_start"], j["id"])
+        return lambda j: (j["time_start"], j.get("serial_id", j.get("id")))
     if sort == "status":
-        return lambda j: (SORT_RANK[j["status"]], j["time_start"], j["id"])
-    return lambda j: (j["time_start"], SORT_RANK[j["status"]], j["id"])  # BRD-4: time, then status
+        return lambda j: (SORT_RANK[j["status"]], j["time_start"], j.get("serial_id", j.get("id")))
+    return lambda j: (j["time_start"], SORT_RANK[j["status"]], j.get("serial_id", j.get("id")))  # BRD-4: time, then status
 
 
 def day_label(day: str, today: date) -> str:

@@ -30,6 +30,7 @@ from routes import (
     exports,
     intake,
     job_api,
+    job_board,
     job_settings_api,
     job_settings_page,
     lead_api,
@@ -90,6 +91,7 @@ ROUTERS = [
     priority_zone_api.router,
     # Jobs and dispatch (issue 20).
     job_api.router,
+    job_board.router,
     shell.router,
     account.router,
     maintenance.router,
