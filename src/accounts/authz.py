@@ -373,6 +373,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/contractors/{contractor_id}"): "network.edit",
     ("PUT", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
     ("DELETE", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("GET", "/api/coverage"): "network.view",
     ("GET", "/api/priority-zones"): "network.view",
     ("POST", "/api/priority-zones"): "network.zones",
     ("GET", "/api/priority-zones/{zone_id}"): "network.view",

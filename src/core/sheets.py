@@ -55,16 +55,17 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[list[str]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except Exception:  # openpyxl raises many kinds for a damaged workbook; each means "unreadable"
         raise Invalid("file: that workbook could not be read.", "file") from None
     try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
+        rows: list[list[str]] = []
+        for row in book.worksheets[0].iter_rows(values_only=True):
             rows.append([_text(c) for c in row])
             if len(rows) > max_rows + 1:  # a header row and one too many are enough to refuse
                 break
         return rows
+    except Exception:  # a damaged sheet inside a readable archive
+        raise Invalid("file: that workbook could not be read.", "file") from None
     finally:
         book.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from core import records
 from core.records import Actor, Ref
@@ -84,3 +85,53 @@ async def contractors_by_area(db: Database) -> list[Row]:
         "SELECT ca.area_id, c.id AS contractor_id, c.name FROM contractor_areas ca"
         " JOIN contractors c ON c.id = ca.contractor_id WHERE c.active = 1 ORDER BY ca.area_id, c.name COLLATE NOCASE"
     )
+
+
+def colour(count: int) -> str:
+    """CTR-4: the pin's colour by active contractors covering it: 0 red, 1 yellow, 2+ green."""
+    return "red" if count == 0 else "yellow" if count == 1 else "green"
+
+
+async def coverage_map(db: Database) -> dict[str, Any]:
+    """Everything the coverage map draws: each area with its active contractors (the hover list),
+    its count and colour, and its coverage by job type (SA-3); each contractor with its areas (to
+    highlight them, CTR-4), inactive ones included so the editor can show them dimmed."""
+    areas = await counts_by_area(db)
+    pairs = await contractors_by_area(db)
+    by_type = await db.all(
+        "SELECT ca.area_id, t.job_type_id, count(*) AS n FROM contractor_areas ca"
+        " JOIN contractors c ON c.id = ca.contractor_id AND c.active = 1"
+        " JOIN contractor_job_types t ON t.contractor_id = c.id GROUP BY ca.area_id, t.job_type_id"
+    )
+    people = await db.all(
+        "SELECT c.id, c.name, c.kind, c.active, (SELECT json_group_array(area_id) FROM contractor_areas a"
+        " WHERE a.contractor_id = c.id) AS area_ids FROM contractors c ORDER BY c.name COLLATE NOCASE, c.id"
+    )
+    hover: dict[int, list[dict[str, Any]]] = {}
+    for p in pairs:
+        hover.setdefault(p["area_id"], []).append({"id": p["contractor_id"], "name": p["name"]})
+    types: dict[int, dict[str, int]] = {}
+    for t in by_type:
+        types.setdefault(t["area_id"], {})[str(t["job_type_id"])] = t["n"]
+    return {
+        "areas": [
+            {
+                **{k: a[k] for k in ("id", "label", "zip", "city", "state", "lat", "lng")},
+                "active_contractors": a["active_contractors"],
+                "colour": colour(a["active_contractors"]),
+                "contractors": hover.get(a["id"], []),
+                "by_job_type": types.get(a["id"], {}),
+            }
+            for a in areas
+        ],
+        "contractors": [
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "kind": p["kind"],
+                "active": bool(p["active"]),
+                "area_ids": sorted(json.loads(p["area_ids"])),
+            }
+            for p in people
+        ],
+    }

@@ -50,7 +50,10 @@ def check_ring(raw: Any, field: str = "polygon") -> Ring:
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
         ):
             raise Invalid(f"{field}: each position is [lng, lat].", field)
-        lng, lat = float(point[0]), float(point[1])
+        try:
+            lng, lat = float(point[0]), float(point[1])
+        except OverflowError:  # a JSON integer too large for a float
+            lng, lat = float("inf"), float("inf")
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise Invalid(f"{field}: a position is off the globe ([lng, lat], in that order).", field)
         ring.append((lng, lat))

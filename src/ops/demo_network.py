@@ -171,7 +171,7 @@ async def seed_network(bindings: Bindings, now: datetime) -> int:
             "kind": kind,
             "contact_name": contact,
             "phone": phone,
-            "email": f"dispatch@{name.lower().replace(' ', '').replace('&', '')[:16]}.example",
+            "email": f"dispatch@{''.join(ch for ch in name.split()[0].lower() if ch.isalnum())}.example",
             "job_type_ids": [types[i] for i in type_idx],
             "area_ids": [area_ids[label] for label in labels],
             "profit_share_percent": share,

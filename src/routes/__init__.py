@@ -20,6 +20,7 @@ from routes import (
     contractor_api,
     contractor_page,
     conversion,
+    coverage_api,
     customer_api,
     customer_files,
     customer_list,
@@ -89,6 +90,7 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
+    coverage_api.router,
     # Jobs and dispatch (issue 20).
     job_api.router,
     job_board.router,

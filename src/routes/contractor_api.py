@@ -4,7 +4,7 @@ owner and finance admins change (X-2); partners have no access at all (X-4)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,7 +123,7 @@ async def api_create(request: Request, body: ContractorIn) -> dict[str, Any]:
 @router.get("/api/contractors/eligible", summary="Who can do a job type here, zone priority first, with why")
 async def api_eligible(
     request: Request,
-    job_type: Id = Query(description="The job type's id"),
+    job_type: Annotated[Id, Query(description="The job type's id")],
     service_area: Id | None = Query(None, description="The service area's id (or give lat and lng)"),
     lat: float | None = Query(None, ge=-90, le=90),
     lng: float | None = Query(None, ge=-180, le=180),
@@ -136,7 +136,10 @@ async def api_eligible(
     return {"items": items, "total": len(items)}
 
 
-@router.post("/api/contractors/import", summary="Bulk upload up to 1,000 contractors (.xlsx or .csv, columns A–K)")
+@router.post(
+    "/api/contractors/import",
+    summary="Bulk upload up to 1,000 contractors (multipart field `file`: .xlsx or .csv, columns A–K)",
+)
 async def api_import(request: Request) -> dict[str, Any]:
     _, data = await read_upload(request, "file", UPLOAD_BYTES, "spreadsheet")
     b = bindings_of(request)

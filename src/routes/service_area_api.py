@@ -101,7 +101,10 @@ async def api_nearest(
     return {"items": [_near(r) for r in rows], "total": len(rows)}
 
 
-@router.post("/api/service-areas/import", summary="Bulk upload up to 500 areas (.xlsx or .csv, columns A–D)")
+@router.post(
+    "/api/service-areas/import",
+    summary="Bulk upload up to 500 areas (multipart field `file`: .xlsx or .csv, columns A–D)",
+)
 async def api_import(request: Request) -> dict[str, Any]:
     _, data = await read_upload(request, "file", UPLOAD_BYTES, "spreadsheet")
     b = bindings_of(request)

@@ -223,3 +223,31 @@ async def test_the_page_adds_and_shows_why_a_form_was_refused(client, bindings, 
     assert added.status_code == 303
     shown = await client.get(added.headers["location"])
     assert "Edit Acme" in shown.text and 'value="40"' in shown.text
+
+
+async def test_the_coverage_data_colours_areas_by_active_contractors(client, bindings, people):
+    """CTR-4, SA-3: 0 red, 1 yellow, 2+ green; inactive contractors do not count."""
+    await sign_in_api(client, bindings, people.owner)
+    doors, gates = await job_type(client, "Garage Door"), await job_type(client, "Gates")
+    one, two, none = (
+        await area(client, "One", "33010"),
+        await area(client, "Two", "33301"),
+        await area(client, "None", "32801"),
+    )
+    await contractor(client, "A", [doors, gates], area_ids=[one["id"], two["id"]])
+    await contractor(client, "B", [doors], area_ids=[two["id"]])
+    await contractor(client, "C", [doors], area_ids=[none["id"], one["id"]], active=False)
+    await sign_in_api(client, bindings, people.viewer)
+    data = (await client.get("/api/coverage")).json()
+    by_label = {a["label"]: a for a in data["areas"]}
+    assert [(label, by_label[label]["colour"]) for label in ("None", "One", "Two")] == [
+        ("None", "red"),
+        ("One", "yellow"),
+        ("Two", "green"),
+    ]
+    assert [c["name"] for c in by_label["Two"]["contractors"]] == ["A", "B"]
+    assert by_label["Two"]["by_job_type"] == {str(doors): 2, str(gates): 1}
+    c = next(x for x in data["contractors"] if x["name"] == "C")
+    assert c["active"] is False and sorted(c["area_ids"]) == sorted([none["id"], one["id"]])
+    await sign_in_api(client, bindings, people.partner)
+    assert (await client.get("/api/coverage")).status_code == 403

@@ -91,7 +91,10 @@ async def test_wrong_file_types_are_refused(client, bindings, people):
     fake_zip = io.BytesIO()
     with zipfile.ZipFile(fake_zip, "w") as z:
         z.writestr("hello.txt", "hi")
-    for data in (b"\x89PNG\r\n\x1a\n\x00\x00", fake_zip.getvalue(), b"", "é".encode("latin-1")):
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("xl/workbook.xml", "<not a workbook")
+    for data in (b"\x89PNG\r\n\x1a\n\x00\x00", fake_zip.getvalue(), broken.getvalue(), b"", "é".encode("latin-1")):
         response = await _upload(client, "/api/contractors/import", data)
         assert response.status_code == 422, data[:8]
 

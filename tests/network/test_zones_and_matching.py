@@ -91,6 +91,7 @@ async def test_a_zone_contractor_made_inactive_drops_out(client, network):
         ([[25.7, -80.3], [25.7, -80.1], [25.9, -100.1], [25.7, -80.3]], "off the globe"),
         ([[-80.3 + i / 1000, 25.7] for i in range(501)], "500"),
         ("nope", "list"),
+        ([[10**400, 25.7], [-80.1, 25.7], [-80.1, 25.9], [10**400, 25.7]], "off the globe"),
     ],
 )
 async def test_bad_polygons_are_a_422_naming_the_field(client, network, db_path, polygon, message):
