@@ -380,9 +380,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
     # Jobs and dispatch (issue 20).
+    ("POST", "/leads/{display_id}/workiz"): "leads.edit",
     ("GET", "/jobs"): "jobs.view",
     ("GET", "/jobs/new"): "jobs.create",
-    ("POST", "/jobs/new"): "jobs.create",
     ("GET", "/jobs/{display_id}"): "jobs.view",
     ("GET", "/api/jobs"): "jobs.view",
     ("POST", "/api/jobs"): "jobs.create",

@@ -139,7 +139,8 @@ async def duplicates(db: Database, office_id: int, key: str, own_id: int | None 
     if not key:
         return []
     rows = await db.all(
-        "SELECT display_id FROM jobs INDEXED BY jobs_address WHERE office_id = ? AND address_key = ? AND address_key <> ''"
+        "SELECT display_id FROM jobs INDEXED BY jobs_address"
+        " WHERE office_id = ? AND address_key = ? AND address_key <> ''"
         " AND archived_at IS NULL AND status IN ('submitted', 'in_progress', 'deposit', 'pending') AND id IS NOT ?"
         " ORDER BY id LIMIT 10",
         office_id,

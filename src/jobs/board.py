@@ -258,13 +258,17 @@ class Group:
 
 
 def _sort_key(sort: str) -> Any:
-    if sort == "contractor":
-        return lambda j: (j["contractor_name"].casefold() or "\uffff", j["time_start"], j.get("serial_id", j.get("id")))
-    if sort == "time":
-        return lambda j: (j["time_start"], j.get("serial_id", j.get("id")))
-    if sort == "status":
-        return lambda j: (SORT_RANK[j["status"]], j["time_start"], j.get("serial_id", j.get("id")))
-    return lambda j: (j["time_start"], SORT_RANK[j["status"]], j.get("serial_id", j.get("id")))  # BRD-4: time, then status
+    def key(j: dict[str, Any]) -> tuple[Any, ...]:
+        number = j.get("serial_id", j.get("id"))
+        if sort == "contractor":
+            return (j["contractor_name"].casefold() or "\uffff", j["time_start"], number)
+        if sort == "time":
+            return (j["time_start"], number)
+        if sort == "status":
+            return (SORT_RANK[j["status"]], j["time_start"], number)
+        return (j["time_start"], SORT_RANK[j["status"]], number)  # BRD-4: time, then status priority
+
+    return key
 
 
 def day_label(day: str, today: date) -> str:

@@ -152,3 +152,51 @@ async def test_users_of_jobs_off_offices_are_sent_to_leads(client, bindings, peo
     await sign_in_api(client, bindings, people.agent_b)
     page = await client.get("/jobs", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/leads"
+
+
+async def _converted_lead(client, name="Dana Cruz", phone="305-794-2299"):
+    made = await client.post("/api/leads", json={"name": name, "phone": phone, "zip": "33012"})
+    lead = made.json()["id"]
+    await client.post(f"/api/leads/{lead}/claim")
+    converted = await client.post(f"/api/leads/{lead}/convert")
+    assert converted.status_code == 200, converted.text
+    return lead, converted.json()
+
+
+async def test_converting_in_a_jobs_office_opens_new_job_and_links_back(client, bindings, people, net):
+    await sign_in_api(client, bindings, people.agent)
+    made = await client.post("/api/leads", json={"name": "Dana Cruz", "phone": "305-794-2299", "zip": "33012"})
+    lead = made.json()["id"]
+    page = await client.get(f"/leads/{lead}/convert")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    form = await client.post(f"/leads/{lead}/convert", data={"csrf_token": token.group(1) if token else ""}, follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"] == f"/jobs/new?lead={lead}"  # JT-1
+    record = await client.get(f"/leads/{lead}")
+    assert "🛠 Open Job Creation" in record.text  # JT-3
+    customer = (await client.get(f"/api/leads/{lead}")).json()["customer_id"]
+    job = await new_job(client, net, lead_id=lead)
+    assert (job["lead_id"], job["customer_id"]) == (lead, customer)  # JOB-5
+    timeline = (await client.get(f"/api/leads/{lead}")).json()["timeline"]
+    assert timeline[0]["body"] == f"🛠 Job {job['display_id']} created from this lead"  # JT-2
+    record = await client.get(f"/leads/{lead}")
+    assert "🛠 Open Job Creation</h2>" not in record.text and job["display_id"] in record.text
+    customer_page = await client.get(f"/clients/{customer}")
+    assert job["display_id"] in customer_page.text  # the customer lists its jobs
+
+
+async def test_jobs_off_offices_keep_the_workiz_reminder(client, bindings, people, net):
+    await sign_in_api(client, bindings, people.agent_b)
+    made = await client.post("/api/leads", json={"name": "Sam Lee", "phone": "305-794-2277"})
+    lead = made.json()["id"]
+    converted = await client.post(f"/api/leads/{lead}/convert")
+    assert converted.json()["new_job"] is None  # JT-6
+    record = await client.get(f"/leads/{lead}")
+    assert "🔧 Workiz reminder" in record.text and "Mark as Opened in Workiz" in record.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', record.text).group(1)
+    bad = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "no spaces!"}, follow_redirects=False)
+    assert bad.status_code == 303
+    ok = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "#21434"}, follow_redirects=False)
+    assert ok.status_code == 303
+    record = await client.get(f"/leads/{lead}")
+    assert "Opened in Workiz as job <strong>#21434</strong>" in record.text  # JT-5
+    assert (await client.get(f"/api/leads/{lead}")).json()["timeline"][0]["body"] == "🔧 Opened in Workiz as job #21434"
