@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, geocoding, outbound
+from core import config, geocoding, outbound, routing
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -42,6 +42,9 @@ class Bindings:
     # Where a ZIP or an address is (issue 19): offline from the bundled ZIP table unless
     # PORCHLIGHT_GEOCODER=census asks the Census Bureau for street addresses.
     geocoder: geocoding.Geocoder = field(default_factory=geocoding.OfflineGeocoder)
+    # Travel distance and time between two points (issue 19, TECH-4): offline, an estimate from the
+    # great-circle distance × a road factor; a real router would sit behind the same interface.
+    routing: routing.Routing = field(default_factory=routing.GreatCircle)
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:

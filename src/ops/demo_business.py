@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_network
+from ops import demo_network, demo_technicians
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -665,4 +665,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_network.seed_network(bindings, now)  # the contractor network (issue 19)
     await seeder.quickbooks()
     await seeder.reports()
+    await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
     return seeder.summary

@@ -20,7 +20,7 @@ from routes import (
     contractor_api,
     contractor_page,
     conversion,
-    coverage_api,
+    coverage,
     customer_api,
     customer_files,
     customer_list,
@@ -40,6 +40,7 @@ from routes import (
     lead_queue,
     lead_settings,
     maintenance,
+    office_address,
     open_records,
     priority_zone_api,
     quickbooks,
@@ -50,6 +51,8 @@ from routes import (
     shell,
     sources,
     system,
+    technician_page,
+    technicians,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -82,6 +85,11 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
+    coverage.router,
+    technicians.router,
+    technician_page.router,
+    office_address.router,
     # The contractor network (issue 19). Job settings before maintenance: its own page.
     job_settings_api.router,
     job_settings_page.router,

@@ -28,6 +28,7 @@ from leads import sources as lead_sources
 from network import areas as service_areas
 from network import contractors as network_contractors
 from network import settings as job_settings
+from network import technicians
 from network import zones as priority_zones
 from routes.guard import bindings_of, current_user
 
@@ -112,6 +113,11 @@ async def contractor(request: Request, contractor_id: int) -> Row:
 
 async def priority_zone(request: Request, zone_id: int) -> Row:
     return found(await priority_zones.zone_for(bindings_of(request).db, zone_id), "that priority zone")
+
+
+async def technician(request: Request, contractor_id: int) -> Row:
+    """A contractor of kind `technician` (TECH-1); a company or a missing id answers 404."""
+    return found(await technicians.get(bindings_of(request).db, contractor_id), "that technician")
 
 
 async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Any:

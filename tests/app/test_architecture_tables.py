@@ -85,6 +85,9 @@ OWNERS = {
     "report_zones": "reports.rollups",
     "sessions": "accounts.session_store",
     "snooze_sequences": "leads.snooze",
+    # Technicians (issue 19): feed tokens, and the placeholder appointments the Jobs issue replaces.
+    "technician_appointments": "network.appointments",
+    "technician_calendar_tokens": "network.calendar",
     "timeline_entries": "core.records",
     "user_offices": "accounts.users",
     "users": "accounts.users",
