@@ -99,6 +99,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "jobs.archive": frozenset({"owner", "admin", "finance_admin"}),
     "jobs.delete": OWNER,
     "jobs.finance": frozenset({"owner", "finance_admin", "viewer"}),
+    # Finance, Workiz import, reminders, auto status (issue 20, second half). /finance: owner and
+    # finance admin edit, the viewer reads (FIN-1, FIN-11); plain admins, agents, partners are kept out.
+    # The Workiz import is owner + admin (+ finance admin, IMP-10); the reminders are dispatch work.
+    "finance.view": frozenset({"owner", "finance_admin", "viewer"}),
+    "finance.edit": frozenset({"owner", "finance_admin"}),
+    "jobs.import": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.reminders": frozenset({"owner", "admin", "finance_admin", "agent"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -416,6 +423,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/jobs/{display_id}/contractor"): "jobs.edit",
     ("POST", "/api/jobs/{display_id}/archive"): "jobs.archive",
     ("POST", "/api/jobs/{display_id}/restore"): "jobs.archive",
+    # Finance, the Workiz import, the reminders (issue 20, second half).
+    ("GET", "/finance"): "finance.view",
+    ("GET", "/api/finance"): "finance.view",
+    ("PATCH", "/api/finance/{display_id}"): "finance.edit",
+    ("PUT", "/api/finance/{display_id}/paid"): "finance.edit",
+    ("POST", "/api/finance/{display_id}/cancel"): "finance.edit",
+    ("POST", "/api/finance/{display_id}/undo-cancel"): "finance.edit",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
@@ -438,6 +452,7 @@ NAV = (
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
     ("Jobs", "/jobs", "jobs.view"),
+    ("Finance", "/finance", "finance.view"),
     ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Maintenance", "/maintenance", "maintenance.view"),

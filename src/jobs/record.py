@@ -42,6 +42,10 @@ EVENTS = (
     "job.restored",
     "job.deleted",
     "job.finance_cancelled",
+    # Finance (jobs.finance): inline edits, paid toggles, undo of a finance-cancel
+    "job.finance_updated",
+    "job.paid_changed",
+    "job.finance_uncancelled",
 )
 
 

@@ -29,6 +29,8 @@ from routes import (
     customer_parts_api,
     duplicates,
     exports,
+    finance_api,
+    finance_page,
     intake,
     job_api,
     job_board,
@@ -98,10 +100,12 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
-    coverage_api.router,
     # Jobs and dispatch (issue 20).
     job_api.router,
     job_board.router,
+    # Finance, the Workiz import, the reminders (issue 20, second half).
+    finance_api.router,
+    finance_page.router,
     shell.router,
     account.router,
     maintenance.router,
