@@ -430,6 +430,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/finance/{display_id}/paid"): "finance.edit",
     ("POST", "/api/finance/{display_id}/cancel"): "finance.edit",
     ("POST", "/api/finance/{display_id}/undo-cancel"): "finance.edit",
+    ("GET", "/api/jobs/auto-status"): "job_settings.manage",
+    ("PUT", "/api/jobs/auto-status"): "job_settings.manage",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

@@ -17,6 +17,7 @@ from core.bindings import Bindings
 from core.clock import iso
 from core.storage import q
 from cron import housekeeping
+from jobs import auto_status as jobs_auto_status
 from leads import search as lead_search
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
@@ -36,6 +37,11 @@ async def _lead_indexes(bindings: Bindings, now: datetime) -> dict[str, int]:
     return {"leads_indexed": indexed, "leads_counted": counted}
 
 
+async def _jobs_auto_status(bindings: Bindings, now: datetime) -> dict[str, int]:
+    """Auto Status Change (ASC-1…ASC-9): Submitted → In Progress at 19:00 local the day before."""
+    return await jobs_auto_status.tick(bindings.db, now)
+
+
 LEAD_INDEX_BUDGET = 50_000  # leads per tick and index; a search or a report catches up on any rest itself
 
 JOBS: dict[str, Job] = {
@@ -43,6 +49,7 @@ JOBS: dict[str, Job] = {
     "lead-indexes": _lead_indexes,
     "quickbooks-import": quickbooks_import.tick,
     "quickbooks-sync": quickbooks_sync.tick,
+    "jobs-auto-status": _jobs_auto_status,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -53,6 +60,8 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "* * * * *": ("lead-indexes",),
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
+    # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local.
+    "*/15 * * * *": ("jobs-auto-status",),
 }
 
 LEASE = timedelta(minutes=5)

@@ -148,3 +148,34 @@ async def events_of(db: Database, job_id: int) -> list[Row]:
 
 def tag_ids(row: Row) -> list[int]:
     return sorted(json.loads(row.get("tag_ids_json") or "[]"))
+
+
+# --- set-based changes (issue 20, second half) ------------------------------------------------------
+
+# Jobs named by a JSON list of [id, version] pairs that are still Submitted at that version: what
+# Auto Status Change advances (ASC-8). The timeline, audit and event rows are written from this set
+# BEFORE the update, in the same batch, so they name exactly the jobs the update then changes.
+ADVANCE_SET = (
+    "FROM jobs j JOIN json_each(?) p ON j.id = json_extract(p.value, '$[0]')"
+    " AND j.version = json_extract(p.value, '$[1]') WHERE j.status = 'submitted' AND j.archived_at IS NULL"
+)
+
+
+def advance_events(now: datetime, pairs: str) -> Statement:
+    """One `job.status_changed` event per job of ADVANCE_SET (actor System, like a manual change)."""
+    body = json.dumps({"from": "submitted", "to": "in_progress", "note": "", "auto": True}, sort_keys=True)
+    return Statement(
+        "INSERT INTO job_events (type, job_id, display_id, office_id, payload, created_at)"
+        f" SELECT 'job.status_changed', j.id, j.display_id, j.office_id, ?, ? {ADVANCE_SET}",
+        (body, iso(now), pairs),
+    )
+
+
+def advance(now: datetime, pairs: str) -> Statement:
+    """Submitted → In Progress for the jobs of ADVANCE_SET; a job a person changed since it was read
+    (another version or status) is left alone, and so is one an overlapping tick advanced."""
+    return Statement(
+        "UPDATE jobs SET status = 'in_progress', status_changed_at = ?, version = version + 1, updated_at = ?"
+        " WHERE id IN (SELECT j.id " + ADVANCE_SET + ")",
+        (iso(now), iso(now), pairs),
+    )

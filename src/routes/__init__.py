@@ -33,6 +33,7 @@ from routes import (
     finance_page,
     intake,
     job_api,
+    job_auto_status,
     job_board,
     job_settings_api,
     job_settings_page,
@@ -101,6 +102,7 @@ ROUTERS = [
     contractor_page.router,
     priority_zone_api.router,
     # Jobs and dispatch (issue 20).
+    job_auto_status.router,  # its fixed paths before /api/jobs/{display_id}
     job_api.router,
     job_board.router,
     # Finance, the Workiz import, the reminders (issue 20, second half).

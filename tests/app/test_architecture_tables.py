@@ -46,6 +46,10 @@ OWNERS = {
     "job_events": "jobs.record",
     "job_tag_links": "jobs.record",
     "jobs": "jobs.record",
+    # Issue 20, second half: Auto Status Change's rule, the Workiz import's batches.
+    "job_auto_rules": "jobs.auto_status",
+    "job_imports": "jobs.workiz",
+    "job_import_rows": "jobs.workiz",
     "customer_addresses": "customers.addresses",
     "customer_contacts": "customers.contacts",
     "customer_files": "customers.files",
