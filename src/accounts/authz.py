@@ -432,6 +432,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/finance/{display_id}/undo-cancel"): "finance.edit",
     ("GET", "/api/jobs/auto-status"): "job_settings.manage",
     ("PUT", "/api/jobs/auto-status"): "job_settings.manage",
+    ("GET", "/api/jobs/reminders"): "jobs.reminders",
+    ("GET", "/jobs/reminders"): "jobs.reminders",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

@@ -34,6 +34,7 @@ from routes import (
     intake,
     job_api,
     job_auto_status,
+    job_reminders,
     job_board,
     job_settings_api,
     job_settings_page,
@@ -102,7 +103,8 @@ ROUTERS = [
     contractor_page.router,
     priority_zone_api.router,
     # Jobs and dispatch (issue 20).
-    job_auto_status.router,  # its fixed paths before /api/jobs/{display_id}
+    job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
+    job_reminders.router,
     job_api.router,
     job_board.router,
     # Finance, the Workiz import, the reminders (issue 20, second half).
