@@ -58,8 +58,8 @@
       api("PATCH", "/api/finance/" + id, body).then(done, function (e) { input.classList.add("failed"); fail(e); });
       return;
     }
-    var who = input.getAttribute("data-paid");
-    if (who) api("PUT", "/api/finance/" + id + "/paid", { who: who, paid: input.checked, version: version }).then(done, fail);
+    var flag = input.getAttribute("data-paid");
+    if (flag) api("PUT", "/api/finance/" + id + "/paid", { flag: flag, paid: input.checked, version: version }).then(done, fail);
   });
 
   document.addEventListener("submit", function (ev) {

@@ -434,6 +434,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/jobs/auto-status"): "job_settings.manage",
     ("GET", "/api/jobs/reminders"): "jobs.reminders",
     ("GET", "/jobs/reminders"): "jobs.reminders",
+    ("POST", "/api/jobs/import"): "jobs.import",
+    ("POST", "/api/jobs/import/{import_id}/commit"): "jobs.import",
+    ("GET", "/api/jobs/import/{import_id}"): "jobs.import",
+    ("GET", "/jobs/import"): "jobs.import",
 }
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,

@@ -50,7 +50,9 @@ def public(row: Row) -> dict[str, Any]:
     }
 
 
-async def configure(db: Database, now: datetime, user: User, enabled: bool, office_ids: list[int], version: int | None) -> Row:
+async def configure(
+    db: Database, now: datetime, user: User, enabled: bool, office_ids: list[int], version: int | None
+) -> Row:
     """ASC-1/ASC-6: the owner's Enabled toggle and office checkboxes."""
     current = await rule(db)
     if version is not None and version != current["version"]:
@@ -69,7 +71,10 @@ async def configure(db: Database, now: datetime, user: User, enabled: bool, offi
             ),
             records.guard_changed(),
             records.audit(
-                now, user.actor, "jobs.auto_status", f"Auto Status Change {'on' if enabled else 'off'} for {len(ids)} offices",
+                now,
+                user.actor,
+                "jobs.auto_status",
+                f"Auto Status Change {'on' if enabled else 'off'} for {len(ids)} offices",
                 meta={"enabled": enabled, "office_ids": ids},
             ),
         ]

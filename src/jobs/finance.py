@@ -29,7 +29,7 @@ from jobs import actions, board, inputs, record
 STATUSES = ("deposit", "done")  # FIN-2: the jobs with money to track
 EDITABLE = ("closing_cents", "parts_cents", "deposit_cents", "profit_bp")
 LABELS = {"closing_cents": "Closing", "parts_cents": "Parts", "deposit_cents": "Deposit", "profit_bp": "Profit %"}
-WHO = ("contractor", "partner")
+FLAGS = ("contractor_paid", "partner_paid")  # FIN-4's two toggles
 REASONS = ("Chargeback", "Refund", "Dispute", "Other")  # FIN-7's examples; any reason text is accepted
 LIMIT = 500
 
@@ -57,7 +57,7 @@ def percent(bp: int | None) -> str:
 class Filters:
     statuses: tuple[str, ...] = STATUSES
     cancelled: str = "all"  # all | only | none
-    unpaid: str = ""  # "" | contractor | partner
+    unpaid: str = ""  # "" or one of FLAGS: only the jobs without that stamp
     date_from: str | None = None
     date_to: str | None = None
     q: str = ""
@@ -72,8 +72,8 @@ async def listing(db: Database, user: User, f: Filters, limit: int = LIMIT) -> l
         where.append("j.finance_cancelled_at IS NOT NULL")
     elif f.cancelled == "none":
         where.append("j.finance_cancelled_at IS NULL")
-    if f.unpaid in WHO:
-        where.append(f"j.{f.unpaid}_paid_at IS NULL")
+    if f.unpaid in FLAGS:
+        where.append(f"j.{f.unpaid}_at IS NULL")
     if f.date_from:
         where.append("j.date_start >= ?")
         args.append(f.date_from)
@@ -140,7 +140,9 @@ def _bp(raw: Any) -> int:
     return raw
 
 
-def _statements(now: datetime, user: User, job: Row, columns: dict[str, Any], body: str, kind: str, payload: dict[str, Any]) -> list[Statement]:
+def _statements(
+    now: datetime, user: User, job: Row, columns: dict[str, Any], body: str, kind: str, payload: dict[str, Any]
+) -> list[Statement]:
     return [
         record.update(job, now, columns),
         records.guard_changed(),
@@ -176,23 +178,26 @@ async def edit(db: Database, now: datetime, user: User, job: Row, fields: dict[s
     return await actions.run(db, job, _statements(now, user, job, columns, body, "job.finance_updated", payload))
 
 
-async def set_paid(db: Database, now: datetime, user: User, job: Row, who: str, paid: bool, version: Any = None) -> Row:
+async def set_paid(
+    db: Database, now: datetime, user: User, job: Row, flag: str, paid: bool, version: Any = None
+) -> Row:
     """FIN-4: Contractor paid / Partner paid, stamped with who and when; off clears the stamp."""
-    if who not in WHO:
-        raise Invalid("who: contractor or partner.", "who")
+    if flag not in FLAGS:
+        raise Invalid("flag: contractor_paid or partner_paid.", "flag")
     _check_status(job)
     _check_version(job, {"version": version})
-    if (job[f"{who}_paid_at"] is not None) == paid:
+    if (job[f"{flag}_at"] is not None) == paid:
         return job
     columns: dict[str, Any] = {
-        f"{who}_paid_at": iso(now) if paid else None,
-        f"{who}_paid_by": user.id if paid else None,
-        f"{who}_paid_by_label": user.name if paid else None,
+        f"{flag}_at": iso(now) if paid else None,
+        f"{flag}_by": user.id if paid else None,
+        f"{flag}_by_label": user.name if paid else None,
     }
-    if who == "partner":
-        columns["partner_paid_auto"] = 0
-    body = f"{'✅' if paid else '↩'} {who.title()} {'paid' if paid else 'paid cleared'}"
-    payload = {"who": who, "paid": paid}
+    if flag == FLAGS[1]:
+        columns["partner_paid_auto"] = 0  # a person's toggle is never "Auto"
+    label = "Contractor paid" if flag == FLAGS[0] else "Partner paid"
+    body = f"✅ {label}" if paid else f"↩ {label} cleared"
+    payload = {"flag": flag, "paid": paid}
     return await actions.run(db, job, _statements(now, user, job, columns, body, "job.paid_changed", payload))
 
 

@@ -140,8 +140,22 @@ async def reminders(db: Database, geocoder: Geocoder, now: datetime, user: User,
     for r in rows.values():
         r.jobs.sort(key=lambda j: (j["start_at"], j["id"]))
         pins = [
-            {"n": i, "display_id": j["display_id"], "lat": j["lat"], "lng": j["lng"], "hours": hours(j), "address": address(j)}
+            {
+                "n": i,
+                "display_id": j["display_id"],
+                "lat": j["lat"],
+                "lng": j["lng"],
+                "hours": hours(j),
+                "address": address(j),
+            }
             for i, j in enumerate(r.jobs, 1)
         ]
-        out.append({"contractor_id": r.contractor_id, "contractor_name": r.contractor_name, "pins": pins, "text": text(kind, r.jobs)})
+        out.append(
+            {
+                "contractor_id": r.contractor_id,
+                "contractor_name": r.contractor_name,
+                "pins": pins,
+                "text": text(kind, r.jobs),
+            }
+        )
     return {"date": day, "kind": kind, "label": KINDS[kind], "contractors": out}

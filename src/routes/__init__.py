@@ -34,8 +34,9 @@ from routes import (
     intake,
     job_api,
     job_auto_status,
-    job_reminders,
     job_board,
+    job_import,
+    job_reminders,
     job_settings_api,
     job_settings_page,
     lead_api,
@@ -105,6 +106,7 @@ ROUTERS = [
     # Jobs and dispatch (issue 20).
     job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
     job_reminders.router,
+    job_import.router,
     job_api.router,
     job_board.router,
     # Finance, the Workiz import, the reminders (issue 20, second half).

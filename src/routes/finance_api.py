@@ -18,9 +18,7 @@ from routes.guard import bindings_of, current_user
 router = APIRouter(tags=["finance"])
 
 
-def filters_of(
-    status: list[str], cancelled: str, unpaid: str, date_from: str, date_to: str, q: str
-) -> finance.Filters:
+def filters_of(status: list[str], cancelled: str, unpaid: str, date_from: str, date_to: str, q: str) -> finance.Filters:
     from core.errors import Invalid
 
     for s in status:
@@ -28,8 +26,8 @@ def filters_of(
             raise Invalid("status: deposit or done.", "status")
     if cancelled not in ("all", "only", "none"):
         raise Invalid("cancelled: all, only or none.", "cancelled")
-    if unpaid not in ("", *finance.WHO):
-        raise Invalid("unpaid: contractor or partner.", "unpaid")
+    if unpaid not in ("", *finance.FLAGS):
+        raise Invalid("unpaid: contractor_paid or partner_paid.", "unpaid")
     return finance.Filters(
         statuses=tuple(status) or finance.STATUSES,
         cancelled=cancelled,
@@ -45,7 +43,7 @@ async def api_list(
     request: Request,
     status: list[str] = Query([], description="deposit, done (default both)"),
     cancelled: str = Query("all", description="all, only (finance-cancelled), none"),
-    unpaid: str = Query("", description="contractor or partner: only jobs not yet paid to them"),
+    unpaid: str = Query("", description="contractor_paid or partner_paid: only jobs without that stamp"),
     date_from: str = Query("", max_length=10),
     date_to: str = Query("", max_length=10),
     q: str = Query("", max_length=60),
@@ -75,7 +73,7 @@ async def api_edit(request: Request, display_id: str, body: FinanceIn) -> dict[s
 
 class PaidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    who: Literal["contractor", "partner"]
+    flag: Literal["contractor_paid", "partner_paid"]
     paid: bool
     version: int | None = None
 
@@ -84,7 +82,7 @@ class PaidIn(BaseModel):
 async def api_paid(request: Request, display_id: str, body: PaidIn) -> dict[str, Any]:
     b = bindings_of(request)
     row = await lookup.job(request, display_id)
-    row = await finance.set_paid(b.db, b.clock.now(), current_user(request), row, body.who, body.paid, body.version)
+    row = await finance.set_paid(b.db, b.clock.now(), current_user(request), row, body.flag, body.paid, body.version)
     return finance.public(row)
 
 

@@ -46,5 +46,3 @@ async def reminders_page(
 def _label(day: str) -> str:
     d = date.fromisoformat(day)
     return f"{d.strftime('%A')}, {d.strftime('%b')} {d.day}"
-
-

@@ -78,7 +78,9 @@ async def test_timeline_event_and_actor(client, bindings, people, net):
         "SELECT body, actor_label, actor_user_id FROM timeline_entries WHERE subject_type = 'job' ORDER BY id DESC"
     )
     assert dict(entry) == {"body": auto_status.NOTE, "actor_label": "System", "actor_user_id": None}  # ASC-5
-    event = await people.db.first("SELECT type, payload FROM job_events WHERE display_id = ? ORDER BY id DESC", job["display_id"])
+    event = await people.db.first(
+        "SELECT type, payload FROM job_events WHERE display_id = ? ORDER BY id DESC", job["display_id"]
+    )
     assert event["type"] == "job.status_changed" and json.loads(event["payload"])["to"] == "in_progress"
     audit = await people.db.first("SELECT actor_label, summary FROM audit_log ORDER BY id DESC")
     assert audit["actor_label"] == "System" and job["display_id"] in audit["summary"]

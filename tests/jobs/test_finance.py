@@ -85,7 +85,7 @@ async def test_viewer_reads_but_cannot_write(client, bindings, people, net, db_p
     jid = done["display_id"]
     for method, url, body in [
         ("PATCH", f"/api/finance/{jid}", {"closing_cents": 1}),
-        ("PUT", f"/api/finance/{jid}/paid", {"who": "contractor", "paid": True}),
+        ("PUT", f"/api/finance/{jid}/paid", {"flag": "contractor_paid", "paid": True}),
         ("POST", f"/api/finance/{jid}/cancel", {"reason": "Refund"}),
     ]:
         assert (await client.request(method, url, json=body)).status_code == 403  # FIN-11
@@ -97,7 +97,9 @@ async def test_inline_edit_recomputes_payout_and_writes_event(client, bindings, 
     done = await _done(client, net, contractor_id=net.joe["id"])
     await sign_in_api(client, bindings, people.finance)
     jid = done["display_id"]
-    r = await client.patch(f"/api/finance/{jid}", json={"closing_cents": 125050, "profit_bp": 3500, "version": done["version"]})
+    r = await client.patch(
+        f"/api/finance/{jid}", json={"closing_cents": 125050, "profit_bp": 3500, "version": done["version"]}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["payout_cents"] == 68283  # (1250.50 − 200) × 0.65 = 682.825 → 682.83
     assert (await _events(people, jid))[-1] == "job.finance_updated"
@@ -128,10 +130,10 @@ async def test_paid_toggles_stamp_who_and_when_and_clear(client, bindings, peopl
     done = await _done(client, net, contractor_id=net.joe["id"])
     await sign_in_api(client, bindings, people.finance)
     jid = done["display_id"]
-    on = (await client.put(f"/api/finance/{jid}/paid", json={"who": "contractor", "paid": True})).json()
+    on = (await client.put(f"/api/finance/{jid}/paid", json={"flag": "contractor_paid", "paid": True})).json()
     assert on["contractor_paid"] and on["contractor_paid_by_label"] == people.finance.name
     assert on["contractor_paid_at"] is not None
-    off = (await client.put(f"/api/finance/{jid}/paid", json={"who": "contractor", "paid": False})).json()
+    off = (await client.put(f"/api/finance/{jid}/paid", json={"flag": "contractor_paid", "paid": False})).json()
     assert not off["contractor_paid"] and off["contractor_paid_at"] is None and off["contractor_paid_by_label"] is None
     assert (await _events(people, jid))[-2:] == ["job.paid_changed", "job.paid_changed"]  # FIN-4
 
@@ -143,8 +145,10 @@ async def test_house_brand_is_auto_partner_paid_and_can_be_cleared(client, bindi
     item = (await client.get("/api/finance")).json()["items"][0]
     assert item["partner_paid"] and item["partner_paid_auto"] and item["partner_paid_by_label"] == "System"  # FIN-5
     page = await client.get("/finance")
-    assert ">Auto<" in page.text.replace("pill pill-muted\">Auto", ">Auto")
-    cleared = (await client.put(f"/api/finance/{done['display_id']}/paid", json={"who": "partner", "paid": False})).json()
+    assert ">Auto<" in page.text.replace('pill pill-muted">Auto', ">Auto")
+    cleared = (
+        await client.put(f"/api/finance/{done['display_id']}/paid", json={"flag": "partner_paid", "paid": False})
+    ).json()
     assert not cleared["partner_paid"] and not cleared["partner_paid_auto"]
 
 
@@ -160,7 +164,9 @@ async def test_finance_cancel_and_undo(client, bindings, people, net, db_path):
     c = (await client.post(f"/api/finance/{jid}/cancel", json={"reason": "Chargeback", "note": "Card disputed"})).json()
     assert c["finance_cancelled"] and c["status"] == "done"  # FIN-7: the job's status stays Done
     assert (c["finance_cancel_reason"], c["finance_cancel_note"]) == ("Chargeback", "Card disputed")
-    ev = await people.db.first("SELECT payload FROM job_events WHERE display_id = ? AND type = 'job.finance_cancelled'", jid)
+    ev = await people.db.first(
+        "SELECT payload FROM job_events WHERE display_id = ? AND type = 'job.finance_cancelled'", jid
+    )
     assert '"FinanceCancelReason": "Chargeback"' in ev["payload"] and "FinanceCancelledBy" in ev["payload"]
     totals = (await client.get("/api/finance")).json()["totals"]
     assert totals["cancelled"] == 1 and totals["payout_cents"] == 0

@@ -26,12 +26,14 @@ async def _day(client, net):
     await new_job(client, net)  # unassigned: left out
     other_day = await new_job(client, net, contractor_id=joe, date_start="2026-11-25")
     done = await new_job(client, net, contractor_id=joe, time_start="10:00")
-    await client.post(f"/api/jobs/{done['display_id']}/status", json={"status": "done", "closing_cents": 1, "parts_cents": 0})
+    await client.post(
+        f"/api/jobs/{done['display_id']}/status", json={"status": "done", "closing_cents": 1, "parts_cents": 0}
+    )
     return late, early, mike, other_day
 
 
 async def test_eod_long_form_exact(client, bindings, people, net):
-    late, early, mike, _ = await _day(client, net)
+    late, early, _mike, _ = await _day(client, net)
     body = (await client.get("/api/jobs/reminders", params={"date": "2026-11-24", "kind": "eod"})).json()
     names = [c["contractor_name"] for c in body["contractors"]]
     assert names == ["Joe Smith", "Mike Hernandez"]  # REM-1: one row per contractor; REM-5: unassigned out
