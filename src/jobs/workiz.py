@@ -106,8 +106,35 @@ _FORMATS = (
 )  # fmt: skip
 
 
+_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::\d{2})?\s*([AaPp][Mm])?)?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*([AaPp][Mm])?)?")
+
+
+def _fast(text: str) -> datetime | None:
+    """The two shapes Workiz and spreadsheets write (`11/24/2026 9:00 AM`, `2026-11-24 09:00:00`)."""
+    if m := _US.fullmatch(text):
+        month, day, year, hour, minute, half = m.groups()
+        year = year if len(year) == 4 else f"20{year}"
+    elif m := _ISO.fullmatch(text):
+        year, month, day, hour, minute, half = m.groups()
+    else:
+        return None
+    h, mi = int(hour or 0), int(minute or 0)
+    if half:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(int(year), int(month), int(day), h, mi)
+    except ValueError:
+        return None
+
+
 def scheduled(text: str) -> datetime | None:
     t = " ".join(text.replace(" at ", " ").split())
+    found = _fast(t)
+    if found is not None:
+        return found
     t = re.sub(r"(?i)(\d)(am|pm)$", r"\1 \2", t)
     for f in _FORMATS:
         try:
@@ -412,10 +439,13 @@ async def _chunk(
             batch["id"], iso(now), batch["id"], cursor,
         ),
         records.guard_changed(),
+        # each row's outcome by its number: one primary-key probe per row, one JSON look-up each
         q(
-            "UPDATE job_import_rows SET outcome = json_extract(o.value, '$[1]') FROM json_each(?) o"
-            " WHERE import_id = ? AND row_no = json_extract(o.value, '$[0]')",
-            json.dumps(outcomes), batch["id"],
+            "UPDATE job_import_rows SET outcome = json_extract(?, '$.\"' || row_no || '\"')"
+            " WHERE import_id = ? AND row_no IN (SELECT CAST(key AS INTEGER) FROM json_each(?))",
+            json.dumps(dict(outcomes)),
+            batch["id"],
+            json.dumps(dict(outcomes)),
         ),
     ]  # fmt: skip
     if new:

@@ -276,3 +276,8 @@ def test_parsing_helpers():
     assert str(workiz.scheduled("Nov 24, 2026 9:00 AM")) == "2026-11-24 09:00:00"
     assert str(workiz.scheduled("11/24/2026 9:00AM")) == "2026-11-24 09:00:00"
     assert workiz.scheduled("yesterday") is None
+    assert str(workiz.scheduled("2026-11-24 21:05:00")) == "2026-11-24 21:05:00"
+    assert str(workiz.scheduled("11/24/26 12:30 AM")) == "2026-11-24 00:30:00"
+    assert str(workiz.scheduled("11/24/2026 12:00 PM")) == "2026-11-24 12:00:00"
+    assert workiz.scheduled("13/45/2026 9:00 AM") is None
+    assert workiz.scheduled("11/24/2026 13:00 PM") is None
