@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_network, demo_technicians
+from ops import demo_jobs_finance, demo_network, demo_technicians
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -666,4 +666,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.quickbooks()
     await seeder.reports()
     await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
+    await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
     return seeder.summary
