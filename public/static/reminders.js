@@ -32,9 +32,14 @@
       var states = topojson.feature(us, us.objects.states);
       el("path", { d: path(states), fill: "#fbfbf8", stroke: "#b8c2cc", "stroke-width": 0.8 }, svg);
     }
+    var placed = [];
     pins.forEach(function (p) {
       var xy = projection([p.lng, p.lat]);
       if (!xy) return;
+      // jobs at the same spot (one ZIP, one building) fan out so every number stays readable
+      var near = placed.filter(function (q) { return Math.abs(q[0] - xy[0]) < 14 && Math.abs(q[1] - xy[1]) < 14; }).length;
+      if (near) xy = [xy[0] + 16 * near, xy[1]];
+      placed.push(xy);
       var g = el("g", { transform: "translate(" + xy[0].toFixed(1) + "," + xy[1].toFixed(1) + ")" }, svg);
       el("path", { d: "M0,0 C-3,-8 -10,-12 -10,-19 A10,10 0 1 1 10,-19 C10,-12 3,-8 0,0 Z", fill: "#e5484d", stroke: "#8f1d21", "stroke-width": 1 }, g);
       var n = el("text", { x: 0, y: -15, "text-anchor": "middle", fill: "#fff", "font-size": 11, "font-weight": 700, "font-family": "sans-serif" }, g);
