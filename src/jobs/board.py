@@ -43,12 +43,31 @@ LIST_SQL = (
 )
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every jobs read needs, read once per request: the offices with Jobs on (X-8) and the
+    ASK FOR UPDATE hours (ATT-10)."""
+
+    enabled: list[int]
+    hours: int
+
+
+async def context(db: Database) -> Context:
+    row = await db.first(
+        "SELECT (SELECT json_group_array(id) FROM offices WHERE jobs_enabled = 1) AS enabled,"
+        " (SELECT ask_for_update_hours FROM job_settings WHERE id = 1) AS hours"
+    )
+    assert row is not None
+    return Context(sorted(json.loads(row["enabled"] or "[]")), int(row["hours"] or 4))
+
+
 async def enabled_office_ids(db: Database) -> list[int]:
-    return [r["id"] for r in await db.all("SELECT id FROM offices WHERE jobs_enabled = 1")]
+    return (await context(db)).enabled
 
 
-async def scope(db: Database, user: User, alias: str = "j") -> tuple[str, list[Param]]:
-    return authz.job_scope(user, await enabled_office_ids(db), alias)
+async def scope(db: Database, user: User, alias: str = "j", ctx: Context | None = None) -> tuple[str, list[Param]]:
+    ctx = ctx or await context(db)
+    return authz.job_scope(user, ctx.enabled, alias)
 
 
 async def job_for_user(db: Database, user: User, display_id: str) -> Row | None:
@@ -64,8 +83,7 @@ async def job_for_user(db: Database, user: User, display_id: str) -> Row | None:
 
 async def hours(db: Database) -> int:
     """ATT-10: the N of ASK FOR UPDATE (Job Settings)."""
-    row = await db.first("SELECT ask_for_update_hours FROM job_settings WHERE id = 1")
-    return int(row["ask_for_update_hours"]) if row else 4
+    return (await context(db)).hours
 
 
 # --- the list -----------------------------------------------------------------------------------------
@@ -144,8 +162,8 @@ def _conditions(f: Filters, now: datetime, n_hours: int) -> tuple[list[str], lis
             parts.append("j.contractor_id IS NULL")
         where.append("(" + " OR ".join(parts) + ")")
     if f.attention:  # BRD-6: bypasses the date filter
-        sql, p = attention.condition(now, n_hours)
-        where.append(sql)
+        sql, p = attention.union(now, n_hours, "1 = 1", [])
+        where.append(f"j.id IN ({sql})")
         params += p
     elif f.date_from or f.date_to:
         # The index ranges on the UTC start (a day either side covers every zone); the local date decides.
@@ -185,12 +203,19 @@ class Page:
 
 
 async def listing(
-    db: Database, user: User, now: datetime, f: Filters, *, limit: int = PAGE, cursor: str | None = None
+    db: Database,
+    user: User,
+    now: datetime,
+    f: Filters,
+    *,
+    limit: int = PAGE,
+    cursor: str | None = None,
+    ctx: Context | None = None,
 ) -> Page:
     """One page in appointment order (start instant, then id); the board regroups by local date."""
-    n_hours = await hours(db)
-    where, params = _conditions(f, now, n_hours)
-    condition, scope_params = await scope(db, user)
+    ctx = ctx or await context(db)
+    where, params = _conditions(f, now, ctx.hours)
+    condition, scope_params = await scope(db, user, ctx=ctx)
     where.append(condition)
     params += scope_params
     if cursor:
@@ -208,19 +233,19 @@ async def listing(
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
 
 
-async def attention_count(db: Database, user: User, now: datetime) -> int:
-    """ATT-7: jobs (not flags) the user may see that need attention, independent of filters."""
-    condition, params = await scope(db, user)
-    sql, p = attention.condition(now, await hours(db))
-    row = await db.first(
-        f"SELECT COUNT(*) AS n FROM jobs j WHERE j.archived_at IS NULL AND {condition} AND {sql}", *params, *p
-    )
+async def attention_count(db: Database, user: User, now: datetime, ctx: Context | None = None) -> int:
+    """ATT-7: jobs (not flags) the user may see that need attention, independent of filters. Each
+    flag's jobs come from its own partial index; UNION counts a job with two flags once (ATT-6)."""
+    ctx = ctx or await context(db)
+    condition, params = await scope(db, user, "x", ctx)
+    sql, p = attention.union(now, ctx.hours, condition, params)
+    row = await db.first(f"SELECT COUNT(*) AS n FROM ({sql})", *p)
     return int(row["n"]) if row else 0
 
 
-async def status_counts(db: Database, user: User) -> dict[str, int]:
+async def status_counts(db: Database, user: User, ctx: Context | None = None) -> dict[str, int]:
     """BRD-14: the top-bar counters, by status, of the user's visible non-archived jobs."""
-    condition, params = await scope(db, user)
+    condition, params = await scope(db, user, ctx=ctx)
     rows = await db.all(
         f"SELECT j.status, COUNT(*) AS n FROM jobs j WHERE j.archived_at IS NULL AND {condition} GROUP BY j.status",
         *params,
@@ -417,8 +442,10 @@ async def link_ids(db: Database, rows: list[Row]) -> tuple[dict[int, str], dict[
     return leads, customers
 
 
-async def public_many(db: Database, user: User, now: datetime, rows: list[Row]) -> list[dict[str, Any]]:
-    n_hours = await hours(db)
+async def public_many(
+    db: Database, user: User, now: datetime, rows: list[Row], ctx: Context | None = None
+) -> list[dict[str, Any]]:
+    n_hours = (ctx or await context(db)).hours
     leads, customers = await link_ids(db, rows)
     return [
         public(r, user, now, n_hours, lead=leads.get(r["lead_id"]), customer=customers.get(r["customer_id"]))
@@ -426,10 +453,10 @@ async def public_many(db: Database, user: User, now: datetime, rows: list[Row]) 
     ]
 
 
-async def latest_change(db: Database, user: User) -> str:
+async def latest_change(db: Database, user: User, ctx: Context | None = None) -> str:
     """A cheap marker for the board's polling (like the leads queue's): moves whenever a job the user
     may see is added, changed or deleted. One index probe and one index count per office."""
-    offices = [o for o in await enabled_office_ids(db) if authz.visible_office(user, o)]
+    offices = [o for o in (ctx or await context(db)).enabled if authz.visible_office(user, o)]
     if not offices:
         return ""
     row = await db.first(
@@ -438,3 +465,30 @@ async def latest_change(db: Database, user: User) -> str:
         json.dumps(offices),
     )
     return f"{row['at'] or ''}/{row['n'] or 0}" if row else ""
+
+
+_CHOICES_SQL = (
+    "SELECT"
+    " (SELECT json_group_array(json_object('id', id, 'label', label)) FROM (SELECT id, label FROM job_types"
+    "  WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS job_types,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name)) FROM (SELECT id, name FROM job_partners"
+    "  WHERE active = 1 ORDER BY position, name COLLATE NOCASE, id)) AS partners,"
+    " (SELECT json_group_array(json_object('id', id, 'label', label)) FROM (SELECT id, label FROM cancel_reasons"
+    "  WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS cancel_reasons,"
+    " (SELECT json_group_array(json_object('id', id, 'label', label, 'color', color)) FROM (SELECT id, label, color"
+    "  FROM job_tags WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS job_tags,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name)) FROM (SELECT id, name FROM contractors"
+    "  WHERE active = 1 ORDER BY name COLLATE NOCASE)) AS contractors,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name, 'time_zone', time_zone)) FROM (SELECT id, name,"
+    "  time_zone FROM offices WHERE jobs_enabled = 1 AND active = 1 ORDER BY id)) AS offices"
+)
+
+
+async def choices(db: Database, user: User) -> dict[str, list[dict[str, Any]]]:
+    """The board's and the modal's dropdowns in one read: active job types, partners, cancel reasons,
+    tags and contractors, and the user's offices with Jobs on."""
+    row = await db.first(_CHOICES_SQL)
+    assert row is not None
+    out = {k: json.loads(row[k] or "[]") for k in row}
+    out["offices"] = [o for o in out["offices"] if authz.visible_office(user, o["id"])]
+    return out
