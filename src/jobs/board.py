@@ -26,6 +26,7 @@ from jobs.record import SHORT_CODES, STATUS_LABELS, STATUSES
 PAGE = 100
 MAX_PAGE = 500
 ATTENTION_CAP = 500  # BRD-11: the Needs Attention view is not paged beyond this
+SEARCH_CAP = 1000  # a search sorts at most this many of its newest matches
 SORT_RANK = {"submitted": 0, "in_progress": 1, "pending": 2, "deposit": 3, "done": 4, "cancelled": 5}  # BRD-4
 PRESETS = ("all", "today", "default", "week", "month", "next_month")
 PRESET_LABELS = {
@@ -179,8 +180,9 @@ def _conditions(f: Filters, now: datetime, n_hours: int) -> tuple[list[str], lis
         expression = search_expression(f.q)
         if expression is None:
             raise Invalid("q: type at least 3 characters to search.", "q")
-        where.append("j.id IN (SELECT rowid FROM job_terms WHERE job_terms MATCH ?)")
-        params.append(expression)
+        # Like the leads search: the newest SEARCH_CAP matches (job numbers grow with time) are sorted.
+        where.append("j.id IN (SELECT rowid FROM job_terms WHERE job_terms MATCH ? ORDER BY rowid DESC LIMIT ?)")
+        params += [expression, SEARCH_CAP]
     return where, params
 
 
@@ -223,11 +225,9 @@ async def listing(
         where.append("(j.start_at > ? OR (j.start_at = ? AND j.id > ?))")
         params += [start_at, start_at, job_id]
     limit = min(ATTENTION_CAP if f.attention else limit, MAX_PAGE)
-    rows = await db.all(
-        f"{LIST_SQL} WHERE {' AND '.join(where)} ORDER BY j.start_at, j.id LIMIT ?",
-        *params,
-        limit + 1,
-    )
+    # The page's ids first, from the index (narrow rows to sort), then those rows whole.
+    ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join(where)} ORDER BY j.start_at, j.id LIMIT ?"
+    rows = await db.all(f"{LIST_SQL} WHERE j.id IN ({ids}) ORDER BY j.start_at, j.id", *params, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
