@@ -212,8 +212,9 @@ async def measure(path: Path, runs: int) -> dict[str, Any]:
         await fn()
         where, params = board._conditions(filters, now, ctx.hours)
         scope, scope_params = board.authz.job_scope(owner, ctx.enabled)
-        ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join([*where, scope])} ORDER BY j.start_at, j.id LIMIT ?"
-        sql = f"{board.LIST_SQL} WHERE j.id IN ({ids}) ORDER BY j.start_at, j.id"
+        order = "j.date_start, j.time_start, j.id"
+        ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join([*where, scope])} ORDER BY {order} LIMIT ?"
+        sql = f"{board.LIST_SQL} WHERE j.id IN ({ids}) ORDER BY {order}"
         app_ms = await _timed(fn, runs)
         bare_ms = _bare(raw, sql, [*params, *scope_params, board.PAGE + 1], runs)
         results[name] = _summary(app_ms, bare_ms)
@@ -283,7 +284,7 @@ bare SQL each rests on; ≤ {TARGETS["queries"]} statements per page.
 
 The board page issues {r["queries"]} statements for its reads (context, dropdowns, list, links, attention
 count, status counters, live-refresh marker) {ok(r["queries"] <= TARGETS["queries"])}. The list walks
-`jobs_board` (office, archived, start instant) for the window; the attention count is a UNION of one
+`jobs_board` (office, archived, local date, time) for the window and sorts only the ids; the attention count is a UNION of one
 SELECT per flag, each on its own partial index (`jobs_due_completion`, `jobs_due_follow_up`,
 `jobs_due_end`, `jobs_unassigned`); search goes through the `job_terms` trigram index.
 {END}"""

@@ -112,8 +112,9 @@ CREATE TABLE jobs (
     updated_at                TEXT NOT NULL
 );
 
--- The board (BRD-4/5): a window of start instants per office, archived rows skipped by a seek.
-CREATE INDEX jobs_board ON jobs (office_id, archived_at, start_at, status, contractor_id);
+-- The board (BRD-4/5): a window of local dates per office in board order (date, then time), archived
+-- rows skipped by a seek; the page's ids come from the index alone.
+CREATE INDEX jobs_board ON jobs (office_id, archived_at, date_start, time_start);
 -- Attention (ATT-2…ATT-5) and Auto Status Change (ASC-3): a status, then its instant.
 CREATE INDEX jobs_due_completion ON jobs (status, archived_at, completion_due_at, office_id) WHERE status = 'deposit';
 CREATE INDEX jobs_due_follow_up ON jobs (status, archived_at, follow_up_at, office_id) WHERE status = 'pending';

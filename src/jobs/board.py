@@ -3,7 +3,7 @@ attention count (ATT-7), date groups (BRD-9, BRD-10) and the job as JSON (with i
 `copy_text` and, for the finance roles, `payout_cents`).
 
 Every read is scoped by `authz.job_scope`: the user's offices with the Jobs feature on, and a
-partner's own partner. The list walks `jobs_board` (office, archived, start instant) for a date
+partner's own partner. The list walks `jobs_board` (office, archived, local date, time) for a date
 window; the attention count walks the per-status partial indexes.
 """
 
@@ -26,7 +26,7 @@ from jobs.record import SHORT_CODES, STATUS_LABELS, STATUSES
 PAGE = 100
 MAX_PAGE = 500
 ATTENTION_CAP = 500  # BRD-11: the Needs Attention view is not paged beyond this
-SEARCH_CAP = 1000  # a search sorts at most this many of its newest matches
+SEARCH_CAP = 500  # a search sorts at most this many of its newest matches
 SORT_RANK = {"submitted": 0, "in_progress": 1, "pending": 2, "deposit": 3, "done": 4, "cancelled": 5}  # BRD-4
 PRESETS = ("all", "today", "default", "week", "month", "next_month")
 PRESET_LABELS = {
@@ -166,14 +166,13 @@ def _conditions(f: Filters, now: datetime, n_hours: int) -> tuple[list[str], lis
         sql, p = attention.union(now, n_hours, "1 = 1", [])
         where.append(f"j.id IN ({sql})")
         params += p
-    elif f.date_from or f.date_to:
-        # The index ranges on the UTC start (a day either side covers every zone); the local date decides.
+    elif f.date_from or f.date_to:  # local dates, on the jobs_board index
         if f.date_from:
-            where += ["j.start_at >= ?", "j.date_start >= ?"]
-            params += [(date.fromisoformat(f.date_from) - timedelta(days=1)).isoformat(), f.date_from]
+            where.append("j.date_start >= ?")
+            params.append(f.date_from)
         if f.date_to:
-            where += ["j.start_at < ?", "j.date_start <= ?"]
-            params += [(date.fromisoformat(f.date_to) + timedelta(days=2)).isoformat(), f.date_to]
+            where.append("j.date_start <= ?")
+            params.append(f.date_to)
     if f.rebooked:
         where.append("j.rebooked_at IS NOT NULL")
     if f.q.strip():
@@ -187,13 +186,14 @@ def _conditions(f: Filters, now: datetime, n_hours: int) -> tuple[list[str], lis
 
 
 def encode_cursor(row: Row) -> str:
-    return base64.urlsafe_b64encode(json.dumps([row["start_at"], row["id"]]).encode()).decode().rstrip("=")
+    key = [row["date_start"], row["time_start"], row["id"]]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> tuple[str, int]:
+def decode_cursor(text: str) -> tuple[str, str, int]:
     try:
-        start_at, job_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return str(start_at), int(job_id)
+        day, at, job_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return str(day), str(at), int(job_id)
     except (ValueError, TypeError):
         raise Invalid("cursor: not a cursor this list gave out.", "cursor") from None
 
@@ -214,20 +214,21 @@ async def listing(
     cursor: str | None = None,
     ctx: Context | None = None,
 ) -> Page:
-    """One page in appointment order (start instant, then id); the board regroups by local date."""
+    """One page in appointment order (local date, time, then id); the board groups it by date."""
     ctx = ctx or await context(db)
     where, params = _conditions(f, now, ctx.hours)
     condition, scope_params = await scope(db, user, ctx=ctx)
     where.append(condition)
     params += scope_params
     if cursor:
-        start_at, job_id = decode_cursor(cursor)
-        where.append("(j.start_at > ? OR (j.start_at = ? AND j.id > ?))")
-        params += [start_at, start_at, job_id]
+        day, at, job_id = decode_cursor(cursor)
+        where.append("(j.date_start, j.time_start, j.id) > (?, ?, ?)")
+        params += [day, at, job_id]
     limit = min(ATTENTION_CAP if f.attention else limit, MAX_PAGE)
     # The page's ids first, from the index (narrow rows to sort), then those rows whole.
-    ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join(where)} ORDER BY j.start_at, j.id LIMIT ?"
-    rows = await db.all(f"{LIST_SQL} WHERE j.id IN ({ids}) ORDER BY j.start_at, j.id", *params, limit + 1)
+    order = "j.date_start, j.time_start, j.id"  # BRD-4: appointment order, in each job's own wall clock
+    ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+    rows = await db.all(f"{LIST_SQL} WHERE j.id IN ({ids}) ORDER BY {order}", *params, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)

@@ -80,7 +80,7 @@ def _no_filters() -> dict[str, Any]:
     return {
         "status": [],
         "job_type": [],
-        "partner": [],
+        "job_source": [],
         "office": [],
         "contractor": [],
         "date_from": "",
