@@ -17,6 +17,7 @@ from typing import Any
 
 from accounts import authz
 from accounts.users import User
+from core.clock import parse
 from core.errors import Invalid
 from core.storage import Database, Param, Row, sql_in
 from core.text import search_expression
@@ -326,6 +327,16 @@ def groups(jobs: list[dict[str, Any]], today: date, sort: str = "default", force
 # --- JSON -----------------------------------------------------------------------------------------------
 
 
+def ago(instant: str, now: datetime) -> str:
+    """BRD-1: "3 days ago"."""
+    seconds = max(0, int((now - parse(instant)).total_seconds()))
+    for size, unit in ((86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
 def payout_cents(job: Row) -> int | None:
     """FIN-3: (closing − parts) × (1 − profit %), rounded half up to the cent in integer arithmetic."""
     profit = job["profit_bp"] if job["profit_bp"] is not None else job["profit_share_bp"]
@@ -410,6 +421,7 @@ def public(
         "customer_id": customer,
         "tag_ids": record.tag_ids(job) if job.get("tag_ids_json") else [],
         "k_question": dispatch.question(job),
+        "created_ago": ago(job["created_at"], now),
     }
     contacts = json.loads(job["contractor_contacts"]) if job.get("contractor_contacts") else None
     if contacts is not None and authz.sees_contractor_contacts(user):

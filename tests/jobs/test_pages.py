@@ -169,7 +169,9 @@ async def test_converting_in_a_jobs_office_opens_new_job_and_links_back(client, 
     lead = made.json()["id"]
     page = await client.get(f"/leads/{lead}/convert")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    form = await client.post(f"/leads/{lead}/convert", data={"csrf_token": token.group(1) if token else ""}, follow_redirects=False)
+    form = await client.post(
+        f"/leads/{lead}/convert", data={"csrf_token": token.group(1) if token else ""}, follow_redirects=False
+    )
     assert form.status_code == 303 and form.headers["location"] == f"/jobs/new?lead={lead}"  # JT-1
     record = await client.get(f"/leads/{lead}")
     assert "🛠 Open Job Creation" in record.text  # JT-3
@@ -193,9 +195,13 @@ async def test_jobs_off_offices_keep_the_workiz_reminder(client, bindings, peopl
     record = await client.get(f"/leads/{lead}")
     assert "🔧 Workiz reminder" in record.text and "Mark as Opened in Workiz" in record.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', record.text).group(1)
-    bad = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "no spaces!"}, follow_redirects=False)
+    bad = await client.post(
+        f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "no spaces!"}, follow_redirects=False
+    )
     assert bad.status_code == 303
-    ok = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "#21434"}, follow_redirects=False)
+    ok = await client.post(
+        f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "#21434"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     record = await client.get(f"/leads/{lead}")
     assert "Opened in Workiz as job <strong>#21434</strong>" in record.text  # JT-5
