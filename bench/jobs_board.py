@@ -284,8 +284,8 @@ bare SQL each rests on; ≤ {TARGETS["queries"]} statements per page.
 
 The board page issues {r["queries"]} statements for its reads (context, dropdowns, list, links, attention
 count, status counters, live-refresh marker) {ok(r["queries"] <= TARGETS["queries"])}. The list walks
-`jobs_board` (office, archived, local date, time) for the window and sorts only the ids; the attention count is a UNION of one
-SELECT per flag, each on its own partial index (`jobs_due_completion`, `jobs_due_follow_up`,
+`jobs_board` (office, archived, local date, time) for the window and sorts only the ids; the attention
+count is a UNION of one SELECT per flag, each on its own partial index (`jobs_due_completion`, `jobs_due_follow_up`,
 `jobs_due_end`, `jobs_unassigned`); search goes through the `job_terms` trigram index.
 {END}"""
 
