@@ -206,3 +206,27 @@ async def test_jobs_off_offices_keep_the_workiz_reminder(client, bindings, peopl
     record = await client.get(f"/leads/{lead}")
     assert "Opened in Workiz as job <strong>#21434</strong>" in record.text  # JT-5
     assert (await client.get(f"/api/leads/{lead}")).json()["timeline"][0]["body"] == "🔧 Opened in Workiz as job #21434"
+
+
+async def test_the_open_records_tray_takes_jobs(client, bindings, people, net):
+    await sign_in_api(client, bindings, people.agent)
+    job = await new_job(client, net)
+    pinned = await client.post("/api/open-records", json={"kind": "job", "id": job["display_id"]})
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["items"] == [
+        {
+            "kind": "job",
+            "id": job["display_id"],
+            "name": "Emily Harrison",
+            "url": f"/jobs/{job['display_id']}",
+            "archived": False,
+        }
+    ]
+    page = await client.get(f"/jobs/{job['display_id']}")
+    assert "Unpin" in page.text and 'class="tray-kind tray-job">Job<' in page.text
+    await sign_in_api(client, bindings, people.owner)
+    await client.post("/api/open-records", json={"kind": "job", "id": job["display_id"]})
+    await client.delete(f"/api/jobs/{job['display_id']}")
+    assert (await client.get("/api/open-records")).json()["items"] == []  # a deleted job leaves every tray
+    await sign_in_api(client, bindings, people.agent_b)  # another office's job: 404, never pinned
+    assert (await client.post("/api/open-records", json={"kind": "job", "id": "JOB-3542"})).status_code == 404
