@@ -112,8 +112,9 @@ CREATE TABLE jobs (
     updated_at                TEXT NOT NULL
 );
 
--- The board (BRD-4/5): a window of start instants per office, archived rows skipped by a seek.
-CREATE INDEX jobs_board ON jobs (office_id, archived_at, start_at, status, contractor_id);
+-- The board (BRD-4/5): a window of local dates per office in board order (date, then time), archived
+-- rows skipped by a seek; the page's ids come from the index alone.
+CREATE INDEX jobs_board ON jobs (office_id, archived_at, date_start, time_start);
 -- Attention (ATT-2…ATT-5) and Auto Status Change (ASC-3): a status, then its instant.
 CREATE INDEX jobs_due_completion ON jobs (status, archived_at, completion_due_at, office_id) WHERE status = 'deposit';
 CREATE INDEX jobs_due_follow_up ON jobs (status, archived_at, follow_up_at, office_id) WHERE status = 'pending';
@@ -182,3 +183,34 @@ END;
 -- A lead converted in a jobs-disabled office records the Workiz job it was opened as (JT-5).
 ALTER TABLE leads ADD COLUMN workiz_job_number TEXT;
 ALTER TABLE leads ADD COLUMN workiz_opened_at TEXT;
+
+-- The open-records tray takes jobs too: `open_records.kind` gains 'job' (a CHECK changes only by
+-- rebuilding the table; its index and the unpin triggers come back with it). The triggers go first:
+-- renaming a table checks every trigger that names one.
+DROP TRIGGER leads_unpin_deleted;
+DROP TRIGGER customers_unpin_deleted;
+CREATE TABLE open_records_new (
+    user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL CHECK (kind IN ('lead', 'customer', 'job')),
+    record_id INTEGER NOT NULL,
+    position  INTEGER NOT NULL,
+    pinned_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind, record_id)
+) WITHOUT ROWID;
+INSERT INTO open_records_new (user_id, kind, record_id, position, pinned_at)
+SELECT user_id, kind, record_id, position, pinned_at FROM open_records;
+DROP TABLE open_records;
+ALTER TABLE open_records_new RENAME TO open_records;
+CREATE INDEX open_records_record ON open_records (kind, record_id);
+
+CREATE TRIGGER leads_unpin_deleted AFTER DELETE ON leads BEGIN
+    DELETE FROM open_records WHERE kind = 'lead' AND record_id = old.id;
+END;
+
+CREATE TRIGGER customers_unpin_deleted AFTER DELETE ON customers BEGIN
+    DELETE FROM open_records WHERE kind = 'customer' AND record_id = old.id;
+END;
+
+CREATE TRIGGER jobs_unpin_deleted AFTER DELETE ON jobs BEGIN
+    DELETE FROM open_records WHERE kind = 'job' AND record_id = old.id;
+END;

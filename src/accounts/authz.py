@@ -407,6 +407,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/jobs"): "jobs.view",
     ("GET", "/jobs/new"): "jobs.create",
     ("GET", "/jobs/{display_id}"): "jobs.view",
+    ("POST", "/jobs/{display_id}/pin"): "jobs.view",
+    ("POST", "/jobs/{display_id}/unpin"): "jobs.view",
     ("GET", "/api/jobs"): "jobs.view",
     ("POST", "/api/jobs"): "jobs.create",
     ("GET", "/api/jobs/attention-count"): "jobs.view",

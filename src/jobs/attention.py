@@ -69,6 +69,23 @@ def condition(now: datetime, hours: int, alias: str = "j") -> tuple[str, list[Pa
     )
 
 
+def union(now: datetime, hours: int, scope: str, scope_params: list[Param]) -> tuple[str, list[Param]]:
+    """SQL: the ids of non-archived jobs needing attention, within SCOPE (a condition on alias `x`),
+    one SELECT per flag, each on its own partial index (migration 0028); UNION keeps a job once."""
+    active = ", ".join(f"'{s}'" for s in ACTIVE)
+    parts = [
+        ("x.status = 'deposit' AND x.archived_at IS NULL AND x.completion_due_at <= ?", [iso(now)]),
+        ("x.status = 'pending' AND x.archived_at IS NULL AND x.follow_up_at <= ?", [iso(now)]),
+        ("x.status = 'in_progress' AND x.archived_at IS NULL AND x.end_at <= ?", [iso(now - timedelta(hours=hours))]),
+        (f"x.contractor_id IS NULL AND x.archived_at IS NULL AND x.status IN ({active})", []),
+    ]
+    sql = " UNION ".join(f"SELECT x.id FROM jobs x WHERE {cond} AND {scope}" for cond, _ in parts)
+    params: list[Param] = []
+    for _, p in parts:
+        params += [*p, *scope_params]
+    return sql, params
+
+
 def badge(found: list[str]) -> str | None:
     return found[0] if found else None
 

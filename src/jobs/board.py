@@ -3,7 +3,7 @@ attention count (ATT-7), date groups (BRD-9, BRD-10) and the job as JSON (with i
 `copy_text` and, for the finance roles, `payout_cents`).
 
 Every read is scoped by `authz.job_scope`: the user's offices with the Jobs feature on, and a
-partner's own partner. The list walks `jobs_board` (office, archived, start instant) for a date
+partner's own partner. The list walks `jobs_board` (office, archived, local date, time) for a date
 window; the attention count walks the per-status partial indexes.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from accounts import authz
 from accounts.users import User
+from core.clock import parse
 from core.errors import Invalid
 from core.storage import Database, Param, Row, sql_in
 from core.text import search_expression
@@ -26,6 +27,7 @@ from jobs.record import SHORT_CODES, STATUS_LABELS, STATUSES
 PAGE = 100
 MAX_PAGE = 500
 ATTENTION_CAP = 500  # BRD-11: the Needs Attention view is not paged beyond this
+SEARCH_CAP = 500  # a search sorts at most this many of its newest matches
 SORT_RANK = {"submitted": 0, "in_progress": 1, "pending": 2, "deposit": 3, "done": 4, "cancelled": 5}  # BRD-4
 PRESETS = ("all", "today", "default", "week", "month", "next_month")
 PRESET_LABELS = {
@@ -43,12 +45,31 @@ LIST_SQL = (
 )
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every jobs read needs, read once per request: the offices with Jobs on (X-8) and the
+    ASK FOR UPDATE hours (ATT-10)."""
+
+    enabled: list[int]
+    hours: int
+
+
+async def context(db: Database) -> Context:
+    row = await db.first(
+        "SELECT (SELECT json_group_array(id) FROM offices WHERE jobs_enabled = 1) AS enabled,"
+        " (SELECT ask_for_update_hours FROM job_settings WHERE id = 1) AS hours"
+    )
+    assert row is not None
+    return Context(sorted(json.loads(row["enabled"] or "[]")), int(row["hours"] or 4))
+
+
 async def enabled_office_ids(db: Database) -> list[int]:
-    return [r["id"] for r in await db.all("SELECT id FROM offices WHERE jobs_enabled = 1")]
+    return (await context(db)).enabled
 
 
-async def scope(db: Database, user: User, alias: str = "j") -> tuple[str, list[Param]]:
-    return authz.job_scope(user, await enabled_office_ids(db), alias)
+async def scope(db: Database, user: User, alias: str = "j", ctx: Context | None = None) -> tuple[str, list[Param]]:
+    ctx = ctx or await context(db)
+    return authz.job_scope(user, ctx.enabled, alias)
 
 
 async def job_for_user(db: Database, user: User, display_id: str) -> Row | None:
@@ -64,8 +85,7 @@ async def job_for_user(db: Database, user: User, display_id: str) -> Row | None:
 
 async def hours(db: Database) -> int:
     """ATT-10: the N of ASK FOR UPDATE (Job Settings)."""
-    row = await db.first("SELECT ask_for_update_hours FROM job_settings WHERE id = 1")
-    return int(row["ask_for_update_hours"]) if row else 4
+    return (await context(db)).hours
 
 
 # --- the list -----------------------------------------------------------------------------------------
@@ -144,36 +164,37 @@ def _conditions(f: Filters, now: datetime, n_hours: int) -> tuple[list[str], lis
             parts.append("j.contractor_id IS NULL")
         where.append("(" + " OR ".join(parts) + ")")
     if f.attention:  # BRD-6: bypasses the date filter
-        sql, p = attention.condition(now, n_hours)
-        where.append(sql)
+        sql, p = attention.union(now, n_hours, "1 = 1", [])
+        where.append(f"j.id IN ({sql})")
         params += p
-    elif f.date_from or f.date_to:
-        # The index ranges on the UTC start (a day either side covers every zone); the local date decides.
+    elif f.date_from or f.date_to:  # local dates, on the jobs_board index
         if f.date_from:
-            where += ["j.start_at >= ?", "j.date_start >= ?"]
-            params += [(date.fromisoformat(f.date_from) - timedelta(days=1)).isoformat(), f.date_from]
+            where.append("j.date_start >= ?")
+            params.append(f.date_from)
         if f.date_to:
-            where += ["j.start_at < ?", "j.date_start <= ?"]
-            params += [(date.fromisoformat(f.date_to) + timedelta(days=2)).isoformat(), f.date_to]
+            where.append("j.date_start <= ?")
+            params.append(f.date_to)
     if f.rebooked:
         where.append("j.rebooked_at IS NOT NULL")
     if f.q.strip():
         expression = search_expression(f.q)
         if expression is None:
             raise Invalid("q: type at least 3 characters to search.", "q")
-        where.append("j.id IN (SELECT rowid FROM job_terms WHERE job_terms MATCH ?)")
-        params.append(expression)
+        # Like the leads search: the newest SEARCH_CAP matches (job numbers grow with time) are sorted.
+        where.append("j.id IN (SELECT rowid FROM job_terms WHERE job_terms MATCH ? ORDER BY rowid DESC LIMIT ?)")
+        params += [expression, SEARCH_CAP]
     return where, params
 
 
 def encode_cursor(row: Row) -> str:
-    return base64.urlsafe_b64encode(json.dumps([row["start_at"], row["id"]]).encode()).decode().rstrip("=")
+    key = [row["date_start"], row["time_start"], row["id"]]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> tuple[str, int]:
+def decode_cursor(text: str) -> tuple[str, str, int]:
     try:
-        start_at, job_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return str(start_at), int(job_id)
+        day, at, job_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return str(day), str(at), int(job_id)
     except (ValueError, TypeError):
         raise Invalid("cursor: not a cursor this list gave out.", "cursor") from None
 
@@ -185,42 +206,48 @@ class Page:
 
 
 async def listing(
-    db: Database, user: User, now: datetime, f: Filters, *, limit: int = PAGE, cursor: str | None = None
+    db: Database,
+    user: User,
+    now: datetime,
+    f: Filters,
+    *,
+    limit: int = PAGE,
+    cursor: str | None = None,
+    ctx: Context | None = None,
 ) -> Page:
-    """One page in appointment order (start instant, then id); the board regroups by local date."""
-    n_hours = await hours(db)
-    where, params = _conditions(f, now, n_hours)
-    condition, scope_params = await scope(db, user)
+    """One page in appointment order (local date, time, then id); the board groups it by date."""
+    ctx = ctx or await context(db)
+    where, params = _conditions(f, now, ctx.hours)
+    condition, scope_params = await scope(db, user, ctx=ctx)
     where.append(condition)
     params += scope_params
     if cursor:
-        start_at, job_id = decode_cursor(cursor)
-        where.append("(j.start_at > ? OR (j.start_at = ? AND j.id > ?))")
-        params += [start_at, start_at, job_id]
+        day, at, job_id = decode_cursor(cursor)
+        where.append("(j.date_start, j.time_start, j.id) > (?, ?, ?)")
+        params += [day, at, job_id]
     limit = min(ATTENTION_CAP if f.attention else limit, MAX_PAGE)
-    rows = await db.all(
-        f"{LIST_SQL} WHERE {' AND '.join(where)} ORDER BY j.start_at, j.id LIMIT ?",
-        *params,
-        limit + 1,
-    )
+    # The page's ids first, from the index (narrow rows to sort), then those rows whole.
+    order = "j.date_start, j.time_start, j.id"  # BRD-4: appointment order, in each job's own wall clock
+    ids = f"SELECT j.id FROM jobs j WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+    rows = await db.all(f"{LIST_SQL} WHERE j.id IN ({ids}) ORDER BY {order}", *params, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
 
 
-async def attention_count(db: Database, user: User, now: datetime) -> int:
-    """ATT-7: jobs (not flags) the user may see that need attention, independent of filters."""
-    condition, params = await scope(db, user)
-    sql, p = attention.condition(now, await hours(db))
-    row = await db.first(
-        f"SELECT COUNT(*) AS n FROM jobs j WHERE j.archived_at IS NULL AND {condition} AND {sql}", *params, *p
-    )
+async def attention_count(db: Database, user: User, now: datetime, ctx: Context | None = None) -> int:
+    """ATT-7: jobs (not flags) the user may see that need attention, independent of filters. Each
+    flag's jobs come from its own partial index; UNION counts a job with two flags once (ATT-6)."""
+    ctx = ctx or await context(db)
+    condition, params = await scope(db, user, "x", ctx)
+    sql, p = attention.union(now, ctx.hours, condition, params)
+    row = await db.first(f"SELECT COUNT(*) AS n FROM ({sql})", *p)
     return int(row["n"]) if row else 0
 
 
-async def status_counts(db: Database, user: User) -> dict[str, int]:
+async def status_counts(db: Database, user: User, ctx: Context | None = None) -> dict[str, int]:
     """BRD-14: the top-bar counters, by status, of the user's visible non-archived jobs."""
-    condition, params = await scope(db, user)
+    condition, params = await scope(db, user, ctx=ctx)
     rows = await db.all(
         f"SELECT j.status, COUNT(*) AS n FROM jobs j WHERE j.archived_at IS NULL AND {condition} GROUP BY j.status",
         *params,
@@ -298,6 +325,16 @@ def groups(jobs: list[dict[str, Any]], today: date, sort: str = "default", force
 
 
 # --- JSON -----------------------------------------------------------------------------------------------
+
+
+def ago(instant: str, now: datetime) -> str:
+    """BRD-1: "3 days ago"."""
+    seconds = max(0, int((now - parse(instant)).total_seconds()))
+    for size, unit in ((86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
 
 
 def payout_cents(job: Row) -> int | None:
@@ -384,6 +421,7 @@ def public(
         "customer_id": customer,
         "tag_ids": record.tag_ids(job) if job.get("tag_ids_json") else [],
         "k_question": dispatch.question(job),
+        "created_ago": ago(job["created_at"], now),
     }
     contacts = json.loads(job["contractor_contacts"]) if job.get("contractor_contacts") else None
     if contacts is not None and authz.sees_contractor_contacts(user):
@@ -417,8 +455,10 @@ async def link_ids(db: Database, rows: list[Row]) -> tuple[dict[int, str], dict[
     return leads, customers
 
 
-async def public_many(db: Database, user: User, now: datetime, rows: list[Row]) -> list[dict[str, Any]]:
-    n_hours = await hours(db)
+async def public_many(
+    db: Database, user: User, now: datetime, rows: list[Row], ctx: Context | None = None
+) -> list[dict[str, Any]]:
+    n_hours = (ctx or await context(db)).hours
     leads, customers = await link_ids(db, rows)
     return [
         public(r, user, now, n_hours, lead=leads.get(r["lead_id"]), customer=customers.get(r["customer_id"]))
@@ -426,10 +466,10 @@ async def public_many(db: Database, user: User, now: datetime, rows: list[Row]) 
     ]
 
 
-async def latest_change(db: Database, user: User) -> str:
+async def latest_change(db: Database, user: User, ctx: Context | None = None) -> str:
     """A cheap marker for the board's polling (like the leads queue's): moves whenever a job the user
     may see is added, changed or deleted. One index probe and one index count per office."""
-    offices = [o for o in await enabled_office_ids(db) if authz.visible_office(user, o)]
+    offices = [o for o in (ctx or await context(db)).enabled if authz.visible_office(user, o)]
     if not offices:
         return ""
     row = await db.first(
@@ -438,3 +478,30 @@ async def latest_change(db: Database, user: User) -> str:
         json.dumps(offices),
     )
     return f"{row['at'] or ''}/{row['n'] or 0}" if row else ""
+
+
+_CHOICES_SQL = (
+    "SELECT"
+    " (SELECT json_group_array(json_object('id', id, 'label', label)) FROM (SELECT id, label FROM job_types"
+    "  WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS job_types,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name)) FROM (SELECT id, name FROM job_partners"
+    "  WHERE active = 1 ORDER BY position, name COLLATE NOCASE, id)) AS partners,"
+    " (SELECT json_group_array(json_object('id', id, 'label', label)) FROM (SELECT id, label FROM cancel_reasons"
+    "  WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS cancel_reasons,"
+    " (SELECT json_group_array(json_object('id', id, 'label', label, 'color', color)) FROM (SELECT id, label, color"
+    "  FROM job_tags WHERE active = 1 ORDER BY position, label COLLATE NOCASE, id)) AS job_tags,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name)) FROM (SELECT id, name FROM contractors"
+    "  WHERE active = 1 ORDER BY name COLLATE NOCASE)) AS contractors,"
+    " (SELECT json_group_array(json_object('id', id, 'name', name, 'time_zone', time_zone)) FROM (SELECT id, name,"
+    "  time_zone FROM offices WHERE jobs_enabled = 1 AND active = 1 ORDER BY id)) AS offices"
+)
+
+
+async def choices(db: Database, user: User) -> dict[str, list[dict[str, Any]]]:
+    """The board's and the modal's dropdowns in one read: active job types, partners, cancel reasons,
+    tags and contractors, and the user's offices with Jobs on."""
+    row = await db.first(_CHOICES_SQL)
+    assert row is not None
+    out = {k: json.loads(row[k] or "[]") for k in row}
+    out["offices"] = [o for o in out["offices"] if authz.visible_office(user, o["id"])]
+    return out

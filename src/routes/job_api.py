@@ -32,7 +32,7 @@ class ListParams:
         self,
         status: list[str] = Query([], description="submitted, in_progress, deposit, pending, done, cancelled"),
         job_type: list[Id] = Query([]),
-        partner: list[Id] = Query([], description="Job Source (the job partner)"),
+        job_source: list[Id] = Query([], description="Job Source: job partner ids"),
         office: list[Id] = Query([]),
         contractor: list[str] = Query([], description="contractor ids, or `unassigned`"),
         date_from: str = Query("", max_length=10, description="first local date_start, YYYY-MM-DD"),
@@ -63,7 +63,7 @@ def filters(user_params: dict[str, Any]) -> board.Filters:
     return board.Filters(
         statuses=p["status"],
         job_type_ids=p["job_type"],
-        partner_ids=p["partner"],
+        partner_ids=p["job_source"],
         office_ids=p["office"],
         contractor_ids=contractors,
         unassigned="unassigned" in p["contractor"],

@@ -19,7 +19,6 @@ from core.inputs import Id
 from customers import record as customers
 from jobs import actions, attention, board, dispatch, inputs, record, schedule
 from network import areas
-from network import settings as job_settings
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.job_api import ListParams, filters
@@ -30,34 +29,8 @@ SORTS = {"default": "Time, then status", "status": "Status", "time": "Time", "co
 RADIUS_MILES = 50
 
 
-async def _today(request: Request) -> Any:
-    """BRD-5: days in the viewer's (first visible) office zone."""
-    user = current_user(request)
-    b = bindings_of(request)
-    mine = [o for o in await actions.enabled_offices(b.db) if authz.visible_office(user, o["id"])]
-    zone = mine[0]["time_zone"] if mine else "America/New_York"
-    return schedule.today_in(zone, b.clock.now())
-
-
 async def _choices(request: Request) -> dict[str, Any]:
-    db = bindings_of(request).db
-    user = current_user(request)
-    types, partners, reasons, tags, offices_on = await asyncio.gather(
-        job_settings.all_values(db, job_settings.KINDS["job_types"], active_only=True),
-        job_settings.all_values(db, job_settings.KINDS["job_partners"], active_only=True),
-        job_settings.all_values(db, job_settings.KINDS["cancel_reasons"], active_only=True),
-        job_settings.all_values(db, job_settings.KINDS["job_tags"], active_only=True),
-        actions.enabled_offices(db),
-    )
-    contractors = await db.all("SELECT id, name FROM contractors WHERE active = 1 ORDER BY name COLLATE NOCASE")
-    return {
-        "job_types": types,
-        "partners": partners,
-        "cancel_reasons": reasons,
-        "job_tags": tags,
-        "offices": [o for o in offices_on if authz.visible_office(user, o["id"])],
-        "contractors": contractors,
-    }
+    return await board.choices(bindings_of(request).db, current_user(request))
 
 
 def _prefill_from_lead(lead: Any, customer: str | None, partners: list[Any]) -> dict[str, Any]:
@@ -107,7 +80,7 @@ def _no_filters() -> dict[str, Any]:
     return {
         "status": [],
         "job_type": [],
-        "partner": [],
+        "job_source": [],
         "office": [],
         "contractor": [],
         "date_from": "",
@@ -126,21 +99,21 @@ async def _board(
 ) -> Response:
     user = current_user(request)
     b = bindings_of(request)
-    if not await _jobs_office(request):
+    ctx, choices = await asyncio.gather(board.context(b.db), board.choices(b.db, user))
+    if not choices["offices"]:
         return redirect("/leads", "Your offices don't use Porchlight for jobs.")  # X-8
     now = b.clock.now()
-    today = await _today(request)
+    today = schedule.today_in(choices["offices"][0]["time_zone"], now)  # BRD-5: the user's first office's days
     f = filters(params.values)
     if not (f.date_from or f.date_to):
         f.date_from, f.date_to = board.window(preset, today)
     sort = sort if sort in SORTS else "default"
-    page = await board.listing(b.db, user, now, f, limit=board.MAX_PAGE)
-    items = await board.public_many(b.db, user, now, page.rows)
-    count, counts, marker, choices = await asyncio.gather(
-        board.attention_count(b.db, user, now),
-        board.status_counts(b.db, user),
-        board.latest_change(b.db, user),
-        _choices(request),
+    page = await board.listing(b.db, user, now, f, limit=board.MAX_PAGE, ctx=ctx)
+    items, count, counts, marker = await asyncio.gather(
+        board.public_many(b.db, user, now, page.rows, ctx),
+        board.attention_count(b.db, user, now, ctx),
+        board.status_counts(b.db, user, ctx),
+        board.latest_change(b.db, user, ctx),
     )
     return render(
         request,
@@ -165,11 +138,6 @@ async def _board(
         prefill_json=json.dumps(prefill or {}),
         **choices,
     )
-
-
-async def _jobs_office(request: Request) -> bool:
-    user = current_user(request)
-    return any(authz.visible_office(user, o["id"]) for o in await actions.enabled_offices(bindings_of(request).db))
 
 
 @router.get("/jobs/{display_id}", include_in_schema=False)

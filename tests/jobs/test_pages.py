@@ -33,7 +33,7 @@ async def test_board_groups_by_date_with_dividers_and_default_window(client, bin
     assert "📅 Tomorrow · Monday, Nov 23" in html and "Friday, Nov 20" in html
     assert 'data-job="JOB-3546"' not in html  # BRD-5: the default window
     assert html.index('data-job="JOB-3543"') < html.index('data-job="JOB-3542"')  # 08:00 before 13:00 within the day
-    assert "🚨 Needs Attention (<span>5</span>)" in html  # all without a contractor (ATT-7: filters aside)
+    assert "🚨 Needs Attention (5)" in html  # all without a contractor (ATT-7: filters aside)
     assert "🔍 FIND CONTRACTOR" in html
     everything = await client.get("/jobs", params={"range": "all"})
     assert 'data-job="JOB-3546"' in everything.text
@@ -169,7 +169,9 @@ async def test_converting_in_a_jobs_office_opens_new_job_and_links_back(client, 
     lead = made.json()["id"]
     page = await client.get(f"/leads/{lead}/convert")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    form = await client.post(f"/leads/{lead}/convert", data={"csrf_token": token.group(1) if token else ""}, follow_redirects=False)
+    form = await client.post(
+        f"/leads/{lead}/convert", data={"csrf_token": token.group(1) if token else ""}, follow_redirects=False
+    )
     assert form.status_code == 303 and form.headers["location"] == f"/jobs/new?lead={lead}"  # JT-1
     record = await client.get(f"/leads/{lead}")
     assert "🛠 Open Job Creation" in record.text  # JT-3
@@ -193,10 +195,38 @@ async def test_jobs_off_offices_keep_the_workiz_reminder(client, bindings, peopl
     record = await client.get(f"/leads/{lead}")
     assert "🔧 Workiz reminder" in record.text and "Mark as Opened in Workiz" in record.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', record.text).group(1)
-    bad = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "no spaces!"}, follow_redirects=False)
+    bad = await client.post(
+        f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "no spaces!"}, follow_redirects=False
+    )
     assert bad.status_code == 303
-    ok = await client.post(f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "#21434"}, follow_redirects=False)
+    ok = await client.post(
+        f"/leads/{lead}/workiz", data={"csrf_token": token, "workiz_job_number": "#21434"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     record = await client.get(f"/leads/{lead}")
     assert "Opened in Workiz as job <strong>#21434</strong>" in record.text  # JT-5
     assert (await client.get(f"/api/leads/{lead}")).json()["timeline"][0]["body"] == "🔧 Opened in Workiz as job #21434"
+
+
+async def test_the_open_records_tray_takes_jobs(client, bindings, people, net):
+    await sign_in_api(client, bindings, people.agent)
+    job = await new_job(client, net)
+    pinned = await client.post("/api/open-records", json={"kind": "job", "id": job["display_id"]})
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["items"] == [
+        {
+            "kind": "job",
+            "id": job["display_id"],
+            "name": "Emily Harrison",
+            "url": f"/jobs/{job['display_id']}",
+            "archived": False,
+        }
+    ]
+    page = await client.get(f"/jobs/{job['display_id']}")
+    assert "Unpin" in page.text and 'class="tray-kind tray-job">Job<' in page.text
+    await sign_in_api(client, bindings, people.owner)
+    await client.post("/api/open-records", json={"kind": "job", "id": job["display_id"]})
+    await client.delete(f"/api/jobs/{job['display_id']}")
+    assert (await client.get("/api/open-records")).json()["items"] == []  # a deleted job leaves every tray
+    await sign_in_api(client, bindings, people.agent_b)  # another office's job: 404, never pinned
+    assert (await client.post("/api/open-records", json={"kind": "job", "id": "JOB-3542"})).status_code == 404
