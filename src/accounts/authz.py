@@ -434,6 +434,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/finance/{display_id}/undo-cancel"): "finance.edit",
     ("GET", "/api/jobs/auto-status"): "job_settings.manage",
     ("PUT", "/api/jobs/auto-status"): "job_settings.manage",
+    ("GET", "/maintenance/auto-status"): "job_settings.manage",
+    ("POST", "/maintenance/auto-status"): "job_settings.manage",
     ("GET", "/api/jobs/reminders"): "jobs.reminders",
     ("GET", "/jobs/reminders"): "jobs.reminders",
     ("POST", "/api/jobs/import"): "jobs.import",

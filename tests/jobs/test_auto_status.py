@@ -159,3 +159,17 @@ async def test_the_cron_runs_it_every_15_minutes(client, bindings, people, net):
     await new_job(client, net, date_start="2026-11-24", time_start="09:00")
     bindings.clock.set("2026-11-24T00:15:00Z")
     assert (await cron.run_job(bindings, "jobs-auto-status"))["auto_advanced"] == 1
+
+
+async def test_the_owner_page_saves_the_rule(client, bindings, people, net):
+    token = await sign_in_api(client, bindings, people.owner)
+    page = await client.get("/maintenance/auto-status")
+    assert page.status_code == 200 and "Submitted → In Progress" in page.text and "checked> Enabled" in page.text
+    saved = await client.post(
+        "/maintenance/auto-status", data={"csrf_token": token, "office_ids": [str(people.office_b.id)]}
+    )
+    assert saved.status_code == 303
+    rule = (await client.get("/api/jobs/auto-status")).json()
+    assert (rule["enabled"], rule["office_ids"]) == (False, [people.office_b.id])
+    await sign_in_api(client, bindings, people.admin)
+    assert (await client.get("/maintenance/auto-status")).status_code == 403
