@@ -42,6 +42,7 @@ from jobs import auto_status, schedule, workiz
 NOW = "2026-12-06T15:00:00.000Z"
 START, END = "<!-- bench:jobs-finance:start -->", "<!-- bench:jobs-finance:end -->"
 TARGETS = {"tick_ms": 100.0, "tick_jobs": 500, "rows_per_s": 1000.0, "rss_mb": 200.0}
+SOURCE_TYPE = ["Source", "Type"]
 ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
 
 
@@ -75,7 +76,7 @@ def _fill(path: Path, n_jobs: int, rng: random.Random) -> None:
     )
     conn.execute("INSERT INTO job_partners (id, name, created_at, updated_at) VALUES (1, 'GDQ', ?, ?)", (NOW, NOW))
     today = date(2026, 12, 6)
-    statuses = ["submitted"] + ["in_progress", "done", "done", "done", "cancelled", "deposit", "pending", "done"]
+    statuses = ["submitted", "in_progress", "done", "done", "done", "cancelled", "deposit", "pending", "done"]
     rows = []
     for i in range(n_jobs):
         number = 3542 + i
@@ -128,25 +129,28 @@ def _csv(n: int) -> bytes:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(
-        workiz_header := [
-            "Job #",
-            "Client",
-            "Scheduled",
-            "Phone",
-            "Status",
-            "Tech",
-            "Address",
-            "City",
-            "State",
-            "Zip",
-            "Source",
-            "Type",
-        ]
+        ["Job #", "Client", "Scheduled", "Phone", "Status", "Tech", "Address", "City", "State", "Zip", *SOURCE_TYPE]
     )
-    assert workiz_header
     for i in range(n):
-        w.writerow([f"WZ-{i}", f"Client Number {i}", f"12/{1 + i % 28:02d}/2026 {1 + i % 12}:00 PM", f"(305) 555-{i % 10000:04d}",
-                    ["Done", "Submitted", "Pending", "Canceled"][i % 4], "", f"{i} Main St", "Hialeah", "FL", "33012", "GDQ", "garage door"])  # fmt: skip
+        when = f"12/{1 + i % 28:02d}/2026 {1 + i % 12}:00 PM"
+        status = ["Done", "Submitted", "Pending", "Canceled"][i % 4]
+        phone = f"(305) 555-{i % 10000:04d}"
+        w.writerow(
+            [
+                f"WZ-{i}",
+                f"Client {i}",
+                when,
+                phone,
+                status,
+                "",
+                f"{i} Main St",
+                "Hialeah",
+                "FL",
+                "33012",
+                "GDQ",
+                "Garage door",
+            ]
+        )
     return out.getvalue().encode()
 
 
@@ -182,19 +186,36 @@ async def time_import(path: Path, n_rows: int) -> dict[str, Any]:
     }
 
 
+def _ok(good: bool) -> str:
+    return "✅" if good else "❌"
+
+
+def _rows(r: dict[str, Any], args: argparse.Namespace) -> str:
+    tick = (
+        f"{r['tick_max_ms']:.1f} ms (median {r['tick_median_ms']:.1f} ms) {_ok(r['tick_max_ms'] <= TARGETS['tick_ms'])}"
+    )
+    most = f"{r['tick_max_jobs']} ({r['advanced']:,} in all) {_ok(r['tick_max_jobs'] <= TARGETS['tick_jobs'])}"
+    rate = f"{r['import_s']:.2f} s = {r['rows_per_s']:,.0f} rows/s {_ok(r['rows_per_s'] >= TARGETS['rows_per_s'])}"
+    rss = f"{r['rss_mb']:.0f} MB {_ok(r['rss_mb'] < TARGETS['rss_mb'])}"
+    return "\n".join(
+        [
+            f"| Auto-status tick at {args.jobs:,} jobs, slowest of {r['ticks']} (15 min apart) | {tick} | ≤ 100 ms |",
+            f"| Most jobs one tick advanced | {most} | ≤ {TARGETS['tick_jobs']} |",
+            f"| Workiz import, {r['import_rows']:,} rows (preview + {r['calls']} commits) | {rate} | ≥ 1,000 rows/s |",
+            f"| Import process peak RSS (the app's 64 MB SQLite page cache included) | {rss} | < 200 MB |",
+        ]
+    )
+
+
 def markdown(r: dict[str, Any], args: argparse.Namespace) -> str:
     m = r["machine"]
-    ok = lambda good: "✅" if good else "❌"  # noqa: E731
     return f"""### Jobs: Auto Status Change and the Workiz import (issue 20)
 
 `bench/jobs_finance.py`, {report.now_utc()}, {m.get("cpu", "?")} ({m.get("nproc", "?")} cores). {r["load"]}
 
 | Case | Measured | Target |
 |---|---|---|
-| Auto-status tick at {args.jobs:,} jobs, slowest of {r["ticks"]} ticks (every 15 min over 16 h) | {r["tick_max_ms"]:.1f} ms (median {r["tick_median_ms"]:.1f} ms) {ok(r["tick_max_ms"] <= TARGETS["tick_ms"])} | ≤ {TARGETS["tick_ms"]:.0f} ms |
-| Most jobs one tick advanced | {r["tick_max_jobs"]} ({r["advanced"]:,} in all) {ok(r["tick_max_jobs"] <= TARGETS["tick_jobs"])} | ≤ {TARGETS["tick_jobs"]} |
-| Workiz import, {r["import_rows"]:,} CSV rows (preview + {r["calls"]} commit calls) | {r["import_s"]:.2f} s = {r["rows_per_s"]:,.0f} rows/s {ok(r["rows_per_s"] >= TARGETS["rows_per_s"])} | ≥ {TARGETS["rows_per_s"]:,.0f} rows/s |
-| Import process peak RSS | {r["rss_mb"]:.0f} MB {ok(r["rss_mb"] < TARGETS["rss_mb"])} | < {TARGETS["rss_mb"]:.0f} MB |
+{_rows(r, args)}
 
 The tick reads each ticked office's Submitted jobs on the `jobs_advance` index over the range
 `advance_at ∈ (now − 60 h, now]` (newest first, at most 500 in all), drops the past-dated ones in
