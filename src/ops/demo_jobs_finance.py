@@ -62,7 +62,7 @@ async def _jobs(bindings: Bindings, now: datetime, owner: User, net: dict[str, A
         created = await actions.create_job(bindings.db, bindings.geocoder, now, owner, fields)
         job = created.job
         if target == "done":
-            more = {"closing_cents": closing, "parts_cents": parts}
+            more: dict[str, Any] = {"closing_cents": closing, "parts_cents": parts}
             job = await status.set_status(bindings.db, now, owner, job, "done", more)
         elif target == "deposit":
             more = {"note": "Deposit taken", "deposit_cents": 150_00, "expected_completion_date": day}

@@ -53,7 +53,7 @@ async def page(request: Request) -> Response:
 @router.post("/maintenance/auto-status", include_in_schema=False)
 async def page_save(request: Request) -> Response:
     form = await request.form(max_fields=300)
-    ids = [int(v) for v in form.getlist("office_ids") if str(v).isdigit()]
+    ids = [int(str(v)) for v in form.getlist("office_ids") if str(v).isdigit()]
     version = str(form.get("version") or "")
     b = bindings_of(request)
     await auto_status.configure(
