@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.inputs import Int
 from jobs import finance, schedule
 from routes import lookup
 from routes.guard import bindings_of, current_user
@@ -56,11 +57,11 @@ async def api_list(
 
 class FinanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(None, description="the version you read; 409 when the job moved on")
-    closing_cents: int | None = Field(None, description="≥ 0")
-    parts_cents: int | None = Field(None, description="≥ 0")
-    deposit_cents: int | None = Field(None, description="≥ 0")
-    profit_bp: int | None = Field(None, description="Profit %, basis points 0–10000 (30 % = 3000)")
+    version: Int | None = Field(None, description="the version you read; 409 when the job moved on")
+    closing_cents: Int | None = Field(None, description="≥ 0")
+    parts_cents: Int | None = Field(None, description="≥ 0")
+    deposit_cents: Int | None = Field(None, description="≥ 0")
+    profit_bp: Int | None = Field(None, description="Profit %, basis points 0–10000 (30 % = 3000)")
 
 
 @router.patch("/api/finance/{display_id}", summary="Edit Closing, Parts, Deposit, Profit % (FIN-3)")
@@ -75,7 +76,7 @@ class PaidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     flag: Literal["contractor_paid", "partner_paid"]
     paid: bool
-    version: int | None = None
+    version: Int | None = None
 
 
 @router.put("/api/finance/{display_id}/paid", summary="Contractor paid / Partner paid (FIN-4)")
@@ -90,7 +91,7 @@ class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(max_length=200, description="chargeback, refund, dispute…")
     note: str = Field("", max_length=2000)
-    version: int | None = None
+    version: Int | None = None
 
 
 @router.post("/api/finance/{display_id}/cancel", summary="Finance-cancel a Deposit/Done job (FIN-7)")
@@ -103,7 +104,7 @@ async def api_cancel(request: Request, display_id: str, body: CancelIn) -> dict[
 
 class UndoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int | None = None
+    version: Int | None = None
 
 
 @router.post("/api/finance/{display_id}/undo-cancel", summary="↺ Undo a finance-cancel (FIN-7)")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.inputs import Id
+from core.inputs import Id, Int
 from jobs import auto_status
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, render
@@ -26,7 +26,7 @@ class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool
     office_ids: list[Id] = Field(default_factory=list, max_length=200, description="the offices it runs in")
-    version: int | None = None
+    version: Int | None = None
 
 
 @router.put("/api/jobs/auto-status", summary="Turn the rule on or off and pick its offices (owner)")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz
 from core.errors import Invalid
+from core.inputs import Id
 from jobs import actions, workiz
 from routes.guard import bindings_of, current_user
 from routes.pages import render
@@ -41,7 +42,7 @@ async def api_preview(request: Request) -> dict[str, Any]:
 
 class CommitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    mapping: dict[str, dict[str, int | None]] | None = Field(
+    mapping: dict[str, dict[str, Id | None]] | None = Field(
         None,
         description="each unmatched value once: {tech: {name: contractor id|null}, source: {name: partner id}, "
         "type: {name: job type id}}; given on the first call",
