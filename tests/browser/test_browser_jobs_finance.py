@@ -120,3 +120,29 @@ def test_pages_at_both_widths(browser: Browser, server: LiveServer, size: str, v
         _shot(page, f"jobs-import-{size}")
     finally:
         context.close()
+
+
+def test_the_import_page_reads_maps_and_imports(browser: Browser, server: LiveServer, tmp_path) -> None:
+    context = new_context(browser, server, WIDE)
+    try:
+        page = context.new_page()
+        sign_in(page, *OWNER)
+        page.goto("/jobs/import")
+        sheet = tmp_path / "workiz.csv"
+        sheet.write_text(
+            "Job #,Client,Scheduled,Phone,Status,Tech,Address,City,State,Zip,Source,Type\n"
+            "BW-1,Ana Lopez,11/30/2026 9:00 AM,(718) 555-0101,Scheduled,Somebody New,5 Court St,Brooklyn,NY,11201,"
+            "GDQ Leads,Garage Door Repair\n"
+            "BW-2,Ben Cho,not a date,(718) 555-0102,Done,,6 Court St,Brooklyn,NY,11201,GDQ Leads,Garage Door Repair\n"
+        )
+        page.locator("input[type=file]").set_input_files(str(sheet))
+        page.get_by_role("button", name="Read the file").click()
+        expect(page.get_by_text("2 rows for")).to_be_visible()
+        expect(page.get_by_text("Somebody New →")).to_be_visible()  # the unmatched Tech, once
+        _shot(page, "jobs-import-mapping-1280")
+        page.get_by_role("button", name="Import Jobs").click()
+        expect(page.get_by_text("Done: 1 jobs created, 1 skipped.")).to_be_visible()
+        expect(page.get_by_text("Row 3: unreadable date 'not a date'")).to_be_visible()
+        _shot(page, "jobs-import-done-1280")
+    finally:
+        context.close()
