@@ -64,7 +64,7 @@
       run.querySelector("[data-bar]").value = s.total_rows ? Math.round(100 * s.done_rows / s.total_rows) : 100;
       run.querySelector("[data-status]").textContent = s.done_rows.toLocaleString("en-US") + " of " + s.total_rows.toLocaleString("en-US") + " rows · " + s.created + " created · " + s.skipped + " skipped";
       if (s.state !== "done") return step({});
-      run.querySelector("[data-status]").textContent = "Done: " + s.created + " jobs created, " + s.skipped + " skipped.";
+      run.querySelector("[data-status]").textContent = "Done: " + s.created + (s.created === 1 ? " job" : " jobs") + " created, " + s.skipped + " skipped.";
       var box = run.querySelector("[data-skipped]"); box.textContent = "";
       if (s.skipped_rows && s.skipped_rows.length) {
         text("h3", "Skipped rows (fix them and import the file again: created rows are skipped as already imported)", box);

@@ -141,8 +141,8 @@ def test_the_import_page_reads_maps_and_imports(browser: Browser, server: LiveSe
         expect(page.get_by_text("Somebody New →")).to_be_visible()  # the unmatched Tech, once
         _shot(page, "jobs-import-mapping-1280")
         page.get_by_role("button", name="Import Jobs").click()
-        expect(page.get_by_text("Done: 1 jobs created, 1 skipped.")).to_be_visible()
-        expect(page.get_by_text("Row 3: unreadable date 'not a date'")).to_be_visible()
+        expect(page.get_by_text("Done: 1 job created, 1 skipped.")).to_be_visible()
+        expect(page.get_by_text("Row 3: unreadable date 'not a date'", exact=True)).to_be_visible()
         _shot(page, "jobs-import-done-1280")
     finally:
         context.close()
