@@ -109,6 +109,24 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sms.view": STAFF,
     "sms.send": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "sms.manage": OWNER,
+    # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
+    # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
+    # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
+    # the owner's. The derived payout is shown to the finance roles (owner, finance admin, viewer).
+    "jobs.view": EVERYONE,
+    "jobs.create": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.status.submitted": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.delete": OWNER,
+    "jobs.finance": frozenset({"owner", "finance_admin", "viewer"}),
+    # Finance, Workiz import, reminders, auto status (issue 20, second half). /finance: owner and
+    # finance admin edit, the viewer reads (FIN-1, FIN-11); plain admins, agents, partners are kept out.
+    # The Workiz import is owner + admin (+ finance admin, IMP-10); the reminders are dispatch work.
+    "finance.view": frozenset({"owner", "finance_admin", "viewer"}),
+    "finance.edit": frozenset({"owner", "finance_admin"}),
+    "jobs.import": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.reminders": frozenset({"owner", "admin", "finance_admin", "agent"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -535,6 +553,46 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/leads/{display_id}/messages"): "leads.view",
     ("POST", "/api/leads/{display_id}/messages"): "sms.send",
     ("GET", "/clients/{display_id}/messages"): "clients.view",
+    # Jobs and dispatch (issue 20).
+    ("POST", "/leads/{display_id}/workiz"): "leads.edit",
+    ("GET", "/jobs"): "jobs.view",
+    ("GET", "/jobs/new"): "jobs.create",
+    ("GET", "/jobs/{display_id}"): "jobs.view",
+    ("POST", "/jobs/{display_id}/pin"): "jobs.view",
+    ("POST", "/jobs/{display_id}/unpin"): "jobs.view",
+    ("GET", "/api/jobs"): "jobs.view",
+    ("POST", "/api/jobs"): "jobs.create",
+    ("GET", "/api/jobs/attention-count"): "jobs.view",
+    ("GET", "/api/jobs/changes"): "jobs.view",
+    ("GET", "/api/jobs/new-job/places"): "jobs.create",
+    ("GET", "/api/jobs/{display_id}"): "jobs.view",
+    ("PATCH", "/api/jobs/{display_id}"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}"): "jobs.delete",
+    ("POST", "/api/jobs/{display_id}/status"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/rebook"): "jobs.edit",
+    ("GET", "/api/jobs/{display_id}/contractors"): "jobs.edit",
+    ("PUT", "/api/jobs/{display_id}/contractor"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/archive"): "jobs.archive",
+    ("POST", "/api/jobs/{display_id}/restore"): "jobs.archive",
+    # Finance, the Workiz import, the reminders (issue 20, second half).
+    ("GET", "/finance"): "finance.view",
+    ("GET", "/api/finance"): "finance.view",
+    ("PATCH", "/api/finance/{display_id}"): "finance.edit",
+    ("PUT", "/api/finance/{display_id}/paid"): "finance.edit",
+    ("POST", "/api/finance/{display_id}/cancel"): "finance.edit",
+    ("POST", "/api/finance/{display_id}/undo-cancel"): "finance.edit",
+    ("GET", "/api/jobs/auto-status"): "job_settings.manage",
+    ("PUT", "/api/jobs/auto-status"): "job_settings.manage",
+    ("GET", "/maintenance/auto-status"): "job_settings.manage",
+    ("POST", "/maintenance/auto-status"): "job_settings.manage",
+    ("GET", "/api/jobs/reminders"): "jobs.reminders",
+    ("GET", "/jobs/reminders"): "jobs.reminders",
+    ("POST", "/api/jobs/import"): "jobs.import",
+    ("POST", "/api/jobs/import/{import_id}/commit"): "jobs.import",
+    ("GET", "/api/jobs/import/{import_id}"): "jobs.import",
+    ("GET", "/jobs/import"): "jobs.import",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set
@@ -573,6 +631,8 @@ NAV = (
     ("Leads", "/leads", "leads.view"),
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
+    ("Jobs", "/jobs", "jobs.view"),
+    ("Finance", "/finance", "finance.view"),
     ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Tickets", "/tickets", "tickets.view"),  # issue 24
@@ -687,6 +747,22 @@ def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:
     if user.role == _PARTNER:
         return f"{condition} AND {alias}.partner_name = ?", [*params, user.partner_name or "\x00"]
     return condition, params
+
+
+def job_scope(user: User, enabled_office_ids: Iterable[int], alias: str = "j") -> tuple[str, list[Param]]:
+    """A SQL condition on `jobs <alias>`: the jobs this user may see. Only offices with the Jobs
+    feature on count, for everyone (X-8); of those, the user's; a partner only their partner's jobs
+    (BRD-12). Offices are listed, so the board's index leads with them."""
+    offices = sorted(o for o in enabled_office_ids if user.sees_office(o)) or [-1]
+    condition, params = sql_in(f"{alias}.office_id", offices)
+    if user.role == _PARTNER:
+        return f"{condition} AND {alias}.partner_label = ? COLLATE NOCASE", [*params, user.partner_name or "\x00"]
+    return condition, params
+
+
+def sees_contractor_contacts(user: User) -> bool:
+    """X-4: partners never get a contractor's phone or email, in the page or the JSON."""
+    return user.role != _PARTNER
 
 
 def sees_customers(user: User) -> bool:

@@ -71,14 +71,14 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[list[str]]:
         book.close()
 
 
-def read_rows(data: bytes, max_rows: int, noun: str) -> list[SheetRow]:
+def read_rows(data: bytes, max_rows: int, noun: str, max_bytes: int = MAX_BYTES) -> list[SheetRow]:
     """The non-blank rows (a header row included; the caller decides what a header is). Refuses the
     whole file when it is empty, too large, not a workbook or CSV, or has more than MAX_ROWS rows
     besides a header."""
     if not data:
         raise Invalid("file: that file is empty.", "file")
-    if len(data) > MAX_BYTES:
-        raise FileRefused(f"Spreadsheets may be at most {MAX_BYTES // (1024 * 1024)} MB.", 413)
+    if len(data) > max_bytes:
+        raise FileRefused(f"Spreadsheets may be at most {max_bytes // (1024 * 1024)} MB.", 413)
     if data.startswith(XLSX_MAGIC):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())

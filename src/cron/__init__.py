@@ -18,6 +18,7 @@ from core.bindings import Bindings
 from core.clock import iso
 from core.storage import q
 from cron import housekeeping
+from jobs import auto_status as jobs_auto_status
 from leads import search as lead_search
 from messaging import email as messaging_email  # noqa: F401 - registers the outbox's email handler
 from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms handler (issue 21)
@@ -39,6 +40,11 @@ async def _lead_indexes(bindings: Bindings, now: datetime) -> dict[str, int]:
     return {"leads_indexed": indexed, "leads_counted": counted}
 
 
+async def _jobs_auto_status(bindings: Bindings, now: datetime) -> dict[str, int]:
+    """Auto Status Change (ASC-1…ASC-9): Submitted → In Progress at 19:00 local the day before."""
+    return await jobs_auto_status.tick(bindings.db, now)
+
+
 LEAD_INDEX_BUDGET = 50_000  # leads per tick and index; a search or a report catches up on any rest itself
 
 JOBS: dict[str, Job] = {
@@ -48,6 +54,7 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
+    "jobs-auto-status": _jobs_auto_status,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -58,6 +65,8 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
+    # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local.
+    "*/15 * * * *": ("jobs-auto-status",),
 }
 
 LEASE = timedelta(minutes=5)

@@ -32,7 +32,16 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_messaging, demo_network, demo_sms, demo_technicians, demo_tickets, demo_tracking
+from ops import (
+    demo_jobs,
+    demo_jobs_finance,
+    demo_messaging,
+    demo_network,
+    demo_sms,
+    demo_technicians,
+    demo_tickets,
+    demo_tracking,
+)
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -666,6 +675,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.enrich_customers()
     await seeder.booking()
     await demo_network.seed_network(bindings, now)  # the contractor network (issue 19)
+    await demo_jobs.seed_jobs(bindings, now)  # jobs and dispatch (issue 20)
     await seeder.quickbooks()
     await seeder.reports()
     await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
@@ -673,4 +683,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
+    await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
     return seeder.summary

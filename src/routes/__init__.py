@@ -36,8 +36,15 @@ from routes import (
     duplicates_resolve,
     email_identities,
     exports,
+    finance_api,
+    finance_page,
     help_pages,
     intake,
+    job_api,
+    job_auto_status,
+    job_board,
+    job_import,
+    job_reminders,
     job_settings_api,
     job_settings_page,
     lead_api,
@@ -136,6 +143,15 @@ ROUTERS = [
     sms_api.router,
     outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
     email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    # Jobs and dispatch (issue 20).
+    job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
+    job_reminders.router,
+    job_import.router,
+    job_api.router,
+    job_board.router,
+    # Finance, the Workiz import, the reminders (issue 20, second half).
+    finance_api.router,
+    finance_page.router,
     shell.router,
     account.router,
     account_security.router,  # issue 17: account security

@@ -83,6 +83,8 @@ def _concrete(path: str, people) -> str:
         "thread_id": "1",
         "line_id": "1",
         "template_id": "1",
+        # Jobs, second half (issue 20): a Workiz import batch.
+        "import_id": "00000000-0000-0000-0000-000000000000",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -24,8 +24,10 @@ ALLOWED: dict[str, set[str]] = {
     "booking": {"core", "accounts", "leads"},
     # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
     "network": {"core", "accounts"},
+    # Jobs and dispatch (issue 20): above customers and the network.
+    "jobs": {"core", "accounts", "leads", "customers", "network"},
     "quickbooks": {"core", "accounts", "customers"},
-    "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
+    "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
     # issue 24: tickets sit above customers (and send their summary through messaging); the assistant
@@ -34,11 +36,11 @@ ALLOWED: dict[str, set[str]] = {
     "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
     | {"tickets"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets", "assistant"},
+    | {"tickets", "assistant", "jobs"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant"},
+    | {"messaging", "tickets", "assistant", "jobs"},
     "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant"},
+    | {"messaging", "tickets", "assistant", "jobs"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

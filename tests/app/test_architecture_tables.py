@@ -41,6 +41,15 @@ OWNERS = {
     "priority_zones": "network.zones",
     "service_areas": "network.areas",
     "cron_leases": "cron.__init__",
+    # Jobs and dispatch (issue 20).
+    "job_counter": "jobs.record",
+    "job_events": "jobs.record",
+    "job_tag_links": "jobs.record",
+    "jobs": "jobs.record",
+    # Issue 20, second half: Auto Status Change's rule, the Workiz import's batches.
+    "job_auto_rules": "jobs.auto_status",
+    "job_imports": "jobs.workiz",
+    "job_import_rows": "jobs.workiz",
     "customer_addresses": "customers.addresses",
     "customer_contacts": "customers.contacts",
     "customer_files": "customers.files",
