@@ -54,7 +54,19 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         return None
 
     # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
-    contacts, addresses, notes, merged_from, qb, merged_into, tags, leads_of, timeline, sources = await asyncio.gather(
+    (
+        contacts,
+        addresses,
+        notes,
+        merged_from,
+        qb,
+        merged_into,
+        tags,
+        leads_of,
+        timeline,
+        sources,
+        jobs_of,
+    ) = await asyncio.gather(
         customers.contacts_of(db, row["id"]),
         customers.addresses_of(db, row["id"]),
         customers.notes_of(db, row["id"]),
@@ -65,8 +77,8 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         customers.leads_of(db, row["id"]),
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
+        job_board.jobs_of_customer(db, user, row["id"]),  # the customer's jobs (issue 20)
     )
-    jobs_of = await job_board.jobs_of_customer(db, user, row["id"])  # the customer's jobs (issue 20)
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)
