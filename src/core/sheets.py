@@ -14,6 +14,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from core.attachments import FileRefused
 from core.errors import Invalid
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -77,7 +78,7 @@ def read_rows(data: bytes, max_rows: int, noun: str) -> list[SheetRow]:
     if not data:
         raise Invalid("file: that file is empty.", "file")
     if len(data) > MAX_BYTES:
-        raise Invalid(f"file: at most {MAX_BYTES // (1024 * 1024)} MB.", "file")
+        raise FileRefused(f"Spreadsheets may be at most {MAX_BYTES // (1024 * 1024)} MB.", 413)
     if data.startswith(XLSX_MAGIC):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())

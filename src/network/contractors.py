@@ -107,6 +107,8 @@ def check_columns(fields: dict[str, Any]) -> dict[str, Any]:
     for api, (column, limit) in TEXT_FIELDS.items():
         if api in fields:
             cols[column] = email(fields[api]) if api == "email" else values.optional_text(fields[api], api, limit)
+    if cols.get("calendar_url") and not cols["calendar_url"].lower().startswith(("https://", "http://")):
+        raise Invalid("calendar_url: a calendar link starts with https://.", "calendar_url")
     for name in PHONE_FIELDS:
         if name in fields:
             cols[name] = phone(fields[name], name)

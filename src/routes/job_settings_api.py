@@ -29,20 +29,20 @@ def public(kind: job_settings.Kind, row: Row) -> dict[str, Any]:
     return out | {"position": row["position"], "active": bool(row["active"]), "version": row["version"]}
 
 
-class LabelIn(BaseModel):
+class SettingValueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str = Field(max_length=200)
     position: int | None = Field(None, ge=0, le=10_000, description="Sort order; new values go last")
     active: bool = True
 
 
-class LabelPatch(Patch):
+class SettingValuePatch(Patch):
     label: str | None = Field(None, max_length=200)
     position: int | None = Field(None, ge=0, le=10_000)
     active: bool | None = None
 
 
-class PartnerIn(BaseModel):
+class JobPartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=200)
     keep_rate_percent: float = Field(0, description="0–100, at most two decimals")
@@ -50,18 +50,18 @@ class PartnerIn(BaseModel):
     active: bool = True
 
 
-class PartnerPatch(Patch):
+class JobPartnerPatch(Patch):
     name: str | None = Field(None, max_length=200)
     keep_rate_percent: float | None = None
     position: int | None = Field(None, ge=0, le=10_000)
     active: bool | None = None
 
 
-class TagIn(LabelIn):
+class JobTagIn(SettingValueIn):
     color: str = Field("#64748b", max_length=20, description="#rrggbb")
 
 
-class TagPatch(LabelPatch):
+class JobTagPatch(SettingValuePatch):
     color: str | None = Field(None, max_length=20)
 
 
@@ -109,10 +109,10 @@ def _routes(path: str, key: str, create: type[BaseModel], patch: type[BaseModel]
     )
 
 
-_routes("job-types", "job_types", LabelIn, LabelPatch)
-_routes("job-partners", "job_partners", PartnerIn, PartnerPatch)
-_routes("cancel-reasons", "cancel_reasons", LabelIn, LabelPatch)
-_routes("job-tags", "job_tags", TagIn, TagPatch)
+_routes("job-types", "job_types", SettingValueIn, SettingValuePatch)
+_routes("job-partners", "job_partners", JobPartnerIn, JobPartnerPatch)
+_routes("cancel-reasons", "cancel_reasons", SettingValueIn, SettingValuePatch)
+_routes("job-tags", "job_tags", JobTagIn, JobTagPatch)
 
 
 class JobSettingsPatch(Patch):

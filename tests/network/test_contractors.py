@@ -61,6 +61,7 @@ async def test_a_contractor_has_the_fields_of_ctr_1(client, bindings, people):
         ({"area_ids": [999]}, "area_ids"),
         ({"name": "  "}, "name"),
         ({"notes": "card 4111 1111 1111 1111"}, "notes"),
+        ({"calendar_url": "javascript:alert(1)"}, "calendar_url"),
     ],
 )
 async def test_bad_input_is_a_422_naming_the_field(client, bindings, people, db_path, extra, field):

@@ -83,3 +83,24 @@ async def test_a_failed_lookup_is_a_422_on_the_field(client, bindings, people):
         assert "zip" in response.json()["fields"]
     ok = await client.get("/api/service-areas/lookup", params={"zip": "33010"})
     assert ok.status_code == 200 and ok.json()["city"] == "Hialeah"
+
+
+async def test_a_street_address_through_the_census_provider_or_a_422_when_it_is_down(client, bindings, people, census):
+    """The HTTP provider behind the binding: a technician's home base gets the street's own point; when
+    the service fails the request is a 422 on the field, never a 5xx, and nothing is stored."""
+    bindings.geocoder = CensusGeocoder(census.url)
+    await sign_in_api(client, bindings, people.owner)
+    kind = (await client.post("/api/job-types", json={"label": "Garage Door"})).json()["id"]
+    body = {
+        "name": "Tech",
+        "kind": "technician",
+        "job_type_ids": [kind],
+        "home_address": "3401 N Miami Ave, Miami, FL 33127",
+    }
+    made = await client.post("/api/contractors", json=body)
+    assert made.status_code == 201, made.text
+    assert (made.json()["home_base"]["lat"], made.json()["home_base"]["lng"]) == (25.80966, -80.19571)
+    census.fail_with = 503
+    down = await client.post("/api/contractors", json=body | {"name": "Tech 2"})
+    assert down.status_code == 422 and "home_address" in down.json()["fields"]
+    assert (await client.get("/api/contractors")).json()["total"] == 1

@@ -123,3 +123,16 @@ async def test_the_page_lists_searches_and_adds(client, bindings, people):
     page = await client.get("/service-areas", params={"q": "hia"})
     assert "Hialeah, FL 33010" in page.text
     assert "Hialeah, FL" not in (await client.get("/service-areas", params={"q": "orlando"})).text
+
+
+async def test_the_page_sorts_by_label_place_or_area_code(client, bindings, people):
+    """SA-3: a sortable list."""
+    await sign_in_api(client, bindings, people.owner)
+    await area(client, "Zeta", "33010", area_code="305")
+    await area(client, "Alpha", "98101", area_code="206")
+    by_label = (await client.get("/service-areas", params={"sort": "label"})).text
+    assert by_label.index(">Alpha<") < by_label.index(">Zeta<")
+    by_place = (await client.get("/service-areas", params={"sort": "place"})).text  # FL before WA
+    assert by_place.index(">Zeta<") < by_place.index(">Alpha<")
+    by_code = (await client.get("/service-areas", params={"sort": "area_code"})).text
+    assert by_code.index(">Alpha<") < by_code.index(">Zeta<")

@@ -223,3 +223,14 @@ async def test_the_pages_show_the_upload_report(client, bindings, people):
         "/service-areas/import", data={"csrf_token": csrf}, files={"file": ("a.csv", _csv(AREAS), "text/csv")}
     )
     assert areas_page.status_code == 200 and "2</strong> added" in areas_page.text
+
+
+async def test_an_upload_over_the_size_limit_is_refused_whole(client, bindings, people, db_path):
+    await sign_in_api(client, bindings, people.owner)
+    before = snapshot_file(db_path)
+    huge = b"Acme," + b"x" * (2 * 1024 * 1024) + b"\n"
+    response = await _upload(client, "/api/contractors/import", huge)
+    assert response.status_code == 413
+    after = snapshot_file(db_path)
+    after.pop("sessions"), before.pop("sessions")
+    assert after == before
