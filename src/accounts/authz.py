@@ -760,6 +760,19 @@ def job_scope(user: User, enabled_office_ids: Iterable[int], alias: str = "j") -
     return condition, params
 
 
+def job_scope_sql(user: User, alias: str = "j") -> tuple[str, list[Param]]:
+    """`job_scope` with the Jobs offices read inside the query (one statement, for a page's gathered
+    reads): the user's offices with the feature on, a partner's own partner."""
+    condition, params = office_filter(user, f"{alias}.office_id")
+    on = f"{alias}.office_id IN (SELECT id FROM offices WHERE jobs_enabled = 1)"
+    if user.role == _PARTNER:
+        return f"{condition} AND {on} AND {alias}.partner_label = ? COLLATE NOCASE", [
+            *params,
+            user.partner_name or "\x00",
+        ]
+    return f"{condition} AND {on}", params
+
+
 def sees_contractor_contacts(user: User) -> bool:
     """X-4: partners never get a contractor's phone or email, in the page or the JSON."""
     return user.role != _PARTNER

@@ -258,7 +258,8 @@ async def status_counts(db: Database, user: User, ctx: Context | None = None) ->
 
 
 async def jobs_of_customer(db: Database, user: User, customer_id: int) -> list[Row]:
-    condition, params = await scope(db, user)
+    """The customer record's jobs, in one statement (it is gathered with the record's other reads)."""
+    condition, params = authz.job_scope_sql(user)
     return await db.all(
         f"{LIST_SQL} WHERE j.customer_id = ? AND {condition} ORDER BY j.start_at DESC LIMIT 200", customer_id, *params
     )

@@ -41,6 +41,14 @@ def _money(cents: int | None) -> str:
     return "—" if cents is None else f"${cents / 100:,.2f}"
 
 
+async def _works(db: Any, user: Any, customer_id: int) -> tuple[Any, Any]:
+    """The customer's leads and jobs (issue 20), read together with the record's other reads."""
+    leads_of, jobs_of = await asyncio.gather(
+        customers.leads_of(db, customer_id), job_board.jobs_of_customer(db, user, customer_id)
+    )
+    return leads_of, jobs_of
+
+
 async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, Any]:
     db = bindings_of(request).db
     user = current_user(request)
@@ -54,7 +62,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         return None
 
     # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
-    contacts, addresses, notes, merged_from, qb, merged_into, tags, leads_of, timeline, sources = await asyncio.gather(
+    contacts, addresses, notes, merged_from, qb, merged_into, tags, works, timeline, sources = await asyncio.gather(
         customers.contacts_of(db, row["id"]),
         customers.addresses_of(db, row["id"]),
         customers.notes_of(db, row["id"]),
@@ -62,11 +70,11 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         qb_panel() if qb_visible else nothing(),
         customers.display_id_of(db, row["merged_into_id"]),
         customer_tags.tags_of(db, row["id"]),
-        customers.leads_of(db, row["id"]),
+        _works(db, user, row["id"]),
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
     )
-    jobs_of = await job_board.jobs_of_customer(db, user, row["id"])  # the customer's jobs (issue 20)
+    leads_of, jobs_of = works
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts import authz
 from core import records
 from core.errors import Forbidden, Invalid
-from core.inputs import Id
+from core.inputs import Id, Int
 from core.storage import Row
 from jobs import actions, archive, board, dispatch, record, schedule, status
 from routes import lookup
@@ -156,7 +156,7 @@ async def api_create(request: Request, body: JobIn) -> dict[str, Any]:
 
 class JobPatch(Patch):
     NULLABLE = frozenset({"lat", "lng", "service_area_id"})
-    version: int | None = Field(None, description="the version you read; 409 when the job moved on")
+    version: Int | None = Field(None, description="the version you read; 409 when the job moved on")
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
     phone: str | None = Field(None, max_length=40)
@@ -202,14 +202,14 @@ async def api_patch(request: Request, display_id: str, body: JobPatch) -> dict[s
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: str = Field(max_length=20)
-    version: int | None = None
+    version: Int | None = None
     note: str = Field("", max_length=4000, description="required for deposit and pending")
-    deposit_cents: int | None = Field(None, description="deposit: > 0")
+    deposit_cents: Int | None = Field(None, description="deposit: > 0")
     expected_completion_date: str | None = Field(None, max_length=10)
     follow_up_date: str | None = Field(None, max_length=10)
     follow_up_time: str | None = Field(None, max_length=5)
-    closing_cents: int | None = Field(None, description="done: ≥ 0")
-    parts_cents: int | None = Field(None, description="done: ≥ 0")
+    closing_cents: Int | None = Field(None, description="done: ≥ 0")
+    parts_cents: Int | None = Field(None, description="done: ≥ 0")
     cancel_reason: str | None = Field(None, max_length=300)
 
 

@@ -130,13 +130,13 @@ async def test_a_jobs_office_answer_carries_the_new_job_values(client, bindings,
         "notes": "Gate code 1234\nZIP: 33145\nRequested: Opener install",
     }
     page = (await client.get(f"/leads/{display}")).text
-    assert "New job, ready to fill" in page and "Opener install" in page
+    assert "🛠 Open Job Creation" in page and "Opener install" in page  # JT-3 (issue 20)
     # Sliding has Jobs off: no job values
     other = await make_lead(bindings, people.office_b, name="No Jobs", phone="7864301187")
     client.cookies.clear()
     await sign_in_api(client, bindings, people.agent_b)
     assert (await client.post(f"/api/leads/{other}/convert")).json()["new_job"] is None
-    assert "New job, ready to fill" not in (await client.get(f"/leads/{other}")).text
+    assert "🛠 Open Job Creation" not in (await client.get(f"/leads/{other}")).text  # the Workiz reminder instead
 
 
 async def test_it_finds_the_same_person_by_phone_and_by_email_and_links_to_them(client, bindings, people, database):
@@ -359,14 +359,15 @@ async def test_the_pages_show_candidates_convert_and_land_on_the_client(client, 
     page = (await client.get(f"/leads/{first}/convert")).text
     assert "<html" in page and "No existing customer has this lead" in page
     r = await client.post(f"/leads/{first}/convert", data={"csrf_token": csrf})
-    assert (r.status_code, r.headers["location"]) == (303, "/clients/C-1001")
+    # a Jobs office goes straight to New Job, pre-filled (JT-1, issue 20)
+    assert (r.status_code, r.headers["location"]) == (303, f"/jobs/new?lead={first}")
 
     second = await make_lead(bindings, people.office_a, name="Page Again", phone="3054172290")
     fragment = (await client.get(f"/leads/{second}/convert", headers={"HX-Request": "true"})).text
     assert "<html" not in fragment and 'id="convert-panel"' in fragment
     assert "Link to C-1001" in fragment and "Same phone" in fragment and "Create new customer" in fragment
     r = await client.post(f"/leads/{second}/convert", data={"csrf_token": csrf, "customer_id": "C-1001"})
-    assert r.headers["location"] == "/clients/C-1001"
+    assert r.headers["location"] == f"/jobs/new?lead={second}"
 
     client_page = await client.get("/clients/C-1001")
     assert client_page.status_code == 200
