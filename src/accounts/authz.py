@@ -629,13 +629,13 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
 # Top-bar navigation: (label, href, action). Items the role cannot open are hidden.
 NAV = (
     ("Leads", "/leads", "leads.view"),
-    ("Clients", "/clients", "clients.view"),
-    ("Billing", "/billing", "billing.view"),
     ("Jobs", "/jobs", "jobs.view"),
-    ("Finance", "/finance", "finance.view"),
+    ("Clients", "/clients", "clients.view"),
+    ("Tickets", "/tickets", "tickets.view"),
     ("Contractors", "/contractors", "network.view"),
+    ("Finance", "/finance", "finance.view"),
+    ("Billing", "/billing", "billing.view"),
     ("Reports", "/reports", "reports.view"),
-    ("Tickets", "/tickets", "tickets.view"),  # issue 24
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 

@@ -94,9 +94,9 @@ def nav_links(page: Page) -> list[tuple[str, str]]:
 
 def test_expected_navigation_sanity() -> None:
     """A hand-written anchor for the computed expectation, so a broken NAV table cannot pass itself."""
-    owner = ["Leads", "Clients", "Billing", "Contractors", "Reports", "Tickets", "Maintenance"]  # issues 19, 24
+    owner = ["Leads", "Jobs", "Clients", "Tickets", "Contractors", "Finance", "Billing", "Reports", "Maintenance"]
     assert [label for label, _ in expected_nav("owner")] == owner
-    assert expected_nav("partner") == [("Leads", "/leads")]
+    assert expected_nav("partner") == [("Leads", "/leads"), ("Jobs", "/jobs")]  # their partner's only
     assert {role for _, _, role in DEMO_LOGINS} == set(users.ROLE_LABELS)
 
 
