@@ -41,7 +41,7 @@ async def _network(bindings: Bindings) -> dict[str, Any] | None:
         return None
     return {
         "area": area,
-        "partner": partner["id"],
+        "job_partner": partner["id"],
         "contractor": contractor["id"],
         "job_type": contractor["job_type_id"],
     }
@@ -56,7 +56,7 @@ async def _jobs(bindings: Bindings, now: datetime, owner: User, net: dict[str, A
             "office_id": office["id"], "first_name": first, "last_name": last, "phone": f"(305) 794-{2210 + i:04d}",
             "address": street, "city": net["area"]["city"], "state": net["area"]["state"],
             "postal_code": net["area"]["zip"], "service_area_id": net["area"]["id"], "job_type_id": net["job_type"],
-            "partner_id": net["partner"], "contractor_id": net["contractor"], "date_start": day,
+            "partner_id": net["job_partner"], "contractor_id": net["contractor"], "date_start": day,
             "time_start": f"{hour:02d}:00", "notes": "Demo job" if i % 2 else "",
         }  # fmt: skip
         created = await actions.create_job(bindings.db, bindings.geocoder, now, owner, fields)

@@ -141,8 +141,6 @@ ROUTERS = [
     sms.router,  # SMS panel (issue 21)
     lead_messages.router,
     sms_api.router,
-    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
-    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
     # Jobs and dispatch (issue 20).
     job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
     job_reminders.router,

@@ -57,9 +57,11 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     panel = page.locator("#convert-panel")
     expect(panel).to_contain_text("No existing customer has this lead's phone number or email")
     panel.get_by_role("button", name="Create new customer").click()
-    expect(page).to_have_url(re.compile(r"/clients/C-\d+$"))
-    customer = page.url.rsplit("/", 1)[1]
-    expect(page.locator(".flash")).to_contain_text(f"{display} converted into a new customer {customer}")
+    # the Garage office has Jobs on, so New Job opens pre-filled from the lead (JT-1); the customer exists
+    expect(page).to_have_url(re.compile(rf"/jobs/new\?lead={display}$"))
+    page.goto(f"/leads/{display}")
+    customer = page.locator(".converted-banner a[href^='/clients/C-']").first.get_attribute("href").rsplit("/", 1)[1]
+    page.goto(f"/clients/{customer}")
     expect(page.locator("h1")).to_contain_text("Live Lou")
     expect(page.locator(".facts").first).to_contain_text("+13057942213")
     expect(page.locator(".linked-leads")).to_contain_text(display)
@@ -76,7 +78,8 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     expect(panel).to_contain_text("Same phone")
     page.screenshot(path=str(ARTIFACTS / "convert-candidates-agent-desktop.png"), full_page=True)
     panel.get_by_role("button", name=f"Link to {customer}").click()
-    expect(page).to_have_url(re.compile(f"/clients/{customer}$"))
+    expect(page).to_have_url(re.compile(rf"/jobs/new\?lead={again}$"))  # JT-1 again
+    page.goto(f"/clients/{customer}")
     expect(page.locator(".linked-leads li")).to_have_count(2)
     context.close()
 
