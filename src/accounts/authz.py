@@ -773,6 +773,12 @@ def job_scope_sql(user: User, alias: str = "j") -> tuple[str, list[Param]]:
     return f"{condition} AND {on}", params
 
 
+# Reports' Jobs tab (issue 20): the rollups have no partner column, so a partner never gets it; the
+# offices are the report's own selection (already the user's), those with Jobs on (X-8).
+def sees_report_jobs(user: User) -> bool:
+    return user.role != _PARTNER and can(user, "jobs.view") and can(user, "reports.view")
+
+
 def sees_contractor_contacts(user: User) -> bool:
     """X-4: partners never get a contractor's phone or email, in the page or the JSON."""
     return user.role != _PARTNER
