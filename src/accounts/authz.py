@@ -657,8 +657,15 @@ def route_rule(method: str, path: str) -> str | None:
     return ROUTES.get((method, path))
 
 
+# a user none of whose offices has the Jobs feature on has no Jobs or Finance link (/jobs sends
+# them to /leads); `User.uses_jobs` is read with the user, so the nav costs no query.
+JOBS_NAV = frozenset({"/jobs", "/finance"})
+
+
 def nav_for(user: User) -> list[tuple[str, str]]:
-    return [(label, href) for label, href, action in NAV if can(user, action)]
+    return [
+        (label, href) for label, href, action in NAV if can(user, action) and (user.uses_jobs or href not in JOBS_NAV)
+    ]
 
 
 # --- Record scope -----------------------------------------------------------------------------------
