@@ -657,8 +657,15 @@ def route_rule(method: str, path: str) -> str | None:
     return ROUTES.get((method, path))
 
 
+# X-8: a user none of whose offices has the Jobs feature on has no Jobs or Finance link (/jobs sends
+# them to /leads); `User.uses_jobs` is read with the user, so the nav costs no query.
+JOBS_NAV = frozenset({"/jobs", "/finance"})
+
+
 def nav_for(user: User) -> list[tuple[str, str]]:
-    return [(label, href) for label, href, action in NAV if can(user, action)]
+    return [
+        (label, href) for label, href, action in NAV if can(user, action) and (user.uses_jobs or href not in JOBS_NAV)
+    ]
 
 
 # --- Record scope -----------------------------------------------------------------------------------
@@ -771,6 +778,12 @@ def job_scope_sql(user: User, alias: str = "j") -> tuple[str, list[Param]]:
             user.partner_name or "\x00",
         ]
     return f"{condition} AND {on}", params
+
+
+# Reports' Jobs tab (issue 20): the rollups have no partner column, so a partner never gets it; the
+# offices are the report's own selection (already the user's), those with Jobs on (X-8).
+def sees_report_jobs(user: User) -> bool:
+    return user.role != _PARTNER and can(user, "jobs.view") and can(user, "reports.view")
 
 
 def sees_contractor_contacts(user: User) -> bool:

@@ -38,6 +38,7 @@ class User:
     last_login_at: str | None = None
     must_change_password: bool = False  # an owner/admin reset it: they choose their own at next sign-in
     time_zone: str = "UTC"  # the first of their offices' zones (by name): where their pages show times
+    uses_jobs: bool = True  # X-8: one of their offices (active) has the Jobs feature on; read with the user
 
     @property
     def role_label(self) -> str:
@@ -70,13 +71,16 @@ def _from_row(row: Row, office_ids: Iterable[int]) -> User:
         last_login_at=row.get("last_login_at"),
         must_change_password=bool(row.get("must_change_password")),
         time_zone=row.get("office_zone") or "UTC",
+        uses_jobs=bool(row.get("uses_jobs", 1)),
     )
 
 
 _SELECT = (
     "SELECT u.*, (SELECT json_group_array(office_id) FROM user_offices WHERE user_id = u.id) AS offices,"
     " (SELECT o.time_zone FROM offices o WHERE u.all_offices = 1 OR u.role = 'owner'"
-    " OR o.id IN (SELECT office_id FROM user_offices WHERE user_id = u.id) ORDER BY o.name LIMIT 1) AS office_zone"
+    " OR o.id IN (SELECT office_id FROM user_offices WHERE user_id = u.id) ORDER BY o.name LIMIT 1) AS office_zone,"
+    " EXISTS (SELECT 1 FROM offices o WHERE o.jobs_enabled = 1 AND o.active = 1 AND (u.all_offices = 1"
+    " OR u.role = 'owner' OR o.id IN (SELECT office_id FROM user_offices WHERE user_id = u.id))) AS uses_jobs"
     " FROM users u"
 )
 

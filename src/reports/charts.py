@@ -152,4 +152,8 @@ def charts(s: dict[str, Any]) -> dict[str, Bars | Columns]:
             [("call_attempts", "Call attempts"), ("conversions", "Conversions of earlier leads")],
             stacked=False,
         ),
+        # the Jobs tab (issue 20): empty when the user has none
+        "jobs_by_status": bars(
+            [(r["label"], r["jobs"], share(r, "jobs")) for r in (s["jobs"] or {}).get("jobs_by_status", [])]
+        ),
     }

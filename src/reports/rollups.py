@@ -4,7 +4,7 @@ base tables (migration 0014 explains the tables and the triggers that keep them 
 An office needs building when its rows were never built (a fresh migration, a new office) or were
 built for another time zone (the owner changed it): local days moved, so every row is recomputed.
 `prepare` finds those offices and rebuilds each in one batch — its zone shifts, then every rollup
-from `leads`, `customers` and `audit_log` — so a report never reads half-built rows. It is
+from `leads`, `customers`, `jobs` and `audit_log` — so a report never reads half-built rows. It is
 idempotent: two readers preparing at once produce the same rows.
 """
 
@@ -35,6 +35,7 @@ ROLLUPS = (
     "report_pipeline",
     "report_activity_days",
     "report_customer_days",
+    "report_job_days",  # migration 0034: the Jobs tab
 )
 
 
@@ -97,6 +98,13 @@ def rebuild_statements(offices: list[tuple[int, str]], now: datetime) -> list[St
             f" SELECT c.office_id, {day_sql('c.office_id', 'c.created_at')} AS day, c.source, COUNT(*)"
             f" FROM customers c WHERE c.office_id IN {_IDS} AND c.archived_at IS NULL"
             " GROUP BY c.office_id, day, c.source",
+            ids,
+        ),
+        q(
+            "INSERT INTO report_job_days (office_id, day, status, jobs, k_accepted, rebooked, revenue_cents)"
+            f" SELECT j.office_id, {day_sql('j.office_id', 'j.created_at')} AS day, j.status, COUNT(*),"
+            " SUM(j.k_confirmed), COUNT(j.rebooked_at), SUM(coalesce(j.closing_cents, 0))"
+            f" FROM jobs j WHERE j.office_id IN {_IDS} AND j.archived_at IS NULL GROUP BY j.office_id, day, j.status",
             ids,
         ),
     ]

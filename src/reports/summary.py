@@ -19,6 +19,7 @@ from core.clock import iso
 from core.storage import Database, Row
 from leads import queue as leads
 from leads import sources as lead_sources
+from reports import jobs_section as report_jobs
 from reports import periods as report_periods
 from reports import quickbooks_panel as reports_quickbooks
 from reports import rollups as report_rollups
@@ -131,6 +132,7 @@ async def summary(
         _follow_up_by_day(db, sel),
         _conversion_by_attempt(db, sel),
         _agents(db, sel),
+        report_jobs.rows(db, user, sel),
     )
     return _report(sel, now, *sections)
 
@@ -148,6 +150,7 @@ def _report(
     follow_up_by_day: Any,
     conversion_by_attempt: Any,
     agents: Any,
+    job_rows: Any,
 ) -> dict[str, Any]:
     """The summary's JSON from its sections (in the order `summary` gathers them): the tiles and the
     cohort come from the per-status rows."""
@@ -177,6 +180,7 @@ def _report(
         "agents": agents,
         "missing_source": missing,
         "quickbooks": billing,
+        "jobs": report_jobs.section(sel, job_rows),
     }
 
 

@@ -110,6 +110,27 @@ def _estimates(s: dict[str, Any]) -> list[tuple[Cell, ...]]:
     ]
 
 
+def _jobs_figures(s: dict[str, Any]) -> list[tuple[Cell, ...]]:
+    """The Jobs tab's tiles (issue 20); none when the user has no Jobs tab."""
+    if s.get("jobs") is None:
+        return []
+    t = s["jobs"]["tiles"]
+    return [
+        ("Jobs", t["jobs"]),
+        ("Completed (Done)", t["done"]),
+        ("Done rate", percent(t["done_rate"])),
+        ("Cancelled", t["cancelled"]),
+        ("Cancel rate", percent(t["cancel_rate"])),
+        ("Revenue (closing of Done jobs)", money(t["revenue_cents"])),
+        ("Rebooked", t["rebooked"]),
+        ("K-accepted", t["k_accepted"]),
+    ]
+
+
+def _jobs_rows(key: str, build: Callable[[dict[str, Any]], tuple[Cell, ...]]) -> Callable[..., list[tuple[Cell, ...]]]:
+    return lambda s: [build(r) for r in s["jobs"][key]] if s.get("jobs") is not None else []
+
+
 SPECS: tuple[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], list[tuple[Cell, ...]]]], ...] = (
     (
         "leads_by_status",
@@ -176,6 +197,20 @@ SPECS: tuple[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], list[tu
         "Active estimates",
         ("Estimate", "Customer", "Date", "Expires", "Status", "Amount"),
         _estimates,
+    ),
+    # The Jobs tab (issue 20)
+    ("jobs_figures", "Jobs figures", ("Figure", "Value"), _jobs_figures),
+    (
+        "jobs_by_status",
+        "Jobs by status",
+        ("Status", "Jobs", "Share %"),
+        _jobs_rows("jobs_by_status", lambda r: (r["label"], r["jobs"], r["share"])),
+    ),
+    (
+        "jobs_by_office",
+        "Jobs by office",
+        ("Office", "Jobs", "Done", "Revenue"),
+        _jobs_rows("jobs_by_office", lambda r: (r["office"], r["jobs"], r["done"], money(r["revenue_cents"]))),
     ),
 )
 NAMES = ("tiles", *(name for name, *_ in SPECS))

@@ -95,6 +95,7 @@ OWNERS = {
     "report_activity_days": "reports.rollups",
     "report_attempt_days": "reports.rollups",
     "report_customer_days": "reports.rollups",
+    "report_job_days": "reports.rollups",  # the Jobs tab (issue 20)
     "report_lead_days": "reports.rollups",
     "report_leads_pending": "reports.rollups",
     "report_pipeline": "reports.rollups",
@@ -140,6 +141,7 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...] | str] = {
         "report_pipeline",
         "report_activity_days",
         "report_customer_days",
+        "report_job_days",
     ),
     ("core.storage.__init__", "{table}"): CALLER,
     ("network.settings", "{kind.table}"): ("job_types", "job_partners", "cancel_reasons", "job_tags"),

@@ -125,11 +125,11 @@ async def test_a_persons_change_and_an_overlapping_tick_are_never_overwritten(cl
     assert moved.status_code == 200
     pairs = json.dumps([[r["id"], r["version"]] for r in read])
     results = await bindings.db.batch(auto_status.statements(now, pairs))
-    assert results[-1].changes == 1
+    assert results[-1].rows[0]["advanced"] == 1
     assert (await _status(people, a), await _status(people, b)) == ("cancelled", "in_progress")
     # the same stale tick again (an overlapping run): nothing changes, nothing is logged twice
     results = await bindings.db.batch(auto_status.statements(now, pairs))
-    assert results[-1].changes == 0
+    assert results[-1].rows[0]["advanced"] == 0
     notes = await people.db.all("SELECT subject_id FROM timeline_entries WHERE body = ?", auto_status.NOTE)
     assert len(notes) == 1
 
