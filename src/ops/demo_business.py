@@ -33,6 +33,7 @@ from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
 from ops import demo_sms
+from ops import demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -660,6 +661,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
         return None
     seeder = _Seeder(bindings, now)
     await seeder.setup()
+    await demo_tracking.seed(bindings, now, seeder.owner)  # issue 17: tracking-source routes
     await seeder.leads()
     await seeder.direct_customers()
     await seeder.enrich_customers()

@@ -43,6 +43,8 @@ OWNERS = {
     "lead_sources": "leads.sources",
     "lead_terms": "leads.search",
     "lead_terms_pending": "leads.search",
+    # issue 17: tracking-source routes, edited by the owner
+    "tracking_sources": "leads.tracking_sources",
     "leads": "leads.record",
     "offices": "accounts.offices",
     # issue 21: the outbox and email
@@ -84,6 +86,11 @@ OWNERS = {
     "user_offices": "accounts.users",
     "users": "accounts.users",
     "write_guard": "core.records",
+    # Account security (issue 17)
+    "login_challenges": "accounts.second_step",
+    "two_factor_roles": "accounts.two_factor",
+    "user_recovery_codes": "accounts.two_factor",
+    "user_totp": "accounts.two_factor",
 }
 
 # Writes whose table is an expression: (module, "{expression}") -> the tables it can name, or
