@@ -24,6 +24,8 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
+from tasks import recurring as recurring_tasks  # issue 23
+from tasks import report_emails  # issue 23
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -48,6 +50,9 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
+    # issue 23: recurring tasks (RTK-3) and the emailed reports, each idempotent per occurrence/window
+    "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
+    "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -58,6 +63,7 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
+    "*/15 * * * *": ("recurring-tasks", "report-emails"),  # issue 23
 }
 
 LEASE = timedelta(minutes=5)

@@ -54,6 +54,9 @@ from routes import (
     sms_webhooks,
     sources,
     system,
+    task_settings,  # issue 23
+    tasks,  # issue 23
+    timeline,  # issue 23
     tracking_sources,
 )
 
@@ -99,6 +102,9 @@ ROUTERS = [
     sms_api.router,
     outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
     email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    tasks.router,  # issue 23: /tasks, /api/tasks
+    task_settings.router,  # issue 23: before maintenance: /maintenance/recurring-tasks, /email-reports
+    timeline.router,  # issue 23: /timeline, /api/timeline
     shell.router,
     account.router,
     account_security.router,  # issue 17: account security

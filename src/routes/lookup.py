@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from accounts import authz, offices, users
-from core.errors import NotFound
+from core.errors import Invalid, NotFound
 from core.storage import Row
 from customers import files as customer_files
 from customers import record as customers
@@ -26,6 +26,7 @@ from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
 from messaging import inbox as sms_inbox
 from routes.guard import bindings_of, current_user
+from tasks import tasks
 
 T = TypeVar("T")
 
@@ -109,3 +110,22 @@ async def sms_thread(request: Request, thread_id: int) -> Row:
     """An SMS conversation of the user's offices (SMS-11); another office's answers as a missing one."""
     row = await sms_inbox.thread_for_user(bindings_of(request).db, current_user(request), thread_id)
     return found(row, "that conversation")
+
+
+# --- issue 23: tasks -------------------------------------------------------------------------------
+
+
+async def task(request: Request, task_id: int) -> Row:
+    """A task the user may see (TSK-2 scope); another's answers as a missing one."""
+    return await tasks.get(bindings_of(request).db, current_user(request), task_id)
+
+
+async def task_link(request: Request, kind: str, display_id: str) -> tasks.Link:
+    """The record a new task links to (TSK-5), looked up with the record's own access function."""
+    if kind == "lead":
+        row = await lead(request, display_id, named=True)
+    elif kind == "customer":
+        row = await customer(request, display_id, named=True)
+    else:
+        raise Invalid("Link a task to a lead or a customer.", "link_kind")
+    return tasks.Link(kind, row["id"], row["office_id"], row["display_id"])

@@ -73,6 +73,8 @@ def _concrete(path: str, people) -> str:
         "which": "finance",
         "label": "Brooklyn Ads",  # issue 17: a tracking source
         "fmt": "csv",  # issue 17: a list export
+        "task_id": "999999",  # issue 23
+        "template_id": "999999",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -26,9 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
+    # issue 23: tasks sit above customers and messaging (links, emailed reports through the outbox)
+    "tasks": {"core", "accounts", "leads", "customers", "reports", "messaging"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging", "tasks"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tasks"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tasks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 
