@@ -10,7 +10,7 @@ that insert changed a row, so overlapping ticks make one task (RTK-9)."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,15 +48,14 @@ def fires_on(template: Row | dict[str, Any], day: date) -> bool:
 
 
 def due_instant(day: date, time_of_day: str) -> datetime:
-    """Today's date at the template's time in New York, as an instant. A wall time the spring-forward
-    skips (02:30) resolves to 03:30 EDT under zoneinfo's fold=0 rule, i.e. "passed from 03:00" holds
-    once 03:30 is reached at the latest; we normalise it to the first real instant after the gap."""
+    """DAY at the template's New York time, as a UTC instant (RTK-8). A wall time the spring-forward
+    skips (02:30) is due from 03:00 EDT; an ambiguous one in the fall-back hour is its first (EDT)."""
     hour, minute = (int(p) for p in time_of_day.split(":"))
     local = datetime.combine(day, time(hour, minute), ZONE)
-    round_trip = local.astimezone(ZoneInfo("UTC")).astimezone(ZONE)
-    if (round_trip.hour, round_trip.minute) != (hour, minute):  # inside the gap: 03:00 local
-        return datetime.combine(day, time(3, 0), ZONE)
-    return local
+    round_trip = local.astimezone(UTC).astimezone(ZONE)
+    if (round_trip.hour, round_trip.minute) != (hour, minute):  # inside the gap
+        local = datetime.combine(day, time(3, 0), ZONE)
+    return local.astimezone(UTC)
 
 
 def check(values: dict[str, Any]) -> dict[str, Any]:
