@@ -75,13 +75,15 @@ def _where(user: User, f: Filters) -> tuple[list[str], list[Param]]:
 
 def sql(user: User, f: Filters, cursor: tuple[str, int] | None, limit: int = PAGE) -> tuple[str, list[Param]]:
     where, params = _where(user, f)
+    # named, so a planner without statistics never walks timeline_subject and sorts millions of rows
+    index = "timeline_feed_actor" if f.user_id is not None else "timeline_feed"
     if cursor:
         where.append("(e.created_at, e.id) < (?, ?)")
         params += [cursor[0], cursor[1]]
     return (
         "SELECT e.id, e.subject_type, e.subject_id, e.office_id, e.kind, e.body, e.actor_label, e.created_at,"
         " o.name AS office_name, l.display_id AS lead_display_id, l.name AS lead_name"
-        " FROM timeline_entries e LEFT JOIN offices o ON o.id = e.office_id"
+        f" FROM timeline_entries e INDEXED BY {index} LEFT JOIN offices o ON o.id = e.office_id"
         " LEFT JOIN leads l ON e.subject_type = 'lead' AND l.id = e.subject_id"
         f" WHERE {' AND '.join(where)} ORDER BY e.created_at DESC, e.id DESC LIMIT ?",
         [*params, limit + 1],
