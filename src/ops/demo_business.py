@@ -32,8 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_sms
-from ops import demo_tracking
+from ops import demo_sms, demo_tasks, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -669,4 +668,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.quickbooks()
     await seeder.reports()
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
+    seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
     return seeder.summary
