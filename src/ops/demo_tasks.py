@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from accounts import authz, offices, users
 from core.bindings import Bindings
 from core.clock import iso
+from core.vault import KeyRing
+from messaging import identities
 from tasks import recurring, report_emails, tasks
 
 TASKS = (
@@ -78,4 +80,13 @@ async def seed(bindings: Bindings, now: datetime) -> str:
          "cadence": "monthly", "month_day": 31, "time_of_day": "16:00", "assignee_user_id": owner.id},
     )  # fmt: skip
     await report_emails.save(db, now, owner.actor, [owner.email], {"daily": False, "weekly": True, "monthly": True})
+    if await identities.get(db, "finance") is None:  # the reports go out from Finance's sender (FIN-10)
+        values = identities.check(
+            from_email="finance@porchlight.test", from_name="Porchlight Finance", smtp_host="smtp.porchlight.test",
+            smtp_port=587, password="demo-app-password",
+        )  # fmt: skip
+        await identities.save(
+            db, now, owner.actor, KeyRing.from_settings(bindings.settings),
+            kind="finance", office_id=None, office_label="Finance", values=values,
+        )  # fmt: skip
     return f"{made} tasks, 2 recurring tasks, weekly and monthly report emails to {owner.email}"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts import authz, offices, users
 from core.inputs import Id, parse_id, parse_int
+from routes import outbox_kick
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, render
 from tasks import recurring, report_emails
@@ -178,6 +179,7 @@ async def emails_send(request: Request, period: str = Form("daily", max_length=1
     b = bindings_of(request)
     with refusals_go_back_to(EMAILS):
         n = await report_emails.send_now(b.db, b.clock.now(), current_user(request).actor, period)
+    outbox_kick.soon(request)
     return redirect(EMAILS, f"The {period} report is on its way to {n} recipient{'s' if n != 1 else ''}.")
 
 
@@ -210,4 +212,6 @@ async def api_emails_set(request: Request, body: EmailSettingsIn) -> dict[str, A
 @router.post("/api/report-emails/send", tags=["reports"], summary="Send a period's report now (a preview)")
 async def api_emails_send(request: Request, body: SendNowIn) -> dict[str, int]:
     b = bindings_of(request)
-    return {"queued": await report_emails.send_now(b.db, b.clock.now(), current_user(request).actor, body.period)}
+    queued = await report_emails.send_now(b.db, b.clock.now(), current_user(request).actor, body.period)
+    outbox_kick.soon(request)
+    return {"queued": queued}

@@ -251,12 +251,13 @@ def _column_png(chart: report_charts.Columns) -> str:
 
 
 def _html(s: dict[str, Any], w: Window) -> str:
-    kpis = "".join(
-        f'<td style="padding:8px 10px;border:1px solid #e3e6ec;border-radius:6px;min-width:110px">'
+    tiles = [
+        f'<td style="padding:8px 10px;border:1px solid #e3e6ec;border-radius:6px;width:33%">'
         f'<div style="font-size:20px;font-weight:700">{escape(v)}</div><div style="color:#5b6475;font-size:12px">'
         f"{escape(k)}</div></td>"
         for k, v in _kpis(s)
-    )
+    ]
+    kpis = "</tr><tr>".join("".join(tiles[i : i + 3]) for i in range(0, len(tiles), 3))  # three to a row
     sections = [f"{_H2}{escape(t)}</h2>{_bars_html(rows)}" for t, rows in _breakdowns(s)]
     chart = report_charts.charts(s)["status_by_day"]
     assert isinstance(chart, report_charts.Columns)
@@ -294,7 +295,7 @@ def _html(s: dict[str, Any], w: Window) -> str:
         'max-width:680px;margin:0 auto;padding:16px">'
         f"<h1 style='font-size:20px;margin:0 0 4px'>Porchlight {w.period} report</h1>"
         f"<p style='color:#5b6475;margin:0 0 16px'>{escape(w.label)} · America/New_York</p>"
-        f'<table style="border-collapse:separate;border-spacing:6px"><tr>{kpis}</tr></table>'
+        f'<table style="border-collapse:separate;border-spacing:6px;width:100%"><tr>{kpis}</tr></table>'
         + "".join(sections)
         + f"{_H2}Lead status by day</h2><p style='font-size:12px'>{legend}</p>{daily}"
         + f"{_H2}Agent performance</h2>{_TABLE}"
