@@ -105,6 +105,24 @@ ACTIONS: dict[str, frozenset[str]] = {
     "reports.email": OWNER,
     # The global timeline (seed 002: admin / viewer / owner; finance_admin has admin powers).
     "timeline.view": frozenset({"owner", "admin", "finance_admin", "viewer"}),
+    # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
+    # and edited by the owner and finance admins; partners never see them (X-4). Priority zones:
+    # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
+    "network.view": STAFF,
+    "network.edit": frozenset({"owner", "finance_admin"}),
+    "network.zones": frozenset({"owner", "admin", "finance_admin"}),
+    "job_settings.manage": OWNER,
+    # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
+    # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
+    # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
+    # the owner's. The derived payout is shown to the finance roles (owner, finance admin, viewer).
+    "jobs.view": EVERYONE,
+    "jobs.create": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.status.submitted": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.delete": OWNER,
+    "jobs.finance": frozenset({"owner", "finance_admin", "viewer"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -452,6 +470,86 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
     ("GET", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
     ("GET", "/clients/{display_id}/merge"): "clients.merge",
+    # The contractor network (issue 19): job settings, service areas, contractors, priority zones.
+    ("GET", "/maintenance/job-settings"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}/{value_id}"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}/{value_id}/delete"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings-hours"): "job_settings.manage",
+    ("GET", "/api/job-settings"): "network.view",
+    ("PATCH", "/api/job-settings"): "job_settings.manage",
+    ("GET", "/api/job-types"): "network.view",
+    ("POST", "/api/job-types"): "job_settings.manage",
+    ("PATCH", "/api/job-types/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-types/{value_id}"): "job_settings.manage",
+    ("GET", "/api/job-partners"): "network.view",
+    ("POST", "/api/job-partners"): "job_settings.manage",
+    ("PATCH", "/api/job-partners/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-partners/{value_id}"): "job_settings.manage",
+    ("GET", "/api/cancel-reasons"): "network.view",
+    ("POST", "/api/cancel-reasons"): "job_settings.manage",
+    ("PATCH", "/api/cancel-reasons/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/cancel-reasons/{value_id}"): "job_settings.manage",
+    ("GET", "/api/job-tags"): "network.view",
+    ("POST", "/api/job-tags"): "job_settings.manage",
+    ("PATCH", "/api/job-tags/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-tags/{value_id}"): "job_settings.manage",
+    ("GET", "/service-areas"): "network.view",
+    ("POST", "/service-areas"): "network.edit",
+    ("POST", "/service-areas/import"): "network.edit",
+    ("POST", "/service-areas/{area_id}"): "network.edit",
+    ("POST", "/service-areas/{area_id}/delete"): "network.edit",
+    ("GET", "/api/service-areas"): "network.view",
+    ("POST", "/api/service-areas"): "network.edit",
+    ("GET", "/api/service-areas/lookup"): "network.view",
+    ("GET", "/api/service-areas/nearest"): "network.view",
+    ("GET", "/api/service-areas/covering"): "network.view",
+    ("POST", "/api/service-areas/import"): "network.edit",
+    ("GET", "/api/service-areas/{area_id}"): "network.view",
+    ("PATCH", "/api/service-areas/{area_id}"): "network.edit",
+    ("DELETE", "/api/service-areas/{area_id}"): "network.edit",
+    ("GET", "/contractors"): "network.view",
+    ("POST", "/contractors"): "network.edit",
+    ("POST", "/contractors/import"): "network.edit",
+    ("POST", "/contractors/{contractor_id}"): "network.edit",
+    ("POST", "/contractors/{contractor_id}/active"): "network.edit",
+    ("GET", "/api/contractors"): "network.view",
+    ("POST", "/api/contractors"): "network.edit",
+    ("GET", "/api/contractors/eligible"): "network.view",
+    ("POST", "/api/contractors/import"): "network.edit",
+    ("GET", "/api/contractors/{contractor_id}"): "network.view",
+    ("PATCH", "/api/contractors/{contractor_id}"): "network.edit",
+    ("PUT", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("DELETE", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("GET", "/api/coverage"): "network.view",
+    ("GET", "/api/priority-zones"): "network.view",
+    ("POST", "/api/priority-zones"): "network.zones",
+    ("GET", "/api/priority-zones/{zone_id}"): "network.view",
+    ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
+    ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
+    # Jobs and dispatch (issue 20).
+    ("POST", "/leads/{display_id}/workiz"): "leads.edit",
+    ("GET", "/jobs"): "jobs.view",
+    ("GET", "/jobs/new"): "jobs.create",
+    ("GET", "/jobs/{display_id}"): "jobs.view",
+    ("POST", "/jobs/{display_id}/pin"): "jobs.view",
+    ("POST", "/jobs/{display_id}/unpin"): "jobs.view",
+    ("GET", "/api/jobs"): "jobs.view",
+    ("POST", "/api/jobs"): "jobs.create",
+    ("GET", "/api/jobs/attention-count"): "jobs.view",
+    ("GET", "/api/jobs/changes"): "jobs.view",
+    ("GET", "/api/jobs/new-job/places"): "jobs.create",
+    ("GET", "/api/jobs/{display_id}"): "jobs.view",
+    ("PATCH", "/api/jobs/{display_id}"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}"): "jobs.delete",
+    ("POST", "/api/jobs/{display_id}/status"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/rebook"): "jobs.edit",
+    ("GET", "/api/jobs/{display_id}/contractors"): "jobs.edit",
+    ("PUT", "/api/jobs/{display_id}/contractor"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/archive"): "jobs.archive",
+    ("POST", "/api/jobs/{display_id}/restore"): "jobs.archive",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set
@@ -490,6 +588,8 @@ NAV = (
     ("Leads", "/leads", "leads.view"),
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
+    ("Jobs", "/jobs", "jobs.view"),
+    ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Tasks", "/tasks", "tasks.view"),  # issue 23
     ("Timeline", "/timeline", "timeline.view"),  # issue 23
@@ -604,6 +704,22 @@ def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:
     if user.role == _PARTNER:
         return f"{condition} AND {alias}.partner_name = ?", [*params, user.partner_name or "\x00"]
     return condition, params
+
+
+def job_scope(user: User, enabled_office_ids: Iterable[int], alias: str = "j") -> tuple[str, list[Param]]:
+    """A SQL condition on `jobs <alias>`: the jobs this user may see. Only offices with the Jobs
+    feature on count, for everyone (X-8); of those, the user's; a partner only their partner's jobs
+    (BRD-12). Offices are listed, so the board's index leads with them."""
+    offices = sorted(o for o in enabled_office_ids if user.sees_office(o)) or [-1]
+    condition, params = sql_in(f"{alias}.office_id", offices)
+    if user.role == _PARTNER:
+        return f"{condition} AND {alias}.partner_label = ? COLLATE NOCASE", [*params, user.partner_name or "\x00"]
+    return condition, params
+
+
+def sees_contractor_contacts(user: User) -> bool:
+    """X-4: partners never get a contractor's phone or email, in the page or the JSON."""
+    return user.role != _PARTNER
 
 
 def sees_customers(user: User) -> bool:

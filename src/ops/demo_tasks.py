@@ -83,7 +83,7 @@ async def seed(bindings: Bindings, now: datetime) -> str:
     if await identities.get(db, "finance") is None:  # the reports go out from Finance's sender (FIN-10)
         values = identities.check(
             from_email="finance@porchlight.test", from_name="Porchlight Finance", smtp_host="smtp.porchlight.test",
-            smtp_port=587, password="demo-app-password",
+            smtp_port=587, password="demo-app-password",  # noqa: S106 - demo data, never sent (dev mailbox)
         )  # fmt: skip
         await identities.save(
             db, now, owner.actor, KeyRing.from_settings(bindings.settings),

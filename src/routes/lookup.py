@@ -20,11 +20,16 @@ from core.storage import Row
 from customers import files as customer_files
 from customers import record as customers
 from customers import secure_access
+from jobs import board as jobs
 from leads import photos as lead_photos
 from leads import queue as leads
 from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
 from messaging import inbox as sms_inbox
+from network import areas as service_areas
+from network import contractors as network_contractors
+from network import settings as job_settings
+from network import zones as priority_zones
 from routes.guard import bindings_of, current_user
 from tasks import tasks
 
@@ -51,6 +56,11 @@ async def lead(request: Request, display_id: str, *, named: bool = False) -> Row
 async def customer(request: Request, display_id: str, *, named: bool = False) -> Row:
     row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id.strip())
     return found(row, _that("customer", display_id, named))
+
+
+async def job(request: Request, display_id: str, *, named: bool = False) -> Row:
+    row = await jobs.job_for_user(bindings_of(request).db, current_user(request), display_id)
+    return found(row, _that("job", display_id, named))
 
 
 async def photo(request: Request, lead_row: Row, photo_id: int) -> Row:
@@ -85,6 +95,25 @@ async def source(request: Request, key: str) -> lead_sources.Source:
 
 async def sequence(request: Request, key: str) -> snooze_sequences.Sequence:
     return found(await snooze_sequences.get(bindings_of(request).db, key), "that snooze sequence")
+
+
+# The contractor network (issue 19): company-wide records; who may see them is the route's action.
+
+
+async def job_setting(request: Request, kind: job_settings.Kind, value_id: int) -> Row:
+    return found(await job_settings.value_for(bindings_of(request).db, kind, value_id), f"that {kind.noun}")
+
+
+async def service_area(request: Request, area_id: int) -> Row:
+    return found(await service_areas.area_for(bindings_of(request).db, area_id), "that service area")
+
+
+async def contractor(request: Request, contractor_id: int) -> Row:
+    return found(await network_contractors.contractor_for(bindings_of(request).db, contractor_id), "that contractor")
+
+
+async def priority_zone(request: Request, zone_id: int) -> Row:
+    return found(await priority_zones.zone_for(bindings_of(request).db, zone_id), "that priority zone")
 
 
 async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Any:

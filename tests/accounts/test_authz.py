@@ -74,7 +74,11 @@ def _concrete(path: str, people) -> str:
         "label": "Brooklyn Ads",  # issue 17: a tracking source
         "fmt": "csv",  # issue 17: a list export
         "task_id": "999999",  # issue 23
-        "template_id": "999999",
+        # The contractor network (issue 19).
+        "value_id": "1",
+        "area_id": "1",
+        "contractor_id": "1",
+        "zone_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

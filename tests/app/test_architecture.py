@@ -22,15 +22,22 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
+    # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
+    "network": {"core", "accounts"},
+    # Jobs and dispatch (issue 20): above customers and the network.
+    "jobs": {"core", "accounts", "leads", "customers", "network"},
     "quickbooks": {"core", "accounts", "customers"},
-    "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
+    "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    # issue 23: tasks sit above customers and messaging (links, emailed reports through the outbox)
-    "tasks": {"core", "accounts", "leads", "customers", "reports", "messaging"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging", "tasks"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tasks"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging", "tasks"},
+    # issue 23: tasks sit above customers, jobs and messaging (links, emailed reports through the outbox)
+    "tasks": {"core", "accounts", "leads", "customers", "network", "jobs", "reports", "messaging"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports",
+            "messaging", "tasks"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops",
+             "messaging", "tasks"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops",
+               "messaging", "tasks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -26,7 +26,26 @@ OWNERS = {
     "audit_log": "core.records",
     "booking_embeds": "booking.embeds",
     "calling_hours": "leads.calling_hours",
+    # The contractor network (issue 19).
+    "cancel_reasons": "network.settings",
+    "contractor_areas": "network.coverage",
+    "contractor_job_types": "network.contractors",
+    "contractor_secondary_partners": "network.contractors",
+    "contractor_secondary_zips": "network.contractors",
+    "contractors": "network.contractors",
+    "job_partners": "network.settings",
+    "job_settings": "network.settings",
+    "job_tags": "network.settings",
+    "job_types": "network.settings",
+    "priority_zone_contractors": "network.zones",
+    "priority_zones": "network.zones",
+    "service_areas": "network.areas",
     "cron_leases": "cron.__init__",
+    # Jobs and dispatch (issue 20).
+    "job_counter": "jobs.record",
+    "job_events": "jobs.record",
+    "job_tag_links": "jobs.record",
+    "jobs": "jobs.record",
     "customer_addresses": "customers.addresses",
     "customer_contacts": "customers.contacts",
     "customer_files": "customers.files",
@@ -114,6 +133,12 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...] | str] = {
         "report_customer_days",
     ),
     ("core.storage.__init__", "{table}"): CALLER,
+    ("network.settings", "{kind.table}"): ("job_types", "job_partners", "cancel_reasons", "job_tags"),
+    ("network.contractors", "{table}"): (
+        "contractor_job_types",
+        "contractor_secondary_zips",
+        "contractor_secondary_partners",
+    ),
 }
 # Helpers that write a table named by their caller: function name -> index of the table argument.
 CALLER_ARGS = {"drain_noted": 1}
