@@ -7,7 +7,7 @@
 --   a conditional write `WHERE done_at IS NULL` (TSK-7). The two partial indexes serve My Tasks, My
 --   Office and the 📋 badge (open tasks by assignee, by due time): one indexed read each side.
 -- Cascade (TSK-8): a hard delete of a lead or customer takes its tasks (triggers below; archiving
---   deletes nothing). Jobs and tickets get theirs with their own tables.
+--   deletes nothing), and of a job (0028's table). Tickets get theirs with their own table.
 -- task_templates: recurring tasks (RTK-1, RTK-2); cadence daily / weekly (weekday 1=Mon…7=Sun) /
 --   monthly (month_day 1–31, clamped to the month's last day, RTK-7); time of day "HH:MM" on a
 --   15-minute step in America/New_York.
@@ -52,6 +52,12 @@ END;
 CREATE TRIGGER tasks_customer_deleted AFTER DELETE ON customers BEGIN
     DELETE FROM tasks WHERE link_kind = 'customer' AND link_id = OLD.id;
 END;
+
+CREATE TRIGGER tasks_job_deleted AFTER DELETE ON jobs BEGIN
+    DELETE FROM tasks WHERE link_kind = 'job' AND link_id = OLD.id;
+END;
+-- The emailed report's Jobs section counts a window's jobs by office and creation day.
+CREATE INDEX jobs_office_created ON jobs (office_id, created_at);
 
 CREATE TABLE task_templates (
     id                 INTEGER PRIMARY KEY,

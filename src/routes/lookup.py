@@ -155,6 +155,8 @@ async def task_link(request: Request, kind: str, display_id: str) -> tasks.Link:
         row = await lead(request, display_id, named=True)
     elif kind == "customer":
         row = await customer(request, display_id, named=True)
+    elif kind == "job":
+        row = await job(request, display_id, named=True)
     else:
-        raise Invalid("Link a task to a lead or a customer.", "link_kind")
+        raise Invalid("Link a task to a lead, a customer or a job.", "link_kind")
     return tasks.Link(kind, row["id"], row["office_id"], row["display_id"])

@@ -82,9 +82,11 @@ def sql(user: User, f: Filters, cursor: tuple[str, int] | None, limit: int = PAG
         params += [cursor[0], cursor[1]]
     return (
         "SELECT e.id, e.subject_type, e.subject_id, e.office_id, e.kind, e.body, e.actor_label, e.created_at,"
-        " o.name AS office_name, l.display_id AS lead_display_id, l.name AS lead_name"
+        " o.name AS office_name, l.display_id AS lead_display_id, l.name AS lead_name,"
+        " j.display_id AS job_display_id, trim(j.first_name || ' ' || j.last_name) AS job_name"
         f" FROM timeline_entries e INDEXED BY {index} LEFT JOIN offices o ON o.id = e.office_id"
         " LEFT JOIN leads l ON e.subject_type = 'lead' AND l.id = e.subject_id"
+        " LEFT JOIN jobs j ON e.subject_type = 'job' AND j.id = e.subject_id"
         f" WHERE {' AND '.join(where)} ORDER BY e.created_at DESC, e.id DESC LIMIT ?",
         [*params, limit + 1],
     )

@@ -152,6 +152,7 @@ async def build(db: Database, now: datetime, window: Window) -> tuple[str, str, 
     if reader is None:
         raise Invalid("There is no active owner to build the report for.")
     s = await report_summary.summary(db, reader, now, "custom", start=window.start, end=window.end)
+    s = {**s, "jobs": await job_figures(db, window)}
     subject = f"Porchlight {window.period} report — {window.label}"
     return subject, _text(s, window), _html(s, window)
 
@@ -182,13 +183,49 @@ def _breakdowns(s: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
     ]
 
 
-def jobs_section(s: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The Jobs KPIs when the summary carries them (the jobs package adds `jobs` to the report)."""
-    jobs = s.get("jobs")
-    if not jobs:
+async def job_figures(db: Database, window: Window) -> dict[str, int] | None:
+    """The Jobs tab's tiles for the window (seed 002 "Jobs tab"): jobs created in it, by outcome, with
+    revenue (closing totals of done jobs), deposits, parts, rebooked and K-accepted. One read over
+    `jobs_office_created`; None when the workspace has no jobs at all."""
+    starts = iso(datetime.combine(window.start, time(0), ZONE))
+    ends = iso(datetime.combine(window.end + timedelta(days=1), time(0), ZONE))
+    row = await db.first(
+        "SELECT count(*) AS total, sum(status = 'done') AS done, sum(status = 'cancelled') AS cancelled,"
+        " coalesce(sum(CASE WHEN status = 'done' THEN closing_cents END), 0) AS revenue,"
+        " coalesce(sum(deposit_cents), 0) AS deposits, coalesce(sum(parts_cents), 0) AS parts,"
+        " sum(rebooked_at IS NOT NULL) AS rebooked, sum(k_confirmed = 1) AS k_accepted"
+        " FROM jobs WHERE office_id IN (SELECT id FROM offices) AND created_at >= ? AND created_at < ?",
+        starts,
+        ends,
+    )
+    if row is None or (not row["total"] and not await db.first("SELECT 1 FROM jobs LIMIT 1")):
         return None
+    keys = ("total", "done", "cancelled", "revenue", "deposits", "parts", "rebooked", "k_accepted")
+    return {k: int(row[k] or 0) for k in keys}
+
+
+def _money(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def jobs_section(s: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The Jobs KPIs (`job_figures`) as the email shows them; None without jobs."""
+    j = s.get("jobs")
+    if not j:
+        return None
+
+    def share(n: int) -> str:
+        return f" ({n * 100 / j['total']:.0f}%)" if j["total"] else ""
+
     return [
-        (str(k).replace("_", " ").capitalize(), f"{v:,}" if isinstance(v, int) else str(v)) for k, v in jobs.items()
+        ("Total jobs", f"{j['total']:,}"),
+        ("Completed", f"{j['done']:,}{share(j['done'])}"),
+        ("Cancelled", f"{j['cancelled']:,}{share(j['cancelled'])}"),
+        ("Revenue", _money(j["revenue"])),
+        ("Deposits", _money(j["deposits"])),
+        ("Rebooked", f"{j['rebooked']:,}"),
+        ("K-accepted", f"{j['k_accepted']:,}"),
+        ("Parts cost", _money(j["parts"])),
     ]
 
 

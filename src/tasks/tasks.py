@@ -185,10 +185,12 @@ def generated(now: datetime, draft: Draft, template_id: int, key: str) -> Statem
 _SELECT = (
     "SELECT t.*, au.name AS assignee_user_name, ao.name AS assignee_office_name,"
     " l.display_id AS lead_display_id, l.name AS lead_name, c.display_id AS customer_display_id,"
-    " c.name AS customer_name, coalesce(l.office_id, c.office_id) AS link_office_id FROM tasks t"
+    " c.name AS customer_name, j.display_id AS job_display_id, trim(j.first_name || ' ' || j.last_name) AS job_name,"
+    " coalesce(l.office_id, c.office_id, j.office_id) AS link_office_id FROM tasks t"
     " LEFT JOIN users au ON au.id = t.assignee_user_id LEFT JOIN offices ao ON ao.id = t.assignee_office_id"
     " LEFT JOIN leads l ON t.link_kind = 'lead' AND l.id = t.link_id"
     " LEFT JOIN customers c ON t.link_kind = 'customer' AND c.id = t.link_id"
+    " LEFT JOIN jobs j ON t.link_kind = 'job' AND j.id = t.link_id"
 )
 
 
