@@ -61,7 +61,8 @@ def seed(conn: sqlite3.Connection, n_tasks: int, n_entries: int) -> dict[str, An
     offices = []
     for i, name in enumerate(("Garage", "Sliding", "General", "Gates", "Windows")):
         conn.execute(
-            "INSERT INTO offices (slug, name, time_zone, created_at, updated_at) VALUES (?, ?, 'America/New_York', ?, ?)",
+            "INSERT INTO offices (slug, name, time_zone, created_at, updated_at)"
+            " VALUES (?, ?, 'America/New_York', ?, ?)",
             (name.lower(), name, now, now),
         )
         offices.append(i + 1)
@@ -190,7 +191,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         "## Tasks, the global timeline, the emailed report (issue 23)",
         "",
-        f"Measured {results['measured_at']} on {results['machine']['cpu']} ({results['machine']['nproc']} cores, shared), "
+        f"Measured {results['measured_at']} on {results['machine']['cpu']}"
+        f" ({results['machine']['nproc']} cores, shared), "
         "in-process (the functions the routes call, no HTTP), `bench/tasks.py`.",
         "",
         f"**{results['tasks']:,} tasks** (70% done, 40% office-assigned), 200 users, 5 offices:",
@@ -213,7 +215,8 @@ def markdown(results: dict[str, Any]) -> str:
     for name in ("timeline_first", "timeline_next", "timeline_deep", "timeline_calls_user"):
         r = t[name]
         lines.append(
-            f"| {name.removeprefix('timeline_').replace('_', ' ')} | {r['p50_ms']} | {r['p95_ms']} | {r['raw_p95_ms']} |"
+            f"| {name.removeprefix('timeline_').replace('_', ' ')} | {r['p50_ms']} | {r['p95_ms']}"
+            f" | {r['raw_p95_ms']} |"
             f" {r['ratio']}× | p95 ≤ {TARGETS['timeline_p95_ms']:.0f}, ≤ {TARGETS['timeline_ratio']:.0f}× |"
         )
     rep = results.get("report")

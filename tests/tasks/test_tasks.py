@@ -152,7 +152,8 @@ async def test_tsk4_tsk5_links_and_timeline_entries_reopen_writes_one(client, bi
     bodies = [
         r["body"]
         for r in await bindings.db.all(
-            "SELECT body FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ? AND kind = 'task' ORDER BY id",
+            "SELECT body FROM timeline_entries WHERE subject_type = 'lead' AND subject_id = ? AND kind = 'task'"
+            " ORDER BY id",
             lead["id"],
         )
     ]
