@@ -167,11 +167,14 @@ async def measure_tasks_and_timeline(path: Path, args: argparse.Namespace, seede
     return out
 
 
-async def measure_report(args: argparse.Namespace) -> dict[str, Any]:
-    sys.path.insert(0, str(Path(__file__).parent))
+def report_file(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    """The 1M-lead file of bench/reports_summary.py (built outside any event loop: leadgen runs its own)."""
     import reports_summary
 
-    path, meta = reports_summary.ensure(args.leads, args.customers)
+    return reports_summary.ensure(args.leads, args.customers)
+
+
+async def measure_report(args: argparse.Namespace, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     db = SqliteDatabase(connect(path))
     window = report_emails.latest_window("monthly", NOW)
     samples = []
@@ -241,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seeding {args.tasks:,} tasks and {args.entries:,} entries …", file=sys.stderr, flush=True)
             seeded = seed(conn, args.tasks, args.entries)
         timeline = asyncio.run(measure_tasks_and_timeline(path, args, seeded))
-    rep = asyncio.run(measure_report(args)) if args.leads else None
+    print(json.dumps(timeline, indent=2), file=sys.stderr, flush=True)
+    rep = asyncio.run(measure_report(args, *report_file(args))) if args.leads else None
     results = {
         "measured_at": report.now_utc(),
         "machine": report.machine(),

@@ -40,7 +40,7 @@ async def seed(bindings: Bindings, now: datetime) -> str:
     if owner is None or garage is None:
         return ""
     # an agent of Garage (one who works tasks but has no "All" tab), else anyone who works tasks there
-    workers = [u for u in everyone if authz.can(u, "tasks.work") and garage.id in u.office_ids]
+    workers = [u for u in everyone if authz.can(u, "tasks.work") and authz.may_assign_office(u, garage.id)]
     workers.sort(key=lambda u: authz.can(u, "tasks.all"))
     worker = workers[0] if workers else owner
     lead = await db.first(

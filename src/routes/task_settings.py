@@ -96,26 +96,28 @@ async def recurring_delete(request: Request, template_id: Id) -> Response:
     return redirect(RECURRING, f"“{row['title'][:60]}” deleted; the tasks it made stay.")
 
 
-class TemplateIn(BaseModel):
+class RecurringTemplateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(max_length=800)
     description: str = Field("", max_length=10_000)
     cadence: str = Field(description="daily, weekly or monthly")
-    weekday: int | None = Field(None, description="Weekly: 1 = Monday … 7 = Sunday")
-    month_day: int | None = Field(None, description="Monthly: 1–31; 29–31 fire on a shorter month's last day")
+    weekday: int | None = Field(None, ge=1, le=7, description="Weekly: 1 = Monday … 7 = Sunday")
+    month_day: int | None = Field(
+        None, ge=1, le=31, description="Monthly: 1–31; 29–31 fire on a shorter month's last day"
+    )
     time_of_day: str = Field(max_length=5, description="HH:MM on a 15-minute step, America/New_York")
     assignee_user_id: Id | None = None
     assignee_office_id: Id | None = None
     active: bool = True
 
 
-class TemplatePatch(BaseModel):
+class RecurringTemplatePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, max_length=800)
     description: str | None = Field(None, max_length=10_000)
     cadence: str | None = None
-    weekday: int | None = None
-    month_day: int | None = None
+    weekday: int | None = Field(None, ge=1, le=7)
+    month_day: int | None = Field(None, ge=1, le=31)
     time_of_day: str | None = Field(None, max_length=5)
     assignee_user_id: Id | None = None
     assignee_office_id: Id | None = None
@@ -128,14 +130,14 @@ async def api_templates(request: Request) -> list[dict[str, Any]]:
 
 
 @router.post("/api/recurring-tasks", tags=["tasks"], summary="Add a recurring task (owner; RTK-2)", status_code=201)
-async def api_template_create(request: Request, body: TemplateIn) -> dict[str, Any]:
+async def api_template_create(request: Request, body: RecurringTemplateIn) -> dict[str, Any]:
     b = bindings_of(request)
     new_id = await recurring.create(b.db, b.clock.now(), current_user(request), body.model_dump())
     return _template_out(await recurring.get(b.db, new_id))
 
 
 @router.patch("/api/recurring-tasks/{template_id}", tags=["tasks"], summary="Change or pause a recurring task")
-async def api_template_patch(request: Request, template_id: Id, body: TemplatePatch) -> dict[str, Any]:
+async def api_template_patch(request: Request, template_id: Id, body: RecurringTemplatePatch) -> dict[str, Any]:
     b = bindings_of(request)
     row = await recurring.get(b.db, template_id)
     await recurring.update(b.db, b.clock.now(), current_user(request), row, body.model_dump(exclude_unset=True))
