@@ -151,7 +151,7 @@ async def measure_tasks_and_timeline(path: Path, args: argparse.Namespace, seede
         ("timeline_first", None, feed.Filters()),
         ("timeline_next", parsed, feed.Filters()),
         ("timeline_deep", deep, feed.Filters()),
-        ("timeline_calls_user", None, feed.Filters(types=("call",), user_id=seeded["people"][7])),
+        ("timeline_calls_user", None, feed.Filters(types=("call",), user_id=seeded["people"][13])),
     ):
         app = await timed(lambda cur=cur, f=f: feed.page(db, admin, f, cur), args.runs)
         sql, params = feed.sql(admin, f, cur)
