@@ -84,6 +84,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
     # reset is `may_reset_credentials` (an admin never resets an owner).
     "users.reset": frozenset({"owner", "admin"}),
+    # SMS (issue 21): staff read the threads of their offices; whoever works leads replies; the owner
+    # syncs lines, picks each office's sender and keeps the templates (Maintenance → SMS).
+    "sms.view": STAFF,
+    "sms.send": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "sms.manage": OWNER,
     # issue 21: the outbox (Maintenance → Outbox, Redeliver), email senders (office identities and
     # Finance's, FIN-10: owner) and the development mailbox — all Control Panel, owner only.
     "outbox.view": OWNER,
@@ -97,6 +102,18 @@ ACTIONS: dict[str, frozenset[str]] = {
     "tickets.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "assistant.use": STAFF,
     "assistant.manage": OWNER,
+    # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
+    # reset is `may_reset_credentials` (an admin never resets an owner).
+    # Tasks (issue 23, TSK-2/TSK-6): staff see tasks, partners have none; non-viewers create, edit
+    # what is theirs and mark done / re-open; "All" is admin and up (office-scoped but for the owner);
+    # recurring templates and the emailed reports are the owner's (Control Panel).
+    "tasks.view": STAFF,
+    "tasks.work": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "tasks.all": frozenset({"owner", "admin", "finance_admin"}),
+    "tasks.recurring": OWNER,
+    "reports.email": OWNER,
+    # The global timeline (seed 002: admin / viewer / owner; finance_admin has admin powers).
+    "timeline.view": frozenset({"owner", "admin", "finance_admin", "viewer"}),
     # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
     # and edited by the owner and finance admins; partners never see them (X-4). Priority zones:
     # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
@@ -106,9 +123,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     "job_settings.manage": OWNER,
     # SMS (issue 21): staff read the threads of their offices; whoever works leads replies; the owner
     # syncs lines, picks each office's sender and keeps the templates (Maintenance → SMS).
-    "sms.view": STAFF,
-    "sms.send": frozenset({"owner", "admin", "finance_admin", "agent"}),
-    "sms.manage": OWNER,
     # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
     # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
     # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
@@ -398,6 +412,72 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/maintenance/booking/{embed_id}/live"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/duplicate"): "booking.manage",
     ("POST", "/maintenance/booking/{embed_id}/delete"): "booking.manage",
+    # SMS (issue 21): provider webhooks authenticate by signature (routes/sms_webhooks.py).
+    # Tasks, recurring tasks, the global timeline and emailed reports (issue 23).
+    ("GET", "/tasks"): "tasks.view",
+    ("POST", "/tasks"): "tasks.work",
+    ("POST", "/tasks/{task_id}/done"): "tasks.work",
+    ("POST", "/tasks/{task_id}/reopen"): "tasks.work",
+    ("POST", "/tasks/{task_id}/delete"): "tasks.work",
+    ("GET", "/api/tasks"): "tasks.view",
+    ("POST", "/api/tasks"): "tasks.work",
+    ("GET", "/api/tasks/badge"): "tasks.view",
+    ("GET", "/api/tasks/{task_id}"): "tasks.view",
+    ("PATCH", "/api/tasks/{task_id}"): "tasks.work",
+    ("DELETE", "/api/tasks/{task_id}"): "tasks.work",
+    ("POST", "/api/tasks/{task_id}/done"): "tasks.work",
+    ("POST", "/api/tasks/{task_id}/reopen"): "tasks.work",
+    ("GET", "/api/recurring-tasks"): "tasks.recurring",
+    ("POST", "/api/recurring-tasks"): "tasks.recurring",
+    ("PATCH", "/api/recurring-tasks/{template_id}"): "tasks.recurring",
+    ("DELETE", "/api/recurring-tasks/{template_id}"): "tasks.recurring",
+    ("GET", "/maintenance/recurring-tasks"): "tasks.recurring",
+    ("POST", "/maintenance/recurring-tasks"): "tasks.recurring",
+    ("POST", "/maintenance/recurring-tasks/{template_id}/active"): "tasks.recurring",
+    ("POST", "/maintenance/recurring-tasks/{template_id}/delete"): "tasks.recurring",
+    ("GET", "/timeline"): "timeline.view",
+    ("GET", "/api/timeline"): "timeline.view",
+    ("GET", "/api/report-emails"): "reports.email",
+    ("PUT", "/api/report-emails"): "reports.email",
+    ("POST", "/api/report-emails/send"): "reports.email",
+    ("GET", "/maintenance/email-reports"): "reports.email",
+    ("POST", "/maintenance/email-reports"): "reports.email",
+    ("POST", "/maintenance/email-reports/send"): "reports.email",
+    ("POST", "/webhook/sms/{provider}"): PUBLIC,
+    ("POST", "/webhook/sms/{provider}/status"): PUBLIC,
+    ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from
+    ("HEAD", "/sms/media/{uid}/{index}"): PUBLIC,
+    ("GET", "/sms"): "sms.view",
+    ("GET", "/sms/threads"): "sms.view",
+    ("GET", "/sms/threads/{thread_id}"): "sms.view",
+    ("GET", "/sms/attachments/{uid}/{index}"): "sms.view",
+    ("POST", "/sms/threads/{thread_id}/reply"): "sms.send",
+    ("POST", "/sms/threads/{thread_id}/resolve"): "sms.send",
+    ("POST", "/sms/threads/{thread_id}/unread"): "sms.send",
+    ("GET", "/api/last-change"): "sms.view",
+    ("GET", "/api/sms/threads"): "sms.view",
+    ("GET", "/api/sms/threads/{thread_id}"): "sms.view",
+    ("POST", "/api/sms/reply"): "sms.send",
+    ("POST", "/api/sms/threads/{thread_id}/resolve"): "sms.send",
+    ("POST", "/api/sms/threads/{thread_id}/unread"): "sms.send",
+    ("GET", "/api/sms/lines"): "sms.view",
+    ("POST", "/api/sms/lines/sync"): "sms.manage",
+    ("PATCH", "/api/sms/lines/{line_id}"): "sms.manage",
+    ("PUT", "/api/sms/senders/{office_id}"): "sms.manage",
+    ("GET", "/api/sms/templates"): "sms.view",
+    ("POST", "/api/sms/templates"): "sms.manage",
+    ("DELETE", "/api/sms/templates/{template_id}"): "sms.manage",
+    ("GET", "/maintenance/sms"): "sms.manage",
+    ("POST", "/maintenance/sms/sync"): "sms.manage",
+    ("POST", "/maintenance/sms/lines/{line_id}"): "sms.manage",
+    ("POST", "/maintenance/sms/senders"): "sms.manage",
+    ("POST", "/maintenance/sms/templates"): "sms.manage",
+    ("POST", "/maintenance/sms/templates/{template_id}/delete"): "sms.manage",
+    ("GET", "/leads/{display_id}/messages"): "leads.view",
+    ("POST", "/leads/{display_id}/messages"): "sms.send",
+    ("GET", "/api/leads/{display_id}/messages"): "leads.view",
+    ("POST", "/api/leads/{display_id}/messages"): "sms.send",
+    ("GET", "/clients/{display_id}/messages"): "clients.view",
     # Account security (issue 17): own password and second factor, the sign-in's second step, resets.
     ("GET", "/account/security"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
@@ -518,41 +598,6 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
     # SMS (issue 21): provider webhooks authenticate by signature (routes/sms_webhooks.py).
-    ("POST", "/webhook/sms/{provider}"): PUBLIC,
-    ("POST", "/webhook/sms/{provider}/status"): PUBLIC,
-    ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from
-    ("HEAD", "/sms/media/{uid}/{index}"): PUBLIC,
-    ("GET", "/sms"): "sms.view",
-    ("GET", "/sms/threads"): "sms.view",
-    ("GET", "/sms/threads/{thread_id}"): "sms.view",
-    ("GET", "/sms/attachments/{uid}/{index}"): "sms.view",
-    ("POST", "/sms/threads/{thread_id}/reply"): "sms.send",
-    ("POST", "/sms/threads/{thread_id}/resolve"): "sms.send",
-    ("POST", "/sms/threads/{thread_id}/unread"): "sms.send",
-    ("GET", "/api/last-change"): "sms.view",
-    ("GET", "/api/sms/threads"): "sms.view",
-    ("GET", "/api/sms/threads/{thread_id}"): "sms.view",
-    ("POST", "/api/sms/reply"): "sms.send",
-    ("POST", "/api/sms/threads/{thread_id}/resolve"): "sms.send",
-    ("POST", "/api/sms/threads/{thread_id}/unread"): "sms.send",
-    ("GET", "/api/sms/lines"): "sms.view",
-    ("POST", "/api/sms/lines/sync"): "sms.manage",
-    ("PATCH", "/api/sms/lines/{line_id}"): "sms.manage",
-    ("PUT", "/api/sms/senders/{office_id}"): "sms.manage",
-    ("GET", "/api/sms/templates"): "sms.view",
-    ("POST", "/api/sms/templates"): "sms.manage",
-    ("DELETE", "/api/sms/templates/{template_id}"): "sms.manage",
-    ("GET", "/maintenance/sms"): "sms.manage",
-    ("POST", "/maintenance/sms/sync"): "sms.manage",
-    ("POST", "/maintenance/sms/lines/{line_id}"): "sms.manage",
-    ("POST", "/maintenance/sms/senders"): "sms.manage",
-    ("POST", "/maintenance/sms/templates"): "sms.manage",
-    ("POST", "/maintenance/sms/templates/{template_id}/delete"): "sms.manage",
-    ("GET", "/leads/{display_id}/messages"): "leads.view",
-    ("POST", "/leads/{display_id}/messages"): "sms.send",
-    ("GET", "/api/leads/{display_id}/messages"): "leads.view",
-    ("POST", "/api/leads/{display_id}/messages"): "sms.send",
-    ("GET", "/clients/{display_id}/messages"): "clients.view",
     # Jobs and dispatch (issue 20).
     ("POST", "/leads/{display_id}/workiz"): "leads.edit",
     ("GET", "/jobs"): "jobs.view",
@@ -636,6 +681,8 @@ NAV = (
     ("Finance", "/finance", "finance.view"),
     ("Billing", "/billing", "billing.view"),
     ("Reports", "/reports", "reports.view"),
+    ("Tasks", "/tasks", "tasks.view"),  # issue 23
+    ("Timeline", "/timeline", "timeline.view"),  # issue 23
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 
@@ -899,3 +946,91 @@ def may_reset_credentials(actor: User, target: User) -> bool:
     if target.all_offices:
         return actor.all_offices
     return actor.all_offices or bool(target.office_ids & actor.office_ids)
+
+
+# --- Tasks (issue 23, BEHAVIOUR.md §E) ---------------------------------------------------------------
+_TASK_ADMINS = frozenset({"owner", "admin", "finance_admin"})
+TASK_SCOPES = ("mine", "office", "all")
+
+
+def _my_office_ids(user: User) -> list[int]:
+    return sorted(user.office_ids) or [-1]
+
+
+def task_scope(user: User, scope: str, alias: str = "t") -> tuple[str, list[Param]]:
+    """TSK-2: My Tasks = assigned to me OR to one of my offices; My Office = assigned to my offices
+    only; All = admins and up: every task for the owner, their offices' (and their own) for others.
+    Partners have no tasks."""
+    if user.role == _PARTNER:
+        return "0 = 1", []
+    mine_office, office_params = sql_in(f"{alias}.assignee_office_id", _my_office_ids(user))
+    if scope == "office":
+        return mine_office, office_params
+    if scope == "all" and can(user, "tasks.all"):
+        if user.role == "owner":
+            return "1 = 1", []
+        condition, params = office_filter(user, f"{alias}.office_id")
+        return (
+            f"({condition} OR {mine_office} OR {alias}.assignee_user_id = ? OR {alias}.created_by = ?)",
+            [*params, *office_params, user.id, user.id],
+        )
+    return f"({alias}.assignee_user_id = ? OR {mine_office})", [user.id, *office_params]
+
+
+def badge_offices(user: User) -> list[int]:
+    """TSK-3: the offices whose tasks count in the user's 📋 badge (My Tasks' office half)."""
+    return [] if user.role == _PARTNER else sorted(user.office_ids)
+
+
+def sees_task(user: User, task: Mapping[str, Any]) -> bool:
+    if user.role == _PARTNER:
+        return False
+    if user.role == "owner" or task["assignee_user_id"] == user.id or task["created_by"] == user.id:
+        return True
+    if task["assignee_office_id"] is not None and task["assignee_office_id"] in user.office_ids:
+        return True
+    return can(user, "tasks.all") and task["office_id"] is not None and user.sees_office(task["office_id"])
+
+
+def may_edit_task(user: User, task: Mapping[str, Any]) -> bool:
+    """TSK-6: edit / delete — the creator, the assignee (any member of an assigned office) and admins."""
+    if not can(user, "tasks.work") or not sees_task(user, task):
+        return False
+    return (
+        user.role in _TASK_ADMINS
+        or task["created_by"] == user.id
+        or task["assignee_user_id"] == user.id
+        or (task["assignee_office_id"] is not None and task["assignee_office_id"] in user.office_ids)
+    )
+
+
+def may_assign_office(user: User, office_id: int) -> bool:
+    """TSK-9: an office assignee is one of the creator's offices (owner: any)."""
+    return user.role == "owner" or user.sees_office(office_id)
+
+
+def may_assign_user(creator: User, assignee: User, link_office_id: int | None) -> bool:
+    """TSK-9: an active staff user who shares an office with the creator (owner: anyone) and can see
+    the linked record's office."""
+    if not assignee.active or assignee.role == _PARTNER:
+        return False
+    if link_office_id is not None and not assignee.sees_office(link_office_id):
+        return False
+    if creator.role == "owner" or creator.all_offices or assignee.all_offices or assignee.role == "owner":
+        return True
+    return bool(creator.office_ids & assignee.office_ids)
+
+
+def timeline_scope(user: User, alias: str = "e") -> tuple[str, list[Param]]:
+    """The global timeline: entries of the user's offices (owner and all-office users: every one)."""
+    return office_filter(user, f"{alias}.office_id")
+
+
+def takes_tasks(user: User) -> bool:
+    """Who appears among assignees and the timeline's "User" filter: active staff, never a partner."""
+    return user.active and user.role != _PARTNER
+
+
+def reads_whole_report(user: User) -> bool:
+    """The emailed report is the owner's view of every office."""
+    return user.active and user.role == "owner"

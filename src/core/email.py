@@ -79,6 +79,7 @@ class Email:
     text: str
     office_id: int | None = None
     reply_to: str = ""
+    html: str = ""  # issue 23: a full HTML alternative (the emailed report); else one built from text
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def mime(email: Email, now: datetime) -> EmailMessage:
     if email.reply_to:
         msg["Reply-To"] = email.reply_to
     msg.set_content(email.text)
-    msg.add_alternative(html_body(email.text), subtype="html")
+    msg.add_alternative(email.html or html_body(email.text), subtype="html")
     return msg
 
 
@@ -222,7 +223,7 @@ class HttpProvider:
             "subject": email.subject,
             "content": [
                 {"type": "text/plain", "value": email.text},
-                {"type": "text/html", "value": html_body(email.text)},
+                {"type": "text/html", "value": email.html or html_body(email.text)},
             ],
             "custom_args": {"porchlight_message_id": email.message_id},
         }
@@ -267,7 +268,11 @@ class DevelopmentProvider:
             recipient=email.to,
             subject=email.subject,
             body=email.text,
-            headers={"Message-ID": email.message_id, **({"Reply-To": email.reply_to} if email.reply_to else {})},
+            headers={
+                "Message-ID": email.message_id,
+                **({"Reply-To": email.reply_to} if email.reply_to else {}),
+                **({"html": email.html} if email.html else {}),  # issue 23: shown by the mailbox page
+            },
         )
         return Sent(True, "250 captured in the development mailbox", ref=email.message_id, statements=(capture,))
 

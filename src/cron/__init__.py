@@ -25,6 +25,8 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
+from tasks import recurring as recurring_tasks  # issue 23
+from tasks import report_emails  # issue 23
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -55,6 +57,9 @@ JOBS: dict[str, Job] = {
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
     "jobs-auto-status": _jobs_auto_status,
+    # issue 23: recurring tasks (RTK-3) and the emailed reports, each idempotent per occurrence/window
+    "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
+    "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -65,8 +70,9 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
-    # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local.
-    "*/15 * * * *": ("jobs-auto-status",),
+    # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local; issue 23:
+    # recurring tasks and the emailed reports.
+    "*/15 * * * *": ("jobs-auto-status", "recurring-tasks", "report-emails"),
 }
 
 LEASE = timedelta(minutes=5)

@@ -37,6 +37,7 @@ def queue(
     finance: bool = False,
     reply_to: str = "",
     not_before: str | None = None,
+    html: str = "",
 ) -> tuple[str, Statement]:
     """An email for the caller's batch: (message id, statement). Refuses a bad address, an empty or
     overlong text, and a line break in any header field (EML-7), naming the field (422)."""
@@ -65,6 +66,7 @@ def queue(
         "subject": subject.strip(),
         "text": text,
         "reply_to": reply_to.strip(),
+        **({"html": html} if html else {}),  # issue 23: the emailed report's HTML alternative
     }
     return outbox.enqueue(KIND, payload, office_id=office_id, not_before=not_before, now=iso(now))
 
@@ -102,6 +104,7 @@ async def deliver(bindings: Any, row: Row) -> outbox.Result:
         text=p.get("text", ""),
         office_id=office_id,
         reply_to=p.get("reply_to", ""),
+        html=p.get("html", ""),
     )
     try:
         sent = await mail.provider(bindings).send(bindings, message, bindings.clock.now())

@@ -38,6 +38,7 @@ from ops import (
     demo_messaging,
     demo_network,
     demo_sms,
+    demo_tasks,
     demo_technicians,
     demo_tickets,
     demo_tracking,
@@ -684,4 +685,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
     await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
+    seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
     return seeder.summary

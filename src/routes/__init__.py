@@ -72,11 +72,14 @@ from routes import (
     sms_webhooks,
     sources,
     system,
+    task_settings,  # issue 23
+    tasks,  # issue 23
     technician_page,
     technicians,
     ticket_api,
     ticket_summary,
     tickets,
+    timeline,  # issue 23
     tracking_sources,
 )
 
@@ -129,6 +132,13 @@ ROUTERS = [
     ticket_api.router,
     assistant.router,
     assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
+    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
+    sms.router,  # SMS panel (issue 21)
+    lead_messages.router,
+    sms_api.router,
+    tasks.router,  # issue 23: /tasks, /api/tasks
+    task_settings.router,  # issue 23: before maintenance: /maintenance/recurring-tasks, /email-reports
+    timeline.router,  # issue 23: /timeline, /api/timeline
     # The contractor network (issue 19). Job settings before maintenance: its own page.
     job_settings_api.router,
     job_settings_page.router,
@@ -137,10 +147,6 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
-    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
-    sms.router,  # SMS panel (issue 21)
-    lead_messages.router,
-    sms_api.router,
     # Jobs and dispatch (issue 20).
     job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
     job_reminders.router,

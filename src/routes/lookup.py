@@ -16,7 +16,7 @@ from fastapi import Request
 
 from accounts import authz, offices, users
 from assistant import audit as assistant_audit
-from core.errors import NotFound
+from core.errors import Invalid, NotFound
 from core.storage import Row
 from customers import files as customer_files
 from customers import record as customers
@@ -33,6 +33,7 @@ from network import settings as job_settings
 from network import technicians
 from network import zones as priority_zones
 from routes.guard import bindings_of, current_user
+from tasks import tasks
 from tickets import entries as ticket_entries
 from tickets import record as tickets
 from tickets import summaries as ticket_summaries
@@ -172,3 +173,24 @@ async def conversation(request: Request, conversation_id: int) -> Row:
     """An assistant conversation: the user's own, or any for the owner (AIA-8)."""
     row = await assistant_audit.conversation_for(bindings_of(request).db, current_user(request), conversation_id)
     return found(row, "that conversation")
+
+
+# --- issue 23: tasks -------------------------------------------------------------------------------
+
+
+async def task(request: Request, task_id: int) -> Row:
+    """A task the user may see (TSK-2 scope); another's answers as a missing one."""
+    return await tasks.get(bindings_of(request).db, current_user(request), task_id)
+
+
+async def task_link(request: Request, kind: str, display_id: str) -> tasks.Link:
+    """The record a new task links to (TSK-5), looked up with the record's own access function."""
+    if kind == "lead":
+        row = await lead(request, display_id, named=True)
+    elif kind == "customer":
+        row = await customer(request, display_id, named=True)
+    elif kind == "job":
+        row = await job(request, display_id, named=True)
+    else:
+        raise Invalid("Link a task to a lead, a customer or a job.", "link_kind")
+    return tasks.Link(kind, row["id"], row["office_id"], row["display_id"])

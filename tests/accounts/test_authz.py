@@ -85,6 +85,9 @@ def _concrete(path: str, people) -> str:
         "template_id": "1",
         # Jobs, second half (issue 20): a Workiz import batch.
         "import_id": "00000000-0000-0000-0000-000000000000",
+        # issue 21
+        "task_id": "999999",  # issue 23
+        # The contractor network (issue 19).
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -35,12 +35,14 @@ ALLOWED: dict[str, set[str]] = {
     "tickets": {"core", "accounts", "leads", "customers", "messaging"},
     "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
     | {"tickets"},
+    # issue 23: tasks sit above customers, jobs and messaging (links, emailed reports through the outbox)
+    "tasks": {"core", "accounts", "leads", "customers", "network", "jobs", "reports", "messaging"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets", "assistant", "jobs"},
+    | {"tickets", "assistant", "jobs", "tasks"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks"},
     "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -84,6 +84,12 @@ OWNERS = {
     "assistant_tool_calls": "assistant.audit",
     "dev_mailbox": "core.devmail",
     "open_records": "customers.open_records",
+    # issue 23: tasks, recurring templates, emailed reports
+    "tasks": "tasks.tasks",
+    "task_templates": "tasks.recurring",
+    "task_occurrences": "tasks.recurring",
+    "report_email_settings": "tasks.report_emails",
+    "report_email_sends": "tasks.report_emails",
     "quickbooks_changes": "quickbooks.webhook",
     "quickbooks_connection": "quickbooks.oauth",
     "quickbooks_import_runs": "quickbooks.importer",
