@@ -390,6 +390,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/email-identities/{which}/test"): "email.identities",
     ("GET", "/maintenance/dev-mailbox"): "devmail.view",
     ("GET", "/api/dev-mailbox"): "devmail.view",
+    ("GET", "/maintenance/dev-mailbox/{mailbox_id}/attachments/{index}"): "devmail.view",  # issue 24
     ("GET", "/maintenance/booking"): "booking.manage",
     ("GET", "/maintenance/booking/new"): "booking.manage",
     ("POST", "/maintenance/booking"): "booking.manage",
