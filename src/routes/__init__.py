@@ -75,6 +75,7 @@ from routes import (
     technician_page,
     technicians,
     ticket_api,
+    ticket_jobs,
     ticket_summary,
     tickets,
     tracking_sources,
@@ -127,6 +128,7 @@ ROUTERS = [
     tickets.router,
     ticket_summary.router,
     ticket_api.router,
+    ticket_jobs.router,  # issue 24: linked jobs on a ticket
     assistant.router,
     assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
     # The contractor network (issue 19). Job settings before maintenance: its own page.
