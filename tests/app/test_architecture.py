@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     # sits above every domain its read-only tools ask, below ops, cron and routes
     "tickets": {"core", "accounts", "leads", "customers", "messaging", "jobs"},  # jobs: linked jobs
     "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets"},
+    | {"tickets", "jobs"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
     | {"tickets", "assistant", "jobs"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
