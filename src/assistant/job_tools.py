@@ -5,7 +5,7 @@ with the asking user): an agent sees their offices' jobs, a partner only their o
 lists stop at 300 and say `truncated`. Each row is cut down from the job's public JSON, so the role
 rules hold as they do in the API: a contractor's phone and email only to those who may see them
 (never partners, X-4), the payout only to the finance roles (`jobs.finance`). Registered into
-assistant.tools' TOOLS at the end of that module.
+assistant.tools' TOOLS when imported (assistant.chat imports it), so tools.py needs no import back.
 """
 
 from __future__ import annotations
@@ -108,3 +108,5 @@ TOOLS: dict[str, tuple[Any, dict[str, Any]]] = {
         ),
     ),
 }
+
+tools.TOOLS.update(TOOLS)

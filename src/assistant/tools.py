@@ -427,9 +427,3 @@ async def run(ctx: Context, name: str, args: Any) -> tuple[Any, bool]:
         return scrub(await TOOLS[name][0](ctx, args)), False
     except ToolError as exc:
         return {"error": scrub(str(exc))}, True
-
-
-# issue 24: the jobs tools live in their own module (it reads this one's helpers)
-from assistant import job_tools  # noqa: E402
-
-TOOLS.update(job_tools.TOOLS)
