@@ -404,6 +404,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/email-identities/{which}/test"): "email.identities",
     ("GET", "/maintenance/dev-mailbox"): "devmail.view",
     ("GET", "/api/dev-mailbox"): "devmail.view",
+    ("GET", "/maintenance/dev-mailbox/{mailbox_id}/attachments/{index}"): "devmail.view",  # issue 24
     ("GET", "/maintenance/booking"): "booking.manage",
     ("GET", "/maintenance/booking/new"): "booking.manage",
     ("POST", "/maintenance/booking"): "booking.manage",
@@ -529,6 +530,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/tickets/{number}/summaries/{summary_id}/draft"): "tickets.edit",
     ("POST", "/api/tickets/{number}/summaries/{summary_id}/pdf"): "tickets.edit",
     ("POST", "/api/tickets/{number}/summaries/{summary_id}/send"): "tickets.edit",
+    # issue 24: linked jobs on a ticket (the job itself is scoped by job_scope_sql in tickets.job_links)
+    ("POST", "/tickets/{number}/jobs"): "tickets.edit",
+    ("POST", "/tickets/{number}/jobs/{job_id}/unlink"): "tickets.edit",
+    ("POST", "/api/tickets/{number}/jobs"): "tickets.edit",
+    ("DELETE", "/api/tickets/{number}/jobs/{job_id}"): "tickets.edit",
     ("GET", "/assistant"): "assistant.use",
     ("GET", "/assistant/conversations/{conversation_id}"): "assistant.use",
     ("GET", "/assistant/conversations/{conversation_id}/save"): "tickets.edit",

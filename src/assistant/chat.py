@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from accounts.users import User
-from assistant import audit, markdown, model, tools
+from assistant import (
+    audit,
+    job_tools,  # noqa: F401 - registers the jobs tools into tools.TOOLS (issue 24)
+    markdown,
+    model,
+    tools,
+)
 from assistant.settings import AssistantSettings
 from core import cardcheck
 from core.errors import Invalid, Refused

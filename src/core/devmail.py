@@ -26,10 +26,12 @@ def capture(
     subject: str = "",
     body: str = "",
     headers: dict[str, Any] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Statement:
+    """`attachments`: [{filename, content_type, key, size}] — the file stays in the file store."""
     return q(
         "INSERT INTO dev_mailbox (message_id, channel, office_id, sender, recipient, subject, body, headers,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+        " attachments, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
         message_id,
         channel,
         office_id,
@@ -38,6 +40,7 @@ def capture(
         subject,
         body,
         json.dumps(headers or {}),
+        json.dumps(attachments or []),
         iso(now),
     )
 
@@ -49,7 +52,20 @@ async def listing(db: Any, *, channel: str | None = None, limit: int = LISTED) -
         )
     else:
         rows = await db.all("SELECT * FROM dev_mailbox ORDER BY created_at DESC, id DESC LIMIT ?", limit)
-    return [{**r, "headers": json.loads(r["headers"] or "{}")} for r in rows]
+    return [_parsed(r) for r in rows]
+
+
+def _parsed(row: Row) -> Row:
+    return {**row, "headers": json.loads(row["headers"] or "{}"), "attachments": json.loads(row["attachments"] or "[]")}
+
+
+async def attachment(db: Any, mailbox_id: int, index: int) -> dict[str, Any] | None:
+    """The `index`th attachment of one captured message (its name, type and file-store key)."""
+    row = await db.first("SELECT * FROM dev_mailbox WHERE id = ?", mailbox_id)
+    if row is None:
+        return None
+    listed = _parsed(row)["attachments"]
+    return listed[index] if 0 <= index < len(listed) else None
 
 
 async def clear(db: Any) -> int:

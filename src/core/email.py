@@ -11,6 +11,11 @@ or refused — `permanent` when trying again cannot help (an SMTP 5xx, an HTTP 4
 429), so the outbox fails it at once instead of retrying. The outbox message id goes out as the
 `Message-ID` (SMTP) and the `Idempotency-Key` (HTTP), so a repeated delivery is recognisable.
 
+Attachments (issue 24, a ticket summary's PDF): an `Attachment` names a file-store key; the outbox
+payload keeps only the key, name and type, and messaging.email reads the bytes at delivery. SMTP
+sends them as MIME parts, the HTTP API as base64 `attachments`, the development provider records
+their names and keys so the Development mailbox can offer them for download.
+
 Header injection (EML-7): a CR or LF in the sender's name or address, the recipient or the subject is
 refused here too (`check_headers`), whatever let it through upstream.
 """
@@ -18,6 +23,7 @@ refused here too (`check_headers`), whatever let it through upstream.
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,6 +77,20 @@ class Sender:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email: its name, content type and file-store key; `data` is filled at
+    delivery (never in the outbox payload)."""
+
+    filename: str
+    content_type: str
+    key: str
+    data: bytes = field(default=b"", repr=False)
+
+    def described(self) -> dict[str, Any]:
+        return {"filename": self.filename, "content_type": self.content_type, "key": self.key}
+
+
+@dataclass(frozen=True)
 class Email:
     message_id: str  # the outbox id: Message-ID / Idempotency-Key
     sender: Sender
@@ -80,6 +100,7 @@ class Email:
     office_id: int | None = None
     reply_to: str = ""
     html: str = ""  # issue 23: a full HTML alternative (the emailed report); else one built from text
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,9 @@ def check_headers(email: Email) -> None:
     ):
         if has_line_break(value):
             raise HeaderInjection(name)
+    for attachment in email.attachments:
+        if has_line_break(attachment.filename) or has_line_break(attachment.content_type):
+            raise HeaderInjection("attachments")
 
 
 def html_body(text: str) -> str:
@@ -129,6 +153,14 @@ def mime(email: Email, now: datetime) -> EmailMessage:
         msg["Reply-To"] = email.reply_to
     msg.set_content(email.text)
     msg.add_alternative(email.html or html_body(email.text), subtype="html")
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        msg.add_attachment(
+            attachment.data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return msg
 
 
@@ -180,7 +212,9 @@ class SmtpProvider:
                 code, said = smtp.rcpt(to)
                 if code >= 300:
                     return Sent(False, f"{code} {_text(said)}", permanent=code >= 500)
-                code, said = smtp.data(message.as_bytes())
+                # CRLF line ends: smtplib passes bytes through as they are, and a server reads lines
+                # up to CRLF (aiosmtpd refuses a bare-LF message longer than ~1000 bytes).
+                code, said = smtp.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
                 if code >= 300:
                     return Sent(False, f"{code} {_text(said)}", permanent=code >= 500)
                 return Sent(True, f"{code} {_text(said)}", ref=str(message["Message-ID"]))
@@ -229,6 +263,16 @@ class HttpProvider:
         }
         if email.reply_to:
             body["reply_to"] = {"email": email.reply_to}
+        if email.attachments:
+            body["attachments"] = [
+                {
+                    "content": base64.b64encode(a.data).decode("ascii"),
+                    "type": a.content_type,
+                    "filename": a.filename,
+                    "disposition": "attachment",
+                }
+                for a in email.attachments
+            ]
         return body
 
     async def send(self, bindings: Any, email: Email, now: datetime) -> Sent:
@@ -273,6 +317,7 @@ class DevelopmentProvider:
                 **({"Reply-To": email.reply_to} if email.reply_to else {}),
                 **({"html": email.html} if email.html else {}),  # issue 23: shown by the mailbox page
             },
+            attachments=[{**a.described(), "size": len(a.data)} for a in email.attachments],
         )
         return Sent(True, "250 captured in the development mailbox", ref=email.message_id, statements=(capture,))
 

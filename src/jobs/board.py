@@ -235,6 +235,17 @@ async def listing(
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
 
 
+async def count(db: Database, user: User, now: datetime, f: Filters) -> int:
+    """Exactly how many visible jobs `listing` would page through (the assistant's count_jobs)."""
+    ctx = await context(db)
+    where, params = _conditions(f, now, ctx.hours)
+    condition, scope_params = await scope(db, user, ctx=ctx)
+    row = await db.first(
+        f"SELECT COUNT(*) AS n FROM jobs j WHERE {' AND '.join([*where, condition])}", *params, *scope_params
+    )
+    return int(row["n"]) if row else 0
+
+
 async def attention_count(db: Database, user: User, now: datetime, ctx: Context | None = None) -> int:
     """ATT-7: jobs (not flags) the user may see that need attention, independent of filters. Each
     flag's jobs come from its own partial index; UNION counts a job with two flags once (ATT-6)."""

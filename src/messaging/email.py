@@ -7,10 +7,15 @@ the identity — and its password — are read at delivery, so a corrected ident
 and no secret sits in the outbox. An incomplete identity fails the message at once with "SMTP not
 fully configured for office X" (EML-4); a provider's permanent refusal fails it at once, anything
 else is retried on the outbox's schedule.
+
+Attachments (`queue(attachments=…)`) sit in the payload as their name, type and file-store key only;
+`deliver` reads the bytes from the file store (core/filestore.py). A file gone from the store fails
+the message at once, naming it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from accounts import offices
@@ -38,6 +43,7 @@ def queue(
     reply_to: str = "",
     not_before: str | None = None,
     html: str = "",
+    attachments: Sequence[mail.Attachment] = (),
 ) -> tuple[str, Statement]:
     """An email for the caller's batch: (message id, statement). Refuses a bad address, an empty or
     overlong text, and a line break in any header field (EML-7), naming the field (422)."""
@@ -59,7 +65,7 @@ def queue(
         problems["office_id"] = "Choose the office that sends it."
     if problems:
         raise Invalid(problems)
-    payload = {
+    payload: dict[str, Any] = {
         "identity": "finance" if finance else "office",
         "office_id": None if finance else office_id,
         "to": to.strip(),
@@ -68,6 +74,8 @@ def queue(
         "reply_to": reply_to.strip(),
         **({"html": html} if html else {}),  # issue 23: the emailed report's HTML alternative
     }
+    if attachments:
+        payload["attachments"] = [a.described() for a in attachments]
     return outbox.enqueue(KIND, payload, office_id=office_id, not_before=not_before, now=iso(now))
 
 
@@ -86,6 +94,17 @@ async def _sender(bindings: Any, kind: str, office_id: int | None) -> tuple[Row 
     return identity, await identities.sender(bindings.db, KeyRing.from_settings(bindings.settings), identity)
 
 
+async def _attachments(bindings: Any, listed: list[dict[str, Any]]) -> tuple[tuple[mail.Attachment, ...], str]:
+    """The payload's attachments with their bytes read from the file store, or the name of one gone."""
+    found: list[mail.Attachment] = []
+    for a in listed:
+        data = await bindings.files.get(a["key"]) if bindings.files is not None else None
+        if data is None:
+            return (), a["filename"]
+        found.append(mail.Attachment(a["filename"], a["content_type"], a["key"], data))
+    return tuple(found), ""
+
+
 async def deliver(bindings: Any, row: Row) -> outbox.Result:
     p = row["payload"]
     db = bindings.db
@@ -96,6 +115,9 @@ async def deliver(bindings: Any, row: Row) -> outbox.Result:
     need = identities.missing(identity, smtp=mail.needs_smtp_login(bindings))
     if identity is None or sender is None or need:
         return outbox.failed(identities.not_configured(await _label(db, kind, office_id)))
+    attachments, gone = await _attachments(bindings, p.get("attachments") or [])
+    if gone:
+        return outbox.failed(f"The attachment {gone} is no longer in the file store.")
     message = mail.Email(
         message_id=row["id"],
         sender=sender,
@@ -105,6 +127,7 @@ async def deliver(bindings: Any, row: Row) -> outbox.Result:
         office_id=office_id,
         reply_to=p.get("reply_to", ""),
         html=p.get("html", ""),
+        attachments=attachments,
     )
     try:
         sent = await mail.provider(bindings).send(bindings, message, bindings.clock.now())

@@ -77,6 +77,7 @@ from routes import (
     technician_page,
     technicians,
     ticket_api,
+    ticket_jobs,
     ticket_summary,
     tickets,
     timeline,  # issue 23
@@ -130,6 +131,7 @@ ROUTERS = [
     tickets.router,
     ticket_summary.router,
     ticket_api.router,
+    ticket_jobs.router,  # issue 24: linked jobs on a ticket
     assistant.router,
     assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
     sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)

@@ -23,6 +23,7 @@ from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.job_api import ListParams, filters
 from routes.pages import redirect, render
+from tickets import job_links
 
 router = APIRouter()
 SORTS = {"default": "Time, then status", "status": "Status", "time": "Time", "contractor": "Contractor A–Z"}
@@ -161,6 +162,7 @@ async def job_page(request: Request, display_id: str) -> Response:
         banners=banners,
         labels=record.STATUS_LABELS,
         flag_labels=attention.LABELS,
+        tickets=await job_links.tickets_of_job(b.db, row["id"]) if authz.can(user, "tickets.view") else [],
         **choices,
     )
 

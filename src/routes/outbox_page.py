@@ -5,6 +5,7 @@ captured (only outside production; 404 there)."""
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -128,3 +129,24 @@ async def dev_mailbox(request: Request, channel: str | None = Query(None, patter
 async def api_dev_mailbox(request: Request, channel: str | None = Query(None, pattern=KIND_PATTERN)) -> JSONResponse:
     _outside_production(request)
     return JSONResponse({"items": await devmail.listing(bindings_of(request).db, channel=channel)})
+
+
+@router.get("/maintenance/dev-mailbox/{mailbox_id}/attachments/{index}", include_in_schema=False)
+async def dev_mailbox_attachment(request: Request, mailbox_id: Id, index: int) -> Response:
+    """A captured email's attachment, read from the file store (downloaded, never rendered inline)."""
+    _outside_production(request)
+    b = bindings_of(request)
+    found = await devmail.attachment(b.db, mailbox_id, index)
+    data = await b.files.get(found["key"]) if found is not None and b.files is not None else None
+    if found is None or data is None:
+        raise NotFound("That attachment is not in the development mailbox.")
+    name = found["filename"]
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-cache",
+        },
+    )

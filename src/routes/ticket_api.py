@@ -17,6 +17,7 @@ from customers import record as customers
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from tickets import entries as ticket_entries
+from tickets import job_links
 from tickets import record as tickets
 from tickets import summaries as ticket_summaries
 
@@ -53,6 +54,10 @@ async def _whole(request: Request, number: str) -> dict[str, Any]:
         **tickets.public(ticket),
         "entries": [ticket_entries.public(e) for e in await ticket_entries.entries_of(db, ticket["id"])],
         "summaries": [ticket_summaries.public(s) for s in await ticket_summaries.summaries_of(db, ticket["id"])],
+        "jobs": [
+            {"job_id": j["id"], "display_id": j["display_id"], "status": j["status"]}
+            for j in await job_links.jobs_of(db, current_user(request), ticket["id"])
+        ],
     }
 
 

@@ -24,6 +24,7 @@ from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, render
 from tickets import entries as ticket_entries
+from tickets import job_links
 from tickets import record as tickets
 from tickets import summaries as ticket_summaries
 
@@ -96,6 +97,7 @@ async def ticket_page(request: Request, number: str):
     entries = await ticket_entries.entries_of(b.db, ticket["id"])
     summaries = await ticket_summaries.summaries_of(b.db, ticket["id"])
     contact = await customers.primary_contact(b.db, ticket["customer_id"])
+    user = current_user(request)
     return render(
         request,
         "tickets/ticket.html",
@@ -110,6 +112,8 @@ async def ticket_page(request: Request, number: str):
         not_configured=assistant_model.NOT_CONFIGURED,
         undone=UNDONE,
         choose=ticket_summaries.CHOOSE,
+        linked_jobs=await job_links.jobs_of(b.db, user, ticket["id"]),
+        linkable_jobs=await job_links.linkable(b.db, user, ticket),
     )
 
 

@@ -8,9 +8,9 @@ and recommendations when chosen) into the file store under a random key and fill
 the customer's primary contact. Nothing is sent until `send`: the email goes into the outbox in the
 same batch that marks the summary sent, guarded so a second click sends nothing more.
 
-The email carries the summary's text. The PDF stays attached to the ticket (downloadable from it);
-the email outbox (messaging.email) has no attachments yet, so the draft names the PDF as attached to
-the ticket rather than to the message (docs/tickets.md).
+The email carries the summary's text with the PDF attached: the outbox payload names the PDF's
+file-store key and messaging.email reads the bytes at delivery (docs/messaging.md). The PDF also
+stays downloadable from the ticket.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from accounts import offices
 from accounts.users import User
+from core import email as mail
 from core import records
 from core.clock import iso
 from core.errors import Conflict, Invalid
@@ -182,7 +183,7 @@ async def make_pdf(
     greeting = f"Hello {(contact or {}).get('first_name') or ticket['customer_name']},"
     text = (
         f"{greeting}\n\nHere is the summary of ticket {ticket['number']} ({ticket['title']}).\n\n{body}\n\n"
-        f"The PDF copy ({filename}) is kept with your ticket; reply to this email if you would like it sent.\n"
+        f"The summary is attached as a PDF ({filename}).\n"
     )
     try:
         await db.batch(
@@ -225,8 +226,9 @@ async def send(
         raise Conflict(ALREADY_SENT)
     if not summary["pdf_key"]:
         raise Invalid({"summary": "Create the PDF first."})
+    pdf_file = mail.Attachment(summary["pdf_filename"] or "summary.pdf", "application/pdf", summary["pdf_key"])
     message_id, statement = outbox_email.queue(
-        now, to=to, subject=subject, text=text, office_id=ticket["customer_office_id"]
+        now, to=to, subject=subject, text=text, office_id=ticket["customer_office_id"], attachments=[pdf_file]
     )
     try:
         await db.batch(

@@ -32,9 +32,9 @@ ALLOWED: dict[str, set[str]] = {
     "messaging": {"core", "accounts", "leads", "customers"},
     # issue 24: tickets sit above customers (and send their summary through messaging); the assistant
     # sits above every domain its read-only tools ask, below ops, cron and routes
-    "tickets": {"core", "accounts", "leads", "customers", "messaging"},
+    "tickets": {"core", "accounts", "leads", "customers", "messaging", "jobs"},  # jobs: linked jobs
     "assistant": {"core", "accounts", "leads", "customers", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets"},
+    | {"tickets", "jobs"},
     # issue 23: tasks sit above customers, jobs and messaging (links, emailed reports through the outbox)
     "tasks": {"core", "accounts", "leads", "customers", "network", "jobs", "reports", "messaging"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}

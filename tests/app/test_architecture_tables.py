@@ -78,6 +78,7 @@ OWNERS = {
     "tickets": "tickets.record",
     "ticket_entries": "tickets.entries",
     "ticket_summaries": "tickets.summaries",
+    "ticket_jobs": "tickets.job_links",  # issue 24: linked jobs
     "assistant_settings": "assistant.settings",
     "assistant_conversations": "assistant.audit",
     "assistant_turns": "assistant.audit",

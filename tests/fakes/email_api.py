@@ -4,6 +4,9 @@ HttpProvider sends (SendGrid's `POST /v3/mail/send`).
 - `Authorization: Bearer <key>` — anything else is 401 `{"errors": [{"message": …}]}`.
 - The body must have `personalizations[0].to[0].email`, `from.email`, `subject` and `content` — else
   400 with `errors[].field`, as the real API answers a malformed request.
+- `attachments` (optional): each needs base64 `content`, `filename` and `type`, as the real API
+  checks — else 400 naming `attachments.N.content`; accepted ones are kept decoded in `files`
+  (idempotency key → [(filename, type, bytes)]).
 - `Idempotency-Key`: a key seen before answers 202 with the first answer's `X-Message-Id` and is not
   stored again, so `unique` counts each message once however often it was delivered.
 - Faults, for the outbox's fault-injection test and benchmark: `fail_rate` (a random share of calls
@@ -16,6 +19,8 @@ Run it alone (`python -m tests.fakes.email_api --port 8025`) to point a local ap
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import json
 import random
 import threading
@@ -41,6 +46,7 @@ class FakeEmailApi:
     calls: Counter[str] = field(default_factory=Counter)  # idempotency key -> calls (any answer)
     accepted: Counter[str] = field(default_factory=Counter)  # idempotency key -> calls answered 202
     answers: Counter[int] = field(default_factory=Counter)
+    files: dict[str, list[tuple[str, str, bytes]]] = field(default_factory=dict)  # key -> attachments
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +88,10 @@ class FakeEmailApi:
             self.accepted[key] += 1
             if key not in self.messages:
                 self.messages[key] = {**body, "_id": f"fake-{len(self.messages) + 1}"}
+                self.files[key] = [
+                    (a["filename"], a["type"], base64.b64decode(a["content"], validate=True))
+                    for a in body.get("attachments") or []
+                ]
             ref = self.messages[key]["_id"]
         return 202, {}, {"X-Message-Id": ref}, hang
 
@@ -99,6 +109,15 @@ class FakeEmailApi:
             problems.append({"message": "The subject is required.", "field": "subject"})
         if isinstance(body, dict) and not body.get("content"):
             problems.append({"message": "Content is required.", "field": "content"})
+        for n, a in enumerate(body.get("attachments") or [] if isinstance(body, dict) else []):
+            try:
+                if not (a["filename"] and a["type"]):
+                    raise KeyError
+                base64.b64decode(a["content"], validate=True)
+            except (KeyError, TypeError, binascii.Error, ValueError):
+                problems.append(
+                    {"message": "Attachments need base64 content, a filename and a type.", "field": f"attachments.{n}"}
+                )
         return problems
 
     def stats(self) -> dict[str, Any]:

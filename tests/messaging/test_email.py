@@ -249,3 +249,83 @@ async def test_the_http_api_s_answers_map_to_retry_and_failed(bindings, people, 
 def test_at_the_edge_email_goes_through_the_http_api(settings):  # EML-6
     assert mail.for_settings(settings, edge=True).name == "http"
     assert mail.for_settings(settings, edge=False).name == "development"
+
+
+# --- attachments (issue 24: a ticket summary's PDF) --------------------------------------------
+
+
+def a_pdf(text: str = "Summary attached") -> bytes:
+    from tickets.pdf import Document
+
+    doc = Document("Test")
+    doc.text(text)
+    return doc.output()
+
+
+async def queue_with_pdf(bindings, people, data: bytes, key: str = "tickets/1/abc.pdf"):
+    await bindings.files.put(key, data, "application/pdf")
+    return await queue(bindings, people, attachments=[mail.Attachment("T-1-summary.pdf", "application/pdf", key)])
+
+
+async def test_the_outbox_keeps_only_the_attachment_s_key(bindings, people):
+    mid = await queue_with_pdf(bindings, people, a_pdf())
+    payload = (await row(bindings, mid))["payload"]
+    payload = json.loads(payload) if isinstance(payload, str) else payload
+    assert payload["attachments"] == [
+        {"filename": "T-1-summary.pdf", "content_type": "application/pdf", "key": "tickets/1/abc.pdf"}
+    ]
+
+
+async def test_smtp_sends_the_attachment_as_a_mime_part(bindings, people, smtp: SmtpServer):
+    import io
+
+    import pypdf
+
+    await make_identity(bindings, people, from_email=smtp.user, password=smtp.password)
+    bindings.email = mail.SmtpProvider(tls=smtp.client_context(), routes=smtp.routes)
+    mid = await queue_with_pdf(bindings, people, a_pdf("Sensor realigned"))
+    drained = await outbox.drain(bindings)
+    assert drained.get("delivered") == 1, (await row(bindings, mid))["last_error"]
+    [got] = smtp.received
+    [part] = list(got.message.iter_attachments())
+    assert part.get_filename() == "T-1-summary.pdf" and part.get_content_type() == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(part.get_content()))
+    assert "Sensor realigned" in reader.pages[0].extract_text()
+    body = {p.get_content_type() for p in got.message.walk() if not p.is_multipart()}
+    assert {"text/plain", "text/html", "application/pdf"} <= body
+
+
+async def test_the_http_api_gets_the_attachment_in_base64(bindings, people, email_api):
+    await make_identity(bindings, people)
+    bindings.email = http_provider(email_api)
+    data = a_pdf()
+    mid = await queue_with_pdf(bindings, people, data)
+    assert (await outbox.drain(bindings))["delivered"] == 1
+    assert email_api.files[mid] == [("T-1-summary.pdf", "application/pdf", data)]
+    assert email_api.messages[mid]["attachments"][0]["disposition"] == "attachment"
+
+
+async def test_a_file_gone_from_the_store_fails_the_message_naming_it(bindings, people):
+    await make_identity(bindings, people)
+    mid = await queue_with_pdf(bindings, people, a_pdf())
+    await bindings.files.delete("tickets/1/abc.pdf")
+    assert (await outbox.drain(bindings)) == {"claimed": 1, "failed": 1}
+    assert (await row(bindings, mid))["last_error"] == "The attachment T-1-summary.pdf is no longer in the file store."
+
+
+async def test_the_development_mailbox_shows_the_attachment_with_a_download(client, bindings, people):
+    from tests.conftest import sign_in
+
+    await make_identity(bindings, people)
+    data = a_pdf()
+    await queue_with_pdf(bindings, people, data)
+    assert (await outbox.drain(bindings))["delivered"] == 1
+    [captured] = await bindings.db.all("SELECT id, attachments FROM dev_mailbox")
+    assert json.loads(captured["attachments"])[0]["filename"] == "T-1-summary.pdf"
+    await sign_in(client, bindings, people.owner)
+    page = await client.get("/maintenance/dev-mailbox")
+    link = f"/maintenance/dev-mailbox/{captured['id']}/attachments/0"
+    assert "T-1-summary.pdf" in page.text and link in page.text
+    got = await client.get(link)
+    assert got.status_code == 200 and got.content == data and "attachment" in got.headers["content-disposition"]
+    assert (await client.get(f"/maintenance/dev-mailbox/{captured['id']}/attachments/1")).status_code == 404

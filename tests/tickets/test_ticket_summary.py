@@ -95,6 +95,10 @@ async def test_draft_edit_pdf_and_email(client, bindings, people, fake_ai, recom
     assert len(rows) == 1 and rows[0]["kind"] == "email"
     payload = json.loads(rows[0]["payload"]) if isinstance(rows[0]["payload"], str) else rows[0]["payload"]
     assert payload["to"] == "dana@example.test" and "Tested 3 cycles." in payload["text"]
+    # the PDF goes with the email: the payload names its file-store key, read at delivery
+    [attached] = payload["attachments"]
+    assert attached["filename"] == f"{number}-summary.pdf" and attached["content_type"] == "application/pdf"
+    assert await bindings.files.get(attached["key"]) == download.content
     assert first.json()["email"]["message_id"] and first.json()["email"]["sent_at"]
 
 
