@@ -102,6 +102,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "network.edit": frozenset({"owner", "finance_admin"}),
     "network.zones": frozenset({"owner", "admin", "finance_admin"}),
     "job_settings.manage": OWNER,
+    # Automations (issue 22, AUT-1): Maintenance → Automations & Integrations, owner only.
+    "automations.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -492,6 +494,24 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/priority-zones/{zone_id}"): "network.view",
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
+    # Automations (issue 22): owner only.
+    ("GET", "/maintenance/automations"): "automations.manage",
+    ("POST", "/maintenance/automations"): "automations.manage",
+    ("GET", "/maintenance/automations/new"): "automations.manage",
+    ("GET", "/maintenance/automations/log"): "automations.manage",
+    ("POST", "/maintenance/automations/pause"): "automations.manage",
+    ("POST", "/maintenance/automations/preview"): "automations.manage",
+    ("GET", "/maintenance/automations/{rule_id}"): "automations.manage",
+    ("POST", "/maintenance/automations/{rule_id}"): "automations.manage",
+    ("POST", "/maintenance/automations/{rule_id}/delete"): "automations.manage",
+    ("GET", "/api/automations"): "automations.manage",
+    ("POST", "/api/automations"): "automations.manage",
+    ("GET", "/api/automations/log"): "automations.manage",
+    ("POST", "/api/automations/preview"): "automations.manage",
+    ("PUT", "/api/automations/pause"): "automations.manage",
+    ("GET", "/api/automations/{rule_id}"): "automations.manage",
+    ("PATCH", "/api/automations/{rule_id}"): "automations.manage",
+    ("DELETE", "/api/automations/{rule_id}"): "automations.manage",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set

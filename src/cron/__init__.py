@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from automations import fire as automations_fire
 from core import outbox
 from core.bindings import Bindings
 from core.clock import iso
@@ -48,6 +49,9 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
+    # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
+    "automation-events": automations_fire.events_tick,
+    "automation-times": automations_fire.timed_tick,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -55,7 +59,10 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
-    "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
+    "* * * * *": ("lead-indexes", "outbox", "automation-events"),
+    "*/5 * * * *": (
+        "automation-times",
+    ),  # issue 22: AUT-6's 5-minute tick  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
 }

@@ -21,6 +21,7 @@ from core.records import Actor
 from core.storage import Database, Param, Row, Statement
 from core.text import clean_text
 from leads import calling_hours, intake
+from leads import events as lead_events
 from leads import record as lead_record
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
 from leads.sources import Source
@@ -148,6 +149,19 @@ def _status_plan(
         params=[target, next_text, kept_reason, iso(now)],
         rows=[
             _entry(now, user, row, "status", body, previous=row["status"]),
+            *(  # issue 22: the event automations react to, only when the status moves
+                [
+                    lead_events.event(
+                        now,
+                        lead_events.STATUS_CHANGED,
+                        row["id"],
+                        row["office_id"],
+                        {"status": target, "previous": row["status"]},
+                    )
+                ]
+                if target != row["status"]
+                else []
+            ),
             _audit(
                 now,
                 user,

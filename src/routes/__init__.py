@@ -31,6 +31,8 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
+    automations_api,  # issue 22
+    automations_page,
     email_identities,
     duplicates_resolve,
     exports,
@@ -110,6 +112,8 @@ ROUTERS = [
     sms_api.router,
     outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
     email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    automations_api.router,  # issue 22: automations (before maintenance's own pages)
+    automations_page.router,
     # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
     coverage.router,
     technicians.router,

@@ -86,6 +86,11 @@ OWNERS = {
     "report_zones": "reports.rollups",
     "sessions": "accounts.session_store",
     "snooze_sequences": "leads.snooze",
+    # Automations (issue 22); lead_events is written by the lead verbs in their own batches
+    "lead_events": "leads.events",
+    "automation_rules": "automations.rules",
+    "automation_log": "automations.fire",
+    "automation_state": "automations.rules",
     # SMS (issue 21)
     "lead_emails": "messaging.replies",
     "sms_change_stamps": "messaging.threads",
