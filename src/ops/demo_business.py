@@ -32,8 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_messaging, demo_sms
-from ops import demo_network, demo_technicians, demo_tracking
+from ops import demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 

@@ -15,6 +15,8 @@ from routes import (
     account_security,  # issue 17: account security
     api,
     auth,
+    automations_api,  # issue 22
+    automations_page,
     billing,
     booking,
     booking_builder,
@@ -31,10 +33,8 @@ from routes import (
     customer_parts,
     customer_parts_api,
     duplicates,
-    automations_api,  # issue 22
-    automations_page,
-    email_identities,
     duplicates_resolve,
+    email_identities,
     exports,
     help_pages,
     intake,

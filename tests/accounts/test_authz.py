@@ -78,6 +78,7 @@ def _concrete(path: str, people) -> str:
         "area_id": "1",
         "contractor_id": "1",
         "zone_id": "1",
+        "rule_id": "1",  # issue 22: an automation rule
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
