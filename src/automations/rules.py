@@ -226,8 +226,8 @@ def shape(row: Row) -> dict[str, Any]:
 
 
 def describe(row: Row) -> str:
-    """ "2 hours after Lead created", "Job Status Changed → Done"."""
-    label = TRIGGERS.get(row["trigger"], row["trigger"])
+    """'2 hours after Lead created', 'Job Status Changed → Done'."""
+    label = str(TRIGGERS.get(row["trigger"], row["trigger"]))
     if row["trigger"] in TIME_TRIGGERS:
         s = shape(row)
         return f"{s['offset']} {s['offset_unit'] if s['offset'] != 1 else s['offset_unit'][:-1]} {label}"
