@@ -24,12 +24,14 @@ ALLOWED: dict[str, set[str]] = {
     "booking": {"core", "accounts", "leads"},
     # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
     "network": {"core", "accounts"},
+    # Jobs and dispatch (issue 20): above customers and the network.
+    "jobs": {"core", "accounts", "leads", "customers", "network"},
     "quickbooks": {"core", "accounts", "customers"},
-    "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
+    "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    # issue 22: automations sit above messaging (they send through its guards) and, once merged, jobs
-    "automations": {"core", "accounts", "leads", "customers", "network", "messaging"},
+    # issue 22: automations sit above messaging (they send through its guards) and jobs
+    "automations": {"core", "accounts", "leads", "customers", "network", "jobs", "messaging"},
     "ops": {
         "core",
         "accounts",
@@ -37,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
         "customers",
         "booking",
         "network",
+        "jobs",
         "quickbooks",
         "reports",
         "messaging",
@@ -49,6 +52,7 @@ ALLOWED: dict[str, set[str]] = {
         "customers",
         "booking",
         "network",
+        "jobs",
         "quickbooks",
         "reports",
         "ops",
@@ -62,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
         "customers",
         "booking",
         "network",
+        "jobs",
         "quickbooks",
         "reports",
         "ops",
