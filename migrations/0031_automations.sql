@@ -68,3 +68,7 @@ CREATE TABLE automation_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Time triggers over jobs (AUT-6): the 5-minute tick reads a range of appointment starts / ends.
+CREATE INDEX jobs_start_at ON jobs (start_at);
+CREATE INDEX jobs_end_at ON jobs (end_at);

@@ -205,7 +205,26 @@ async def _log(
 
 # --- event triggers --------------------------------------------------------------------------------
 
-SOURCES = {"lead_events": ("lead", "lead_id")}
+# source table -> (record kind, its id column, event type -> trigger, the payload key of the status entered)
+SOURCES = {
+    "lead_events": (
+        "lead",
+        "lead_id",
+        {"lead_created": "lead_created", "lead_status_changed": "lead_status_changed"},
+        "status",
+    ),
+    "job_events": (
+        "job",
+        "job_id",
+        {
+            "job.created": "job_created",
+            "job.status_changed": "job_status_changed",
+            "job.rebooked": "job_rebooked",
+            "job.contractor_assigned": "contractor_assigned",
+        },
+        "to",
+    ),
+}
 
 
 async def _cursor(db: Database, source: str) -> int:
@@ -226,12 +245,12 @@ def prune(now: datetime, keep: timedelta = timedelta(days=35)) -> Statement:
     return q("DELETE FROM automation_log WHERE created_at < ?", iso(now - keep))
 
 
-def _wants(rule: Row, event: Row) -> bool:
-    if rule["trigger"] != event["type"]:
+def _wants(rule: Row, event: Row, trigger: str | None, status_key: str) -> bool:
+    if rule["trigger"] != trigger:
         return False
     if rule["trigger_status"]:
         payload = json.loads(event["payload"] or "{}")
-        if payload.get("status") != rule["trigger_status"]:
+        if payload.get(status_key) != rule["trigger_status"]:
             return False
     return not (rule["enabled_at"] and event["created_at"] < rule["enabled_at"])
 
@@ -244,11 +263,12 @@ async def process_events(db: Database, now: datetime, budget: int = EVENT_BUDGET
         if r["trigger"] in rules.JOB_EVENTS or r["trigger"] in rules.LEAD_EVENTS
     ]
     is_paused = await rules.paused(db)
-    for source, (kind, column) in SOURCES.items():
+    for source, (kind, column, types, status_key) in SOURCES.items():
         cursor = await _cursor(db, source)
         events = await db.all(f"SELECT * FROM {source} WHERE id > ? ORDER BY id LIMIT ?", cursor, budget)
         for event in events:
-            wanted = [r for r in all_rules if _wants(r, event)]
+            trigger = types.get(event["type"])
+            wanted = [r for r in all_rules if _wants(r, event, trigger, status_key)]
             subject = await subjects.load(db, kind, event[column], now) if wanted else None
             for rule in wanted if subject else []:
                 outcome = await fire(db, now, rule, subject, f"{source}:{event['id']}", timed=False, paused=is_paused)  # type: ignore[arg-type]
@@ -265,6 +285,22 @@ async def process_events(db: Database, now: datetime, budget: int = EVENT_BUDGET
 # --- time triggers ---------------------------------------------------------------------------------
 
 TIME_QUERIES = {
+    # anchor = the appointment's start (AUT-6 date_start + time_start, stored as UTC start_at): due = anchor − offset
+    "before_job_appointment": (
+        "job",
+        "SELECT j.id FROM jobs j WHERE j.start_at >= ? AND j.start_at <= ? AND j.archived_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM automation_log a WHERE a.rule_id = ? AND a.event_key = 'time:job:' || j.id)"
+        " ORDER BY j.start_at LIMIT ?",
+        -1,
+    ),
+    # anchor = the end of the window (date_end + time_end, end_at): due = anchor + offset
+    "after_job_end": (
+        "job",
+        "SELECT j.id FROM jobs j WHERE j.end_at >= ? AND j.end_at <= ? AND j.archived_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM automation_log a WHERE a.rule_id = ? AND a.event_key = 'time:job:' || j.id)"
+        " ORDER BY j.end_at LIMIT ?",
+        1,
+    ),
     # anchor = the lead's received time (AUT-6 `tr`)
     "after_lead_created": (
         "lead",

@@ -22,6 +22,18 @@ async def _lead_id(db: Database, record: str) -> int | None:
     return int(row["id"])
 
 
+async def _job_id(db: Database, record: str) -> int | None:
+    if not record:
+        row = await db.first("SELECT id FROM jobs WHERE archived_at IS NULL ORDER BY id DESC LIMIT 1")
+        return int(row["id"]) if row else None
+    row = await db.first(
+        "SELECT id FROM jobs WHERE display_id = ? OR CAST(id AS TEXT) = ?", record.strip(), record.strip()
+    )
+    if row is None:
+        raise Invalid({"record": "No job with that id."})
+    return int(row["id"])
+
+
 async def preview(db: Database, now: datetime, data: dict[str, Any], record: str = "") -> dict[str, Any]:
     trigger = str(data.get("trigger") or "lead_created")
     body = str(data.get("body") or "")
@@ -29,7 +41,8 @@ async def preview(db: Database, now: datetime, data: dict[str, Any], record: str
     escape = data.get("channel") == "email"
     found: subjects.Subject | None = None
     if rules.is_job(trigger):
-        found = await subjects.load(db, "job", int(record), now) if record.isdigit() else None
+        job_id = await _job_id(db, record)
+        found = await subjects.job(db, job_id) if job_id else None
     else:
         lead_id = await _lead_id(db, record)
         found = await subjects.lead(db, lead_id, now) if lead_id else None

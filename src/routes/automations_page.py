@@ -33,6 +33,8 @@ FORM_FIELDS = (
 async def _choices(request: Request) -> dict[str, Any]:
     db = bindings_of(request).db
     sources = await db.all("SELECT key, label FROM lead_sources ORDER BY label")
+    job_types = await db.all("SELECT id, label FROM job_types ORDER BY label")
+    partners = await db.all("SELECT id, name FROM job_partners ORDER BY name")
     return {
         "triggers": rules.TRIGGERS,
         "time_triggers": rules.TIME_TRIGGERS,
@@ -43,6 +45,8 @@ async def _choices(request: Request) -> dict[str, Any]:
         "channels": rules.CHANNELS,
         "offices": await offices.all_offices(db),
         "sources": sources,
+        "job_types": job_types,
+        "partners": partners,
     }
 
 
