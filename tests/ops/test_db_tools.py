@@ -29,6 +29,7 @@ def test_a_healthy_database_passes_every_check(db_path, clock):
         "foreign keys",
         "search index lead_terms",
         "search index customer_terms",
+        "search index job_terms",  # jobs (issue 20)
         "report rollups",
     }
     assert all(f.ok for f in found.values()), found
