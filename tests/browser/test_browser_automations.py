@@ -78,8 +78,8 @@ def test_build_a_rule_with_preview_trigger_it_and_see_the_log(browser, server: L
         expect(page.locator(".log-row").first).to_contain_text("Pat Browser")
 
         page.goto("/maintenance/automations")
-        page.once("dialog", lambda d: d.accept())
         page.get_by_role("button", name="⏸ Pause All").click()
+        page.get_by_role("dialog").get_by_role("button", name="Confirm").click()  # static/confirm.js asks first
         expect(page.locator(".automation-paused")).to_contain_text("Automations are PAUSED")
         shot(page, "paused-1280")
         page.set_viewport_size({"width": 390, "height": 844})
