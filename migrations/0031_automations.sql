@@ -72,3 +72,5 @@ CREATE TABLE automation_state (
 -- Time triggers over jobs (AUT-6): the 5-minute tick reads a range of appointment starts / ends.
 CREATE INDEX jobs_start_at ON jobs (start_at);
 CREATE INDEX jobs_end_at ON jobs (end_at);
+-- "X after Lead created" reads a range of received times (AUT-6's `tr`).
+CREATE INDEX leads_received ON leads (received_at);
