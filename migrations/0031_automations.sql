@@ -74,3 +74,6 @@ CREATE INDEX jobs_start_at ON jobs (start_at);
 CREATE INDEX jobs_end_at ON jobs (end_at);
 -- "X after Lead created" reads a range of received times (AUT-6's `tr`).
 CREATE INDEX leads_received ON leads (received_at);
+-- The event cursors start at the newest event, so nothing from before automations existed is replayed.
+INSERT INTO automation_state (key, value) VALUES ('cursor:lead_events', '0');
+INSERT INTO automation_state (key, value) SELECT 'cursor:job_events', CAST(coalesce(max(id), 0) AS TEXT) FROM job_events;

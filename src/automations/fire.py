@@ -10,6 +10,7 @@ hours hold for every automated text."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -227,15 +228,6 @@ SOURCES = {
 }
 
 
-async def _cursor(db: Database, source: str) -> int:
-    row = await db.first("SELECT value FROM automation_state WHERE key = ?", f"cursor:{source}")
-    if row is not None:
-        return int(row["value"])
-    # First run: start at the newest event (nothing before automations existed is replayed).
-    last = await db.first(f"SELECT coalesce(max(id), 0) AS id FROM {source}")
-    return int(last["id"]) if last else 0
-
-
 def _set_cursor(source: str, value: int) -> Statement:
     return rules.set_state(f"cursor:{source}", str(value))
 
@@ -255,30 +247,46 @@ def _wants(rule: Row, event: Row, trigger: str | None, status_key: str) -> bool:
     return not (rule["enabled_at"] and event["created_at"] < rule["enabled_at"])
 
 
+def _new_events(budget: int) -> tuple[str, list[Any]]:
+    """One read for every source's events behind its stored cursor."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for source, (_, column, _, _) in SOURCES.items():
+        cursor = "SELECT CAST(value AS INTEGER) FROM automation_state WHERE key = ?"
+        parts.append(
+            f"SELECT * FROM (SELECT '{source}' AS src, id, type, {column} AS record_id, payload, created_at"
+            f" FROM {source} WHERE id > coalesce(({cursor}), 0) ORDER BY id LIMIT ?)"
+        )
+        params += [f"cursor:{source}", budget]
+    return " UNION ALL ".join(parts), params
+
+
 async def process_events(db: Database, now: datetime, budget: int = EVENT_BUDGET) -> dict[str, int]:
+    """Evaluate the new events. Its reads go together (one D1 round trip): the state, the events
+    behind the stored cursors and the enabled event rules; then one batch moves the cursors."""
     counts = {"events": 0, "sent": 0, "failed": 0, "skipped": 0}
-    all_rules = [
-        r
-        for r in await rules.enabled_rules(db)
-        if r["trigger"] in rules.JOB_EVENTS or r["trigger"] in rules.LEAD_EVENTS
-    ]
-    is_paused = await rules.paused(db)
-    for source, (kind, column, types, status_key) in SOURCES.items():
-        cursor = await _cursor(db, source)
-        events = await db.all(f"SELECT * FROM {source} WHERE id > ? ORDER BY id LIMIT ?", cursor, budget)
-        for event in events:
-            trigger = types.get(event["type"])
-            wanted = [r for r in all_rules if _wants(r, event, trigger, status_key)]
-            subject = await subjects.load(db, kind, event[column], now) if wanted else None
-            for rule in wanted if subject else []:
-                outcome = await fire(db, now, rule, subject, f"{source}:{event['id']}", timed=False, paused=is_paused)  # type: ignore[arg-type]
-                if outcome.status in counts:
-                    counts[outcome.status] += 1
-            counts["events"] += 1
-        if events:
-            await db.batch([_set_cursor(source, events[-1]["id"])])
-        elif not await db.first("SELECT 1 FROM automation_state WHERE key = ?", f"cursor:{source}"):
-            await db.batch([_set_cursor(source, cursor)])
+    sql, params = _new_events(budget)  # the cursors start at the newest event (migration 0031)
+    state_rows, events, enabled = await asyncio.gather(
+        db.all("SELECT key, value FROM automation_state"), db.all(sql, *params), rules.enabled_rules(db)
+    )
+    if not events:
+        return counts
+    is_paused = any(r["key"] == "paused" and r["value"] == "1" for r in state_rows)
+    wanted_rules = [r for r in enabled if r["trigger"] in {*rules.JOB_EVENTS, *rules.LEAD_EVENTS}]
+    last: dict[str, int] = {}
+    for event in sorted(events, key=lambda e: (e["created_at"], e["src"], e["id"])):
+        kind, _, types, status_key = SOURCES[event["src"]]
+        trigger = types.get(event["type"])
+        wanted = [r for r in wanted_rules if _wants(r, event, trigger, status_key)]
+        subject = await subjects.load(db, kind, event["record_id"], now) if wanted else None
+        for rule in wanted if subject else []:
+            key = f"{event['src']}:{event['id']}"
+            outcome = await fire(db, now, rule, subject, key, timed=False, paused=is_paused)  # type: ignore[arg-type]
+            if outcome.status in counts:
+                counts[outcome.status] += 1
+        counts["events"] += 1
+        last[event["src"]] = max(last.get(event["src"], 0), event["id"])
+    await db.batch([_set_cursor(src, top) for src, top in last.items()])
     return counts
 
 

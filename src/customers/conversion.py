@@ -207,13 +207,7 @@ async def return_to_leads(db: Database, now: datetime, user: User, lead: Row) ->
         [
             _still_at("leads", lead),
             lead_record.return_from_customer(now, lead, RETURN_STATUS),
-            lead_events.event(
-                now,
-                lead_events.STATUS_CHANGED,
-                lead["id"],
-                lead["office_id"],
-                {"status": RETURN_STATUS, "previous": lead["status"]},
-            ),
+            *lead_events.status_moved(now, lead["id"], lead["office_id"], RETURN_STATUS, lead["status"]),  # issue 22
             customers.timeline(
                 now,
                 user.actor,

@@ -149,19 +149,7 @@ def _status_plan(
         params=[target, next_text, kept_reason, iso(now)],
         rows=[
             _entry(now, user, row, "status", body, previous=row["status"]),
-            *(  # issue 22: the event automations react to, only when the status moves
-                [
-                    lead_events.event(
-                        now,
-                        lead_events.STATUS_CHANGED,
-                        row["id"],
-                        row["office_id"],
-                        {"status": target, "previous": row["status"]},
-                    )
-                ]
-                if target != row["status"]
-                else []
-            ),
+            *lead_events.status_moved(now, row["id"], row["office_id"], target, row["status"]),  # issue 22
             _audit(
                 now,
                 user,

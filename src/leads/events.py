@@ -33,3 +33,10 @@ def event(
         f" VALUES (?, {lead_sql}, {office_sql}, ?, ?)",
         (type_, *lead_params, *office_params, json.dumps(payload or {}), iso(now)),
     )
+
+
+def status_moved(now: datetime, lead_id: int, office_id: int | None, status: str, previous: str) -> list[Statement]:
+    """The status event for the caller's batch, or nothing when the status does not move."""
+    if status == previous:
+        return []
+    return [event(now, STATUS_CHANGED, lead_id, office_id, {"status": status, "previous": previous})]

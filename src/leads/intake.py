@@ -535,19 +535,7 @@ async def _reactivate(
                     meta=meta,
                 ),
                 *customer_rows,
-                *(  # issue 22 (AUT-9): a reactivation is a change to Fresh
-                    [
-                        lead_events.event(
-                            now,
-                            lead_events.STATUS_CHANGED,
-                            row["id"],
-                            row["office_id"],
-                            {"status": "fresh", "previous": row["status"]},
-                        )
-                    ]
-                    if row["status"] != "fresh"
-                    else []
-                ),
+                *lead_events.status_moved(now, row["id"], row["office_id"], "fresh", row["status"]),  # AUT-9
                 records.audit(
                     now,
                     SYSTEM,

@@ -57,7 +57,8 @@ RULES: list[dict[str, Any]] = [
 ]
 
 
-async def seed(bindings: Bindings, now: datetime, owner: Any) -> str | None:
+async def seed(bindings: Bindings, now: datetime, owner: Any) -> tuple[str, int] | None:
+    """(a summary line, how many leads it made), or None when rules exist already."""
     db = bindings.db
     if await rules.all_rules(db):
         return None
@@ -67,8 +68,8 @@ async def seed(bindings: Bindings, now: datetime, owner: Any) -> str | None:
     office = next(iter(await offices.all_offices(db, include_inactive=False)), None)
     source = await lead_sources.by_key(db, "manual")
     if office is None or source is None:
-        return "automations: 4 rules"
+        return "automations: 4 rules", 0
     values = {"full_name": "Rosa Delgado", "phone": "(212) 555-0148", "zip": "10001", "service": "Garage door opener"}
     await lead_actions.create_lead(db, now, owner, values, office, source)
     counts = await fire.process_events(db, now)
-    return f"automations: 4 rules, {counts['sent'] + counts['failed'] + counts['skipped']} log rows"
+    return f"automations: 4 rules, {counts['sent'] + counts['failed'] + counts['skipped']} log rows", 1

@@ -673,5 +673,8 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
-    seeder.summary.extra.append(await demo_automations.seed(bindings, now, seeder.owner) or "")  # issue 22
+    automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
+    if automations:
+        seeder.summary.extra.append(automations[0])
+        seeder.summary.leads += automations[1]
     return seeder.summary
