@@ -32,6 +32,7 @@ QUIET_START, QUIET_END = 9, 21  # AUT-28: [09:00, 21:00) local, ∩ the state's 
 CATCH_UP = timedelta(hours=24)  # AUT-7
 EVENT_BUDGET = 500  # events per source and tick
 TIME_BUDGET = 200  # records per time rule and tick
+TICK_CAP = 1000  # messages (sent, failed or skipped) per time tick over all rules; the rest next tick
 ORIGIN = "automation"
 
 
@@ -327,7 +328,7 @@ async def time_tick(db: Database, now: datetime, budget: int = TIME_BUDGET) -> d
     is_paused = await rules.paused(db)
     for rule in await rules.enabled_rules(db):
         query = TIME_QUERIES.get(rule["trigger"])
-        if query is None:
+        if query is None or counts["sent"] + counts["failed"] + counts["skipped"] >= TICK_CAP:
             continue
         kind, sql, sign = query
         counts["rules"] += 1
