@@ -114,6 +114,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "reports.email": OWNER,
     # The global timeline (seed 002: admin / viewer / owner; finance_admin has admin powers).
     "timeline.view": frozenset({"owner", "admin", "finance_admin", "viewer"}),
+    # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
+    # reset is `may_reset_credentials` (an admin never resets an owner).
     # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
     # and edited by the owner and finance admins; partners never see them. Priority zones:
     # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
@@ -123,6 +125,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "job_settings.manage": OWNER,
     # SMS (issue 21): staff read the threads of their offices; whoever works leads replies; the owner
     # syncs lines, picks each office's sender and keeps the templates (Maintenance → SMS).
+    # Automations (issue 22, AUT-1): Maintenance → Automations & Integrations, owner only.
+    "automations.manage": OWNER,
     # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
     # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
     # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
@@ -604,6 +608,24 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
     # SMS (issue 21): provider webhooks authenticate by signature (routes/sms_webhooks.py).
+    # Automations (issue 22): owner only.
+    ("GET", "/maintenance/automations"): "automations.manage",
+    ("POST", "/maintenance/automations"): "automations.manage",
+    ("GET", "/maintenance/automations/new"): "automations.manage",
+    ("GET", "/maintenance/automations/log"): "automations.manage",
+    ("POST", "/maintenance/automations/pause"): "automations.manage",
+    ("POST", "/maintenance/automations/preview"): "automations.manage",
+    ("GET", "/maintenance/automations/{rule_id}"): "automations.manage",
+    ("POST", "/maintenance/automations/{rule_id}"): "automations.manage",
+    ("POST", "/maintenance/automations/{rule_id}/delete"): "automations.manage",
+    ("GET", "/api/automations"): "automations.manage",
+    ("POST", "/api/automations"): "automations.manage",
+    ("GET", "/api/automations/log"): "automations.manage",
+    ("POST", "/api/automations/preview"): "automations.manage",
+    ("PUT", "/api/automations/pause"): "automations.manage",
+    ("GET", "/api/automations/{rule_id}"): "automations.manage",
+    ("PATCH", "/api/automations/{rule_id}"): "automations.manage",
+    ("DELETE", "/api/automations/{rule_id}"): "automations.manage",
     # Jobs and dispatch (issue 20).
     ("POST", "/leads/{display_id}/workiz"): "leads.edit",
     ("GET", "/jobs"): "jobs.view",

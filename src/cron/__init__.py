@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from automations import fire as automations_fire
 from core import outbox
 from core.bindings import Bindings
 from core.clock import iso
@@ -60,6 +61,9 @@ JOBS: dict[str, Job] = {
     # issue 23: recurring tasks (RTK-3) and the emailed reports, each idempotent per occurrence/window
     "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
     "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
+    # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
+    "automation-events": automations_fire.events_tick,
+    "automation-times": automations_fire.timed_tick,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -67,7 +71,10 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
-    "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
+    "* * * * *": ("lead-indexes", "outbox", "automation-events"),
+    "*/5 * * * *": (
+        "automation-times",
+    ),  # issue 22: AUT-6's 5-minute tick  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
     # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local; issue 23:

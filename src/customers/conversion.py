@@ -20,6 +20,7 @@ from customers import addresses as customer_addresses
 from customers import contacts as customer_contacts
 from customers import notes as customer_notes
 from customers import record as customers
+from leads import events as lead_events
 from leads import queue as leads
 from leads import record as lead_record
 
@@ -157,6 +158,13 @@ def _conversion(now: datetime, user: User, lead: Row, customer_id: int, link_to:
         *(_still_at(table, row) for table, row in _guards(lead, link_to)),
         *customer_change,
         lead_record.convert(now, lead, customer_id),
+        lead_events.event(  # issue 22: automations react to Lead Status Changed → Converted
+            now,
+            lead_events.STATUS_CHANGED,
+            lead["id"],
+            lead["office_id"],
+            {"status": "converted", "previous": lead["status"]},
+        ),
         _lead_entry(
             now,
             user,
@@ -199,6 +207,7 @@ async def return_to_leads(db: Database, now: datetime, user: User, lead: Row) ->
         [
             _still_at("leads", lead),
             lead_record.return_from_customer(now, lead, RETURN_STATUS),
+            *lead_events.status_moved(now, lead["id"], lead["office_id"], RETURN_STATUS, lead["status"]),  # issue 22
             customers.timeline(
                 now,
                 user.actor,

@@ -21,6 +21,7 @@ from core.records import Actor
 from core.storage import Database, Param, Row, Statement
 from core.text import clean_text
 from leads import calling_hours, intake
+from leads import events as lead_events
 from leads import record as lead_record
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
 from leads.sources import Source
@@ -148,6 +149,7 @@ def _status_plan(
         params=[target, next_text, kept_reason, iso(now)],
         rows=[
             _entry(now, user, row, "status", body, previous=row["status"]),
+            *lead_events.status_moved(now, row["id"], row["office_id"], target, row["status"]),  # issue 22
             _audit(
                 now,
                 user,

@@ -30,6 +30,7 @@ from core.records import SYSTEM, Actor, Ref
 from core.storage import Database, IntegrityError, Param, Row, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
 from leads import calling_hours
+from leads import events as lead_events
 from leads import record as lead_record
 from leads.sources import Source
 
@@ -440,6 +441,7 @@ async def _create(
         _lead_insert(now, ref, fields, source, routing),
         _payload_row(now, lead, source, delivery),
         *_key_rows(now, lead, source, keys),
+        lead_events.event(now, lead_events.CREATED, lead, office),  # issue 22: automations read it
         records.timeline(
             now,
             delivery.actor,
@@ -533,6 +535,7 @@ async def _reactivate(
                     meta=meta,
                 ),
                 *customer_rows,
+                *lead_events.status_moved(now, row["id"], row["office_id"], "fresh", row["status"]),  # AUT-9
                 records.audit(
                     now,
                     SYSTEM,

@@ -33,6 +33,7 @@ from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
 from ops import (
+    demo_automations,
     demo_jobs,
     demo_jobs_finance,
     demo_messaging,
@@ -686,4 +687,8 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
     await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
     seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
+    automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
+    if automations:
+        seeder.summary.extra.append(automations[0])
+        seeder.summary.leads += automations[1]
     return seeder.summary

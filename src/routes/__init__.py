@@ -17,6 +17,8 @@ from routes import (
     assistant,
     assistant_settings,
     auth,
+    automations_api,  # issue 22
+    automations_page,
     billing,
     booking,
     booking_builder,
@@ -120,13 +122,19 @@ ROUTERS = [
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
     booking_builder.router,  # before maintenance: /maintenance/booking is its own page
+    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
+    sms.router,  # SMS panel (issue 21)
+    lead_messages.router,
+    sms_api.router,
+    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
+    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    automations_api.router,  # issue 22: automations (before maintenance's own pages)
+    automations_page.router,
     # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
     coverage.router,
     technicians.router,
     technician_page.router,
     office_address.router,
-    outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
-    email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
     # issue 24: tickets and the assistant (before customer_page is fine: their paths are their own)
     tickets.router,
     ticket_summary.router,
@@ -134,10 +142,6 @@ ROUTERS = [
     ticket_jobs.router,  # issue 24: linked jobs on a ticket
     assistant.router,
     assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
-    sms_settings.router,  # before maintenance: /maintenance/sms is its own page (issue 21)
-    sms.router,  # SMS panel (issue 21)
-    lead_messages.router,
-    sms_api.router,
     tasks.router,  # issue 23: /tasks, /api/tasks
     task_settings.router,  # issue 23: before maintenance: /maintenance/recurring-tasks, /email-reports
     timeline.router,  # issue 23: /timeline, /api/timeline

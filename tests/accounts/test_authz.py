@@ -88,6 +88,8 @@ def _concrete(path: str, people) -> str:
         # issue 21
         "task_id": "999999",  # issue 23
         # The contractor network (issue 19).
+        # The contractor network (issue 19).
+        "rule_id": "1",  # issue 22: an automation rule
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -30,6 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
+    # issue 22: automations sit above messaging (they send through its guards) and jobs
+    "automations": {"core", "accounts", "leads", "customers", "network", "jobs", "messaging"},
     # issue 24: tickets sit above customers (and send their summary through messaging); the assistant
     # sits above every domain its read-only tools ask, below ops, cron and routes
     "tickets": {"core", "accounts", "leads", "customers", "messaging", "jobs"},  # jobs: linked jobs
@@ -38,11 +40,11 @@ ALLOWED: dict[str, set[str]] = {
     # issue 23: tasks sit above customers, jobs and messaging (links, emailed reports through the outbox)
     "tasks": {"core", "accounts", "leads", "customers", "network", "jobs", "reports", "messaging"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets", "assistant", "jobs", "tasks"},
+    | {"tickets", "assistant", "jobs", "tasks", "automations"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs", "tasks"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations"},
     "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs", "tasks"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -114,6 +114,11 @@ OWNERS = {
     # Technicians (issue 19): feed tokens, and the placeholder appointments the Jobs issue replaces.
     "technician_appointments": "network.appointments",
     "technician_calendar_tokens": "network.calendar",
+    # Automations (issue 22); lead_events is written by the lead verbs in their own batches
+    "lead_events": "leads.events",
+    "automation_rules": "automations.rules",
+    "automation_log": "automations.fire",
+    "automation_state": "automations.rules",
     # SMS (issue 21)
     "lead_emails": "messaging.replies",
     "sms_change_stamps": "messaging.threads",

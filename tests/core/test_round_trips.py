@@ -97,7 +97,8 @@ ROUTES = (
     Route("POST /webhook/facebook", "webhook", WEBHOOK),
     # issue 21: the outbox tick shares the expression (its idle run: lease, claim, release)
     Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK),
-    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK),
+    # issue 22: automation-events shares it too (its lease, one read of state + events + rules, the cursor)
+    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK + 2),
     Route("cron */2 * * * * (quickbooks-import), not connected", "tick", TICK),
     Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", 2 * TICK),
 )
