@@ -85,11 +85,10 @@ def _concrete(path: str, people) -> str:
         "template_id": "1",
         # Jobs, second half (issue 20): a Workiz import batch.
         "import_id": "00000000-0000-0000-0000-000000000000",
-        # issue 21
         "task_id": "999999",  # issue 23
-        # The contractor network (issue 19).
-        # The contractor network (issue 19).
         "rule_id": "1",  # issue 22: an automation rule
+        "job_id": "999999",  # issue 24: a job linked to a ticket
+        "mailbox_id": "999999",  # issue 24: a development-mailbox message's attachment
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

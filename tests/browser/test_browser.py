@@ -94,7 +94,8 @@ def nav_links(page: Page) -> list[tuple[str, str]]:
 
 def test_expected_navigation_sanity() -> None:
     """A hand-written anchor for the computed expectation, so a broken NAV table cannot pass itself."""
-    owner = ["Leads", "Jobs", "Clients", "Tickets", "Contractors", "Finance", "Billing", "Reports", "Maintenance"]
+    owner = ["Leads", "Jobs", "Clients", "Tickets", "Contractors", "Finance", "Billing", "Reports", "Tasks", "Timeline"]
+    owner.append("Maintenance")
     assert [label for label, _ in expected_nav("owner")] == owner
     assert expected_nav("partner") == [("Leads", "/leads"), ("Jobs", "/jobs")]  # their partner's only
     assert {role for _, _, role in DEMO_LOGINS} == set(users.ROLE_LABELS)

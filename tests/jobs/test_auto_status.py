@@ -155,7 +155,7 @@ async def test_the_read_uses_the_index(bindings, people):
 
 
 async def test_the_cron_runs_it_every_15_minutes(client, bindings, people, net):
-    assert cron.SCHEDULE["*/15 * * * *"] == ("jobs-auto-status",)
+    assert "jobs-auto-status" in cron.SCHEDULE["*/15 * * * *"]
     await new_job(client, net, date_start="2026-11-24", time_start="09:00")
     bindings.clock.set("2026-11-24T00:15:00Z")
     assert (await cron.run_job(bindings, "jobs-auto-status"))["auto_advanced"] == 1
