@@ -709,8 +709,6 @@ NAV = (
     ("Finance", "/finance", "finance.view"),
     ("Billing", "/billing", "billing.view"),
     ("Reports", "/reports", "reports.view"),
-    ("Tasks", "/tasks", "tasks.view"),  # issue 23
-    ("Timeline", "/timeline", "timeline.view"),  # issue 23
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
 
