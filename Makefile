@@ -27,7 +27,16 @@ public/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js public/static/vendor/htmx.min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css public/static/vendor/swagger-ui/
 
-assets: public/static/vendor/htmx.min.js
+# The coverage map (issue 19): US state outlines (us-atlas) drawn with d3-geo's Albers USA projection,
+# all served from public/, so the map makes no third-party request.
+MAP_VENDOR := public/static/vendor/map
+$(MAP_VENDOR)/states-10m.json: node_modules/.package-lock.json
+	mkdir -p $(MAP_VENDOR)
+	cp node_modules/d3-array/dist/d3-array.min.js node_modules/d3-geo/dist/d3-geo.min.js $(MAP_VENDOR)/
+	cp node_modules/topojson-client/dist/topojson-client.min.js $(MAP_VENDOR)/
+	cp node_modules/us-atlas/states-10m.json $(MAP_VENDOR)/states-10m.json
+
+assets: public/static/vendor/htmx.min.js $(MAP_VENDOR)/states-10m.json
 
 .dev.vars: | $(BIN)/porchlight
 	$(BIN)/porchlight dev-vars

@@ -216,6 +216,15 @@ async def _users(args: argparse.Namespace) -> None:
         await users.set_active(b.db, b.clock.now(), CLI_ACTOR, user, False)
         print(f"deactivated {user.email}; their sessions were ended")
         return
+    if args.action == "reset-two-factor":  # a sole owner who lost their phone and recovery codes
+        from accounts import two_factor
+
+        user = await users.by_email(b.db, args.email)
+        if user is None:
+            sys.exit(f"porchlight: no user {args.email}")
+        await two_factor.reset(b.db, b.clock.now(), CLI_ACTOR, user)
+        print(f"two-step sign-in reset for {user.email}; their sessions were ended")
+        return
     password = os.environ.get("PORCHLIGHT_PASSWORD") or getpass.getpass("Password for the new user: ")
     office_ids: set[int] = set()
     all_offices = args.offices.strip().lower() == "all"
@@ -384,7 +393,9 @@ def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ud = u.add_parser("deactivate")
     ud.add_argument("--email", required=True)
     ul = u.add_parser("list")
-    for sp in (uc, ud, ul):
+    ur = u.add_parser("reset-two-factor", help="remove a user's two-step sign-in (lost phone and recovery codes)")
+    ur.add_argument("--email", required=True)
+    for sp in (uc, ud, ul, ur):
         sp.set_defaults(func=lambda a: asyncio.run(_users(a)))
 
     t = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="action", required=True)

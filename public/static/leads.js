@@ -60,12 +60,14 @@
         var current = document.querySelector(".pager");
         if (pager && current) current.replaceWith(pager);
         // `next` now lives in this document (replaceWith moved it), so read the ids from the table.
-        ids(table).forEach(function (id) { if (!seen.has(id)) { fresh.add(id); seen.add(id); } });
+        var arrived = [];
+        ids(table).forEach(function (id) { if (!seen.has(id)) { fresh.add(id); seen.add(id); arrived.push(id); } });
         document.title = fresh.size ? "(" + fresh.size + ") " + baseTitle : baseTitle;
         fresh.forEach(function (id) {
           var row = rowOf(id);
           if (row) row.classList.add("just-arrived");
         });
+        notifyArrivals(arrived);
         markOpenRow();
       })
       .catch(function () { /* offline or signed out: try again next tick */ });
@@ -79,6 +81,53 @@
       })
       .catch(function () {});
   }
+
+  // --- desktop notifications (seed 002: 🔕 → 🔔, opt-in per browser) ------------------------------
+  // A new row in this person's queue (what the polling above brings in, under their filters) pings the
+  // desktop when they switched it on here and the browser allowed it. The choice lives in this browser.
+
+  var NOTIFY_KEY = "porchlight.lead-notifications";
+  var bell = document.querySelector("[data-notify-toggle]");
+
+  function notifyOn() {
+    try { return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(NOTIFY_KEY) === "on"; }
+    catch (e) { return false; }
+  }
+
+  function showBell() {
+    if (!bell) return;
+    var on = notifyOn();
+    bell.textContent = on ? "🔔 Notifications on" : "🔕 Notifications off";
+    bell.setAttribute("aria-pressed", on ? "true" : "false");
+    bell.title = on ? "New leads in your queue ping this computer. Click to stop."
+      : ("Notification" in window && Notification.permission === "denied")
+        ? "This browser blocks notifications from Porchlight: allow them in the site settings first."
+        : "Get a desktop ping when a new lead lands in your queue.";
+  }
+
+  if (bell && "Notification" in window) {
+    bell.hidden = false;
+    showBell();
+    bell.addEventListener("click", function () {
+      if (notifyOn()) { localStorage.setItem(NOTIFY_KEY, "off"); showBell(); return; }
+      Notification.requestPermission().then(function (answer) {
+        localStorage.setItem(NOTIFY_KEY, answer === "granted" ? "on" : "off");
+        showBell();
+      });
+    });
+  }
+
+  function notifyArrivals(arrived) {
+    if (!arrived.length || !notifyOn()) return;
+    var first = rowOf(arrived[0]);
+    var name = first && first.querySelector(".name-cell") ? first.querySelector(".name-cell").textContent.trim() : "";
+    var source = first && first.querySelector(".source-pill") ? first.querySelector(".source-pill").textContent.trim() : "";
+    var title = arrived.length === 1 ? "New lead: " + (name || arrived[0]) : arrived.length + " new leads";
+    var note = new Notification(title, { body: arrived.length === 1 ? source : "In your Porchlight queue", tag: "porchlight-leads" });
+    note.onclick = function () { window.focus(); note.close(); };
+  }
+
+  document.addEventListener("lead:changed", function () { poll(); });  // the status form saved
 
   // The count stays until the person does something on the page: then they have seen the new rows.
   function seenNow() { fresh.clear(); document.title = baseTitle; }

@@ -36,8 +36,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
     "leads.archive": frozenset({"owner", "admin", "finance_admin"}),
     "leads.delete": OWNER,
-    # The duplicates tool archives leads, so it follows archive: admin and above.
-    "leads.merge": frozenset({"owner", "admin", "finance_admin"}),
+    # Duplicate cleanup is the owner's tool (seed 002 "Owner tool", issue 17).
+    "leads.merge": frozenset({"owner"}),
     # Converting makes (or links) a customer and returning undoes it: whoever works leads, not viewers
     # or partners. Kept apart from leads.edit so the two can diverge.
     "leads.convert": frozenset({"owner", "admin", "finance_admin", "agent"}),
@@ -92,6 +92,16 @@ ACTIONS: dict[str, frozenset[str]] = {
     "outbox.redeliver": OWNER,
     "email.identities": OWNER,
     "devmail.view": OWNER,
+    # Account security (issue 17): resetting a teammate's password or second factor. Whom each may
+    # reset is `may_reset_credentials` (an admin never resets an owner).
+    "users.reset": frozenset({"owner", "admin"}),
+    # The contractor network (issue 19, BEHAVIOUR X-2): contractors and service areas are read by staff
+    # and edited by the owner and finance admins; partners never see them (X-4). Priority zones:
+    # admin and above (PZ-1). Job settings are Maintenance: the owner (A.17).
+    "network.view": STAFF,
+    "network.edit": frozenset({"owner", "finance_admin"}),
+    "network.zones": frozenset({"owner", "admin", "finance_admin"}),
+    "job_settings.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -259,10 +269,41 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/sources"): "sources.manage",
     ("PATCH", "/api/sources/{key}"): "sources.manage",
     ("PATCH", "/api/sources/order"): "sources.manage",
+    # issue 17: help pages for people, not developers
+    ("GET", "/help/quickbooks"): "offices.view",
+    # issue 17: New client (form and duplicate check); New lead from a client is GET /leads/new?customer=
+    ("GET", "/clients/new"): "clients.edit",
+    ("POST", "/clients/new"): "clients.edit",
+    ("GET", "/api/customers/matches"): "clients.view",
+    # issue 17: the list you are looking at, exported (scope as on the page)
+    ("GET", "/clients/export.{fmt}"): "clients.view",
+    ("GET", "/leads/export.{fmt}"): "leads.view",
+    # issue 17: tracking-source routes (lead-sources page and API), owner
+    ("GET", "/api/tracking-sources"): "sources.manage",
+    ("PUT", "/api/tracking-sources"): "sources.manage",
+    ("DELETE", "/api/tracking-sources/{label}"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources"): "sources.manage",
+    ("POST", "/maintenance/tracking-sources/delete"): "sources.manage",
     ("POST", "/maintenance/quarantine/{item_id}/resolve"): "maintenance.view",
     ("GET", "/offices/{slug}"): "offices.view",
     ("GET", "/api/offices"): "offices.view",
     ("GET", "/api/offices/{office_id}"): "offices.view",
+    # The coverage map and technicians (issue 19: CTR-4, CTR-6, TECH-1…TECH-6). The calendar feed is
+    # public: its unguessable token is the credential (a calendar app has no session).
+    ("GET", "/contractors/coverage"): "network.view",
+    ("GET", "/api/technicians/{contractor_id}"): "network.view",
+    ("GET", "/api/technicians/{contractor_id}/day"): "network.view",
+    ("PUT", "/api/technicians/{contractor_id}/home-base"): "network.edit",
+    ("POST", "/api/technicians/{contractor_id}/calendar"): "network.edit",
+    ("DELETE", "/api/technicians/{contractor_id}/calendar"): "network.edit",
+    ("GET", "/calendar/technicians/{token}.ics"): PUBLIC,
+    ("GET", "/contractors/technicians"): "network.view",
+    ("GET", "/contractors/technicians/{contractor_id}"): "network.view",
+    ("POST", "/contractors/technicians/{contractor_id}/home-base"): "network.edit",
+    ("POST", "/contractors/technicians/{contractor_id}/calendar"): "network.edit",
+    ("POST", "/contractors/technicians/{contractor_id}/calendar/revoke"): "network.edit",
+    ("PUT", "/api/offices/{office_id}/address"): "offices.manage",
+    ("POST", "/maintenance/offices/{office_id}/address"): "offices.manage",
     ("GET", "/api/users"): "users.manage",
     ("POST", "/api/users"): "users.manage",
     ("GET", "/api/audit"): "audit.view",
@@ -368,13 +409,111 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/leads/{display_id}/messages"): "leads.view",
     ("POST", "/api/leads/{display_id}/messages"): "sms.send",
     ("GET", "/clients/{display_id}/messages"): "clients.view",
+    # Account security (issue 17): own password and second factor, the sign-in's second step, resets.
+    ("GET", "/account/security"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/account/two-factor/start"): SIGNED_IN,
+    ("GET", "/account/two-factor/enrol"): SIGNED_IN,
+    ("POST", "/account/two-factor/confirm"): SIGNED_IN,
+    ("POST", "/account/two-factor/disable"): SIGNED_IN,
+    ("POST", "/account/two-factor/recovery-codes"): SIGNED_IN,
+    ("GET", "/login/code"): PUBLIC,
+    ("POST", "/login/code"): PUBLIC,
+    ("GET", "/people"): "users.reset",
+    ("POST", "/people/{user_id}/password"): "users.reset",
+    ("POST", "/people/{user_id}/two-factor/reset"): "users.reset",
+    ("POST", "/maintenance/two-factor"): "users.manage",
+    # Confirmation pages (issue 17): GET on a destructive action's own path, same rule as its POST.
+    ("GET", "/leads/{display_id}/archive"): "leads.archive",
+    ("GET", "/leads/{display_id}/delete"): "leads.delete",
+    ("GET", "/leads/{display_id}/photos/{photo_id}/delete"): "leads.edit",
+    ("GET", "/leads/duplicates/resolve"): "leads.merge",
+    ("POST", "/leads/duplicates/resolve"): "leads.merge",
+    ("GET", "/clients/{display_id}/contacts/{contact_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/addresses/{address_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/notes/{note_id}/delete"): "clients.edit",
+    ("GET", "/clients/{display_id}/files/{file_id}/delete"): "files.manage",
+    ("GET", "/clients/{display_id}/secure-access/{item_id}/delete"): "secure_access.manage",
+    ("GET", "/clients/{display_id}/merge"): "clients.merge",
+    # The contractor network (issue 19): job settings, service areas, contractors, priority zones.
+    ("GET", "/maintenance/job-settings"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}/{value_id}"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings/{kind}/{value_id}/delete"): "job_settings.manage",
+    ("POST", "/maintenance/job-settings-hours"): "job_settings.manage",
+    ("GET", "/api/job-settings"): "network.view",
+    ("PATCH", "/api/job-settings"): "job_settings.manage",
+    ("GET", "/api/job-types"): "network.view",
+    ("POST", "/api/job-types"): "job_settings.manage",
+    ("PATCH", "/api/job-types/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-types/{value_id}"): "job_settings.manage",
+    ("GET", "/api/job-partners"): "network.view",
+    ("POST", "/api/job-partners"): "job_settings.manage",
+    ("PATCH", "/api/job-partners/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-partners/{value_id}"): "job_settings.manage",
+    ("GET", "/api/cancel-reasons"): "network.view",
+    ("POST", "/api/cancel-reasons"): "job_settings.manage",
+    ("PATCH", "/api/cancel-reasons/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/cancel-reasons/{value_id}"): "job_settings.manage",
+    ("GET", "/api/job-tags"): "network.view",
+    ("POST", "/api/job-tags"): "job_settings.manage",
+    ("PATCH", "/api/job-tags/{value_id}"): "job_settings.manage",
+    ("DELETE", "/api/job-tags/{value_id}"): "job_settings.manage",
+    ("GET", "/service-areas"): "network.view",
+    ("POST", "/service-areas"): "network.edit",
+    ("POST", "/service-areas/import"): "network.edit",
+    ("POST", "/service-areas/{area_id}"): "network.edit",
+    ("POST", "/service-areas/{area_id}/delete"): "network.edit",
+    ("GET", "/api/service-areas"): "network.view",
+    ("POST", "/api/service-areas"): "network.edit",
+    ("GET", "/api/service-areas/lookup"): "network.view",
+    ("GET", "/api/service-areas/nearest"): "network.view",
+    ("GET", "/api/service-areas/covering"): "network.view",
+    ("POST", "/api/service-areas/import"): "network.edit",
+    ("GET", "/api/service-areas/{area_id}"): "network.view",
+    ("PATCH", "/api/service-areas/{area_id}"): "network.edit",
+    ("DELETE", "/api/service-areas/{area_id}"): "network.edit",
+    ("GET", "/contractors"): "network.view",
+    ("POST", "/contractors"): "network.edit",
+    ("POST", "/contractors/import"): "network.edit",
+    ("POST", "/contractors/{contractor_id}"): "network.edit",
+    ("POST", "/contractors/{contractor_id}/active"): "network.edit",
+    ("GET", "/api/contractors"): "network.view",
+    ("POST", "/api/contractors"): "network.edit",
+    ("GET", "/api/contractors/eligible"): "network.view",
+    ("POST", "/api/contractors/import"): "network.edit",
+    ("GET", "/api/contractors/{contractor_id}"): "network.view",
+    ("PATCH", "/api/contractors/{contractor_id}"): "network.edit",
+    ("PUT", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("DELETE", "/api/contractors/{contractor_id}/areas/{area_id}"): "network.edit",
+    ("GET", "/api/coverage"): "network.view",
+    ("GET", "/api/priority-zones"): "network.view",
+    ("POST", "/api/priority-zones"): "network.zones",
+    ("GET", "/api/priority-zones/{zone_id}"): "network.view",
+    ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
+    ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
 }
+
+# A session with something pending (a forced password change, a required second factor not yet set
+# up) reaches only these routes; every other one sends it to PENDING_PAGE first (routes/guard).
+PENDING_ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/account/security"),
+        ("POST", "/account/password"),
+        ("POST", "/account/two-factor/start"),
+        ("GET", "/account/two-factor/enrol"),
+        ("POST", "/account/two-factor/confirm"),
+        ("POST", "/logout"),
+    }
+)
+PENDING_PAGE = {"password": "/account/security", "two_factor": "/account/two-factor/enrol"}
 
 # Unsafe-method routes that authenticate by something other than the session cookie (a signature,
 # a shared secret, a pre-login double-submit token) and so are exempt from the session CSRF check.
 CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/login"),
+        ("POST", "/login/code"),  # no session yet: the login form's double-submit token, as /login
         ("POST", "/webhook/leads"),  # shared secret
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
@@ -391,6 +530,7 @@ NAV = (
     ("Leads", "/leads", "leads.view"),
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
+    ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Maintenance", "/maintenance", "maintenance.view"),
 )
@@ -572,3 +712,26 @@ def office_for_new_record(user: User, requested: int | None, active: list[int]) 
     if requested not in mine:
         raise OfficeRefused("office_id: choose one of your active offices.")
     return requested
+
+
+# --- Account security (issue 17) ---------------------------------------------------------------------
+
+
+def requires_second_factor(user: User, required_roles: Iterable[str]) -> bool:
+    """The owner made a second factor compulsory for this user's role."""
+    return user.role in set(required_roles)
+
+
+def may_reset_credentials(actor: User, target: User) -> bool:
+    """May ACTOR reset TARGET's password or second factor? Never one's own (that is Account security);
+    the owner resets anyone; an admin resets anyone but an owner, within the offices they see (a user
+    of every office only by an admin of every office)."""
+    if actor.id == target.id or not can(actor, "users.reset"):
+        return False
+    if actor.role == "owner":
+        return True
+    if target.role == "owner":
+        return False
+    if target.all_offices:
+        return actor.all_offices
+    return actor.all_offices or bool(target.office_ids & actor.office_ids)

@@ -25,6 +25,10 @@ class Office:
     time_zone: str
     jobs_enabled: bool
     active: bool
+    # TECH-3: the office's address, the last travel origin of a technician's day (migration 0021).
+    address: str = ""
+    address_lat: float | None = None
+    address_lng: float | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -39,6 +43,9 @@ class Office:
             time_zone=row["time_zone"],
             jobs_enabled=bool(row["jobs_enabled"]),
             active=bool(row["active"]),
+            address=row["address"],
+            address_lat=row["address_lat"],
+            address_lng=row["address_lng"],
         )
 
 
@@ -215,3 +222,39 @@ async def delete_office(db: Database, now: datetime, actor: Actor, office: Offic
             q("DELETE FROM offices WHERE id = ?", office.id),
         ]
     )
+
+
+async def set_address(
+    db: Database, now: datetime, actor: Actor, office: Office, address: str, lat: float | None, lng: float | None
+) -> Office:
+    """Save the office's address (TECH-3) with the position the caller geocoded it to ('' clears both)."""
+    address = " ".join(address.split())
+    if len(address) > 200:
+        raise Invalid("The address is at most 200 characters.", field="address")
+    if not address:
+        lat = lng = None
+    if address == office.address and (lat, lng) == (office.address_lat, office.address_lng):
+        return office
+    await db.batch(
+        [
+            q(
+                "UPDATE offices SET address = ?, address_lat = ?, address_lng = ?, updated_at = ? WHERE id = ?",
+                address,
+                lat,
+                lng,
+                iso(now),
+                office.id,
+            ),
+            records.audit(
+                now,
+                actor,
+                "office.updated",
+                f"Office {office.name} changed: address",
+                office_id=office.id,
+                meta={"address": [office.address, address]},
+            ),
+        ]
+    )
+    updated = await get(db, office.id)
+    assert updated is not None
+    return updated

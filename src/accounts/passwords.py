@@ -11,6 +11,7 @@ import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from accounts import common_passwords
 from core.errors import Invalid
 
 TIME_COST = 2
@@ -25,32 +26,23 @@ _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelis
 # A hash of a random string, verified when the email is unknown so that both failures cost the same.
 _DUMMY = "$argon2id$v=19$m=19456,t=2,p=1$BM6Q4f+a7Vbq/im+fvccdA$s3HfC5AIwFRGa3Wt5FWxW/zNby6ootJUu+SXn6AVKGM"
 
-# The most common choices seen in breach corpora; long enough to pass the length rule, so checked.
-_COMMON = frozenset(
-    {
-        "password1234",
-        "123456789012",
-        "qwertyuiop12",
-        "passwordpassword",
-        "iloveyou1234",
-        "welcome12345",
-        "letmein12345",
-        "administrator",
-        "porchlight123",
-        "changeme1234",
-    }
-)
 
-
-def check_policy(password: str, *, email: str = "") -> None:
-    """Length is the rule (ASVS 5 6.2): no composition rules, long passphrases welcome."""
+def check_policy(password: str, *, email: str = "", field: str = "password") -> None:
+    """Length is the rule (ASVS 5 6.2): no composition rules, long passphrases welcome; a password
+    on the breached/common list (or a padded or doubled one) is refused (`common_passwords`).
+    A refusal names FIELD, so the API's 422 and the form say which input to fix."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"Password must be at least {MIN_LENGTH} characters.")
+        raise Invalid(f"Password must be at least {MIN_LENGTH} characters.", field=field)
     if len(password) > MAX_LENGTH:
-        raise Invalid(f"Password must be at most {MAX_LENGTH} characters.")
+        raise Invalid(f"Password must be at most {MAX_LENGTH} characters.", field=field)
     lowered = password.lower()
-    if lowered in _COMMON or (email and lowered == email.lower()):
-        raise Invalid("That password is too easy to guess; choose a longer phrase.")
+    if (email and (lowered == email.lower() or lowered == email.lower().split("@")[0])) or common_passwords.is_common(
+        password
+    ):
+        raise Invalid(
+            "That password is on the list of passwords attackers try first; choose a longer phrase of your own.",
+            field=field,
+        )
 
 
 async def hash_password(password: str) -> str:

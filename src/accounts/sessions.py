@@ -39,6 +39,7 @@ class Session:
     user: User
     csrf_token: str
     expires_at: str
+    pending: str | None = None  # 'password' | 'two_factor': what must happen before any page
 
 
 async def _run(db: Database, statement: Statement) -> Result:
@@ -54,6 +55,7 @@ async def start(
     ip: str | None,
     user_agent: str | None,
     replacing: str | None = None,
+    pending: str | None = None,
 ) -> str:
     """Create a session and return the cookie token. Any session the browser had is dropped (rotation)."""
     token = secrets.token_urlsafe(32)
@@ -67,6 +69,7 @@ async def start(
             expires,
             ip=ip,
             user_agent=(user_agent or "")[:300],
+            pending=pending,
         ),
         users.signed_in(now, user.id),
     ]
@@ -96,7 +99,13 @@ async def resume(db: Database, now: datetime, settings: Settings, token: str) ->
         return None
     if now - parse(row["last_seen_at"]) >= TOUCH_EVERY:
         await _run(db, session_store.seen(now, row["id"]))
-    return Session(id=row["id"], user=user, csrf_token=row["csrf_token"], expires_at=row["expires_at"])
+    return Session(
+        id=row["id"],
+        user=user,
+        csrf_token=row["csrf_token"],
+        expires_at=row["expires_at"],
+        pending=row.get("pending"),
+    )
 
 
 async def end(db: Database, token: str) -> None:

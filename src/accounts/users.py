@@ -36,6 +36,8 @@ class User:
     partner_name: str | None
     active: bool
     last_login_at: str | None = None
+    must_change_password: bool = False  # an owner/admin reset it: they choose their own at next sign-in
+    time_zone: str = "UTC"  # the first of their offices' zones (by name): where their pages show times
 
     @property
     def role_label(self) -> str:
@@ -66,11 +68,16 @@ def _from_row(row: Row, office_ids: Iterable[int]) -> User:
         partner_name=row["partner_name"],
         active=bool(row["active"]),
         last_login_at=row.get("last_login_at"),
+        must_change_password=bool(row.get("must_change_password")),
+        time_zone=row.get("office_zone") or "UTC",
     )
 
 
 _SELECT = (
-    "SELECT u.*, (SELECT json_group_array(office_id) FROM user_offices WHERE user_id = u.id) AS offices FROM users u"
+    "SELECT u.*, (SELECT json_group_array(office_id) FROM user_offices WHERE user_id = u.id) AS offices,"
+    " (SELECT o.time_zone FROM offices o WHERE u.all_offices = 1 OR u.role = 'owner'"
+    " OR o.id IN (SELECT office_id FROM user_offices WHERE user_id = u.id) ORDER BY o.name LIMIT 1) AS office_zone"
+    " FROM users u"
 )
 
 
@@ -301,21 +308,37 @@ def signed_in(now: datetime, user_id: int) -> Statement:
     return q("UPDATE users SET last_login_at = ? WHERE id = ?", iso(now), user_id)
 
 
+def password_chosen(now: datetime, user_id: int, digest: str) -> Statement:
+    """The user chose this password themselves: any forced change is done."""
+    return q(
+        "UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ?",
+        digest,
+        iso(now),
+        user_id,
+    )
+
+
 async def reset_password(db: Database, now: datetime, actor: Actor, user: User, password: str) -> None:
-    """Set a new password and end every session of that user."""
+    """Set a temporary password someone else chose, end every session of that user, and make them
+    choose their own at their next sign-in. Who may reset whom is `authz.may_reset_credentials`."""
     passwords.check_policy(password, email=user.email)
     digest = await passwords.hash_password(password)
     await db.batch(
         [
-            set_password_hash(now, user.id, digest),
+            q(
+                "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ? WHERE id = ?",
+                digest,
+                iso(now),
+                user.id,
+            ),
             session_store.delete_all_of(user.id),
             records.audit(
                 now,
                 actor,
                 "user.password_reset",
-                f"Password reset for {user.name}",
+                f"Password reset for {user.name}; they choose a new one at next sign-in",
                 meta={"email": user.email},
             ),
-            records.timeline(now, actor, "user", user.id, "sys", "Password reset"),
+            records.timeline(now, actor, "user", user.id, "sys", "Password reset (change required at next sign-in)"),
         ]
     )

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import config, outbound, sms_gateway
 from core import email as email_providers
+from core import config, geocoding, outbound, routing, sms_gateway
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database
@@ -44,6 +44,12 @@ class Bindings:
     sms: sms_gateway.SmsGateway = field(default_factory=sms_gateway.DevGateway)
     # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
     email: Any = None
+    # Where a ZIP or an address is (issue 19): offline from the bundled ZIP table unless
+    # PORCHLIGHT_GEOCODER=census asks the Census Bureau for street addresses.
+    geocoder: geocoding.Geocoder = field(default_factory=geocoding.OfflineGeocoder)
+    # Travel distance and time between two points (issue 19, TECH-4): offline, an estimate from the
+    # great-circle distance × a road factor; a real router would sit behind the same interface.
+    routing: routing.Routing = field(default_factory=routing.GreatCircle)
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -76,6 +82,9 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         static_dir=PUBLIC_DIR,
         backups=config.policy_from(environment, path),
         sms=sms_gateway.from_environment(environment),
+        geocoder=geocoding.from_setting(
+            environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
+        ),
     )
 
 
@@ -92,6 +101,8 @@ def from_worker_env(env: Any) -> Bindings:
         "ENCRYPTION_KEY_ID",
         "ENCRYPTION_KEYS_OLD",
         "PORCHLIGHT_CLOCK",
+        "PORCHLIGHT_GEOCODER",
+        "PORCHLIGHT_GEOCODER_URL",
         *config.QBO_VARS,
         *sms_gateway.VARS,
         *config.EMAIL_VARS,
@@ -106,4 +117,5 @@ def from_worker_env(env: Any) -> Bindings:
         files=R2FileStore(bucket) if bucket is not None else None,
         sms=sms_gateway.from_environment(source),
         email=email_providers.for_settings(settings, edge=True),  # Workers cannot open SMTP sockets (EML-6)
+        geocoder=geocoding.from_setting(source["PORCHLIGHT_GEOCODER"] or "", source["PORCHLIGHT_GEOCODER_URL"] or ""),
     )

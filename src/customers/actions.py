@@ -74,6 +74,8 @@ class NewCustomer:
     source: str = ""
     contact: dict[str, object] | None = None  # the primary contact; defaults to the customer's name
     billing_address: dict[str, object] | None = None
+    # The New client form (issue 17, seed 004): the address's line 1 and ZIP are required.
+    address_required: bool = False
 
 
 async def _check_source(db: Database, key: str) -> str:
@@ -113,6 +115,12 @@ async def create_customer(
     raise AssertionError("unreachable")
 
 
+async def check_new(db: Database, new: NewCustomer) -> None:
+    """Refuse a new customer's fields as `create_customer` would, writing nothing (the New client
+    form checks before it looks for duplicates)."""
+    await _checked_new(db, new)
+
+
 async def _checked_new(
     db: Database, new: NewCustomer
 ) -> tuple[dict[str, str], dict[str, customer_contacts.Value], dict[str, customer_contacts.Value] | None]:
@@ -125,11 +133,28 @@ async def _checked_new(
         raise Invalid(f"Kind must be one of: {', '.join(customers.KINDS)}.")
     fields["source"] = await _check_source(db, fields["source"])
     contact = customer_contacts.check({"name": fields["name"], **(new.contact or {})})
+    if new.address_required:
+        _check_required_address(new.billing_address or {})
     address = customer_addresses.check({**new.billing_address, "kind": "billing"}) if new.billing_address else None
     if address and address["occupier_contact_id"] is not None:
         # A customer being created has no contact yet to name (it was a foreign-key failure, a 500).
         raise Invalid("A new customer's billing address has no occupier yet; set it once the contact exists.")
     return fields, contact, address
+
+
+_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+
+
+def _check_required_address(address: dict[str, object]) -> None:
+    """Seed 004: "Ensure Address Line 1 and Postcode are completed accurately, as they are required
+    for the scheduling engines to function properly." Both fields named when both are missing."""
+    missing = {}
+    if not str(address.get("line1") or "").strip():
+        missing["line1"] = "Address line 1 is required (street and number)."
+    if not _ZIP.match(str(address.get("zip") or "").strip()):
+        missing["zip"] = "A 5-digit ZIP code is required."
+    if missing:
+        raise Invalid(missing)
 
 
 def _new_customer_rows(

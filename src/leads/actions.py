@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from accounts import authz
 from accounts.offices import Office
 from accounts.users import User
-from core import cardcheck, phones, records, us_address
-from core.clock import iso, parse
+from core import cardcheck, localtime, phones, records, us_address
+from core.clock import iso
 from core.errors import Conflict, Invalid
 from core.records import Actor
 from core.storage import Database, Param, Row, Statement
@@ -86,10 +86,15 @@ async def claim_lead(db: Database, now: datetime, user: User, row: Row) -> None:
     )
 
 
-def _describe_status(old: str, new: str, next_contact: str | None) -> str:
-    text = f"Status: {STATUS_LABELS[old]} → {STATUS_LABELS[new]}"
+def _lead_time(row: Row, value: str | datetime) -> str:
+    """A time written into the lead's timeline: in the lead's own zone, named (never bare UTC)."""
+    return localtime.shown(value, calling_hours.place_of(row).zone)
+
+
+def _describe_status(row: Row, new: str, next_contact: str | None) -> str:
+    text = f"Status: {STATUS_LABELS[row['status']]} → {STATUS_LABELS[new]}"
     if next_contact:
-        text += f" (next contact {parse(next_contact).strftime('%b %-d %H:%M UTC')})"
+        text += f" (next contact {_lead_time(row, next_contact)})"
     return text
 
 
@@ -202,9 +207,9 @@ def _refuse_conversion_change(row: Row, target: str) -> None:
 def _status_body(row: Row, target: str, next_text: str | None, clean_reason: str) -> str:
     """The timeline text: a moved callback, a changed Irrelevant reason, or the status change."""
     if target == row["status"] and target in CALLBACK:
-        body = f"Next contact moved to {parse(next_text).strftime('%b %-d %H:%M UTC')}" if next_text else ""
+        body = f"Next contact moved to {_lead_time(row, next_text)}" if next_text else ""
     else:
-        body = _describe_status(row["status"], target, next_text)
+        body = _describe_status(row, target, next_text)
     if target == "irrelevant":
         body = (body if target != row["status"] else "Irrelevant reason changed") + f" — {clean_reason}"
     return body
@@ -260,12 +265,17 @@ async def sequence_for(db: Database, source_key: str) -> tuple[str, list[int]]:
     return row["label"], [int(m) for m in json.loads(row["steps"])]
 
 
+class SequenceDone(Invalid):
+    """Another call attempt past the end of the source's snooze sequence (the page then asks whether
+    the lead is Irrelevant, seed 002)."""
+
+
 async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) -> datetime:
     """Count a call and schedule the next try from the source's snooze sequence. Returns when."""
     label, steps = await sequence_for(db, row["source_key"])
     attempt = row["call_count"] + 1
     if attempt > len(steps):
-        raise Invalid(
+        raise SequenceDone(
             f"That would be call {attempt}; the {label} sequence stops at {len(steps)}. Mark the lead Irrelevant "
             "or set a next contact by hand."
         )
@@ -287,8 +297,7 @@ async def log_call_attempt(db: Database, now: datetime, user: User, row: Row) ->
                 user,
                 row,
                 "call",
-                f"Call attempt #{attempt} by {user.name} — next try "
-                f"{when.strftime('%b %-d %H:%M UTC')} ({label} sequence{note})",
+                f"Call attempt #{attempt} by {user.name} — next try {_lead_time(row, when)} ({label} sequence{note})",
                 attempt=attempt,
             ),
             _audit(

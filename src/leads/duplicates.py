@@ -130,9 +130,9 @@ async def find_groups(db: Database, user: User, cursor: str | None = None) -> Pa
 
 
 _MEMBER_COLUMNS = (
-    "l.id, l.display_id, l.version, l.office_id, o.name AS office_name, l.source_key, s.label AS source_label,"
-    " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_last10, l.email, l.external_id,"
-    " l.claimed_by, l.call_count, l.created_at"
+    "l.id, l.display_id, l.version, l.office_id, o.name AS office_name, o.time_zone, l.source_key,"
+    " s.label AS source_label, s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_last10,"
+    " l.email, l.external_id, l.claimed_by, l.call_count, l.created_at, l.zip, l.address"
 )
 
 

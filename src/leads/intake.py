@@ -24,11 +24,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from accounts import offices
-from core import cardcheck, phones, records, us_address
+from core import cardcheck, localtime, phones, records, us_address
 from core.clock import iso
 from core.records import SYSTEM, Actor, Ref
 from core.storage import Database, IntegrityError, Param, Row, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
+from leads import calling_hours
 from leads import record as lead_record
 from leads.sources import Source
 
@@ -509,7 +510,7 @@ async def _reactivate(
     if row is None:
         return None
     lead = Ref("SELECT ?", (row["id"],))
-    header = f"--- BookBack AI, {now.strftime('%Y-%m-%d %H:%M UTC')} ---"
+    header = f"--- BookBack AI, {localtime.shown(now, calling_hours.place_of(row).zone)} ---"  # the lead's zone
     addition = "\n".join(filter(None, (header, fields.notes or "(no notes)")))
     was = f"{row['status'].replace('_', ' ').title()} ({row['source_label'] or 'unknown source'})"
     customer_rows = _customer_note(now, row)
@@ -552,7 +553,9 @@ async def _reactivation_candidate(db: Database, phone_last10: str) -> Row | None
     customer's lead (converted); None when there is none."""
     return await db.first(
         "SELECT l.id, l.display_id, l.status, l.office_id, s.label AS source_label, l.version, l.customer_id,"
+        " l.zip, l.address, o.time_zone,"
         " c.display_id AS customer_display, c.office_id AS customer_office_id FROM leads l"
+        " JOIN offices o ON o.id = l.office_id"
         " LEFT JOIN lead_sources s ON s.key = l.source_key LEFT JOIN customers c ON c.id = l.customer_id"
         " WHERE l.phone_last10 = ? AND (l.archived_at IS NULL OR l.customer_id IS NOT NULL)"
         " ORDER BY l.id DESC LIMIT 1",

@@ -98,7 +98,7 @@ _COLUMNS = (
     " s.color AS source_color, l.status, l.name, l.phone, l.phone_raw, l.phone_flagged, l.email, l.zip,"
     " l.campaign, l.next_contact_at, l.claimed_by, cu.name AS claimed_by_name, l.created_at, l.received_at,"
     " l.reactivated, l.transferred, l.fee_cents, l.call_count, l.archived_at, l.next_action, l.assigned_user_id,"
-    " l.first_response_at, l.customer_id, l.review_status"
+    " l.first_response_at, l.customer_id, l.review_status, l.service"
 )
 _FROM = (
     " FROM leads l JOIN offices o ON o.id = l.office_id LEFT JOIN lead_sources s ON s.key = l.source_key"

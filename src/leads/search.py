@@ -12,10 +12,11 @@ from core.storage import Database, Statement, drain_noted, q
 
 CHUNK = 5_000  # leads per batch: one FTS5 segment each, well inside D1's per-statement time
 
-# The text a lead is found by: the same expression as the update and delete triggers of 0017.
+# The text a lead is found by: the same expression as the update and delete triggers of 0024 (name,
+# email, campaign, ZIP, phone digits and what they need).
 _TERMS = (
     "l.name || char(10) || l.email || char(10) || l.campaign || char(10) || l.zip || char(10)"
-    " || coalesce(l.phone_last10, '')"
+    " || coalesce(l.phone_last10, '') || char(10) || l.service"
 )
 
 

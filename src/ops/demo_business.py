@@ -33,6 +33,7 @@ from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
 from ops import demo_messaging, demo_sms
+from ops import demo_network, demo_technicians, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -660,13 +661,16 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
         return None
     seeder = _Seeder(bindings, now)
     await seeder.setup()
+    await demo_tracking.seed(bindings, now, seeder.owner)  # issue 17: tracking-source routes
     await seeder.leads()
     await seeder.direct_customers()
     await seeder.enrich_customers()
     await seeder.booking()
+    await demo_network.seed_network(bindings, now)  # the contractor network (issue 19)
     await seeder.quickbooks()
     await seeder.reports()
     assert seeder.owner is not None  # setup() found one or refused
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
+    await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
     return seeder.summary

@@ -12,34 +12,50 @@ may use it, a message about the record may not.
 
 from routes import (
     account,
+    account_security,  # issue 17: account security
     api,
     auth,
     billing,
     booking,
     booking_builder,
+    confirm_pages,
+    contractor_api,
+    contractor_page,
     conversion,
+    coverage,
     customer_api,
     customer_files,
     customer_list,
+    customer_new,
     customer_page,
     customer_parts,
     customer_parts_api,
     duplicates,
     email_identities,
+    duplicates_resolve,
     exports,
+    help_pages,
     intake,
+    job_settings_api,
+    job_settings_page,
     lead_api,
     lead_messages,
     lead_page,
     lead_photos,
     lead_queue,
     lead_settings,
+    list_exports,
     maintenance,
+    office_address,
     open_records,
     outbox_page,
+    people,  # issue 17: account security
+    priority_zone_api,
     quickbooks,
     reports,
     secure_access,
+    service_area_api,
+    service_area_page,
     shell,
     sms,
     sms_api,
@@ -47,6 +63,9 @@ from routes import (
     sms_webhooks,
     sources,
     system,
+    technician_page,
+    technicians,
+    tracking_sources,
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -59,6 +78,10 @@ ROUTERS = [
     intake.router,
     booking.router,
     duplicates.router,  # before the lead routes: /leads/duplicates is not a lead id
+    list_exports.router,  # issue 17; before the lead and client pages: /leads/export.csv is not a lead id
+    help_pages.router,  # issue 17
+    customer_new.router,  # issue 17; before the client pages and API: /clients/new is not a customer id
+    duplicates_resolve.router,  # likewise: /leads/duplicates/resolve
     lead_queue.router,  # before lead_api: /api/leads/changes is not a lead id
     lead_page.router,
     lead_api.router,
@@ -72,9 +95,11 @@ ROUTERS = [
     customer_parts_api.router,
     secure_access.router,
     customer_files.router,
+    confirm_pages.router,  # GET confirmation pages of destructive POSTs (no-JS path, issue 17)
     exports.router,
     open_records.router,
     sources.router,
+    tracking_sources.router,  # issue 17
     lead_settings.router,
     quickbooks.router,  # before maintenance: /maintenance/quickbooks is its own page
     reports.router,
@@ -85,8 +110,23 @@ ROUTERS = [
     sms_api.router,
     outbox_page.router,  # issue 21: /maintenance/outbox, /maintenance/dev-mailbox, /api/outbox
     email_identities.router,  # issue 21: /maintenance/email, /api/email-identities
+    # The contractor network's map and technicians (issue 19); coverage before any /contractors/{id}.
+    coverage.router,
+    technicians.router,
+    technician_page.router,
+    office_address.router,
+    # The contractor network (issue 19). Job settings before maintenance: its own page.
+    job_settings_api.router,
+    job_settings_page.router,
+    service_area_api.router,
+    service_area_page.router,
+    contractor_api.router,
+    contractor_page.router,
+    priority_zone_api.router,
     shell.router,
     account.router,
+    account_security.router,  # issue 17: account security
+    people.router,  # issue 17: account security
     maintenance.router,
     api.router,
 ]

@@ -17,6 +17,7 @@ from customers import listing as customer_list
 from customers import record as customers
 from customers import tags as customer_tags
 from leads import sources as lead_sources
+from routes import customer_new
 from routes.guard import bindings_of, current_user
 from routes.pages import render
 
@@ -113,6 +114,7 @@ async def list_page(request: Request, params: ListParams = Depends()) -> Respons
         sorts=customer_list.SORTS,
         search_min=SEARCH_MIN,
         search_cap=customer_list.SEARCH_CAP,
+        **customer_new.form_context(request, all_offices, sources),  # issue 17: the New client form here
     )
 
 

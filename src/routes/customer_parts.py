@@ -14,8 +14,10 @@ from customers import addresses as customer_addresses
 from customers import contacts as customer_contacts
 from customers import notes as customer_notes
 from customers import record as customers
+from routes.confirm_pages import typed_delete
 from routes.customer_page import act, checked, version_of
 from routes.lookup import child_verb
+from routes.pages import refusals_go_back_to
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,7 +107,11 @@ async def page_make_primary(request: Request, display_id: str, contact_id: Id) -
 
 
 @router.post("/clients/{display_id}/contacts/{contact_id}/delete")
-async def page_delete_contact(request: Request, display_id: str, contact_id: Id) -> Response:
+async def page_delete_contact(
+    request: Request, display_id: str, contact_id: Id, confirm: str = Form("", max_length=20)
+) -> Response:
+    with refusals_go_back_to(f"/clients/{display_id.strip().upper()}/contacts/{contact_id}/delete"):
+        typed_delete(confirm)  # seed 004: type Delete first, whichever way the form came
     verb = child_verb(customers.contact_of, contact_id, customer_contacts.delete_contact)
     return await act(request, display_id, verb, "Contact deleted.", anchor="#contacts")
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts.users import User
 from core.inputs import Int, parse_int
 from core.storage import Row
+from leads import calling_hours
 from leads import duplicates as lead_duplicates
 from leads import queue as leads
 from routes import lookup
@@ -49,7 +50,12 @@ def _suggested(members: list[Row]) -> str:
     return (worked if worked["call_count"] else members[-1])["display_id"]
 
 
-async def _page_data(request: Request, after: str) -> dict[str, Any]:
+def _zone(row: Row, page_view: bool) -> dict[str, str]:
+    """The page shows each lead's time in the lead's own zone; the API answers UTC only."""
+    return {"tz": str(calling_hours.place_of(row).zone)} if page_view else {}
+
+
+async def _page_data(request: Request, after: str, page_view: bool = False) -> dict[str, Any]:
     user = current_user(request)
     page = await lead_duplicates.find_groups(bindings_of(request).db, user, after or None)
     return {
@@ -58,7 +64,7 @@ async def _page_data(request: Request, after: str) -> dict[str, Any]:
                 "match": g.match,
                 "total": g.total,
                 "suggested": _suggested(g.members),
-                "leads": [_member(m, user) for m in g.members],
+                "leads": [_member(m, user) | _zone(m, page_view) for m in g.members],
             }
             for g in page.groups
         ],
@@ -73,10 +79,11 @@ async def duplicates_page(request: Request, after: str = Query("", max_length=60
         request,
         "leads/duplicates.html",
         title="Duplicate leads",
-        page=await _page_data(request, after),
+        page=await _page_data(request, after, page_view=True),
         after=after,
         match_labels=MATCH_LABELS,
         statuses=leads.STATUS_LABELS,
+        now=bindings_of(request).clock.now(),  # rows show this year's times without the year
     )
 
 
@@ -85,7 +92,8 @@ async def api_duplicates(request: Request, after: str = Query("", max_length=60)
     return await _page_data(request, after)
 
 
-async def _merge(request: Request, keeper: str, others: list[str], versions: dict[str, Int]) -> list[str]:
+async def merge_selected(request: Request, keeper: str, others: list[str], versions: dict[str, Int]) -> list[str]:
+    """Merge `others` into `keeper` (the API, the per-group form and routes/duplicates_resolve.py)."""
     user = current_user(request)
     b = bindings_of(request)
     rows = [await lookup.lead(request, display_id, named=True) for display_id in [keeper, *others]]
@@ -103,7 +111,7 @@ class MergeIn(BaseModel):
 
 @router.post("/api/leads/duplicates/merge", tags=["leads"], summary="Keep one lead; archive the others into it")
 async def api_merge(request: Request, body: MergeIn) -> dict[str, Any]:
-    merged = await _merge(request, body.keeper, [o[:20] for o in body.others], body.versions)
+    merged = await merge_selected(request, body.keeper, [o[:20] for o in body.others], body.versions)
     return {"keeper": body.keeper.upper(), "archived": merged}
 
 
@@ -126,5 +134,5 @@ async def page_merge(
         return redirect(back, "Choose the lead to keep.")
     others = [m[:20] for m in merge if m != keeper][: lead_duplicates.MAX_MERGE + 1]
     with refusals_go_back_to(back):
-        merged = await _merge(request, keeper, others, versions)
+        merged = await merge_selected(request, keeper, others, versions)
     return redirect(back, f"Kept {keeper}; archived {', '.join(merged)} into it.")

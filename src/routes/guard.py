@@ -32,6 +32,14 @@ class LoginRequired(Exception):
         self.next_url, self.api, self.expired = next_url, api, expired
 
 
+class FinishSigningIn(Exception):
+    """The session has something pending (a forced password change, a required second factor):
+    a page goes to where it is done; the API answers 403 saying so."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+
 @dataclass(frozen=True)
 class Principal:
     user: User | None
@@ -134,8 +142,19 @@ async def authorize_route(request: Request) -> None:
         and (request.method, path) not in authz.CSRF_EXEMPT
     ):
         await check_csrf(request, principal.session)
+    pending = principal.session.pending if principal.session else None
+    if pending and (request.method, path) not in authz.PENDING_ALLOWED:
+        if wants_json(request):
+            raise Forbidden("Finish signing in first: " + _PENDING_TEXT[pending])
+        raise FinishSigningIn(authz.PENDING_PAGE[pending])
     if not authz.can(principal.user, rule):
         raise Forbidden()
+
+
+_PENDING_TEXT = {
+    "password": "choose a new password under Account security.",
+    "two_factor": "your role requires two-step sign-in; set it up under Account security.",
+}
 
 
 def public_routes(routes: list[Route]) -> list[BaseRoute]:

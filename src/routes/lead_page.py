@@ -9,15 +9,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from accounts import authz, offices
-from core import records
+from core import localtime, records
 from core.clock import parse
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.inputs import parse_id
 from customers import conversion as lead_conversion
 from customers import record as customers
@@ -26,22 +25,24 @@ from leads import calling_hours
 from leads import photos as lead_photos
 from leads import queue as leads
 from leads import sources as lead_sources
-from routes import lookup
-from routes.guard import bindings_of, current_user
+from routes import customer_new, lookup
+from routes.guard import bindings_of, current_user, wants_json
 from routes.lead_api import LeadIn, create
 from routes.pages import redirect, refusals_go_back_to, refusals_show, render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _local_fields(row: Any) -> dict[str, Any]:
-    """What the record page needs in the lead office's local time."""
-    zone = ZoneInfo(row["time_zone"])
-    local = parse(row["next_contact_at"]).astimezone(zone).strftime("%Y-%m-%dT%H:%M") if row["next_contact_at"] else ""
+def _local_fields(row: Any, now: datetime) -> dict[str, Any]:
+    """What the record page needs in the lead's own zone (its ZIP's, else its office's): the one zone
+    the whole record shows and its next-contact picker edits in."""
+    zone = calling_hours.place_of(row).zone
     return {
         "phone_edit": row["phone_raw"] or row["phone"] or "",  # shown only when the phone is visible
-        "tz_label": row["time_zone"].split("/")[-1].replace("_", " "),
-        "next_contact_local": local,
+        "zone": str(zone),
+        "tz_label": localtime.offset_note(parse(row["next_contact_at"]) if row["next_contact_at"] else now, zone),
+        "next_contact_local": localtime.to_input(row["next_contact_at"], zone),
+        "irrelevant_reason": row.get("irrelevant_reason") or "",
         "archived": bool(row["archived_at"]),
         "call_count": row["call_count"],
     }
@@ -61,19 +62,20 @@ async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:
     outside, local, place = await calling_hours.outside_now(db, row, now)
     return {
         "outside": outside,
-        "local": local.strftime("%-I:%M %p %a"),
+        "local": local.strftime("%-I:%M %p %a ") + localtime.abbreviation(local, place.zone),
         "state": place.state or "",
-        "zone": str(place.zone).split("/")[-1].replace("_", " "),
+        "zone": localtime.place_name(place.zone),
     }
 
 
 @router.get("/leads/new", include_in_schema=False)  # before /leads/{display_id}, which would swallow it
-async def new_lead_page(request: Request) -> Response:
-    return await _new_lead_form(request)
+async def new_lead_page(request: Request, customer: str = Query("", max_length=20)) -> Response:
+    # issue 17: "New lead" on a client record fills the form from that customer (404 out of scope)
+    return await _new_lead_form(request, values=await customer_new.lead_values(request, customer) if customer else None)
 
 
 @router.get("/leads/{display_id}", include_in_schema=False)
-async def lead_page(request: Request, display_id: str) -> Response:
+async def lead_page(request: Request, display_id: str, prompt: str = Query("", max_length=20)) -> Response:
     """The record as a page, or (htmx, from the queue) as the content of the queue's slide-in panel."""
     user = current_user(request)
     b = bindings_of(request)
@@ -93,8 +95,9 @@ async def lead_page(request: Request, display_id: str) -> Response:
         panel=panel,
         conversion=conversion,
         title=f"{row['display_id']} · {row['name'] or 'Lead'}",
+        shown_zone=str(calling_hours.place_of(row).zone),  # every time in the panel, timeline included
         lead=leads.public(row, user, b.clock.now())
-        | _local_fields(row)
+        | _local_fields(row, b.clock.now())
         | {"phone_shown": leads.phone_visible(row, user)}
         | {
             "notes": row["notes"],
@@ -106,6 +109,8 @@ async def lead_page(request: Request, display_id: str) -> Response:
             "review": leads.review(row),
         },
         statuses=leads.STATUS_LABELS,
+        callback=leads.CALLBACK,
+        prompt_irrelevant=prompt == "irrelevant" and row["status"] != "irrelevant" and not row["archived_at"],
         timeline=timeline,
         staff=staff,
         hours=hours,
@@ -132,7 +137,16 @@ async def page_claim(request: Request, display_id: str) -> Response:
 
 @router.post("/leads/{display_id}/call", include_in_schema=False)
 async def page_call(request: Request, display_id: str) -> Response:
-    return await _page_act(request, display_id, lead_actions.log_call_attempt, "Call logged; next try scheduled.")
+    row = await lookup.lead(request, display_id)
+    try:
+        with refusals_go_back_to(f"/leads/{row['display_id']}", (Conflict,)):
+            await lookup.act(request, row, lead_actions.log_call_attempt)
+    except lead_actions.SequenceDone as exc:
+        # Seed 002: past the cap, "Tried to call" opens the Irrelevant prompt instead of another snooze.
+        return redirect(f"/leads/{row['display_id']}?prompt=irrelevant", exc.message)
+    except Invalid as exc:
+        return redirect(f"/leads/{row['display_id']}", exc.message)
+    return redirect(f"/leads/{row['display_id']}", "Call logged; next try scheduled.")
 
 
 @router.post("/leads/{display_id}/status", include_in_schema=False)
@@ -149,11 +163,26 @@ async def page_status(
     next_contact_at = next_contact_at if status in leads.CALLBACK else ""
     reason = reason if status == "irrelevant" else ""
     when = None
+    zone = calling_hours.place_of(row).zone
+    if wants_json(request):  # the status form saving on blur (static/lead-status.js): it shows the answer
+        when = localtime.from_input(next_contact_at, zone) if next_contact_at else None
+        await lookup.act(request, row, lead_actions.change_status, status=status, next_contact_at=when, reason=reason)
+        saved = await lookup.lead(request, display_id)
+        return JSONResponse(
+            {
+                "saved": True,
+                "status": saved["status"],
+                "status_label": leads.STATUS_LABELS[saved["status"]],
+                "urgency": leads.urgency(saved["status"], saved["next_contact_at"], bindings_of(request).clock.now()),
+                "next_contact_at": saved["next_contact_at"],
+                "next_contact_shown": localtime.shown(saved["next_contact_at"], zone),
+            }
+        )
     if next_contact_at:
         try:
-            when = datetime.fromisoformat(next_contact_at).replace(tzinfo=ZoneInfo(row["time_zone"]))
-        except ValueError:
-            return redirect(f"/leads/{display_id}", "Next contact must be a date and time.")
+            when = localtime.from_input(next_contact_at, zone)
+        except Invalid as exc:
+            return redirect(f"/leads/{display_id}", f"Next contact: {exc.message}")
     return await _page_act(
         request,
         display_id,
@@ -210,12 +239,14 @@ async def new_lead_submit(
     phone: str = Form("", max_length=40),
     email: str = Form("", max_length=254),
     zip: str = Form("", max_length=20),
+    address: str = Form("", max_length=500),
     service_type: str = Form("", max_length=300),
     notes: str = Form("", max_length=20_000),
     office_id: str = Form("", max_length=12),
     source: str = Form("manual", max_length=40),
 ) -> Response:
     values = {
+        "address": address,
         "name": name,
         "phone": phone,
         "email": email,
@@ -228,7 +259,7 @@ async def new_lead_submit(
     async with refusals_show(lambda exc: _new_lead_form(request, 400, exc.message, values), (Invalid,)):
         body = LeadIn(
             name=name or " ",
-            address="",
+            address=address,
             how_soon="",
             phone=phone,
             email=email,

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from accounts import authz, offices
 from accounts.users import User
+from core import localtime
 from core.clock import iso
 from core.errors import Invalid
 from core.inputs import Id
@@ -49,7 +50,6 @@ def build_query(
     preset: str,
     since: str,
     until: str,
-    transferred: bool,
     reactivated: bool,
     archived: bool,
     view: str,
@@ -81,7 +81,6 @@ def build_query(
         search=q,
         since=start,
         until=end,
-        transferred=transferred,
         reactivated=reactivated,
         archived=archived,
         view=view,
@@ -117,8 +116,7 @@ class QueueParams:
         preset: str = Query("", max_length=10),
         since: str = Query("", max_length=10),
         until: str = Query("", max_length=10),
-        transferred: bool = False,
-        reactivated: bool = False,
+        reactivated: bool = Query(False, description="Only leads BookBack AI reactivated (the ⚡ BookBack toggle)"),
         archived: bool = False,
         view: str = Query("", max_length=10),
         page: int = Query(1, ge=1, le=100_000),
@@ -155,7 +153,10 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
     items = [
         leads.public(r, user, now)
         | {
-            "tz": str(calling_hours.place_of(r).zone),
+            "tz": str(zone := calling_hours.place_of(r).zone),  # the lead's own zone: its row's times
+            "tz_place": localtime.place_name(zone),
+            "tz_abbr": localtime.abbreviation(now, zone),
+            "bookback": bool(r["reactivated"]),
             "source_label": r["source_label"],
             "source_color": r["source_color"],
             "customer": converted.get(r["id"]),
@@ -182,6 +183,7 @@ async def queue_page(request: Request, params: QueueParams = Depends()) -> Respo
         views=leads.VIEWS,
         view_hints=leads.VIEW_HINTS,
         marker=marker,
+        now=now,  # rows show this year's times without the year
     )
 
 

@@ -25,6 +25,11 @@ from leads import queue as leads
 from leads import snooze as snooze_sequences
 from leads import sources as lead_sources
 from messaging import inbox as sms_inbox
+from network import areas as service_areas
+from network import contractors as network_contractors
+from network import settings as job_settings
+from network import technicians
+from network import zones as priority_zones
 from routes.guard import bindings_of, current_user
 
 T = TypeVar("T")
@@ -84,6 +89,30 @@ async def source(request: Request, key: str) -> lead_sources.Source:
 
 async def sequence(request: Request, key: str) -> snooze_sequences.Sequence:
     return found(await snooze_sequences.get(bindings_of(request).db, key), "that snooze sequence")
+
+
+# The contractor network (issue 19): company-wide records; who may see them is the route's action.
+
+
+async def job_setting(request: Request, kind: job_settings.Kind, value_id: int) -> Row:
+    return found(await job_settings.value_for(bindings_of(request).db, kind, value_id), f"that {kind.noun}")
+
+
+async def service_area(request: Request, area_id: int) -> Row:
+    return found(await service_areas.area_for(bindings_of(request).db, area_id), "that service area")
+
+
+async def contractor(request: Request, contractor_id: int) -> Row:
+    return found(await network_contractors.contractor_for(bindings_of(request).db, contractor_id), "that contractor")
+
+
+async def priority_zone(request: Request, zone_id: int) -> Row:
+    return found(await priority_zones.zone_for(bindings_of(request).db, zone_id), "that priority zone")
+
+
+async def technician(request: Request, contractor_id: int) -> Row:
+    """A contractor of kind `technician` (TECH-1); a company or a missing id answers 404."""
+    return found(await technicians.get(bindings_of(request).db, contractor_id), "that technician")
 
 
 async def act(request: Request, row: Row, verb: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any) -> Any:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from accounts import offices, users
-from core import outbox, records
+from accounts import authz, offices, two_factor, users
+from core import localtime, outbox, records
 from core.clock import iso, parse
+from core.errors import Invalid
 from core.inputs import Id
 from core.storage import migrations
 from leads import intake
 from leads import sources as lead_sources
 from ops import backups
 from routes import lookup
-from routes.guard import bindings_of, current_user
-from routes.pages import redirect, refusals_show, render
+from routes.guard import actor_of, bindings_of, current_user
+from routes.pages import redirect, refusals_go_back_to, refusals_show, render
 
 router = APIRouter(prefix="/maintenance", include_in_schema=False)
 
@@ -81,7 +82,23 @@ async def _user_form(request: Request, target: users.User | None, status: int = 
 async def user_list(request: Request) -> Response:
     db = bindings_of(request).db
     office_names = {o.id: o.name for o in await offices.all_offices(db)}
-    return render(request, "maintenance/users.html", people=await users.all_users(db), office_names=office_names)
+    return render(
+        request,
+        "maintenance/users.html",
+        people=await users.all_users(db),
+        office_names=office_names,
+        roles=users.ROLE_LABELS,
+        required_roles=await two_factor.required_roles(db),
+    )
+
+
+@router.post("/two-factor")
+async def two_factor_roles(request: Request, roles: list[str] = Form([])) -> Response:
+    b = bindings_of(request)
+    with refusals_go_back_to("/maintenance/users#two-factor"):
+        await two_factor.set_required_roles(b.db, b.clock.now(), actor_of(request), set(roles))
+    saved = "Saved: the roles ticked use two-step sign-in from their next sign-in."
+    return redirect("/maintenance/users#two-factor", saved)
 
 
 @router.get("/users/new")
@@ -158,8 +175,12 @@ async def user_password(request: Request, user_id: Id, password: str = Form("", 
     b = bindings_of(request)
     target = await lookup.user(request, user_id)
     async with refusals_show(lambda exc: _user_form(request, target, 400, exc.message)):
+        if not authz.may_reset_credentials(actor, target):
+            raise Invalid("Change your own password under Account security.", field="password")
         await users.reset_password(b.db, b.clock.now(), actor.actor, target, password)
-    return redirect(f"/maintenance/users/{user_id}", "Password changed; their sessions were ended.")
+    return redirect(
+        f"/maintenance/users/{user_id}", "Password reset; their sessions ended and they choose a new one at sign-in."
+    )
 
 
 # --- offices ---------------------------------------------------------------------------------
@@ -266,9 +287,10 @@ async def audit(
     before: str = Query("", max_length=12, pattern=r"^\d*$"),
 ) -> Response:
     db = bindings_of(request).db
+    zone = localtime.zone(current_user(request).time_zone)  # the days are the viewer's, as the times shown
     try:
-        start = iso(parse(since)) if since else None
-        end = iso(parse(until) + timedelta(days=1)) if until else None
+        start = iso(datetime.fromisoformat(since).replace(tzinfo=zone)) if since else None
+        end = iso(datetime.fromisoformat(until).replace(tzinfo=zone) + timedelta(days=1)) if until else None
     except ValueError:
         raise HTTPException(400, "Dates must be real calendar days (YYYY-MM-DD).") from None
     rows = await records.audit_page(

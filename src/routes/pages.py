@@ -13,13 +13,12 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accounts import authz
-from core import errors
-from core.clock import parse
-from routes import guard
+from core import errors, localtime
+from routes import guard, timeline_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 FLASH_COOKIE = "porchlight_flash"
@@ -38,15 +37,18 @@ def environment() -> Environment:
             lstrip_blocks=True,
         )
         _env.filters["when"] = _when
+        _env.filters["without_author"] = timeline_text.without_author  # issue 17
         _env.filters["pretty_json"] = lambda s: json.dumps(json.loads(s or "{}"), indent=2, ensure_ascii=False)
     return _env
 
 
-def _when(value: str | None) -> str:
-    """UTC ISO text → a compact readable UTC stamp (pages convert to local time where it matters)."""
-    if not value:
-        return "—"
-    return parse(value).strftime("%b %-d, %Y %H:%M UTC")
+@pass_context
+def _when(context: Any, value: str | None, zone: str | None = None, day: bool = False, short: bool = False) -> str:
+    """UTC ISO text → "Mar 10, 2026 11:00 AM EDT": in the zone given, else the page's `shown_zone`
+    (a lead page sets the lead's own zone for the whole panel), else the viewer's office zone.
+    `short`: the compact form of list rows (no year when it is this year's), given the page's `now`."""
+    where = zone or context.get("shown_zone") or context.get("viewer_zone")
+    return localtime.shown(value, where, day=day, short_in=context.get("now") if short else None)
 
 
 def page_context(request: Request) -> dict[str, Any]:
@@ -60,6 +62,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": session.csrf_token if session else "",
         "path": request.url.path,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        "viewer_zone": user.time_zone if user else "UTC",  # times on the page, unless it names another zone
     }
 
 
@@ -160,6 +163,10 @@ def install_error_handlers(app: Any) -> None:
             )
         suffix = "&expired=1" if exc.expired else ""
         return RedirectResponse(f"/login?next={exc.next_url}{suffix}", status_code=303)
+
+    @app.exception_handler(guard.FinishSigningIn)
+    async def _finish(request: Request, exc: guard.FinishSigningIn) -> Response:
+        return RedirectResponse(exc.url, status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

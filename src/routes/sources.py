@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts import authz, offices
 from core.errors import Invalid
 from core.inputs import Id, parse_id, parse_int
-from leads import calling_hours
+from leads import calling_hours, tracking_sources
 from leads import sources as lead_sources
 from leads.sources import Source
 from routes import lookup
@@ -121,13 +121,18 @@ async def api_patch(request: Request, key: str, body: SourcePatch) -> dict[str, 
 
 async def _page(request: Request, status: int = 200, error: str = "") -> Response:
     db = bindings_of(request).db
+    sources = await lead_sources.all_sources(db)
     return render(
         request,
         "maintenance/sources.html",
         status_code=status,
         error=error,
-        sources=await lead_sources.all_sources(db),
+        sources=sources,
         tokens=await lead_sources.tokens(db),
+        # issue 17: tracking-source routes, and where each source's leads land when nobody works there
+        tracking=await tracking_sources.all_routes(db),
+        unstaffed=await tracking_sources.unstaffed(db),
+        landing={s.key: await tracking_sources.landing_office(db, s.default_office_id) for s in sources},
         offices=await offices.all_offices(db),
         sequences=await lead_sources.sequences(db),
         base_url=str(request.base_url).rstrip("/"),

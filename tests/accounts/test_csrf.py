@@ -20,6 +20,7 @@ def test_the_exemptions_are_exactly_the_allowlist(app):
     exempt = {(m, p) for m, p in route_keys(app) if m not in SAFE and (m, p) in authz.CSRF_EXEMPT}
     assert exempt == {
         ("POST", "/login"),  # carries its own pre-session token
+        ("POST", "/login/code"),  # the same pre-session token, and the second-step challenge cookie
         ("POST", "/webhook/leads"),
         ("POST", "/webhook/facebook"),
         ("POST", "/webhook/s/{token}"),

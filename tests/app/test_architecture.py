@@ -22,13 +22,17 @@ ALLOWED: dict[str, set[str]] = {
     "leads": {"core", "accounts"},
     "customers": {"core", "accounts", "leads"},
     "booking": {"core", "accounts", "leads"},
+    # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
+    "network": {"core", "accounts"},
     "quickbooks": {"core", "accounts", "customers"},
     "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "messaging"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "quickbooks", "reports", "ops", "messaging"},
+    # issue 22: outbound webhooks sit above leads and the network (and jobs, once merged)
+    "webhooks": {"core", "accounts", "leads", "network"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging", "webhooks"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops", "messaging", "webhooks"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops", "messaging", "webhooks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -26,6 +26,20 @@ OWNERS = {
     "audit_log": "core.records",
     "booking_embeds": "booking.embeds",
     "calling_hours": "leads.calling_hours",
+    # The contractor network (issue 19).
+    "cancel_reasons": "network.settings",
+    "contractor_areas": "network.coverage",
+    "contractor_job_types": "network.contractors",
+    "contractor_secondary_partners": "network.contractors",
+    "contractor_secondary_zips": "network.contractors",
+    "contractors": "network.contractors",
+    "job_partners": "network.settings",
+    "job_settings": "network.settings",
+    "job_tags": "network.settings",
+    "job_types": "network.settings",
+    "priority_zone_contractors": "network.zones",
+    "priority_zones": "network.zones",
+    "service_areas": "network.areas",
     "cron_leases": "cron.__init__",
     "customer_addresses": "customers.addresses",
     "customer_contacts": "customers.contacts",
@@ -43,6 +57,8 @@ OWNERS = {
     "lead_sources": "leads.sources",
     "lead_terms": "leads.search",
     "lead_terms_pending": "leads.search",
+    # issue 17: tracking-source routes, edited by the owner
+    "tracking_sources": "leads.tracking_sources",
     "leads": "leads.record",
     "offices": "accounts.offices",
     # issue 21: the outbox and email
@@ -80,10 +96,18 @@ OWNERS = {
     "sms_suppressions": "messaging.consent",
     "sms_templates": "messaging.templates",
     "sms_threads": "messaging.threads",
+    # Technicians (issue 19): feed tokens, and the placeholder appointments the Jobs issue replaces.
+    "technician_appointments": "network.appointments",
+    "technician_calendar_tokens": "network.calendar",
     "timeline_entries": "core.records",
     "user_offices": "accounts.users",
     "users": "accounts.users",
     "write_guard": "core.records",
+    # Account security (issue 17)
+    "login_challenges": "accounts.second_step",
+    "two_factor_roles": "accounts.two_factor",
+    "user_recovery_codes": "accounts.two_factor",
+    "user_totp": "accounts.two_factor",
 }
 
 # Writes whose table is an expression: (module, "{expression}") -> the tables it can name, or
@@ -101,6 +125,12 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...] | str] = {
         "report_customer_days",
     ),
     ("core.storage.__init__", "{table}"): CALLER,
+    ("network.settings", "{kind.table}"): ("job_types", "job_partners", "cancel_reasons", "job_tags"),
+    ("network.contractors", "{table}"): (
+        "contractor_job_types",
+        "contractor_secondary_zips",
+        "contractor_secondary_partners",
+    ),
 }
 # Helpers that write a table named by their caller: function name -> index of the table argument.
 CALLER_ARGS = {"drain_noted": 1}

@@ -115,3 +115,37 @@ def test_missing_secrets_are_named(tmp_path):
     )
     # .dev.vars of the checkout may supply them; with an empty environment the error must name what is missing
     assert out.returncode == 0 or "ENCRYPTION_KEY" in out.stderr
+
+
+def test_the_cli_resets_a_lost_second_factor(tmp_path):
+    """A sole owner without their phone or recovery codes: `users reset-two-factor` (issue 17)."""
+    import sqlite3
+
+    db = tmp_path / "cli.sqlite3"
+    assert run(db, "db", "migrate").returncode == 0
+    made = run(
+        db,
+        "users",
+        "create",
+        "--email",
+        "o@example.test",
+        "--name",
+        "O",
+        "--role",
+        "owner",
+        password="an owner passphrase",
+    )
+    assert made.returncode == 0, made.stderr
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO user_totp (user_id, secret, key_id, confirmed_at, created_at, updated_at)"
+        " SELECT id, 'sealed', 'k1', '2026-11-22T15:00:00.000Z', '2026-11-22T15:00:00.000Z', '2026-11-22T15:00:00.000Z'"
+        " FROM users"
+    )
+    conn.commit()
+    out = run(db, "users", "reset-two-factor", "--email", "o@example.test")
+    assert out.returncode == 0, out.stderr
+    assert conn.execute("SELECT COUNT(*) FROM user_totp").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.two_factor_reset'").fetchone()[0] == 1
+    conn.close()
+    assert run(db, "users", "reset-two-factor", "--email", "nobody@example.test").returncode != 0

@@ -31,7 +31,7 @@ def test_a_lead_at_night_says_it_is_outside_calling_hours(browser, night_server:
     sign_in(page, "agent@porchlight.test", "agent-demo-pass")
     page.goto(f"/leads/{display}")
     notice = page.locator(".warn-hours")
-    expect(notice).to_contain_text("Outside calling hours: it is 9:30 PM Tue for this lead")
+    expect(notice).to_contain_text("Outside calling hours: it is 9:30 PM Tue EST for this lead")
     expect(notice).to_contain_text("GA")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lead-night-agent-desktop.png"), full_page=True)

@@ -48,7 +48,7 @@ def test_a_lead_opens_in_the_panel_and_is_worked_there(browser, server: LiveServ
     expect(row).to_contain_text("+13057942213", timeout=15_000)  # the queue row catches up (no reload)
     panel.get_by_role("button", name=re.compile("Tried to call")).click()
     expect(panel.locator(".flash")).to_contain_text("Call logged")
-    expect(panel.locator(".timeline")).to_contain_text("Call attempt #1 by Ava Agent")
+    expect(panel.locator(".timeline")).to_contain_text("Call attempt #1 — next try")
     expect(page).to_have_url(re.compile(f"/leads/{display}$"))
     page.screenshot(path=str(ARTIFACTS / "lead-panel-agent-desktop.png"))
 

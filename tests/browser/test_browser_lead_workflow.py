@@ -126,7 +126,7 @@ def test_views_photos_and_a_review_request(browser, server: LiveServer, tmp_path
     page.screenshot(path=str(ARTIFACTS / "lead-photos-review-requested-agent-desktop.png"), full_page=True)
     review.get_by_role("button", name="Review received").click()
     expect(review.locator("li.done")).to_have_count(2)
-    expect(page.locator(".timeline")).to_contain_text("Review received by Ava Agent")
+    expect(page.locator(".timeline")).to_contain_text("Review received — Ava Agent")
     page.screenshot(path=str(ARTIFACTS / "lead-photos-review-agent-desktop.png"), full_page=True)
     context.close()
 

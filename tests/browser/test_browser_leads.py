@@ -48,7 +48,7 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     expect(page.locator(".facts")).to_contain_text("+13057942213")
     expect(page.locator(".warn-hours")).to_have_count(0)  # the server's clock says 1 PM in New York
     page.get_by_role("button", name=re.compile("Tried to call")).click()
-    expect(page.locator(".timeline")).to_contain_text("Call attempt #1 by Ava Agent")
+    expect(page.locator(".timeline")).to_contain_text("Call attempt #1 — next try")
     expect(page.locator(".facts")).not_to_contain_text("Next contact\n—")
     expect(page.get_by_label("Status").locator("option[value=converted]")).to_have_count(0)  # Convert does that
 
@@ -94,6 +94,7 @@ def test_a_webhook_lead_appears_live_and_is_worked_to_an_outcome(browser, server
     expect(page.locator(".lede")).to_contain_text("Not yet scheduled")
     display = again
     page.get_by_role("button", name="Archive").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Confirm").click()  # seed 002: Confirm
     expect(page.locator(".archived-banner")).to_contain_text("archived")
     page.goto("/leads")
     expect(page.locator(f'tr[data-lead="{display}"]')).to_have_count(0)

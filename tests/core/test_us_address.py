@@ -66,7 +66,7 @@ async def test_a_webhook_address_gives_the_lead_its_zip_metro_and_state(client, 
     clock.set("2026-11-23T03:00:00.000Z")
     await sign_in_api(client, bindings, people.owner)
     page = (await client.get(f"/leads/{display}")).text
-    assert "Outside calling hours: it is 10:00 PM Sun for this lead (NY, New York time)." in page
+    assert "Outside calling hours: it is 10:00 PM Sun EST for this lead (NY, New York time)." in page
 
 
 async def test_a_state_without_a_zip_still_sets_the_calling_hours(client, bindings, people, clock):

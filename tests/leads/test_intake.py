@@ -239,7 +239,7 @@ async def test_bookback_reactivates_a_known_phone(client, database, clock):
     assert row["status"] == "fresh" and row["call_count"] == 0 and row["next_contact_at"] is None
     assert (
         row["reactivated"] == 1
-        and "--- BookBack AI, 2026-11-25" in row["notes"]
+        and "--- BookBack AI, Nov 25, 2026" in row["notes"]
         and "Wants a quote again" in row["notes"]
     )
     assert row["notes"].startswith("Opener hums")  # appended, not replaced

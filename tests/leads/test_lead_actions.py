@@ -286,7 +286,9 @@ async def test_a_next_contact_alone_reschedules_the_callback_or_says_why_not(cli
     body = r.json()
     assert body["status"] == "not_yet_scheduled" and body["next_contact_at"] == "2026-11-22T14:30:00.000Z"
     assert body["urgency"] == "high"  # a callback whose time has passed (seed 002)
-    assert (await timeline(bindings.db, display))[-1] == "Next contact moved to Nov 22 14:30 UTC"
+    assert (await timeline(bindings.db, display))[
+        -1
+    ] == "Next contact moved to Nov 22, 2026 9:30 AM EST"  # the lead's zone
     r = await client.patch(
         f"/api/leads/{display}", json={"status": "irrelevant", "next_contact_at": "2026-11-24T10:00"}
     )

@@ -33,15 +33,17 @@ async def test_it_groups_by_phone_and_by_partner_lead_id_newest_first(client, bi
     clock.advance(minutes=5)
     far = await make_lead(bindings, b, name="Ann Far", phone="3057942213")  # another office
 
-    await sign_in_api(client, bindings, people.admin)
-    body = (await client.get("/api/leads/duplicates")).json()
-    groups = [(g["match"], [m["id"] for m in g["leads"]]) for g in body["groups"]]
+    # The tool is the owner's (seed 002); the walk itself still keeps to the offices of whoever asks.
+    page = await lead_duplicates.find_groups(database, people.admin, None)
+    groups = [(g.match, [m["display_id"] for m in g.members]) for g in page.groups]
     assert groups == [("external_id", [fb2, fb1]), ("phone", [new, old])]  # office B's Ann stays hidden
-    assert body["next"] is None and body["groups"][1]["suggested"] == old  # nobody called yet: the first one
+    await sign_in_api(client, bindings, people.admin)
+    assert (await client.get("/api/leads/duplicates")).status_code == 403  # an admin: not their tool
 
     await sign_in_api(client, bindings, people.owner)
     body = (await client.get("/api/leads/duplicates")).json()
     assert [m["id"] for m in body["groups"][0]["leads"]] == [far, new, old]  # the owner sees every office
+    assert body["next"] is None and body["groups"][0]["suggested"] == old  # nobody called yet: the first one
     assert "•" in body["groups"][0]["leads"][0]["phone"]  # fresh and unclaimed: the number stays hidden
 
     await database.run("UPDATE leads SET archived_at = ? WHERE display_id = ?", "2026-11-22T15:40:00.000Z", far)
@@ -79,14 +81,14 @@ async def test_a_merge_archives_the_others_and_copies_their_timelines(client, bi
     other = await make_lead(bindings, people.office_a, name="Other", phone="3057942213", source="yelp")
     await sign_in_api(client, bindings, people.agent)
     await client.post(f"/api/leads/{other}/notes", json={"text": "Asked for a Tuesday visit"})
-    await sign_in_api(client, bindings, people.admin)
+    await sign_in_api(client, bindings, people.owner)
 
     r = await client.post("/api/leads/duplicates/merge", json={"keeper": keeper, "others": [other]})
     assert r.status_code == 200, r.text
     assert r.json() == {"keeper": keeper, "archived": [other]}
     kept = (await client.get(f"/api/leads/{keeper}")).json()
     bodies = [t["body"] for t in kept["timeline"]]
-    assert bodies[0] == f"Merged from {other} by {people.admin.name}; its timeline is copied above"
+    assert bodies[0] == f"Merged from {other} by {people.owner.name}; its timeline is copied above"
     assert bodies[1:3] == [
         f"Merged from {other}: Asked for a Tuesday visit",
         f"Merged from {other}: Lead received from Yelp",
@@ -109,7 +111,7 @@ async def test_a_merge_archives_the_others_and_copies_their_timelines(client, bi
 async def test_a_stale_version_is_a_conflict_and_changes_nothing(client, bindings, people, clock, db_path):
     keeper = await make_lead(bindings, people.office_a, name="Keep", phone="3057942213")
     other = await make_lead(bindings, people.office_a, name="Other", phone="3057942213")
-    await sign_in_api(client, bindings, people.admin)
+    await sign_in_api(client, bindings, people.owner)
     seen = {m["id"]: m["version"] for m in (await client.get("/api/leads/duplicates")).json()["groups"][0]["leads"]}
     await client.patch(f"/api/leads/{other}", json={"email": "changed@example.com"})  # someone edits it meanwhile
     before = snapshot_file(db_path)
@@ -126,14 +128,13 @@ async def test_bad_merges_are_refused_and_change_nothing(client, bindings, peopl
     archived = await make_lead(bindings, a, name="Gone", phone="3057942213")
     await database.run("UPDATE leads SET archived_at = '2026-11-22T15:00:00.000Z' WHERE display_id = ?", archived)
     elsewhere = await make_lead(bindings, people.office_b, name="B", phone="3057942213")
-    await sign_in_api(client, bindings, people.admin)
+    await sign_in_api(client, bindings, people.owner)
     before = snapshot_file(db_path)
     cases = [
         ({"keeper": keeper, "others": [stranger]}, 422),  # shares neither phone nor partner id
         ({"keeper": keeper, "others": [keeper]}, 422),
         ({"keeper": keeper, "others": [twin, twin]}, 422),
         ({"keeper": keeper, "others": [archived]}, 422),
-        ({"keeper": keeper, "others": [elsewhere]}, 404),  # another office: as if it did not exist
         ({"keeper": keeper, "others": ["L-999999"]}, 404),
         ({"keeper": keeper, "others": []}, 422),
         ({"keeper": keeper, "others": [twin], "extra": 1}, 422),
@@ -143,9 +144,7 @@ async def test_bad_merges_are_refused_and_change_nothing(client, bindings, peopl
         r = await client.post("/api/leads/duplicates/merge", json=body)
         assert r.status_code == status, (body, r.text)
     assert unchanged(before, snapshot_file(db_path))
-    missing = await client.post("/api/leads/duplicates/merge", json={"keeper": keeper, "others": [elsewhere]})
-    nowhere = await client.post("/api/leads/duplicates/merge", json={"keeper": keeper, "others": ["L-999999"]})
-    assert missing.json()["detail"].replace(elsewhere, "X") == nowhere.json()["detail"].replace("L-999999", "X")
+    assert elsewhere  # the owner sees every office: a lead there is a candidate like any other
 
 
 async def test_the_page_merges_through_its_form_and_agents_cannot(client, bindings, people, database):
@@ -159,7 +158,7 @@ async def test_the_page_merges_through_its_form_and_agents_cannot(client, bindin
     ).status_code == 403
     assert "/leads/duplicates" not in (await client.get("/leads")).text
 
-    csrf = await sign_in_api(client, bindings, people.admin)
+    csrf = await sign_in_api(client, bindings, people.owner)
     page = await client.get("/leads/duplicates")
     assert page.status_code == 200 and "Same phone number" in page.text and "Keep &lt;b&gt;me&lt;/b&gt;" in page.text
     assert 'href="/leads/duplicates"' in (await client.get("/leads")).text

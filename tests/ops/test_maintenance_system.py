@@ -20,7 +20,7 @@ async def test_it_shows_the_last_backup_its_size_and_result(client, bindings, pe
     await sign_in(client, bindings, people.owner)
     page = await client.get("/maintenance/system")
     assert page.status_code == 200
-    assert "Nov 22, 2026 15:00 UTC" in page.text and "5 hours ago" in page.text
+    assert "Nov 22, 2026 10:00 AM EST" in page.text and "5 hours ago" in page.text  # the owner's office zone
     assert backups.human_size(run["size"]) in page.text
     assert run["file"] in page.text and "pill-ok" in page.text and "verified; 0 older pruned" in page.text
     assert "17 3 * * *" in page.text and "keeps 7 daily and 4 weekly" in page.text

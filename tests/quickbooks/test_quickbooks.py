@@ -248,7 +248,7 @@ async def test_production_needs_the_company_name_typed(client, bindings, people,
     bindings.settings = make_settings(**{**fake.settings_env(), "QBO_ENVIRONMENT": "production"})
     await connect(client, bindings, people.owner)
     page = (await client.get("/maintenance/quickbooks")).text
-    assert "Production" in page and "type Porchlight Test Plumbing to confirm" in page
+    assert "Live company" in page and "type Porchlight Test Plumbing to confirm" in page
     refused = await client.post("/api/quickbooks/import", json={})
     assert refused.status_code == 400 and "company name" in refused.json()["detail"]
     assert (await client.post("/api/quickbooks/import", json={"confirm": "Other Co"})).status_code == 400
@@ -284,7 +284,11 @@ async def test_the_page_explains_a_missing_configuration(client, bindings, peopl
     bindings.settings = make_settings()
     await sign_in_api(client, bindings, people.owner)
     page = (await client.get("/maintenance/quickbooks")).text
-    assert "QBO_CLIENT_ID" in page and "Connect QuickBooks before running" in page
+    # Written for the office owner (issue 17): who to ask and where the setup notes are, no setting names.
+    assert "whoever installed Porchlight for you" in page and 'href="/help/quickbooks#setup"' in page
+    assert "QBO_" not in page and "Connect QuickBooks before running" in page
+    help_page = await client.get("/help/quickbooks")
+    assert help_page.status_code == 200 and 'id="setup"' in help_page.text and "QBO_" not in help_page.text
     start = await client.get("/quickbooks/connect")
     assert start.status_code == 303 and start.headers["location"] == "/maintenance/quickbooks"
     assert (await client.post("/api/quickbooks/import", json={})).status_code == 409
