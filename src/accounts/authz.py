@@ -102,6 +102,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "network.edit": frozenset({"owner", "finance_admin"}),
     "network.zones": frozenset({"owner", "admin", "finance_admin"}),
     "job_settings.manage": OWNER,
+    # issue 22: outbound webhooks (Maintenance → Webhooks), the owner only (WHO-1)
+    "webhooks.manage": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -492,6 +494,26 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/priority-zones/{zone_id}"): "network.view",
     ("PATCH", "/api/priority-zones/{zone_id}"): "network.zones",
     ("DELETE", "/api/priority-zones/{zone_id}"): "network.zones",
+    # issue 22: outbound webhooks (owner) and the per-Job-Partner inbound lead URLs (WHI-4)
+    ("GET", "/maintenance/webhooks"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks"): "webhooks.manage",
+    ("GET", "/maintenance/webhooks/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}/delete"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}/rotate"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/partners/{partner_id}/lead-url"): "webhooks.manage",
+    ("GET", "/api/webhooks/events"): "webhooks.manage",
+    ("GET", "/api/webhooks/endpoints"): "webhooks.manage",
+    ("POST", "/api/webhooks/endpoints"): "webhooks.manage",
+    ("GET", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("PATCH", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("DELETE", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/api/webhooks/endpoints/{endpoint_id}/rotate-secret"): "webhooks.manage",
+    ("GET", "/api/webhooks/dashboard"): "webhooks.manage",
+    ("GET", "/api/webhooks/deliveries"): "webhooks.manage",
+    ("GET", "/api/webhooks/partner-lead-urls"): "webhooks.manage",
+    ("POST", "/api/webhooks/partner-lead-urls/{partner_id}"): "webhooks.manage",
+    ("POST", "/webhook/partner/{token}"): PUBLIC,
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set
@@ -517,6 +539,7 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/leads"),  # shared secret
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
+        ("POST", "/webhook/partner/{token}"),  # per-Job-Partner token (issue 22, WHI-4)
         ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
         ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake

@@ -50,6 +50,9 @@ class Bindings:
     # Travel distance and time between two points (issue 19, TECH-4): offline, an estimate from the
     # great-circle distance × a road factor; a real router would sit behind the same interface.
     routing: routing.Routing = field(default_factory=routing.GreatCircle)
+    # Test-only (issue 22): hosts a user-entered URL may reach though private (the local webhook
+    # receiver on 127.0.0.1). Never read from the environment; ignored in production (outbound.check_user_url).
+    outbound_allow: frozenset[str] = frozenset()
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:

@@ -24,6 +24,8 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
+from webhooks import delivery as webhook_delivery  # noqa: F401 - registers the outbox's webhook handlers (issue 22)
+from webhooks import log as webhook_log
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -48,11 +50,13 @@ JOBS: dict[str, Job] = {
     "quickbooks-sync": quickbooks_sync.tick,
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
+    # issue 22: the webhook delivery log is kept 30 days (its daily counters for ever)
+    "webhooks-purge": webhook_log.purge,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
-    "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
+    "*/10 * * * *": ("housekeeping", "quickbooks-sync", "webhooks-purge"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
     "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves

@@ -30,6 +30,7 @@ from core.records import SYSTEM, Actor, Ref
 from core.storage import Database, IntegrityError, Param, Row, Statement, q
 from core.text import DEFAULT_LIMIT, clean_text
 from leads import calling_hours
+from leads import events as lead_events
 from leads import record as lead_record
 from leads.sources import Source
 
@@ -465,6 +466,7 @@ async def _create(
             office_id=office,
             meta={"source": source.key, "channel": delivery.channel, "ref": ref},
         ),
+        *lead_events.recorded(now, lead, lead_events.CREATED, office),  # issue 22: webhooks after the commit
     ]
     try:
         results = await db.batch(statements)

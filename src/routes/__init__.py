@@ -66,6 +66,8 @@ from routes import (
     technician_page,
     technicians,
     tracking_sources,
+    webhooks_api,  # issue 22
+    webhooks_page,  # issue 22
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
@@ -127,6 +129,8 @@ ROUTERS = [
     account.router,
     account_security.router,  # issue 17: account security
     people.router,  # issue 17: account security
+    webhooks_page.router,  # issue 22: before maintenance (/maintenance/webhooks is its own page)
+    webhooks_api.router,  # issue 22
     maintenance.router,
     api.router,
 ]
