@@ -104,6 +104,17 @@ ACTIONS: dict[str, frozenset[str]] = {
     "job_settings.manage": OWNER,
     # issue 22: outbound webhooks (Maintenance → Webhooks), the owner only (WHO-1)
     "webhooks.manage": OWNER,
+    # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
+    # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
+    # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
+    # the owner's. The derived payout is shown to the finance roles (owner, finance admin, viewer).
+    "jobs.view": EVERYONE,
+    "jobs.create": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.edit": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    "jobs.status.submitted": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.archive": frozenset({"owner", "admin", "finance_admin"}),
+    "jobs.delete": OWNER,
+    "jobs.finance": frozenset({"owner", "finance_admin", "viewer"}),
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -514,6 +525,29 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/webhooks/partner-lead-urls"): "webhooks.manage",
     ("POST", "/api/webhooks/partner-lead-urls/{partner_id}"): "webhooks.manage",
     ("POST", "/webhook/partner/{token}"): PUBLIC,
+    # Jobs and dispatch (issue 20).
+    ("POST", "/leads/{display_id}/workiz"): "leads.edit",
+    ("GET", "/jobs"): "jobs.view",
+    ("GET", "/jobs/new"): "jobs.create",
+    ("GET", "/jobs/{display_id}"): "jobs.view",
+    ("POST", "/jobs/{display_id}/pin"): "jobs.view",
+    ("POST", "/jobs/{display_id}/unpin"): "jobs.view",
+    ("GET", "/api/jobs"): "jobs.view",
+    ("POST", "/api/jobs"): "jobs.create",
+    ("GET", "/api/jobs/attention-count"): "jobs.view",
+    ("GET", "/api/jobs/changes"): "jobs.view",
+    ("GET", "/api/jobs/new-job/places"): "jobs.create",
+    ("GET", "/api/jobs/{display_id}"): "jobs.view",
+    ("PATCH", "/api/jobs/{display_id}"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}"): "jobs.delete",
+    ("POST", "/api/jobs/{display_id}/status"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("DELETE", "/api/jobs/{display_id}/k-confirm"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/rebook"): "jobs.edit",
+    ("GET", "/api/jobs/{display_id}/contractors"): "jobs.edit",
+    ("PUT", "/api/jobs/{display_id}/contractor"): "jobs.edit",
+    ("POST", "/api/jobs/{display_id}/archive"): "jobs.archive",
+    ("POST", "/api/jobs/{display_id}/restore"): "jobs.archive",
 }
 
 # A session with something pending (a forced password change, a required second factor not yet set
@@ -553,6 +587,7 @@ NAV = (
     ("Leads", "/leads", "leads.view"),
     ("Clients", "/clients", "clients.view"),
     ("Billing", "/billing", "billing.view"),
+    ("Jobs", "/jobs", "jobs.view"),
     ("Contractors", "/contractors", "network.view"),
     ("Reports", "/reports", "reports.view"),
     ("Maintenance", "/maintenance", "maintenance.view"),
@@ -666,6 +701,22 @@ def lead_scope(user: User, alias: str = "l") -> tuple[str, list[Param]]:
     if user.role == _PARTNER:
         return f"{condition} AND {alias}.partner_name = ?", [*params, user.partner_name or "\x00"]
     return condition, params
+
+
+def job_scope(user: User, enabled_office_ids: Iterable[int], alias: str = "j") -> tuple[str, list[Param]]:
+    """A SQL condition on `jobs <alias>`: the jobs this user may see. Only offices with the Jobs
+    feature on count, for everyone (X-8); of those, the user's; a partner only their partner's jobs
+    (BRD-12). Offices are listed, so the board's index leads with them."""
+    offices = sorted(o for o in enabled_office_ids if user.sees_office(o)) or [-1]
+    condition, params = sql_in(f"{alias}.office_id", offices)
+    if user.role == _PARTNER:
+        return f"{condition} AND {alias}.partner_label = ? COLLATE NOCASE", [*params, user.partner_name or "\x00"]
+    return condition, params
+
+
+def sees_contractor_contacts(user: User) -> bool:
+    """X-4: partners never get a contractor's phone or email, in the page or the JSON."""
+    return user.role != _PARTNER
 
 
 def sees_customers(user: User) -> bool:

@@ -19,8 +19,11 @@ from core.errors import Conflict
 from core.storage import Database, Param, Statement
 
 LIMIT = 12
-KINDS = ("lead", "customer")
-_PATHS = {"lead": "/leads", "customer": "/clients"}
+KINDS = ("lead", "customer", "job")
+_PATHS = {"lead": "/leads", "customer": "/clients", "job": "/jobs"}
+_TABLES = {"lead": "leads", "customer": "customers", "job": "jobs"}
+# Jobs of offices with the Jobs feature on (X-8), as authz.job_scope's office list, read in the query.
+_JOBS_ON = "SELECT id FROM offices WHERE jobs_enabled = 1"
 
 
 @dataclass(frozen=True)
@@ -45,28 +48,44 @@ def _visible(user: User) -> tuple[str, str, list[Param], list[Param]]:
     return lead_scope, customer_scope, lead_params, customer_params
 
 
+async def _job_scope(db: Database, user: User) -> tuple[str, list[Param]]:
+    enabled = [r["id"] for r in await db.all(_JOBS_ON)]
+    return authz.job_scope(user, enabled, "j")
+
+
 async def tray_for(db: Database, user: User) -> list[Pinned]:
     """The user's pins in pinning order, leaving out records they may no longer open."""
     lead_scope, customer_scope, lead_params, customer_params = _visible(user)
+    job_scope, job_params = await _job_scope(db, user)
     rows = await db.all(
         "SELECT 'lead' AS kind, r.position, l.display_id, l.name, l.archived_at FROM open_records r"
         f" JOIN leads l ON l.id = r.record_id WHERE r.user_id = ? AND r.kind = 'lead' AND {lead_scope}"
         " UNION ALL"
         " SELECT 'customer', r.position, c.display_id, c.name, c.archived_at FROM open_records r"
         f" JOIN customers c ON c.id = r.record_id WHERE r.user_id = ? AND r.kind = 'customer' AND {customer_scope}"
+        " UNION ALL"
+        " SELECT 'job', r.position, j.display_id, j.first_name || ' ' || j.last_name, j.archived_at FROM open_records r"
+        f" JOIN jobs j ON j.id = r.record_id WHERE r.user_id = ? AND r.kind = 'job' AND {job_scope}"
         " ORDER BY 2",
         user.id,
         *lead_params,
         user.id,
         *customer_params,
+        user.id,
+        *job_params,
     )
     return [Pinned(r["kind"], r["display_id"], r["name"] or "(no name)", bool(r["archived_at"])) for r in rows]
 
 
-def _clear_hidden(user: User) -> list[Statement]:
+def _clear_hidden(user: User, job_scope: tuple[str, list[Param]]) -> list[Statement]:
     """Drop the user's pins on records they may no longer open (or that are gone)."""
     lead_scope, customer_scope, lead_params, customer_params = _visible(user)
     return [
+        Statement(
+            "DELETE FROM open_records WHERE user_id = ? AND kind = 'job' AND NOT EXISTS"
+            f" (SELECT 1 FROM jobs j WHERE j.id = open_records.record_id AND {job_scope[0]})",
+            (user.id, *job_scope[1]),
+        ),
         Statement(
             "DELETE FROM open_records WHERE user_id = ? AND kind = 'lead' AND NOT EXISTS"
             f" (SELECT 1 FROM leads l WHERE l.id = open_records.record_id AND {lead_scope})",
@@ -92,7 +111,7 @@ async def pin(db: Database, now: datetime, user: User, kind: str, record_id: int
         " WHERE (SELECT COUNT(*) FROM open_records WHERE user_id = ?) < ?",
         (user.id, kind, record_id, user.id, iso(now), user.id, LIMIT),
     )
-    results = await db.batch([*_clear_hidden(user), insert])
+    results = await db.batch([*_clear_hidden(user, await _job_scope(db, user)), insert])
     if results[-1].changes == 1:
         return True
     held = await db.first(
@@ -107,7 +126,7 @@ async def unpin(db: Database, user: User, kind: str, display_id: str) -> bool:
     """Take a record off the user's tray, visible or not. False when it was not there."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    table = "leads" if kind == "lead" else "customers"
+    table = _TABLES[kind]
     result = await db.run(
         "DELETE FROM open_records WHERE user_id = ? AND kind = ?"
         f" AND record_id = (SELECT id FROM {table} WHERE display_id = ?)",

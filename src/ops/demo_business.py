@@ -32,8 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_messaging, demo_sms
-from ops import demo_network, demo_technicians, demo_tracking
+from ops import demo_jobs, demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -667,6 +666,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await seeder.enrich_customers()
     await seeder.booking()
     await demo_network.seed_network(bindings, now)  # the contractor network (issue 19)
+    await demo_jobs.seed_jobs(bindings, now)  # jobs and dispatch (issue 20)
     await seeder.quickbooks()
     await seeder.reports()
     assert seeder.owner is not None  # setup() found one or refused

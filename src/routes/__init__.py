@@ -36,6 +36,8 @@ from routes import (
     exports,
     help_pages,
     intake,
+    job_api,
+    job_board,
     job_settings_api,
     job_settings_page,
     lead_api,
@@ -125,6 +127,9 @@ ROUTERS = [
     contractor_api.router,
     contractor_page.router,
     priority_zone_api.router,
+    # Jobs and dispatch (issue 20).
+    job_api.router,
+    job_board.router,
     shell.router,
     account.router,
     account_security.router,  # issue 17: account security

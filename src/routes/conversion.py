@@ -14,6 +14,7 @@ from core.storage import Row
 from customers import conversion as lead_conversion
 from customers import record as customers
 from leads import queue as leads
+from leads import workiz
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.lead_api import api_lead
@@ -116,7 +117,23 @@ async def convert_submit(
     with refusals_go_back_to(f"/leads/{display_id}"):
         done = await _convert(request, display_id, customer_id or None)
     what = "a new customer" if done.created else "the existing customer"
+    if done.new_job is not None:  # JT-1: a Jobs office goes straight to New Job, pre-filled
+        return redirect(
+            f"/jobs/new?lead={display_id.upper()}", f"{display_id.upper()} converted into {what} {done.customer_id}."
+        )
     return redirect(f"/clients/{done.customer_id}", f"{display_id.upper()} converted into {what} {done.customer_id}.")
+
+
+@router.post("/leads/{display_id}/workiz", include_in_schema=False)
+async def workiz_submit(
+    request: Request, display_id: str, workiz_job_number: str = Form("", max_length=40)
+) -> Response:
+    """JT-5: Mark as Opened in Workiz."""
+    with refusals_go_back_to(f"/leads/{display_id}"):
+        lead = await lookup.lead(request, display_id)
+        b = bindings_of(request)
+        await workiz.mark_opened(b.db, b.clock.now(), current_user(request), lead, workiz_job_number)
+    return redirect(f"/leads/{display_id}", "Recorded as opened in Workiz.")
 
 
 @router.post("/leads/{display_id}/return", include_in_schema=False)

@@ -27,6 +27,7 @@ from customers import merge as customer_merge
 from customers import notes as customer_notes
 from customers import record as customers
 from customers import tags as customer_tags
+from jobs import board as job_board
 from leads import sources as lead_sources
 from quickbooks import billing as quickbooks_billing
 from routes import lookup
@@ -65,6 +66,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
     )
+    jobs_of = await job_board.jobs_of_customer(db, user, row["id"])  # the customer's jobs (issue 20)
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)
@@ -88,6 +90,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         "notes": [customers.note_public(n) | {"mine": customer_notes.may_change(user, n)} for n in notes],
         "map_url": customers.map_url(addresses, row),
         "leads": leads_of,
+        "jobs": jobs_of,
         "lead_intake": customers.LEAD_INTAKE,
         "timeline": timeline,
         "timeline_types": customers.TIMELINE_TYPES,

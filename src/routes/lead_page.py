@@ -20,6 +20,7 @@ from core.errors import Conflict, Invalid
 from core.inputs import parse_id
 from customers import conversion as lead_conversion
 from customers import record as customers
+from jobs import board as job_board
 from leads import actions as lead_actions
 from leads import calling_hours
 from leads import photos as lead_photos
@@ -55,7 +56,11 @@ async def _conversion_context(db: Any, row: Any) -> dict[str, Any] | None:
         return None
     office = await offices.get(db, row["office_id"])
     new_job = lead_conversion.new_job_values(row, customer, office) if office else None
-    return {"customer": customer, "new_job": new_job}
+    # JT-3: the 🛠 Open Job Creation panel shows until a (non-archived) job links to the lead;
+    # JT-5: offices without Jobs keep the Workiz reminder.
+    jobs = await job_board.jobs_of_lead(db, row["id"]) if new_job else []
+    workiz = {"number": row.get("workiz_job_number"), "at": row.get("workiz_opened_at")}
+    return {"customer": customer, "new_job": new_job, "jobs": jobs, "workiz": workiz}
 
 
 async def _hours_context(db: Any, row: Any, now: datetime) -> dict[str, Any]:

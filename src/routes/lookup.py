@@ -20,6 +20,7 @@ from core.storage import Row
 from customers import files as customer_files
 from customers import record as customers
 from customers import secure_access
+from jobs import board as jobs
 from leads import photos as lead_photos
 from leads import queue as leads
 from leads import snooze as snooze_sequences
@@ -55,6 +56,11 @@ async def lead(request: Request, display_id: str, *, named: bool = False) -> Row
 async def customer(request: Request, display_id: str, *, named: bool = False) -> Row:
     row = await customers.customer_for_user(bindings_of(request).db, current_user(request), display_id.strip())
     return found(row, _that("customer", display_id, named))
+
+
+async def job(request: Request, display_id: str, *, named: bool = False) -> Row:
+    row = await jobs.job_for_user(bindings_of(request).db, current_user(request), display_id)
+    return found(row, _that("job", display_id, named))
 
 
 async def photo(request: Request, lead_row: Row, photo_id: int) -> Row:

@@ -17,7 +17,9 @@ from routes.pages import redirect, refusals_go_back_to
 
 router = APIRouter()
 
-_RECORD_PAGE = re.compile(r"^/(leads|clients)/([LC]-\d{1,12})$", re.IGNORECASE)
+_RECORD_PAGE = re.compile(r"^/(leads|clients|jobs)/((?:[LC]|JOB)-\d{1,12})$", re.IGNORECASE)
+_KIND_OF_PATH = {"leads": "lead", "clients": "customer", "jobs": "job"}
+_PATH_OF_KIND = {"lead": "leads", "customer": "clients", "job": "jobs"}
 
 
 async def load_tray(request: Request) -> None:
@@ -30,7 +32,7 @@ async def load_tray(request: Request) -> None:
     tray = await open_records.tray_for(bindings_of(request).db, user)
     request.state.tray = tray
     if m := _RECORD_PAGE.match(request.url.path):
-        kind = "lead" if m.group(1) == "leads" else "customer"
+        kind = _KIND_OF_PATH[m.group(1).lower()]
         display_id = m.group(2).upper()
         pinned = any(p.kind == kind and p.display_id == display_id for p in tray)
         request.state.tray_here = {"kind": kind, "id": display_id, "path": m.group(1), "pinned": pinned}
@@ -38,7 +40,8 @@ async def load_tray(request: Request) -> None:
 
 async def _record(request: Request, kind: str, display_id: str) -> Row:
     """The record through its own access function: 404 alike for missing and not allowed."""
-    return await (lookup.lead if kind == "lead" else lookup.customer)(request, display_id)
+    find = {"lead": lookup.lead, "customer": lookup.customer, "job": lookup.job}[kind]
+    return await find(request, display_id)
 
 
 def _back(next_url: str, fallback: str) -> str:
@@ -49,7 +52,7 @@ def _back(next_url: str, fallback: str) -> str:
 async def _page_pin(request: Request, kind: str, display_id: str, next_url: str) -> Response:
     b = bindings_of(request)
     row = await _record(request, kind, display_id)
-    fallback = f"/{'leads' if kind == 'lead' else 'clients'}/{row['display_id']}"
+    fallback = f"/{_PATH_OF_KIND[kind]}/{row['display_id']}"
     with refusals_go_back_to(_back(next_url, fallback)):
         await open_records.pin(b.db, b.clock.now(), current_user(request), kind, row["id"])
     return redirect(_back(next_url, fallback), f"{row['display_id']} is in your tray.")
@@ -57,7 +60,7 @@ async def _page_pin(request: Request, kind: str, display_id: str, next_url: str)
 
 async def _page_unpin(request: Request, kind: str, display_id: str, next_url: str) -> Response:
     await open_records.unpin(bindings_of(request).db, current_user(request), kind, display_id)
-    fallback = f"/{'leads' if kind == 'lead' else 'clients'}/{display_id}"
+    fallback = f"/{_PATH_OF_KIND[kind]}/{display_id}"
     return redirect(_back(next_url, fallback), f"{display_id.upper()[:20]} left your tray.")
 
 
@@ -81,10 +84,20 @@ async def unpin_client(request: Request, display_id: str, next: str = Form("", m
     return await _page_unpin(request, "customer", display_id, next)
 
 
+@router.post("/jobs/{display_id}/pin", include_in_schema=False)
+async def pin_job(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_pin(request, "job", display_id, next)
+
+
+@router.post("/jobs/{display_id}/unpin", include_in_schema=False)
+async def unpin_job(request: Request, display_id: str, next: str = Form("", max_length=500)) -> Response:
+    return await _page_unpin(request, "job", display_id, next)
+
+
 class PinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["lead", "customer"]
+    kind: Literal["lead", "customer", "job"]
     id: str = Field(min_length=1, max_length=20)
 
 
@@ -98,7 +111,7 @@ async def api_tray(request: Request) -> dict[str, Any]:
     return await _api_tray(request)
 
 
-@router.post("/api/open-records", tags=["open records"], summary="Pin a lead or customer to your tray")
+@router.post("/api/open-records", tags=["open records"], summary="Pin a lead, customer or job to your tray")
 async def api_pin(request: Request, body: PinIn) -> dict[str, Any]:
     b = bindings_of(request)
     row = await _record(request, body.kind, body.id)
@@ -109,6 +122,6 @@ async def api_pin(request: Request, body: PinIn) -> dict[str, Any]:
 @router.delete("/api/open-records/{kind}/{display_id}", tags=["open records"], summary="Unpin from your tray")
 async def api_unpin(request: Request, kind: str, display_id: str) -> Response:
     if kind not in open_records.KINDS:
-        raise HTTPException(422, "kind is lead or customer.")
+        raise HTTPException(422, "kind is lead, customer or job.")
     await open_records.unpin(bindings_of(request).db, current_user(request), kind, display_id)
     return Response(status_code=204)

@@ -24,15 +24,17 @@ ALLOWED: dict[str, set[str]] = {
     "booking": {"core", "accounts", "leads"},
     # The contractor network (issue 19): below jobs, beside leads; needs no lead or customer.
     "network": {"core", "accounts"},
+    # Jobs and dispatch (issue 20): above customers and the network.
+    "jobs": {"core", "accounts", "leads", "customers", "network"},
     "quickbooks": {"core", "accounts", "customers"},
-    "reports": {"core", "accounts", "leads", "customers", "quickbooks"},
+    "reports": {"core", "accounts", "leads", "customers", "network", "jobs", "quickbooks"},
     # issue 21: messaging sits above customers (lead and customer replies live there)
     "messaging": {"core", "accounts", "leads", "customers"},
-    # issue 22: outbound webhooks sit above leads and the network (and jobs, once merged)
-    "webhooks": {"core", "accounts", "leads", "network"},
-    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging", "webhooks"},
-    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops", "messaging", "webhooks"},
-    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops", "messaging", "webhooks"},
+    # issue 22: outbound webhooks sit above jobs, leads and the network
+    "webhooks": {"core", "accounts", "leads", "customers", "network", "jobs"},
+    "ops": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "messaging", "webhooks"},
+    "cron": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops", "messaging", "webhooks"},
+    "routes": {"core", "accounts", "leads", "customers", "booking", "network", "jobs", "quickbooks", "reports", "ops", "messaging", "webhooks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

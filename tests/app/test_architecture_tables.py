@@ -41,6 +41,11 @@ OWNERS = {
     "priority_zones": "network.zones",
     "service_areas": "network.areas",
     "cron_leases": "cron.__init__",
+    # Jobs and dispatch (issue 20).
+    "job_counter": "jobs.record",
+    "job_events": "jobs.record",
+    "job_tag_links": "jobs.record",
+    "jobs": "jobs.record",
     "customer_addresses": "customers.addresses",
     "customer_contacts": "customers.contacts",
     "customer_files": "customers.files",

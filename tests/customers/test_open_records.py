@@ -61,8 +61,8 @@ async def test_the_api_pins_and_unpins(client, bindings, people):
     }
     assert (await client.delete(f"/api/open-records/lead/{lead}")).status_code == 204
     assert await tray(client) == ["C-1001"]
-    assert (await client.delete("/api/open-records/job/JOB-1")).status_code == 422
-    assert (await client.post("/api/open-records", json={"kind": "job", "id": "C-1001"})).status_code == 422
+    assert (await client.delete("/api/open-records/task/T-1")).status_code == 422
+    assert (await client.post("/api/open-records", json={"kind": "task", "id": "C-1001"})).status_code == 422
     assert (await client.post("/api/open-records", json={"kind": "lead", "id": "L-999999"})).status_code == 404
     assert (await client.post("/api/open-records", json={"kind": "lead"})).status_code == 422
 
