@@ -78,3 +78,10 @@ CREATE TABLE partner_lead_urls (
     token_hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
+
+-- webhook_cursors: how far the webhook fan-out has read an event table that has no outbox row of its
+-- own (jobs' `job_events`, written in each job change's batch by issue 20).
+CREATE TABLE webhook_cursors (
+    source  TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL DEFAULT 0
+);

@@ -25,6 +25,7 @@ from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
 from webhooks import delivery as webhook_delivery  # noqa: F401 - registers the outbox's webhook handlers (issue 22)
+from webhooks import jobs_feed as webhook_jobs
 from webhooks import log as webhook_log
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
@@ -52,6 +53,8 @@ JOBS: dict[str, Job] = {
     "outbox": outbox.tick,
     # issue 22: the webhook delivery log is kept 30 days (its daily counters for ever)
     "webhooks-purge": webhook_log.purge,
+    # issue 22: job events (written in each job change's batch) into webhook deliveries, before the outbox drains
+    "webhooks-jobs": webhook_jobs.tick,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
@@ -59,7 +62,7 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/10 * * * *": ("housekeeping", "quickbooks-sync", "webhooks-purge"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
-    "* * * * *": ("lead-indexes", "outbox"),  # outbox: issue 21, delivery of everything that leaves
+    "* * * * *": ("lead-indexes", "webhooks-jobs", "outbox"),  # outbox: issue 21, delivery of everything that leaves
     # The one-time import, a bounded number of pages per tick (docs/quickbooks.md has the budget).
     "*/2 * * * *": ("quickbooks-import",),
 }

@@ -103,15 +103,20 @@ async def fan_out(bindings: Any, row: Row) -> outbox.Result:
     if found is None:
         return outbox.failed(f"no such event {event_id!r}")
     event, body_values, facts = found
-    now = bindings.clock.now()
-    statements: list[Statement] = [_still_ours(row), _count(now, event, 0, "fired")]
-    destinations = 0
+    statements = [_still_ours(row), *await fan_statements(bindings, bindings.clock.now(), event, event_id, body_values, facts)]
+    return outbox.delivered(f"{sum(1 for st in statements if 'webhook_deliveries' in st.sql)} destinations", statements)
+
+
+async def fan_statements(
+    bindings: Any, now: datetime, event: str, event_id: str, values: dict[str, str], facts: dict[str, Any]
+) -> list[Statement]:
+    """The event's counter and one outbox row + log row per enabled destination whose filters match."""
+    statements = [_count(now, event, 0, "fired")]
     for endpoint in await endpoints.for_event(bindings.db, event):
         if endpoint["role"] == "fanout" and not payload.matches(json.loads(endpoint["filters"]), facts):
             continue
-        statements += _one(now, event, event_id, endpoint, body_values)
-        destinations += 1
-    return outbox.delivered(f"{destinations} destinations", statements)
+        statements += _one(now, event, event_id, endpoint, values)
+    return statements
 
 
 def _one(now: datetime, event: str, event_id: str, endpoint: Row, values: dict[str, str]) -> list[Statement]:

@@ -144,3 +144,72 @@ def matches(filters: dict[str, list[Any]], facts: dict[str, Any]) -> bool:
         if wanted and facts.get(dim) not in wanted:
             return False
     return True
+
+
+JOB_STATUS_LABELS = {
+    "submitted": "Submitted", "in_progress": "In Progress", "deposit": "Deposit", "pending": "Pending",
+    "done": "Done", "cancelled": "Cancelled",
+}  # fmt: skip
+
+
+def _local(date: str | None, time: str | None, zone: str | None) -> str:
+    """`2026-05-03T09:00:00-04:00` in the job's own zone (WHO-19)."""
+    if not date or not time:
+        return ""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        when = datetime.fromisoformat(f"{date}T{time}").replace(tzinfo=ZoneInfo(zone or "UTC"))
+    except (ValueError, KeyError):
+        return ""
+    return when.isoformat(timespec="seconds")
+
+
+def job_payload(event: str, event_id: str, job: dict[str, Any]) -> dict[str, str]:
+    """The standard payload of a job event from a job row (+ office name/address). `Team` is the
+    contractor's name only (WHO-17): no contractor phone or email is ever read here."""
+    values: dict[str, Any] = {k: "" for k in (*JOB_KEYS, *LEAD_KEYS)}
+    cents = job.get("deposit_cents")
+    values.update(
+        UUID=job.get("uuid"),
+        SerialId=job.get("id"),
+        JobDateTime=_local(job.get("date_start"), job.get("time_start"), job.get("time_zone")),
+        JobEndDateTime=_local(job.get("date_end"), job.get("time_end"), job.get("time_zone")),
+        CreatedDate=_created(job.get("created_at")),
+        Status=JOB_STATUS_LABELS.get(job.get("status") or "", job.get("status")),
+        Phone=job.get("phone"),
+        Email=job.get("email"),
+        FirstName=job.get("first_name"),
+        LastName=job.get("last_name"),
+        Company=job.get("company"),
+        Address=job.get("address"),
+        City=job.get("city"),
+        State=job.get("state"),
+        PostalCode=job.get("postal_code"),
+        Country=job.get("country"),
+        Unit=job.get("unit"),
+        Latitude=job.get("lat"),
+        Longitude=job.get("lng"),
+        JobType=job.get("job_type_label"),
+        JobSource=job.get("partner_label"),
+        ServiceArea=job.get("area_label"),
+        Tags=job.get("tags") or "",
+        Team=job.get("contractor_name"),
+        AreaCode=job.get("area_code"),
+        OfficeAddress=job.get("area_office_address") or job.get("office_address"),
+        DepositAmount=f"{cents / 100:.2f}" if isinstance(cents, int) else "",
+        DisplayId=job.get("display_id"),
+        Office=job.get("office_name"),
+        ExpectedCompletionDate=job.get("expected_completion_date") or "",
+        Event=event,
+        EventId=event_id,
+    )
+    if event == "job.finance_cancelled":
+        values.update(
+            FinanceCancelReason=job.get("finance_cancel_reason"),
+            FinanceCancelNote=job.get("finance_cancel_note"),
+            FinanceCancelledAt=_created(job.get("finance_cancelled_at")),
+            FinanceCancelledBy=job.get("finance_cancelled_by_label"),
+        )
+    return {k: _clean(v) for k, v in values.items()}
