@@ -525,6 +525,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/webhooks/partner-lead-urls"): "webhooks.manage",
     ("POST", "/api/webhooks/partner-lead-urls/{partner_id}"): "webhooks.manage",
     ("POST", "/webhook/partner/{token}"): PUBLIC,
+    ("POST", "/dev/webhook-receiver/{name}"): PUBLIC,  # development only (404 in production); stores nothing
     # Jobs and dispatch (issue 20).
     ("POST", "/leads/{display_id}/workiz"): "leads.edit",
     ("GET", "/jobs"): "jobs.view",
@@ -574,6 +575,7 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
         ("POST", "/webhook/partner/{token}"),  # per-Job-Partner token (issue 22, WHI-4)
+        ("POST", "/dev/webhook-receiver/{name}"),  # development only: answers 200, changes nothing
         ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
         ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake

@@ -55,6 +55,9 @@ class Bindings:
     outbound_allow: frozenset[str] = frozenset()
 
 
+DEV_WEBHOOK_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
+
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
     """`.dev.vars` overlaid by the process environment (so `FOO=… porchlight serve` wins)."""
     values = config.parse_dev_vars(dev_vars.read_text(encoding="utf-8")) if dev_vars.exists() else {}
@@ -88,6 +91,8 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
         geocoder=geocoding.from_setting(
             environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
         ),
+        # `make dev` only (issue 22): the demo webhooks point at the app's own development receiver
+        outbound_allow=DEV_WEBHOOK_HOSTS if settings.env == "development" else frozenset(),
     )
 
 

@@ -32,7 +32,7 @@ from customers import addresses, contacts, conversion, files, notes, secure_acce
 from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
-from ops import demo_jobs, demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking
+from ops import demo_jobs, demo_messaging, demo_network, demo_sms, demo_technicians, demo_tracking, demo_webhooks
 from quickbooks import identity, oauth, objects
 from reports import rollups
 
@@ -673,4 +673,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_messaging.seed(bindings, now, seeder.offices, seeder.owner)  # issue 21: email senders
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_technicians.seed_technicians(bindings, now, seeder.owner.actor if seeder.owner else SYSTEM)
+    seeder.summary.extra.append(await demo_webhooks.seed(bindings, now, seeder.owner.actor) or "")  # issue 22
     return seeder.summary

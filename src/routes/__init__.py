@@ -69,11 +69,12 @@ from routes import (
     technicians,
     tracking_sources,
     webhooks_api,  # issue 22
+    webhooks_dev,  # issue 22: the development receiver
     webhooks_page,  # issue 22
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
-PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES]
+PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES, *webhooks_dev.ROUTES]
 PLAIN_OPENAPI = {**intake.OPENAPI_PATHS, **sms_webhooks.OPENAPI_PATHS}
 
 ROUTERS = [

@@ -114,3 +114,14 @@ async def test_a_partner_lead_url_stamps_the_partner_and_rate_limits_are_audited
     hits = await bindings.db.all("SELECT action FROM audit_log WHERE action = 'intake.rate_limited'")
     assert len(hits) >= 1  # WHI-6: each refused delivery is audited
     assert json.loads((await bindings.db.first("SELECT meta FROM lead_events LIMIT 1"))["meta"]) == {}
+
+
+async def test_the_demo_endpoints_point_at_the_development_receiver(client, bindings, people, clock):
+    from ops import demo_webhooks
+
+    assert await demo_webhooks.seed(bindings, clock.now(), SYSTEM) == "5 webhook endpoints → the development receiver"
+    assert await demo_webhooks.seed(bindings, clock.now(), SYSTEM) is None  # idempotent
+    rows = await endpoints.all_endpoints(bindings.db)
+    assert all(r["url"].startswith("http://127.0.0.1:") and "/dev/webhook-receiver/" in r["url"] for r in rows)
+    answer = await client.post("/dev/webhook-receiver/zapier-new-lead", content=b"{}", headers={"webhook-id": "msg_x"})
+    assert answer.status_code == 200 and answer.json()["webhook_id"] == "msg_x"
