@@ -24,9 +24,8 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
-from webhooks import delivery as webhook_delivery  # noqa: F401 - registers the outbox's webhook handlers (issue 22)
+from webhooks import delivery as webhook_delivery  # registers the outbox's webhook handlers (issue 22)
 from webhooks import jobs_feed as webhook_jobs
-from webhooks import log as webhook_log
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -52,7 +51,7 @@ JOBS: dict[str, Job] = {
     # issue 21: the outbox (every registered kind's handler is imported above or below)
     "outbox": outbox.tick,
     # issue 22: the webhook delivery log is kept 30 days (its daily counters for ever)
-    "webhooks-purge": webhook_log.purge,
+    "webhooks-purge": webhook_delivery.purge,
     # issue 22: job events (written in each job change's batch) into webhook deliveries, before the outbox drains
     "webhooks-jobs": webhook_jobs.tick,
 }

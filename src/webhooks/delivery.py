@@ -39,6 +39,7 @@ KIND = "webhook"
 FANOUT = lead_events.FANOUT_KIND
 TIMEOUT = 15.0
 MAX_RETRY_AFTER = 24 * 3600
+KEPT = timedelta(days=30)  # the delivery log (WHO-23)
 
 
 def message_id(event_id: str, endpoint_id: int) -> str:
@@ -132,9 +133,9 @@ def _one(now: datetime, event: str, event_id: str, endpoint: Row, values: dict[s
         "headers": headers,
         "summary": f"{event} → {endpoint['url']}",
     }
-    _, insert = outbox.enqueue(KIND, message, now=iso(now), message_id=mid)
+    _, insert = outbox.enqueue(KIND, message, now=iso(now), message_id=mid, if_new=True)
     return [
-        q(insert.sql.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1), *insert.params),
+        insert,
         q(
             "INSERT OR IGNORE INTO webhook_deliveries (id, event_id, event, endpoint_id, url, content_type, body,"
             " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -236,13 +237,7 @@ def _again(row: Row, now: datetime, last: bool, status: int | None, error: str, 
         return outbox.retry(error, _logged(row, now, "dead", status, error))
     rows = _logged(row, now, "retrying", status, error)
     if wait:
-        later = iso(now + timedelta(seconds=wait))
-        rows.append(
-            q(
-                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at < ?",
-                later, row["id"], later,
-            )
-        )  # fmt: skip
+        rows.append(outbox.not_before(row["id"], iso(now + timedelta(seconds=wait))))
     return outbox.retry(error, rows)
 
 
@@ -252,3 +247,9 @@ def register() -> None:
 
 
 register()
+
+
+async def purge(bindings: Any, now: datetime) -> dict[str, int]:
+    """Housekeeping: the raw delivery log older than 30 days goes (the daily counters stay, WHO-23)."""
+    result = await bindings.db.run("DELETE FROM webhook_deliveries WHERE created_at < ?", iso(now - KEPT))
+    return {"webhook_deliveries_purged": int(result.changes or 0)}

@@ -1,6 +1,6 @@
 """What the owner reads (WHO-21…WHO-23): the Dashboard's counts from daily counters (kept for ever,
 so "All Time" is all time) and the Timeline of the newest 100 deliveries with the exact body (the
-raw log is kept 30 days, `purge`)."""
+raw log is kept 30 days, `delivery.purge`)."""
 
 from __future__ import annotations
 
@@ -61,9 +61,3 @@ async def dead_letters(db: Any, now: datetime) -> int:
         iso(now - KEPT),
     )
     return int(row["n"]) if row else 0
-
-
-async def purge(bindings: Any, now: datetime) -> dict[str, int]:
-    """Housekeeping: the raw delivery log older than 30 days goes (the counters stay)."""
-    result = await bindings.db.run("DELETE FROM webhook_deliveries WHERE created_at < ?", iso(now - KEPT))
-    return {"webhook_deliveries_purged": int(getattr(result, "changes", 0) or 0)}

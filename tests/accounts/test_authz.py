@@ -78,6 +78,9 @@ def _concrete(path: str, people) -> str:
         "area_id": "1",
         "contractor_id": "1",
         "zone_id": "1",
+        # issue 22: webhooks
+        "endpoint_id": "1",
+        "partner_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -69,6 +69,13 @@ OWNERS = {
     # issue 21: the outbox and email
     "outbox": "core.outbox",
     "outbox_attempts": "core.outbox",
+    # issue 22: lead events (written in the lead verbs' batches) and outbound webhooks
+    "lead_events": "leads.events",
+    "webhook_endpoints": "webhooks.endpoints",
+    "webhook_deliveries": "webhooks.delivery",
+    "webhook_daily": "webhooks.delivery",
+    "webhook_cursors": "webhooks.jobs_feed",
+    "partner_lead_urls": "webhooks.partner_urls",
     "email_identities": "messaging.identities",
     "dev_mailbox": "core.devmail",
     "open_records": "customers.open_records",

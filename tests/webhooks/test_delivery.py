@@ -190,7 +190,7 @@ async def test_a_disabled_endpoint_receives_nothing_and_purge_keeps_the_counters
     await run(b)
     assert len(receiver.at("/hook")) == 1
     clock.advance(days=31)
-    assert (await log.purge(b, clock.now()))["webhook_deliveries_purged"] >= 1
+    assert (await delivery.purge(b, clock.now()))["webhook_deliveries_purged"] >= 1
     assert await log.timeline(b.db) == []
     dash = await log.dashboard(b.db, clock.now(), "all")
     assert dash["events"]["lead.created"] == 2 and dash["destinations"][0]["delivered"] == 1
