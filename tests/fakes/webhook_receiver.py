@@ -90,6 +90,21 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802 - `/_stats`: what it has seen, for a benchmark in another process
+                import json
+
+                with receiver._lock:
+                    stats = {
+                        "received": len(receiver.received),
+                        "delivered_ids": [r.headers.get("webhook-id", "") for r in receiver.received if 200 <= r.status < 300],
+                        "unverified": sum(1 for r in receiver.received if r.verified is False),
+                    }
+                payload = json.dumps(stats).encode()
+                self.send_response(200)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
