@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from core import clock as clocks
-from core import email as email_providers
 from core import config, geocoding, outbound, routing, sms_gateway
+from core import email as email_providers
 from core.clock import Clock, SystemClock
 from core.filestore import FileStore, LocalFileStore, R2FileStore
 from core.storage import Database

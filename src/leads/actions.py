@@ -20,8 +20,8 @@ from core.errors import Conflict, Invalid
 from core.records import Actor
 from core.storage import Database, Param, Row, Statement
 from core.text import clean_text
-from leads import events as lead_events
 from leads import calling_hours, intake
+from leads import events as lead_events
 from leads import record as lead_record
 from leads.queue import CALLBACK, STATUS_LABELS, STATUSES
 from leads.sources import Source
@@ -162,7 +162,9 @@ def _status_plan(
             ),
             # issue 22: every entry into Irrelevant is a Cancelled Leads event (WHO-5)
             *(
-                lead_events.recorded(now, row["id"], lead_events.CANCELLED, row.get("office_id"), {"reason": clean_reason})
+                lead_events.recorded(
+                    now, row["id"], lead_events.CANCELLED, row.get("office_id"), {"reason": clean_reason}
+                )
                 if target == "irrelevant" and row["status"] != "irrelevant"
                 else []
             ),

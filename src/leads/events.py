@@ -37,7 +37,8 @@ def recorded(
     lead_sql, lead_params = (f"({lead.sql})", lead.params) if isinstance(lead, Ref) else ("?", (lead,))
     office_sql, office_params = (f"({office.sql})", office.params) if isinstance(office, Ref) else ("?", (office,))
     row = Statement(
-        f"INSERT INTO lead_events (id, lead_id, kind, office_id, meta, created_at) VALUES (?, {lead_sql}, ?, {office_sql}, ?, ?)",
+        "INSERT INTO lead_events (id, lead_id, kind, office_id, meta, created_at)"
+        f" VALUES (?, {lead_sql}, ?, {office_sql}, ?, ?)",
         (event_id, *lead_params, kind, *office_params, json.dumps(meta or {}, separators=(",", ":")), iso(now)),
     )
     _, message = outbox.enqueue(FANOUT_KIND, {"source": "lead", "event_id": event_id, "summary": kind}, now=iso(now))

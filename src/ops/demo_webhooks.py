@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from datetime import datetime
+from typing import Any
 
 from accounts import offices
 from core.bindings import Bindings
@@ -29,7 +30,7 @@ async def seed(bindings: Bindings, now: datetime, actor: Actor) -> str | None:
         return None
     local = dataclasses.replace(bindings, outbound_allow=bindings.outbound_allow | HOSTS)
     garage = await offices.by_name(bindings.db, "Garage")
-    made = [
+    made: list[dict[str, Any]] = [
         {"event": "lead.created", "url": _url("zapier-new-lead"), "label": "Zapier: new leads"},
         {"event": "lead.cancelled", "url": _url("zapier-cancelled"), "label": "Zapier: cancelled leads"},
         {"event": "job.done", "url": _url("bookkeeping-done"), "label": "Bookkeeping"},

@@ -207,7 +207,9 @@ OPENAPI_PATHS = {
     },
     "/webhook/partner/{token}": {
         "post": {
-            **_operation("Inbound lead from one Job Partner (per-partner token; stamps the partner)", secret=False)["post"],
+            **_operation("Inbound lead from one Job Partner (per-partner token; stamps the partner)", secret=False)[
+                "post"
+            ],
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
         }
     },

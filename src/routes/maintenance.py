@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from accounts import authz, offices, two_factor, users
 from core import localtime, outbox, records
-from core.clock import iso, parse
+from core.clock import iso
 from core.errors import Invalid
 from core.inputs import Id
 from core.storage import migrations

@@ -11,8 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.inputs import Id
 from routes.guard import bindings_of, current_user
-from webhooks import delivery  # noqa: F401 - registers the webhook handlers with the outbox
-from webhooks import endpoints, log, partner_urls, slots
+from webhooks import (
+    delivery,  # noqa: F401 - registers the webhook handlers with the outbox
+    endpoints,
+    log,
+    partner_urls,
+    slots,
+)
 
 router = APIRouter(tags=["webhooks"])
 
@@ -36,7 +41,9 @@ class EndpointIn(BaseModel):
     label: str | None = Field(None, max_length=120)
     url: str | None = Field(None, max_length=2000)
     enabled: bool | None = None
-    filters: dict[str, list[int | str]] | None = Field(None, description="fan-outs: offices, partners, job_types, sources")
+    filters: dict[str, list[int | str]] | None = Field(
+        None, description="fan-outs: offices, partners, job_types, sources"
+    )
     payload_type: Literal["json", "form", "xml", "raw"] | None = None
     data: list[DataRow] | None = Field(None, max_length=50)
     raw_body: str | None = Field(None, max_length=20000)
@@ -51,7 +58,10 @@ def _body(body: EndpointIn) -> dict[str, Any]:
 @router.get("/api/webhooks/events", summary="The webhook events (slots) and their filter dimensions")
 async def api_events(request: Request) -> JSONResponse:
     return JSONResponse(
-        [{"event": s.key, "label": s.label, "fires": s.fires, "dimensions": list(s.dimensions), "main": s.has_main} for s in slots.SLOTS]
+        [
+            {"event": s.key, "label": s.label, "fires": s.fires, "dimensions": list(s.dimensions), "main": s.has_main}
+            for s in slots.SLOTS
+        ]
     )
 
 
@@ -98,7 +108,9 @@ async def api_rotate(request: Request, endpoint_id: Id) -> JSONResponse:
 
 
 @router.get("/api/webhooks/dashboard", summary="Counts per event and destination for a window")
-async def api_dashboard(request: Request, window: Literal["today", "7d", "30d", "all"] = Query("today")) -> JSONResponse:
+async def api_dashboard(
+    request: Request, window: Literal["today", "7d", "30d", "all"] = Query("today")
+) -> JSONResponse:
     b = bindings_of(request)
     return JSONResponse(await log.dashboard(b.db, b.clock.now(), window))
 
@@ -111,11 +123,22 @@ async def api_deliveries(request: Request) -> JSONResponse:
 @router.get("/api/webhooks/partner-lead-urls", summary="Job Partners and whether each has an inbound lead URL")
 async def api_partner_urls(request: Request) -> JSONResponse:
     rows = await partner_urls.partners(bindings_of(request).db)
-    return JSONResponse({"items": [{"partner_id": r["id"], "name": r["name"], "active": bool(r["active"]), "issued_at": r["url_issued_at"]} for r in rows]})
+    return JSONResponse(
+        {
+            "items": [
+                {"partner_id": r["id"], "name": r["name"], "active": bool(r["active"]), "issued_at": r["url_issued_at"]}
+                for r in rows
+            ]
+        }
+    )
 
 
-@router.post("/api/webhooks/partner-lead-urls/{partner_id}", summary="Issue (or replace) a partner's lead URL; shown once")
+@router.post(
+    "/api/webhooks/partner-lead-urls/{partner_id}", summary="Issue (or replace) a partner's lead URL; shown once"
+)
 async def api_partner_url(request: Request, partner_id: Id) -> JSONResponse:
     b = bindings_of(request)
     token = await partner_urls.issue(b.db, b.clock.now(), current_user(request).actor, partner_id)
-    return JSONResponse({"partner_id": partner_id, "url": f"{str(request.base_url).rstrip('/')}/webhook/partner/{token}"})
+    return JSONResponse(
+        {"partner_id": partner_id, "url": f"{str(request.base_url).rstrip('/')}/webhook/partner/{token}"}
+    )

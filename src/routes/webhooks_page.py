@@ -17,8 +17,14 @@ from leads import sources as lead_sources
 from network import settings as job_settings
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, refusals_show, render
-from webhooks import delivery  # noqa: F401 - registers the webhook handlers with the outbox
-from webhooks import endpoints, log, partner_urls, payload, slots
+from webhooks import (
+    delivery,  # noqa: F401 - registers the webhook handlers with the outbox
+    endpoints,
+    log,
+    partner_urls,
+    payload,
+    slots,
+)
 
 router = APIRouter(include_in_schema=False)
 HOME = "/maintenance/webhooks"
@@ -37,7 +43,9 @@ async def _choices(db: Any) -> dict[str, list[tuple[Any, str]]]:
     }
 
 
-async def _page(request: Request, tab: str = "endpoints", window: str = "today", status: int = 200, **extra: Any) -> Response:
+async def _page(
+    request: Request, tab: str = "endpoints", window: str = "today", status: int = 200, **extra: Any
+) -> Response:
     b = bindings_of(request)
     now = b.clock.now()
     rows = [endpoints.shape(r) for r in await endpoints.all_endpoints(b.db)]
@@ -85,7 +93,11 @@ def _lines(text: str, key_name: str) -> list[dict[str, str]]:
 
 
 def _form_body(form: Any, creating: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"url": str(form.get("url", "")), "label": str(form.get("label", "")), "enabled": form.get("enabled") == "on"}
+    body: dict[str, Any] = {
+        "url": str(form.get("url", "")),
+        "label": str(form.get("label", "")),
+        "enabled": form.get("enabled") == "on",
+    }
     if creating:
         body["event"] = str(form.get("event", ""))
         body["role"] = str(form.get("role", "main"))
@@ -95,7 +107,9 @@ def _form_body(form: Any, creating: bool) -> dict[str, Any]:
         filters: dict[str, list[Any]] = {}
         for dim in dims:
             values = form.getlist(f"filter_{dim}")
-            filters[dim] = [int(v) for v in values if v.isdigit()] if dim in ("offices", "job_types") else [str(v) for v in values]
+            filters[dim] = (
+                [int(v) for v in values if v.isdigit()] if dim in ("offices", "job_types") else [str(v) for v in values]
+            )
         body["filters"] = {k: v for k, v in filters.items() if v}
         body["payload_type"] = str(form.get("payload_type", "json"))
         body["data"] = _lines(str(form.get("data", "")), "key")
@@ -112,7 +126,16 @@ def _form_body(form: Any, creating: bool) -> dict[str, Any]:
 async def create(request: Request) -> Response:
     b = bindings_of(request)
     form = await request.form()
-    async with refusals_show(lambda exc: _page(request, status=422, errors=exc.errors or {"url": exc.message}, draft=dict(form), draft_event=form.get("event"), draft_role=form.get("role"))):
+    async with refusals_show(
+        lambda exc: _page(
+            request,
+            status=422,
+            errors=exc.errors or {"url": exc.message},
+            draft=dict(form),
+            draft_event=form.get("event"),
+            draft_role=form.get("role"),
+        )
+    ):
         row, secret = await endpoints.create(b, b.clock.now(), current_user(request).actor, _form_body(form, True))
     return await _page(request, new_secret={"id": row["id"], "secret": secret, "url": row["url"]})
 
@@ -129,7 +152,9 @@ async def save(request: Request, endpoint_id: Id) -> Response:
     row = await endpoints.require(b.db, endpoint_id)
     form = await request.form()
     shown = endpoints.shape(row)
-    async with refusals_show(lambda exc: _page(request, status=422, editing=shown, errors=exc.errors or {"url": exc.message})):
+    async with refusals_show(
+        lambda exc: _page(request, status=422, editing=shown, errors=exc.errors or {"url": exc.message})
+    ):
         body = _form_body(form, False)
         if row["role"] == "main":
             body = {k: v for k, v in body.items() if k in ("url", "label", "enabled")}
@@ -159,7 +184,13 @@ async def rotate(request: Request, endpoint_id: Id) -> Response:
 async def partner_url(request: Request, partner_id: Id) -> Response:
     b = bindings_of(request)
     token = await partner_urls.issue(b.db, b.clock.now(), current_user(request).actor, partner_id)
-    return await _page(request, new_partner_url={"partner_id": partner_id, "url": f"{str(request.base_url).rstrip('/')}/webhook/partner/{token}"})
+    return await _page(
+        request,
+        new_partner_url={
+            "partner_id": partner_id,
+            "url": f"{str(request.base_url).rstrip('/')}/webhook/partner/{token}",
+        },
+    )
 
 
 def pretty(body: str) -> str:

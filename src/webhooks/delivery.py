@@ -56,7 +56,9 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
 def _still_ours(row: Row) -> Statement:
     """Stop the handler's own statements when this attempt's outcome was not recorded (another worker
     took the row after our lease ran out): counters and logs are written once per recorded outcome."""
-    return records.guard("(SELECT lease_owner IS NULL AND attempts = ? FROM outbox WHERE id = ?)", row["attempts"], row["id"])
+    return records.guard(
+        "(SELECT lease_owner IS NULL AND attempts = ? FROM outbox WHERE id = ?)", row["attempts"], row["id"]
+    )
 
 
 def _day(now: datetime) -> str:
@@ -104,7 +106,10 @@ async def fan_out(bindings: Any, row: Row) -> outbox.Result:
     if found is None:
         return outbox.failed(f"no such event {event_id!r}")
     event, body_values, facts = found
-    statements = [_still_ours(row), *await fan_statements(bindings, bindings.clock.now(), event, event_id, body_values, facts)]
+    statements = [
+        _still_ours(row),
+        *await fan_statements(bindings, bindings.clock.now(), event, event_id, body_values, facts),
+    ]
     return outbox.delivered(f"{sum(1 for st in statements if 'webhook_deliveries' in st.sql)} destinations", statements)
 
 
@@ -139,9 +144,17 @@ def _one(now: datetime, event: str, event_id: str, endpoint: Row, values: dict[s
         q(
             "INSERT OR IGNORE INTO webhook_deliveries (id, event_id, event, endpoint_id, url, content_type, body,"
             " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-            mid, event_id, event, endpoint["id"], endpoint["url"], content_type, body, iso(now), iso(now),
+            mid,
+            event_id,
+            event,
+            endpoint["id"],
+            endpoint["url"],
+            content_type,
+            body,
+            iso(now),
+            iso(now),
         ),
-    ]  # fmt: skip
+    ]
 
 
 # --- the signed POST -----------------------------------------------------------------------------
@@ -167,19 +180,28 @@ def _logged(row: Row, now: datetime, status: str, http_status: int | None, error
         _still_ours(row),
         q(
             "UPDATE webhook_deliveries SET status = ?, http_status = ?, error = ?, updated_at = ? WHERE id = ?",
-            status, http_status, (error or "")[:300] or None, iso(now), row["id"],
+            status,
+            http_status,
+            (error or "")[:300] or None,
+            iso(now),
+            row["id"],
         ),
-    ]  # fmt: skip
+    ]
     if status in ("delivered", "failed", "dead"):
-        rows.append(_count(now, data["event"], int(data["endpoint_id"]), "delivered" if status == "delivered" else "failed"))
+        rows.append(
+            _count(now, data["event"], int(data["endpoint_id"]), "delivered" if status == "delivered" else "failed")
+        )
     if status == "dead":
         rows.append(
             records.audit(
-                now, records.SYSTEM, "webhook.dead_letter",
-                f"Webhook {row['id']} ({data['event']}) to {data['url']} failed {row['attempts']} times and was given up: {error}",
+                now,
+                records.SYSTEM,
+                "webhook.dead_letter",
+                f"Webhook {row['id']} ({data['event']}) to {data['url']} failed {row['attempts']} times"
+                f" and was given up: {error}",
                 meta={"outbox": row["id"], "endpoint": data["endpoint_id"]},
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -215,7 +237,9 @@ async def deliver(bindings: Any, row: Row) -> outbox.Result:
         headers[name] = value
     try:
         async with outbox.http_client(bindings) as http:
-            answer = await http.post(url, content=body.encode(), headers=headers, timeout=TIMEOUT, follow_redirects=False)
+            answer = await http.post(
+                url, content=body.encode(), headers=headers, timeout=TIMEOUT, follow_redirects=False
+            )
     except httpx.TimeoutException:
         return _again(row, now, last, None, f"timed out after {TIMEOUT:g} s")
     except httpx.HTTPError as exc:
@@ -232,7 +256,9 @@ async def deliver(bindings: Any, row: Row) -> outbox.Result:
     return outbox.failed(said, _logged(row, now, "failed", status, said))  # 3xx (never followed) and other 4xx
 
 
-def _again(row: Row, now: datetime, last: bool, status: int | None, error: str, wait: int | None = None) -> outbox.Result:
+def _again(
+    row: Row, now: datetime, last: bool, status: int | None, error: str, wait: int | None = None
+) -> outbox.Result:
     if last:
         return outbox.retry(error, _logged(row, now, "dead", status, error))
     rows = _logged(row, now, "retrying", status, error)

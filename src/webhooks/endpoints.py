@@ -27,16 +27,28 @@ from webhooks import slots
 PAYLOAD_TYPES = ("json", "form", "xml", "raw")
 RESERVED_HEADERS = frozenset(
     {
-        "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-authorization",
-        "proxy-authenticate", "te", "trailer", "upgrade", "expect", "cookie",
-        "webhook-id", "webhook-timestamp", "webhook-signature",
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "cookie",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
     }
-)  # fmt: skip
+)
 TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")  # an XML element name (no colon, not starting xml)
 MAX_ROWS = 50
 MAX_TEXT = 2000
-SECRET_AD = "webhook_endpoints.secret"
+SECRET_AD = "webhook_endpoints.secret"  # noqa: S105 - the vault's associated data, not a secret
 AUTH_AD = "webhook_endpoints.basic_auth"
 
 
@@ -90,7 +102,10 @@ def _filters(value: Any, slot: slots.Slot) -> dict[str, list[Any]]:
         raise Invalid("Filters are an object of lists.", field="filters")
     extra = set(value) - set(slot.dimensions)
     if extra:
-        raise Invalid(f"{slot.label} filters by {', '.join(slot.dimensions) or 'nothing'}; not {', '.join(sorted(extra))}.", field="filters")
+        raise Invalid(
+            f"{slot.label} filters by {', '.join(slot.dimensions) or 'nothing'}; not {', '.join(sorted(extra))}.",
+            field="filters",
+        )
     out: dict[str, list[Any]] = {}
     for dim, values in value.items():
         if not isinstance(values, list) or len(values) > 200:
@@ -105,7 +120,19 @@ def _filters(value: Any, slot: slots.Slot) -> dict[str, list[Any]]:
     return out
 
 
-FIELDS = {"event", "role", "label", "url", "enabled", "filters", "payload_type", "data", "raw_body", "headers", "basic_auth"}
+FIELDS = {
+    "event",
+    "role",
+    "label",
+    "url",
+    "enabled",
+    "filters",
+    "payload_type",
+    "data",
+    "raw_body",
+    "headers",
+    "basic_auth",
+}
 
 
 @dataclass
@@ -162,7 +189,9 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
             problems[f] = "Main URLs always send the standard payload; the builder is for fan-outs (WHO-14)."
     filters = take("filters", lambda v: _filters(v, slot), json.loads(current["filters"]) if current else {})
     payload_type = take("payload_type", _payload_type, current["payload_type"] if current else "json")
-    data = take("data", lambda v: _pairs(v, "data", "key"), [tuple(p) for p in json.loads(current["data"])] if current else [])
+    data = take(
+        "data", lambda v: _pairs(v, "data", "key"), [tuple(p) for p in json.loads(current["data"])] if current else []
+    )
     if payload_type == "xml":
         bad = [k for k, _ in data if not XML_NAME.match(k) or k.lower().startswith("xml")]
         if bad:
@@ -172,7 +201,19 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
     basic_auth = take("basic_auth", _basic_auth, None)
     if problems:
         raise Invalid(problems)
-    return Clean(str(event), str(role), label, str(url), bool(enabled), filters, payload_type, data, raw_body, headers, basic_auth)
+    return Clean(
+        str(event),
+        str(role),
+        label,
+        str(url),
+        bool(enabled),
+        filters,
+        payload_type,
+        data,
+        raw_body,
+        headers,
+        basic_auth,
+    )
 
 
 def _text(v: Any, field: str, limit: int) -> str:
@@ -271,7 +312,9 @@ async def create(bindings: Any, now: datetime, actor: Actor, body: dict[str, Any
     """A new endpoint and its signing secret (returned here only)."""
     c = clean(body, allowance(bindings))
     db = bindings.db
-    if c.role == "main" and await db.first("SELECT id FROM webhook_endpoints WHERE event = ? AND role = 'main'", c.event):
+    if c.role == "main" and await db.first(
+        "SELECT id FROM webhook_endpoints WHERE event = ? AND role = 'main'", c.event
+    ):
         raise Conflict("This event has its main URL already; change that one.")
     ring = KeyRing.from_settings(bindings.settings)
     secret = new_secret()
@@ -280,16 +323,36 @@ async def create(bindings: Any, now: datetime, actor: Actor, body: dict[str, Any
     results = await db.batch(
         [
             q(
-                "INSERT INTO webhook_endpoints (event, role, label, url, enabled, filters, payload_type, data, raw_body,"
-                " headers, auth_sealed, auth_key, secret_sealed, secret_key, created_at, updated_at)"
+                "INSERT INTO webhook_endpoints (event, role, label, url, enabled, filters, payload_type, data,"
+                " raw_body, headers, auth_sealed, auth_key, secret_sealed, secret_key, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                c.event, c.role, c.label, c.url, int(c.enabled), json.dumps(c.filters), c.payload_type,
-                json.dumps(c.data), c.raw_body, json.dumps(c.headers), auth.ciphertext if auth else None,
-                auth.key_id if auth else None, sealed.ciphertext, sealed.key_id, iso(now), iso(now),
+                c.event,
+                c.role,
+                c.label,
+                c.url,
+                int(c.enabled),
+                json.dumps(c.filters),
+                c.payload_type,
+                json.dumps(c.data),
+                c.raw_body,
+                json.dumps(c.headers),
+                auth.ciphertext if auth else None,
+                auth.key_id if auth else None,
+                sealed.ciphertext,
+                sealed.key_id,
+                iso(now),
+                iso(now),
             ),
-            _audit(now, actor, "webhook.endpoint_created", f"{actor.label} added a {c.role} webhook for {c.event}: {c.url}", event=c.event, url=c.url),
+            _audit(
+                now,
+                actor,
+                "webhook.endpoint_created",
+                f"{actor.label} added a {c.role} webhook for {c.event}: {c.url}",
+                event=c.event,
+                url=c.url,
+            ),
         ]
-    )  # fmt: skip
+    )
     row = await get(db, int(results[0].rows[0]["id"]))
     assert row is not None
     return row, secret
@@ -309,15 +372,33 @@ async def update(bindings: Any, now: datetime, actor: Actor, row: Row, body: dic
         [
             q(
                 "UPDATE webhook_endpoints SET label = ?, url = ?, enabled = ?, filters = ?, payload_type = ?, data = ?,"
-                f" raw_body = ?, headers = ?{auth_sql}, disabled_reason = CASE WHEN ? THEN NULL ELSE disabled_reason END,"
+                f" raw_body = ?, headers = ?{auth_sql},"
+                " disabled_reason = CASE WHEN ? THEN NULL ELSE disabled_reason END,"
                 " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                c.label, c.url, int(c.enabled), json.dumps(c.filters), c.payload_type, json.dumps(c.data), c.raw_body,
-                json.dumps(c.headers), *auth_params, int(reenabled or c.enabled), iso(now), row["id"], row["version"],
+                c.label,
+                c.url,
+                int(c.enabled),
+                json.dumps(c.filters),
+                c.payload_type,
+                json.dumps(c.data),
+                c.raw_body,
+                json.dumps(c.headers),
+                *auth_params,
+                int(reenabled or c.enabled),
+                iso(now),
+                row["id"],
+                row["version"],
             ),
             records.guard_changed(),
-            _audit(now, actor, "webhook.endpoint_changed", f"{actor.label} changed the {row['event']} webhook {c.url}", endpoint=row["id"]),
+            _audit(
+                now,
+                actor,
+                "webhook.endpoint_changed",
+                f"{actor.label} changed the {row['event']} webhook {c.url}",
+                endpoint=row["id"],
+            ),
         ]
-    )  # fmt: skip
+    )
     fresh = await get(bindings.db, row["id"])
     assert fresh is not None
     return fresh
@@ -328,9 +409,15 @@ async def delete(bindings: Any, now: datetime, actor: Actor, row: Row) -> None:
         [
             q("DELETE FROM webhook_endpoints WHERE id = ? AND version = ?", row["id"], row["version"]),
             records.guard_changed(),
-            _audit(now, actor, "webhook.endpoint_deleted", f"{actor.label} removed the {row['event']} webhook {row['url']}", endpoint=row["id"]),
+            _audit(
+                now,
+                actor,
+                "webhook.endpoint_deleted",
+                f"{actor.label} removed the {row['event']} webhook {row['url']}",
+                endpoint=row["id"],
+            ),
         ]
-    )  # fmt: skip
+    )
 
 
 async def rotate_secret(bindings: Any, now: datetime, actor: Actor, row: Row) -> str:
@@ -342,12 +429,22 @@ async def rotate_secret(bindings: Any, now: datetime, actor: Actor, row: Row) ->
             q(
                 "UPDATE webhook_endpoints SET secret_sealed = ?, secret_key = ?, version = version + 1, updated_at = ?"
                 " WHERE id = ? AND version = ?",
-                sealed.ciphertext, sealed.key_id, iso(now), row["id"], row["version"],
+                sealed.ciphertext,
+                sealed.key_id,
+                iso(now),
+                row["id"],
+                row["version"],
             ),
             records.guard_changed(),
-            _audit(now, actor, "webhook.secret_rotated", f"{actor.label} rotated the signing secret of {row['url']}", endpoint=row["id"]),
+            _audit(
+                now,
+                actor,
+                "webhook.secret_rotated",
+                f"{actor.label} rotated the signing secret of {row['url']}",
+                endpoint=row["id"],
+            ),
         ]
-    )  # fmt: skip
+    )
     return secret
 
 
@@ -357,10 +454,18 @@ def disabled_by_gone(endpoint_id: int, now: datetime, status: int) -> list[Any]:
         q(
             "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, version = version + 1, updated_at = ?"
             " WHERE id = ? AND enabled = 1",
-            f"The receiver answered {status} Gone on {iso(now)[:10]}.", iso(now), endpoint_id,
+            f"The receiver answered {status} Gone on {iso(now)[:10]}.",
+            iso(now),
+            endpoint_id,
         ),
-        records.audit(now, records.SYSTEM, "webhook.endpoint_disabled", f"Webhook endpoint {endpoint_id} answered 410 Gone and was disabled", meta={"endpoint": endpoint_id}),
-    ]  # fmt: skip
+        records.audit(
+            now,
+            records.SYSTEM,
+            "webhook.endpoint_disabled",
+            f"Webhook endpoint {endpoint_id} answered 410 Gone and was disabled",
+            meta={"endpoint": endpoint_id},
+        ),
+    ]
 
 
 async def require(db: Any, endpoint_id: int) -> Row:

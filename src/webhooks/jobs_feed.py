@@ -52,8 +52,8 @@ async def tick(bindings: Any, now: datetime) -> dict[str, int]:
     fired = 0
     for event in events:
         job = await db.first(
-            "SELECT j.*, o.name AS office_name, o.address AS office_address FROM jobs j JOIN offices o ON o.id = j.office_id"
-            " WHERE j.id = ?",
+            "SELECT j.*, o.name AS office_name, o.address AS office_address"
+            " FROM jobs j JOIN offices o ON o.id = j.office_id WHERE j.id = ?",
             event["job_id"],
         )
         for slot in slots_for(event, job):

@@ -37,12 +37,21 @@ async def issue(db: Any, now: datetime, actor: Actor, partner_id: int) -> str:
         [
             q(
                 "INSERT INTO partner_lead_urls (partner_id, token_hash, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (partner_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
-                partner_id, _hash(token), iso(now),
+                " ON CONFLICT (partner_id) DO UPDATE SET token_hash = excluded.token_hash,"
+                " created_at = excluded.created_at",
+                partner_id,
+                _hash(token),
+                iso(now),
             ),
-            records.audit(now, actor, "webhook.partner_url_issued", f"{actor.label} issued a lead URL for {partner['name']}", meta={"partner": partner_id}),
+            records.audit(
+                now,
+                actor,
+                "webhook.partner_url_issued",
+                f"{actor.label} issued a lead URL for {partner['name']}",
+                meta={"partner": partner_id},
+            ),
         ]
-    )  # fmt: skip
+    )
     return token
 
 

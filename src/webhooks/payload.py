@@ -20,18 +20,47 @@ from core.clock import parse
 
 MAX_BYTES = 20 * 1024
 JOB_KEYS = (
-    "UUID", "SerialId", "JobDateTime", "JobEndDateTime", "CreatedDate", "Status", "Phone", "Email", "FirstName",
-    "LastName", "Company", "Address", "City", "State", "PostalCode", "Country", "Unit", "Latitude", "Longitude",
-    "JobType", "JobSource", "ServiceArea", "Tags", "Team", "AreaCode", "OfficeAddress", "DepositAmount", "DisplayId",
-)  # fmt: skip
+    "UUID",
+    "SerialId",
+    "JobDateTime",
+    "JobEndDateTime",
+    "CreatedDate",
+    "Status",
+    "Phone",
+    "Email",
+    "FirstName",
+    "LastName",
+    "Company",
+    "Address",
+    "City",
+    "State",
+    "PostalCode",
+    "Country",
+    "Unit",
+    "Latitude",
+    "Longitude",
+    "JobType",
+    "JobSource",
+    "ServiceArea",
+    "Tags",
+    "Team",
+    "AreaCode",
+    "OfficeAddress",
+    "DepositAmount",
+    "DisplayId",
+)
 LEAD_KEYS = ("LeadId", "Office", "Urgency", "Campaign", "FbLeadId", "IrrelevantReason")
 FINANCE_KEYS = ("FinanceCancelReason", "FinanceCancelNote", "FinanceCancelledAt", "FinanceCancelledBy")
 EXTRA_KEYS = ("ExpectedCompletionDate", "Event", "EventId")
 VARIABLES = (*JOB_KEYS, *LEAD_KEYS, *FINANCE_KEYS, *EXTRA_KEYS)
 STATUS_LABELS = {
-    "fresh": "Fresh", "not_yet_scheduled": "Not yet scheduled", "needs_follow_up": "Needs a follow up",
-    "consultation_call": "Consultation call", "converted": "Converted", "irrelevant": "Irrelevant",
-}  # fmt: skip
+    "fresh": "Fresh",
+    "not_yet_scheduled": "Not yet scheduled",
+    "needs_follow_up": "Needs a follow up",
+    "consultation_call": "Consultation call",
+    "converted": "Converted",
+    "irrelevant": "Irrelevant",
+}
 VAR = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -117,7 +146,11 @@ def build(endpoint: dict[str, Any], payload: dict[str, str]) -> tuple[str, str, 
         return "application/json", standard_body(payload), []
     kind = endpoint["payload_type"]
     data = [tuple(p) for p in json.loads(endpoint["data"])] if isinstance(endpoint["data"], str) else endpoint["data"]
-    headers = [tuple(p) for p in json.loads(endpoint["headers"])] if isinstance(endpoint["headers"], str) else endpoint["headers"]
+    headers = (
+        [tuple(p) for p in json.loads(endpoint["headers"])]
+        if isinstance(endpoint["headers"], str)
+        else endpoint["headers"]
+    )
     extra = [(k, substitute(v, payload, "header")) for k, v in headers]
     custom_type = next((v for k, v in extra if k.lower() == "content-type"), None)
     extra = [(k, v) for k, v in extra if k.lower() != "content-type"]
@@ -147,9 +180,13 @@ def matches(filters: dict[str, list[Any]], facts: dict[str, Any]) -> bool:
 
 
 JOB_STATUS_LABELS = {
-    "submitted": "Submitted", "in_progress": "In Progress", "deposit": "Deposit", "pending": "Pending",
-    "done": "Done", "cancelled": "Cancelled",
-}  # fmt: skip
+    "submitted": "Submitted",
+    "in_progress": "In Progress",
+    "deposit": "Deposit",
+    "pending": "Pending",
+    "done": "Done",
+    "cancelled": "Cancelled",
+}
 
 
 def _local(date: str | None, time: str | None, zone: str | None) -> str:

@@ -35,9 +35,20 @@ SLOTS: tuple[Slot, ...] = (
         JOB_DIMENSIONS,
         has_main=False,
     ),
-    Slot("lead.created", "New Lead Webhook URL", "Any new lead — manual, bulk, inbound webhook, online booking", LEAD_DIMENSIONS),
+    Slot(
+        "lead.created",
+        "New Lead Webhook URL",
+        "Any new lead — manual, bulk, inbound webhook, online booking",
+        LEAD_DIMENSIONS,
+    ),
     Slot("lead.cancelled", "Cancelled Leads Webhook URL", "Lead → Irrelevant", LEAD_DIMENSIONS),
-    Slot("job.created.bookback", "BookBack Jobs Webhook URL", "Job creation only (the extra job-created URL)", (), has_main=True),
+    Slot(
+        "job.created.bookback",
+        "BookBack Jobs Webhook URL",
+        "Job creation only (the extra job-created URL)",
+        (),
+        has_main=True,
+    ),
 )
 BY_KEY = {s.key: s for s in SLOTS}
 DIMENSION_LABELS = {"offices": "Office", "partners": "Partner", "job_types": "Job Type", "sources": "Source"}

@@ -94,7 +94,14 @@ def nav_links(page: Page) -> list[tuple[str, str]]:
 
 def test_expected_navigation_sanity() -> None:
     """A hand-written anchor for the computed expectation, so a broken NAV table cannot pass itself."""
-    assert [label for label, _ in expected_nav("owner")] == ["Leads", "Clients", "Billing", "Contractors", "Reports", "Maintenance"]
+    assert [label for label, _ in expected_nav("owner")] == [
+        "Leads",
+        "Clients",
+        "Billing",
+        "Contractors",
+        "Reports",
+        "Maintenance",
+    ]
     assert expected_nav("partner") == [("Leads", "/leads")]
     assert {role for _, _, role in DEMO_LOGINS} == set(users.ROLE_LABELS)
 

@@ -90,13 +90,15 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - `/_stats`: what it has seen, for a benchmark in another process
+            def do_GET(self) -> None:
                 import json
 
                 with receiver._lock:
                     stats = {
                         "received": len(receiver.received),
-                        "delivered_ids": [r.headers.get("webhook-id", "") for r in receiver.received if 200 <= r.status < 300],
+                        "delivered_ids": [
+                            r.headers.get("webhook-id", "") for r in receiver.received if 200 <= r.status < 300
+                        ],
                         "unverified": sum(1 for r in receiver.received if r.verified is False),
                     }
                 payload = json.dumps(stats).encode()
@@ -105,7 +107,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode("utf-8")
                 headers = {k.lower(): v for k, v in self.headers.items()}

@@ -19,7 +19,9 @@ assert delivery.KIND in outbox.HANDLERS and delivery.FANOUT in outbox.HANDLERS
 
 
 async def add(b, receiver, event="lead.created", role="main", path="/hook", **body):
-    row, secret = await endpoints.create(b, b.clock.now(), SYSTEM, {"event": event, "role": role, "url": receiver.url(path), **body})
+    row, secret = await endpoints.create(
+        b, b.clock.now(), SYSTEM, {"event": event, "role": role, "url": receiver.url(path), **body}
+    )
     receiver.secrets[path] = secret
     return row
 
@@ -27,7 +29,9 @@ async def add(b, receiver, event="lead.created", role="main", path="/hook", **bo
 async def new_lead(b, office, name="Ana Lopez", source="website", **fields):
     src = await lead_sources.by_key(b.db, source)
     payload = {"name": name, "phone": "3057942213", "email": "ana@example.com", "zip": "33101", **fields}
-    outcome = await intake.receive(b.db, b.clock.now(), src, payload, Delivery("test", "application/json", "{}"), fixed_office=office)
+    outcome = await intake.receive(
+        b.db, b.clock.now(), src, payload, Delivery("test", "application/json", "{}"), fixed_office=office
+    )
     assert outcome.status == "created"
     return outcome.lead_id
 
@@ -66,11 +70,19 @@ async def test_a_fan_out_fires_only_when_its_filters_match_and_escapes_variables
     b = local
     await add(b, receiver, role="fanout", path="/b-only", filters={"offices": [people.office_b.id]})
     await add(
-        b, receiver, role="fanout", path="/form", filters={"offices": [people.office_a.id, people.office_b.id], "sources": ["website"]},
-        payload_type="form", data=[{"key": "who", "value": "{{FirstName}} & {{Unknown}}={{7*7}}"}],
-        headers=[{"name": "X-Lead", "value": "{{LeadId}}"}], basic_auth="zap:s3cret:x",
-    )  # fmt: skip
-    await add(b, receiver, role="fanout", path="/xml", payload_type="xml", data=[{"key": "Name", "value": "<{{FirstName}}>"}])
+        b,
+        receiver,
+        role="fanout",
+        path="/form",
+        filters={"offices": [people.office_a.id, people.office_b.id], "sources": ["website"]},
+        payload_type="form",
+        data=[{"key": "who", "value": "{{FirstName}} & {{Unknown}}={{7*7}}"}],
+        headers=[{"name": "X-Lead", "value": "{{LeadId}}"}],
+        basic_auth="zap:s3cret:x",
+    )
+    await add(
+        b, receiver, role="fanout", path="/xml", payload_type="xml", data=[{"key": "Name", "value": "<{{FirstName}}>"}]
+    )
     lead_id = await new_lead(b, people.office_a, name="Bo&b Smith")
     await run(b)
     assert receiver.at("/b-only") == []  # WHO-7: the office is not among those chosen
@@ -170,7 +182,12 @@ async def test_cancelled_lead_fires_on_every_entry_into_irrelevant(local, people
     b = local
     await add(b, receiver, event="lead.cancelled")
     lead_id = await new_lead(b, people.office_a)
-    for status, reason in (("irrelevant", "Wrong service"), ("irrelevant", "Prank"), ("fresh", None), ("irrelevant", "Again")):
+    for status, reason in (
+        ("irrelevant", "Wrong service"),
+        ("irrelevant", "Prank"),
+        ("fresh", None),
+        ("irrelevant", "Again"),
+    ):
         row = await b.db.first("SELECT * FROM leads WHERE display_id = ?", lead_id)
         await lead_actions.change_status(b.db, b.clock.now(), people.owner, row, status, reason=reason)
     await run(b)

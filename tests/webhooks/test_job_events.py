@@ -18,18 +18,34 @@ async def net(client, bindings, people):
     return await make_network(client, bindings, people.owner)
 
 
-async def test_job_created_and_cancelled_reach_their_slots_with_the_contractor_name_only(client, local, people, net, receiver):
+async def test_job_created_and_cancelled_reach_their_slots_with_the_contractor_name_only(
+    client, local, people, net, receiver
+):
     b = local
     made = {}
-    for event, path in (("job.created", "/created"), ("job.created.bookback", "/bookback"), ("job.cancelled", "/cancelled")):
+    for event, path in (
+        ("job.created", "/created"),
+        ("job.created.bookback", "/bookback"),
+        ("job.cancelled", "/cancelled"),
+    ):
         row, secret = await endpoints.create(b, b.clock.now(), SYSTEM, {"event": event, "url": receiver.url(path)})
         receiver.secrets[path] = secret
         made[event] = row
     other, _ = await endpoints.create(
-        b, b.clock.now(), SYSTEM, {"event": "job.created", "role": "fanout", "url": receiver.url("/other-type"), "filters": {"job_types": [net.other_type]}}
-    )  # fmt: skip
+        b,
+        b.clock.now(),
+        SYSTEM,
+        {
+            "event": "job.created",
+            "role": "fanout",
+            "url": receiver.url("/other-type"),
+            "filters": {"job_types": [net.other_type]},
+        },
+    )
     job = await new_job(client, net, contractor_id=net.mike["id"], email="emily@x.test")
-    answer = await client.post(f"/api/jobs/{job['display_id']}/status", json={"status": "cancelled", "cancel_reason": "Customer changed mind"})
+    answer = await client.post(
+        f"/api/jobs/{job['display_id']}/status", json={"status": "cancelled", "cancel_reason": "Customer changed mind"}
+    )
     assert answer.status_code == 200, answer.text
     assert await jobs_feed.tick(b, b.clock.now()) == {"job_events": 3, "job_webhook_events": 3}
     assert await jobs_feed.tick(b, b.clock.now()) == {}  # the cursor moved with the batch

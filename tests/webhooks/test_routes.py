@@ -22,7 +22,9 @@ async def test_only_the_owner_reaches_any_of_it(client, bindings, people):
         await sign_in_api(client, bindings, getattr(people, who))
         assert (await client.get(API)).status_code == 403
         assert (await client.get("/maintenance/webhooks")).status_code == 403
-        assert (await client.post(API, json={"event": "lead.created", "url": "https://example.com/x"})).status_code == 403
+        assert (
+            await client.post(API, json={"event": "lead.created", "url": "https://example.com/x"})
+        ).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,9 @@ async def test_bad_input_is_a_422_on_its_field_and_saves_nothing(client, binding
     assert answer.status_code == 422, answer.text
     assert field in answer.json().get("fields", {}), answer.json()
     after = snapshot_file(db_path)
-    assert {t: r for t, r in after.items() if t not in ("sessions",)} == {t: r for t, r in before.items() if t not in ("sessions",)}
+    assert {t: r for t, r in after.items() if t not in ("sessions",)} == {
+        t: r for t, r in before.items() if t not in ("sessions",)
+    }
 
 
 async def test_create_shows_the_secret_once_and_never_again(client, bindings, people):
@@ -65,7 +69,9 @@ async def test_create_shows_the_secret_once_and_never_again(client, bindings, pe
     assert again.status_code == 409  # one main URL per event
     rotated = await client.post(f"{API}/{made.json()['id']}/rotate-secret")
     assert rotated.json()["secret"].startswith("whsec_") and rotated.json()["secret"] != secret
-    fan = await client.post(API, json={"event": "lead.created", "role": "fanout", "url": "https://93.184.215.14/f", "basic_auth": "u:p"})
+    fan = await client.post(
+        API, json={"event": "lead.created", "role": "fanout", "url": "https://93.184.215.14/f", "basic_auth": "u:p"}
+    )
     assert fan.status_code == 201 and fan.json()["basic_auth_set"] is True and "u:p" not in (await client.get(API)).text
     page = await client.get("/maintenance/webhooks")
     assert page.status_code == 200 and "New Lead Webhook URL" in page.text and secret not in page.text
@@ -85,7 +91,7 @@ async def test_production_takes_https_only_and_no_allowance():
 
 async def test_the_guard_runs_again_at_send(local, people, receiver):
     b = local
-    row, _ = await endpoints.create(b, b.clock.now(), SYSTEM, {"event": "lead.created", "url": receiver.url()})
+    await endpoints.create(b, b.clock.now(), SYSTEM, {"event": "lead.created", "url": receiver.url()})
     b.outbound_allow = frozenset()  # the allowance gone: as if the name now resolved inside
     from tests.webhooks.test_delivery import new_lead
 
@@ -98,7 +104,9 @@ async def test_the_guard_runs_again_at_send(local, people, receiver):
 
 
 async def test_a_partner_lead_url_stamps_the_partner_and_rate_limits_are_audited(client, bindings, people, clock):
-    partner = await job_settings.create_value(bindings.db, clock.now(), SYSTEM, job_settings.KINDS["job_partners"], {"name": "Acme Doors"})
+    partner = await job_settings.create_value(
+        bindings.db, clock.now(), SYSTEM, job_settings.KINDS["job_partners"], {"name": "Acme Doors"}
+    )
     token = await partner_urls.issue(bindings.db, clock.now(), SYSTEM, partner["id"])
     body = {"name": "Pat Jones", "phone": "3057940000", "partner_name": "Someone Else"}
     answer = await client.post(f"/webhook/partner/{token}", json=body)
