@@ -164,19 +164,7 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
             problems.update(exc.fields or {field: exc.message})
             return default
 
-    event = current["event"] if current else body.get("event")
-    slot = slots.slot(event) if isinstance(event, str) else None
-    if slot is None:
-        raise Invalid("Choose one of the webhook events.", field="event")
-    if current and "event" in body and body["event"] != current["event"]:
-        problems["event"] = "An endpoint stays on its event; add a new one instead."
-    role = current["role"] if current else body.get("role", "main")
-    if role not in ("main", "fanout"):
-        problems["role"] = "main or fanout."
-    elif role == "main" and not slot.has_main:
-        problems["role"] = f"{slot.label} has filtered fan-outs only."
-    if current and "role" in body and body["role"] != current["role"]:
-        problems["role"] = "The role of an endpoint does not change."
+    event, slot, role = _slot_and_role(body, current, problems)
     url = take("url", lambda v: check_url(v, allow), current["url"] if current else None)
     if url is None and "url" not in problems:
         problems["url"] = "A URL is required."
@@ -202,18 +190,25 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
     if problems:
         raise Invalid(problems)
     return Clean(
-        str(event),
-        str(role),
-        label,
-        str(url),
-        bool(enabled),
-        filters,
-        payload_type,
-        data,
-        raw_body,
-        headers,
-        basic_auth,
+        event, role, label, str(url), bool(enabled), filters, payload_type, data, raw_body, headers, basic_auth
     )
+
+
+def _slot_and_role(body: dict[str, Any], current: Row | None, problems: dict[str, str]) -> tuple[str, slots.Slot, str]:
+    event = current["event"] if current else body.get("event")
+    slot = slots.slot(event) if isinstance(event, str) else None
+    if slot is None:
+        raise Invalid("Choose one of the webhook events.", field="event")
+    if current and "event" in body and body["event"] != current["event"]:
+        problems["event"] = "An endpoint stays on its event; add a new one instead."
+    role = current["role"] if current else body.get("role", "main")
+    if role not in ("main", "fanout"):
+        problems["role"] = "main or fanout."
+    elif role == "main" and not slot.has_main:
+        problems["role"] = f"{slot.label} has filtered fan-outs only."
+    if current and "role" in body and body["role"] != current["role"]:
+        problems["role"] = "The role of an endpoint does not change."
+    return str(event), slot, str(role)
 
 
 def _text(v: Any, field: str, limit: int) -> str:
