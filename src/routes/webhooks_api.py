@@ -41,7 +41,7 @@ class EndpointIn(BaseModel):
     label: str | None = Field(None, max_length=120)
     url: str | None = Field(None, max_length=2000)
     enabled: bool | None = None
-    filters: dict[str, list[int | str]] | None = Field(
+    filters: dict[str, list[Id | str]] | None = Field(
         None, description="fan-outs: offices, partners, job_types, sources"
     )
     payload_type: Literal["json", "form", "xml", "raw"] | None = None
