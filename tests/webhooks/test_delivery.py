@@ -212,3 +212,17 @@ async def test_a_disabled_endpoint_receives_nothing_and_purge_keeps_the_counters
     dash = await log.dashboard(b.db, clock.now(), "all")
     assert dash["events"]["lead.created"] == 2 and dash["destinations"][0]["delivered"] == 1
     assert (await log.dashboard(b.db, clock.now(), "7d"))["events"] == {}
+
+
+async def test_a_receiver_that_hangs_past_the_timeout_is_retried(local, people, receiver, monkeypatch):
+    b = local
+    monkeypatch.setattr(delivery, "TIMEOUT", 0.3)  # 15 s in production; the same code path, shorter
+    receiver.slow_seconds = 1.0
+    await add(b, receiver)
+    receiver.answers["/hook"] = ["timeout"]
+    await new_lead(b, people.office_a)
+    await run(b)
+    row = await b.db.first("SELECT status, last_error FROM outbox WHERE kind = 'webhook'")
+    assert row["status"] == "pending" and "timed out" in row["last_error"]
+    [logged] = await log.timeline(b.db)
+    assert logged["status"] == "retrying"
