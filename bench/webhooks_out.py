@@ -119,7 +119,7 @@ async def _endpoints(b: Any, url: str, n: int) -> str:
             SYSTEM,
             {
                 "event": "lead.created",
-                "role": "fanout",
+                "kind": "fanout",
                 "url": f"{url}-{i}",
                 "payload_type": "form",
                 "data": [{"key": "n", "value": "{{FirstName}}"}],

@@ -4,7 +4,7 @@
 -- lead_events: one row per lead event (lead.created, lead.cancelled), written in the batch of the
 --   change itself, so a rolled-back change has none and a retried write has one (the id is unique).
 --   The webhook fan-out (and anything else that reacts to lead events) reads them after the commit.
--- webhook_endpoints: a slot's main URL (`role` main) or one of its filtered fan-outs (`role`
+-- webhook_endpoints: a slot's main URL (`kind` main) or one of its filtered fan-outs (`kind`
 --   fanout). `event` is the slot (WHO-2). Secrets are sealed with the vault (`*_sealed`, `*_key`):
 --   the signing secret (whsec_…, shown once) and the fan-out's Basic Auth. `filters` is JSON
 --   {"offices": [ids], "partners": [names], "job_types": [ids], "sources": [keys]} (WHO-6, WHO-7).
@@ -27,7 +27,7 @@ CREATE INDEX lead_events_lead ON lead_events (lead_id, created_at);
 CREATE TABLE webhook_endpoints (
     id             INTEGER PRIMARY KEY,
     event          TEXT NOT NULL,
-    role           TEXT NOT NULL CHECK (role IN ('main', 'fanout')),
+    kind           TEXT NOT NULL CHECK (kind IN ('main', 'fanout')),
     label          TEXT NOT NULL DEFAULT '',
     url            TEXT NOT NULL,
     enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
@@ -45,7 +45,7 @@ CREATE TABLE webhook_endpoints (
     created_at     TEXT NOT NULL,
     updated_at     TEXT NOT NULL
 );
-CREATE UNIQUE INDEX webhook_endpoints_main ON webhook_endpoints (event) WHERE role = 'main';
+CREATE UNIQUE INDEX webhook_endpoints_main ON webhook_endpoints (event) WHERE kind = 'main';
 
 CREATE TABLE webhook_deliveries (
     id           TEXT PRIMARY KEY,

@@ -177,9 +177,9 @@ async def remembered(key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
     lender = _LENDER.get()
     if lender is None:
         return await load()
-    if key not in lender.memo:
-        lender.memo[key] = await load()
-    return lender.memo[key]
+    if key not in lender.memo:  # the load itself is kept, so rows delivered at once share one read
+        lender.memo[key] = asyncio.ensure_future(load())
+    return await lender.memo[key]
 
 
 @asynccontextmanager

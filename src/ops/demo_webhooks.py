@@ -40,7 +40,7 @@ async def seed(bindings: Bindings, now: datetime, actor: Actor) -> str | None:
         made.append(
             {
                 "event": "lead.created",
-                "role": "fanout",
+                "kind": "fanout",
                 "url": _url("garage-crm"),
                 "label": "Garage CRM (form)",
                 "filters": {"offices": [garage.id]},

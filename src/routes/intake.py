@@ -19,7 +19,6 @@ from leads import sources as lead_sources
 from leads.intake import Delivery, Outcome
 from routes import guard
 from routes.guard import bindings_of
-from routes.outbox_kick import soon
 from routes.pages import render
 from webhooks import partner_urls
 
@@ -123,10 +122,7 @@ async def _webhook(
     if partner is not None:  # WHI-4: the partner is whoever owns the URL, whatever the body says
         payload = {**(payload if isinstance(payload, dict) else {}), "partner_name": partner}
     delivery = Delivery(channel, content_type, raw, request.headers.get("idempotency-key"))
-    outcome = await intake.receive(b.db, b.clock.now(), source, payload, delivery)
-    if outcome.status == "created":
-        soon(request)  # issue 22: the lead's webhooks go out right after the answer
-    return answer(outcome)
+    return answer(await intake.receive(b.db, b.clock.now(), source, payload, delivery))
 
 
 async def webhook_leads(request: Request) -> Response:

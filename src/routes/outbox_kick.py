@@ -19,7 +19,6 @@ from core import outbox
 
 log = logging.getLogger("porchlight.outbox")
 FLAG = "outbox_kick"
-KICK_ROUNDS = 2
 
 
 def soon(request: Request) -> None:
@@ -37,10 +36,6 @@ class DeliverAfterResponse:
             return
         bindings: Any = scope["app"].state.bindings  # the app's, read per request (tests swap them)
         try:
-            # A second round takes what the first one wrote (issue 22: a webhook fan-out writes one
-            # message per destination), so an event's webhooks also leave right after the response.
-            for _ in range(KICK_ROUNDS):
-                if not await outbox.drain(bindings, outbox.KICK_LIMIT, owner="kick"):
-                    break
+            await outbox.drain(bindings, outbox.KICK_LIMIT, owner="kick")
         except Exception:  # never the user's problem: the tick retries
             log.exception("delivery after the response failed; the outbox tick will retry")

@@ -37,7 +37,7 @@ class HeaderRow(BaseModel):
 class EndpointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event: str | None = Field(None, max_length=60, description="the slot, e.g. lead.created (create only)")
-    role: Literal["main", "fanout"] | None = Field(None, description="main (default) or fanout (create only)")
+    kind: Literal["main", "fanout"] | None = Field(None, description="main (default) or fanout (create only)")
     label: str | None = Field(None, max_length=120)
     url: str | None = Field(None, max_length=2000)
     enabled: bool | None = None

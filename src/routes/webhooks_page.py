@@ -100,8 +100,8 @@ def _form_body(form: Any, creating: bool) -> dict[str, Any]:
     }
     if creating:
         body["event"] = str(form.get("event", ""))
-        body["role"] = str(form.get("role", "main"))
-    if (form.get("role") or "main") == "fanout" or form.get("builder") == "1":
+        body["kind"] = str(form.get("kind", "main"))
+    if (form.get("kind") or "main") == "fanout" or form.get("builder") == "1":
         slot = slots.slot(str(form.get("event", ""))) if creating else None
         dims = slot.dimensions if slot else tuple(slots.DIMENSION_LABELS)
         filters: dict[str, list[Any]] = {}
@@ -133,7 +133,7 @@ async def create(request: Request) -> Response:
             errors=exc.errors or {"url": exc.message},
             draft=dict(form),
             draft_event=form.get("event"),
-            draft_role=form.get("role"),
+            draft_kind=form.get("kind"),
         )
     ):
         row, secret = await endpoints.create(b, b.clock.now(), current_user(request).actor, _form_body(form, True))
@@ -156,7 +156,7 @@ async def save(request: Request, endpoint_id: Id) -> Response:
         lambda exc: _page(request, status=422, editing=shown, errors=exc.errors or {"url": exc.message})
     ):
         body = _form_body(form, False)
-        if row["role"] == "main":
+        if row["kind"] == "main":
             body = {k: v for k, v in body.items() if k in ("url", "label", "enabled")}
         await endpoints.update(b, b.clock.now(), current_user(request).actor, row, body)
     return redirect(f"{HOME}#slot-{row['event']}", "Saved.")

@@ -122,7 +122,7 @@ def _filters(value: Any, slot: slots.Slot) -> dict[str, list[Any]]:
 
 FIELDS = {
     "event",
-    "role",
+    "kind",
     "label",
     "url",
     "enabled",
@@ -138,7 +138,7 @@ FIELDS = {
 @dataclass
 class Clean:
     event: str
-    role: str
+    kind: str
     label: str
     url: str
     enabled: bool
@@ -164,13 +164,13 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
             problems.update(exc.fields or {field: exc.message})
             return default
 
-    event, slot, role = _slot_and_role(body, current, problems)
+    event, slot, kind = _slot_and_kind(body, current, problems)
     url = take("url", lambda v: check_url(v, allow), current["url"] if current else None)
     if url is None and "url" not in problems:
         problems["url"] = "A URL is required."
     label = take("label", lambda v: _text(v, "label", 120), current["label"] if current else "")
     enabled = take("enabled", lambda v: _bool(v, "enabled"), bool(current["enabled"]) if current else True)
-    fanout = role == "fanout"
+    fanout = kind == "fanout"
     builder = {"filters", "payload_type", "data", "raw_body", "headers", "basic_auth"} & set(body)
     if not fanout and builder:
         for f in builder:
@@ -190,25 +190,25 @@ def clean(body: dict[str, Any], allow: Allowance, current: Row | None = None) ->
     if problems:
         raise Invalid(problems)
     return Clean(
-        event, role, label, str(url), bool(enabled), filters, payload_type, data, raw_body, headers, basic_auth
+        event, kind, label, str(url), bool(enabled), filters, payload_type, data, raw_body, headers, basic_auth
     )
 
 
-def _slot_and_role(body: dict[str, Any], current: Row | None, problems: dict[str, str]) -> tuple[str, slots.Slot, str]:
+def _slot_and_kind(body: dict[str, Any], current: Row | None, problems: dict[str, str]) -> tuple[str, slots.Slot, str]:
     event = current["event"] if current else body.get("event")
     slot = slots.slot(event) if isinstance(event, str) else None
     if slot is None:
         raise Invalid("Choose one of the webhook events.", field="event")
     if current and "event" in body and body["event"] != current["event"]:
         problems["event"] = "An endpoint stays on its event; add a new one instead."
-    role = current["role"] if current else body.get("role", "main")
-    if role not in ("main", "fanout"):
-        problems["role"] = "main or fanout."
-    elif role == "main" and not slot.has_main:
-        problems["role"] = f"{slot.label} has filtered fan-outs only."
-    if current and "role" in body and body["role"] != current["role"]:
-        problems["role"] = "The role of an endpoint does not change."
-    return str(event), slot, str(role)
+    kind = current["kind"] if current else body.get("kind", "main")
+    if kind not in ("main", "fanout"):
+        problems["kind"] = "main or fanout."
+    elif kind == "main" and not slot.has_main:
+        problems["kind"] = f"{slot.label} has filtered fan-outs only."
+    if current and "kind" in body and body["kind"] != current["kind"]:
+        problems["kind"] = "The kind of an endpoint does not change."
+    return str(event), slot, str(kind)
 
 
 def _text(v: Any, field: str, limit: int) -> str:
@@ -257,7 +257,7 @@ def shape(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "event": row["event"],
-        "role": row["role"],
+        "kind": row["kind"],
         "label": row["label"],
         "url": row["url"],
         "enabled": bool(row["enabled"]),
@@ -275,7 +275,7 @@ def shape(row: Row) -> dict[str, Any]:
 
 
 async def all_endpoints(db: Any) -> list[Row]:
-    return await db.all("SELECT * FROM webhook_endpoints ORDER BY event, role DESC, id")
+    return await db.all("SELECT * FROM webhook_endpoints ORDER BY event, kind DESC, id")
 
 
 async def get(db: Any, endpoint_id: int) -> Row | None:
@@ -283,7 +283,7 @@ async def get(db: Any, endpoint_id: int) -> Row | None:
 
 
 async def for_event(db: Any, event: str) -> list[Row]:
-    return await db.all("SELECT * FROM webhook_endpoints WHERE event = ? AND enabled = 1 ORDER BY role DESC, id", event)
+    return await db.all("SELECT * FROM webhook_endpoints WHERE event = ? AND enabled = 1 ORDER BY kind DESC, id", event)
 
 
 def secret_of(ring: KeyRing, row: Row) -> str:
@@ -307,8 +307,8 @@ async def create(bindings: Any, now: datetime, actor: Actor, body: dict[str, Any
     """A new endpoint and its signing secret (returned here only)."""
     c = clean(body, allowance(bindings))
     db = bindings.db
-    if c.role == "main" and await db.first(
-        "SELECT id FROM webhook_endpoints WHERE event = ? AND role = 'main'", c.event
+    if c.kind == "main" and await db.first(
+        "SELECT id FROM webhook_endpoints WHERE event = ? AND kind = 'main'", c.event
     ):
         raise Conflict("This event has its main URL already; change that one.")
     ring = KeyRing.from_settings(bindings.settings)
@@ -318,11 +318,11 @@ async def create(bindings: Any, now: datetime, actor: Actor, body: dict[str, Any
     results = await db.batch(
         [
             q(
-                "INSERT INTO webhook_endpoints (event, role, label, url, enabled, filters, payload_type, data,"
+                "INSERT INTO webhook_endpoints (event, kind, label, url, enabled, filters, payload_type, data,"
                 " raw_body, headers, auth_sealed, auth_key, secret_sealed, secret_key, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 c.event,
-                c.role,
+                c.kind,
                 c.label,
                 c.url,
                 int(c.enabled),
@@ -342,7 +342,7 @@ async def create(bindings: Any, now: datetime, actor: Actor, body: dict[str, Any
                 now,
                 actor,
                 "webhook.endpoint_created",
-                f"{actor.label} added a {c.role} webhook for {c.event}: {c.url}",
+                f"{actor.label} added a {c.kind} webhook for {c.event}: {c.url}",
                 event=c.event,
                 url=c.url,
             ),

@@ -40,11 +40,15 @@ def slots_for(event: dict[str, Any], job: dict[str, Any] | None) -> list[str]:
 
 async def tick(bindings: Any, now: datetime) -> dict[str, int]:
     db = bindings.db
-    cursor = await db.first("SELECT last_id FROM webhook_cursors WHERE source = ?", SOURCE)
-    last = int(cursor["last_id"]) if cursor else 0
-    events = await db.all("SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?", last, PAGE)
+    events = await db.all(
+        "SELECT j.*, coalesce(c.last_id, 0) AS cursor FROM job_events j"
+        " LEFT JOIN webhook_cursors c ON c.source = ? WHERE j.id > coalesce(c.last_id, 0) ORDER BY j.id LIMIT ?",
+        SOURCE,
+        PAGE,
+    )
     if not events:
         return {}
+    last = int(events[0]["cursor"])
     statements: list[Statement] = [
         q("INSERT OR IGNORE INTO webhook_cursors (source, last_id) VALUES (?, 0)", SOURCE),
         records.guard("(SELECT last_id FROM webhook_cursors WHERE source = ?) = ?", SOURCE, last),

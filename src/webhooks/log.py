@@ -30,7 +30,7 @@ async def dashboard(db: Any, now: datetime, window: str) -> dict[str, Any]:
     since = "0000-00-00" if days is None else iso(now - timedelta(days=days))[:10]
     rows = await db.all(
         "SELECT d.event, d.endpoint_id, SUM(d.fired) AS fired, SUM(d.delivered) AS delivered, SUM(d.failed) AS failed,"
-        " e.url, e.role, e.label FROM webhook_daily d LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+        " e.url, e.kind, e.label FROM webhook_daily d LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id"
         " WHERE d.day >= ? GROUP BY d.event, d.endpoint_id ORDER BY d.event, d.endpoint_id",
         since,
     )
@@ -45,7 +45,7 @@ async def dashboard(db: Any, now: datetime, window: str) -> dict[str, Any]:
                     "event": r["event"],
                     "endpoint_id": r["endpoint_id"],
                     "url": r["url"] or "(removed endpoint)",
-                    "role": r["role"],
+                    "kind": r["kind"],
                     "label": r["label"] or "",
                     "delivered": int(r["delivered"] or 0),
                     "failed": int(r["failed"] or 0),

@@ -48,7 +48,7 @@ async def issue(db: Any, now: datetime, actor: Actor, partner_id: int) -> str:
                 actor,
                 "webhook.partner_url_issued",
                 f"{actor.label} issued a lead URL for {partner['name']}",
-                meta={"partner": partner_id},
+                meta={"job_partner": partner_id},
             ),
         ]
     )

@@ -142,7 +142,7 @@ def substitute(template: str, payload: dict[str, str], escape_for: str) -> str:
 
 def build(endpoint: dict[str, Any], payload: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
     """A fan-out's (content type, body, extra headers) — or the standard JSON for a main URL (WHO-14)."""
-    if endpoint["role"] == "main":
+    if endpoint["kind"] == "main":
         return "application/json", standard_body(payload), []
     kind = endpoint["payload_type"]
     data = [tuple(p) for p in json.loads(endpoint["data"])] if isinstance(endpoint["data"], str) else endpoint["data"]

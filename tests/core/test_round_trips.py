@@ -97,7 +97,9 @@ ROUTES = (
     Route("POST /webhook/facebook", "webhook", WEBHOOK),
     # issue 21: the outbox tick shares the expression (its idle run: lease, claim, release)
     Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK),
-    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK),
+    # issue 22: the same tick also reads job events past the webhook cursor (1) and fans out the 3 leads'
+    # webhook events (their endpoints read once per drain, and the drain's one record batch): + 3
+    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK + 3),
     Route("cron */2 * * * * (quickbooks-import), not connected", "tick", TICK),
     Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", 2 * TICK),
 )

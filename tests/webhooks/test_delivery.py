@@ -18,9 +18,9 @@ from webhooks import delivery, endpoints, log
 assert delivery.KIND in outbox.HANDLERS and delivery.FANOUT in outbox.HANDLERS
 
 
-async def add(b, receiver, event="lead.created", role="main", path="/hook", **body):
+async def add(b, receiver, event="lead.created", kind="main", path="/hook", **body):
     row, secret = await endpoints.create(
-        b, b.clock.now(), SYSTEM, {"event": event, "role": role, "url": receiver.url(path), **body}
+        b, b.clock.now(), SYSTEM, {"event": event, "kind": kind, "url": receiver.url(path), **body}
     )
     receiver.secrets[path] = secret
     return row
@@ -68,11 +68,11 @@ async def test_a_new_lead_reaches_the_main_url_signed_with_the_workiz_payload(lo
 
 async def test_a_fan_out_fires_only_when_its_filters_match_and_escapes_variables(local, people, receiver):
     b = local
-    await add(b, receiver, role="fanout", path="/b-only", filters={"offices": [people.office_b.id]})
+    await add(b, receiver, kind="fanout", path="/b-only", filters={"offices": [people.office_b.id]})
     await add(
         b,
         receiver,
-        role="fanout",
+        kind="fanout",
         path="/form",
         filters={"offices": [people.office_a.id, people.office_b.id], "sources": ["website"]},
         payload_type="form",
@@ -81,7 +81,7 @@ async def test_a_fan_out_fires_only_when_its_filters_match_and_escapes_variables
         basic_auth="zap:s3cret:x",
     )
     await add(
-        b, receiver, role="fanout", path="/xml", payload_type="xml", data=[{"key": "Name", "value": "<{{FirstName}}>"}]
+        b, receiver, kind="fanout", path="/xml", payload_type="xml", data=[{"key": "Name", "value": "<{{FirstName}}>"}]
     )
     lead_id = await new_lead(b, people.office_a, name="Bo&b Smith")
     await run(b)
@@ -97,7 +97,7 @@ async def test_a_fan_out_fires_only_when_its_filters_match_and_escapes_variables
 async def test_a_broken_fan_out_never_holds_back_the_main_url(local, people, receiver):
     b = local
     await add(b, receiver, path="/main")
-    await add(b, receiver, role="fanout", path="/broken")
+    await add(b, receiver, kind="fanout", path="/broken")
     receiver.answers["/broken"] = [500] * 20
     await new_lead(b, people.office_a)
     await run(b)
@@ -130,7 +130,7 @@ async def test_retries_on_the_schedule_honour_retry_after_and_keep_the_webhook_i
 async def test_a_redirect_is_a_failure_and_410_disables_the_endpoint(local, people, receiver):
     b = local
     moved = await add(b, receiver, path="/moved")
-    gone = await add(b, receiver, role="fanout", path="/gone")
+    gone = await add(b, receiver, kind="fanout", path="/gone")
     receiver.answers["/moved"] = [(302, {"Location": "http://127.0.0.1:1/elsewhere"})]
     receiver.answers["/gone"] = [410]
     await new_lead(b, people.office_a)

@@ -37,7 +37,7 @@ async def test_job_created_and_cancelled_reach_their_slots_with_the_contractor_n
         SYSTEM,
         {
             "event": "job.created",
-            "role": "fanout",
+            "kind": "fanout",
             "url": receiver.url("/other-type"),
             "filters": {"job_types": [net.other_type]},
         },

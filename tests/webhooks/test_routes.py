@@ -36,13 +36,13 @@ async def test_only_the_owner_reaches_any_of_it(client, bindings, people):
         ({"url": "http://100.64.0.1/x"}, "url"),
         ({"url": "http://[::ffff:192.168.0.1]/x"}, "url"),
         ({"url": "http://127.0.0.1:9/x"}, "url"),
-        ({"role": "fanout", "headers": [{"name": "Host", "value": "x"}]}, "headers"),
-        ({"role": "fanout", "headers": [{"name": "X-A", "value": "a\r\nX-B: b"}]}, "headers"),
-        ({"role": "fanout", "basic_auth": "no-colon"}, "basic_auth"),
-        ({"role": "fanout", "payload_type": "xml", "data": [{"key": "1bad", "value": "x"}]}, "data"),
-        ({"event": "job.expected_completion_changed"}, "role"),
+        ({"kind": "fanout", "headers": [{"name": "Host", "value": "x"}]}, "headers"),
+        ({"kind": "fanout", "headers": [{"name": "X-A", "value": "a\r\nX-B: b"}]}, "headers"),
+        ({"kind": "fanout", "basic_auth": "no-colon"}, "basic_auth"),
+        ({"kind": "fanout", "payload_type": "xml", "data": [{"key": "1bad", "value": "x"}]}, "data"),
+        ({"event": "job.expected_completion_changed"}, "kind"),
         ({"headers": [{"name": "X-A", "value": "1"}]}, "headers"),  # the builder is for fan-outs only (WHO-14)
-        ({"role": "fanout", "filters": {"job_types": [1]}}, "filters"),  # not a lead-event dimension
+        ({"kind": "fanout", "filters": {"job_types": [1]}}, "filters"),  # not a lead-event dimension
     ],
 )
 async def test_bad_input_is_a_422_on_its_field_and_saves_nothing(client, bindings, people, db_path, body, field):
@@ -70,7 +70,7 @@ async def test_create_shows_the_secret_once_and_never_again(client, bindings, pe
     rotated = await client.post(f"{API}/{made.json()['id']}/rotate-secret")
     assert rotated.json()["secret"].startswith("whsec_") and rotated.json()["secret"] != secret
     fan = await client.post(
-        API, json={"event": "lead.created", "role": "fanout", "url": "https://93.184.215.14/f", "basic_auth": "u:p"}
+        API, json={"event": "lead.created", "kind": "fanout", "url": "https://93.184.215.14/f", "basic_auth": "u:p"}
     )
     assert fan.status_code == 201 and fan.json()["basic_auth_set"] is True and "u:p" not in (await client.get(API)).text
     page = await client.get("/maintenance/webhooks")
