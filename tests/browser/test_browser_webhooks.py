@@ -6,8 +6,8 @@ them. Screenshots at 1280 and 390 px go to tests/artifacts/webhooks-*.png and /t
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
