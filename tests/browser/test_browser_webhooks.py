@@ -79,7 +79,7 @@ def test_the_owner_configures_a_webhook_with_a_fan_out_and_sees_the_delivery(bro
         # the one-minute tick, run by hand (the test server runs without cron), a little later
         later = dict(server.env, PORCHLIGHT_CLOCK=(server.now() + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"))
         for _ in range(2):  # the fan-out, then its deliveries
-            _run_cli(["cron", "outbox"], later, server.db_path.parent)
+            _run_cli(["cron", "run", "outbox"], later, server.db_path.parent)
 
         page.goto("/maintenance/webhooks?tab=timeline")
         items = page.locator(".wh-timeline li")
