@@ -71,6 +71,8 @@ def _concrete(path: str, people) -> str:
         "entry_id": "1",
         "summary_id": "1",
         "conversation_id": "1",
+        "job_id": "1",  # issue 24: a ticket's linked job
+        "mailbox_id": "1",  # issue 24: a development-mailbox attachment
         # The contractor network (issue 19).
         "value_id": "1",
         "area_id": "1",
@@ -90,6 +92,9 @@ def _concrete(path: str, people) -> str:
         # The contractor network (issue 19).
         # The contractor network (issue 19).
         "rule_id": "1",  # issue 22: an automation rule
+        # issue 22: webhooks
+        "endpoint_id": "1",
+        "partner_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 
