@@ -127,6 +127,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # syncs lines, picks each office's sender and keeps the templates (Maintenance → SMS).
     # Automations (issue 22, AUT-1): Maintenance → Automations & Integrations, owner only.
     "automations.manage": OWNER,
+    # issue 22: outbound webhooks (Maintenance → Webhooks), the owner only (WHO-1)
+    "webhooks.manage": OWNER,
     # Jobs and dispatch (issue 20, BEHAVIOUR 1.1 and X-1): everyone reads (partners their partner's
     # jobs only); agents and up create, edit operational fields, change status, K-confirm, rebook and
     # assign; moving a job back to Submitted, archive and restore are admin and above; hard delete is
@@ -626,6 +628,27 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/automations/{rule_id}"): "automations.manage",
     ("PATCH", "/api/automations/{rule_id}"): "automations.manage",
     ("DELETE", "/api/automations/{rule_id}"): "automations.manage",
+    # issue 22: outbound webhooks (owner) and the per-Job-Partner inbound lead URLs (WHI-4)
+    ("GET", "/maintenance/webhooks"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks"): "webhooks.manage",
+    ("GET", "/maintenance/webhooks/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}/delete"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/{endpoint_id}/rotate"): "webhooks.manage",
+    ("POST", "/maintenance/webhooks/partners/{partner_id}/lead-url"): "webhooks.manage",
+    ("GET", "/api/webhooks/events"): "webhooks.manage",
+    ("GET", "/api/webhooks/endpoints"): "webhooks.manage",
+    ("POST", "/api/webhooks/endpoints"): "webhooks.manage",
+    ("GET", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("PATCH", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("DELETE", "/api/webhooks/endpoints/{endpoint_id}"): "webhooks.manage",
+    ("POST", "/api/webhooks/endpoints/{endpoint_id}/rotate-secret"): "webhooks.manage",
+    ("GET", "/api/webhooks/dashboard"): "webhooks.manage",
+    ("GET", "/api/webhooks/deliveries"): "webhooks.manage",
+    ("GET", "/api/webhooks/partner-lead-urls"): "webhooks.manage",
+    ("POST", "/api/webhooks/partner-lead-urls/{partner_id}"): "webhooks.manage",
+    ("POST", "/webhook/partner/{token}"): PUBLIC,
+    ("POST", "/dev/webhook-receiver/{name}"): PUBLIC,  # development only (404 in production); stores nothing
     # Jobs and dispatch (issue 20).
     ("POST", "/leads/{display_id}/workiz"): "leads.edit",
     ("GET", "/jobs"): "jobs.view",
@@ -691,6 +714,8 @@ CSRF_EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/webhook/leads"),  # shared secret
         ("POST", "/webhook/facebook"),  # shared secret
         ("POST", "/webhook/s/{token}"),  # per-source token
+        ("POST", "/webhook/partner/{token}"),  # per-Job-Partner token (issue 22, WHI-4)
+        ("POST", "/dev/webhook-receiver/{name}"),  # development only: answers 200, changes nothing
         ("POST", "/webhook/quickbooks"),  # Intuit's HMAC signature
         ("POST", "/request-help"),  # public form: makes a lead, nothing else, with no one's authority
         ("POST", "/book/{slug}"),  # the public booking widget: the same, through intake

@@ -50,6 +50,12 @@ class Bindings:
     sms: sms_gateway.SmsGateway = field(default_factory=sms_gateway.DevGateway)
     # Email delivery (core/email.py): None = chosen from the settings for the runtime (issue 21).
     email: Any = None
+    # Test-only (issue 22): hosts a user-entered URL may reach though private (the local webhook
+    # receiver on 127.0.0.1). Never read from the environment; ignored in production (outbound.check_user_url).
+    outbound_allow: frozenset[str] = frozenset()
+
+
+DEV_WEBHOOK_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 
 def local_environment(dev_vars: Path = DEV_VARS) -> dict[str, str]:
@@ -85,6 +91,8 @@ def local(db_path: Path | None = None, *, migrate: bool = True) -> Bindings:
             environment.get("PORCHLIGHT_GEOCODER", ""), environment.get("PORCHLIGHT_GEOCODER_URL", "")
         ),
         sms=sms_gateway.from_environment(environment),
+        # `make dev` only (issue 22): the demo webhooks point at the app's own development receiver
+        outbound_allow=DEV_WEBHOOK_HOSTS if settings.env == "development" else frozenset(),
     )
 
 

@@ -98,13 +98,17 @@ def enqueue(
     not_before: str | None = None,
     now: str,
     message_id: str | None = None,
+    if_new: bool = False,
 ) -> tuple[str, Statement]:
     """A new message: its id (the idempotency key) and the INSERT the caller puts in the batch of the
-    change that causes it. `not_before` (ISO time) holds it until then (quiet hours, a reminder)."""
+    change that causes it. `not_before` (ISO time) holds it until then (quiet hours, a reminder).
+    `if_new` (with a deterministic MESSAGE_ID): a message that exists already is left as it is (a
+    fan-out written twice adds nothing; issue 22)."""
     mid = message_id or new_id()
     due = max(not_before, now) if not_before else now
     return mid, q(
-        "INSERT INTO outbox (id, kind, office_id, payload, status, attempts, next_attempt_at, created_at, updated_at)"
+        f"INSERT {'OR IGNORE ' if if_new else ''}INTO outbox"
+        " (id, kind, office_id, payload, status, attempts, next_attempt_at, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
         mid,
         kind,
@@ -113,6 +117,17 @@ def enqueue(
         due,
         now,
         now,
+    )
+
+
+def not_before(message_id: str, at: str) -> Statement:
+    """Push a message that is waiting for its next attempt to AT at the earliest (a receiver's
+    `Retry-After`); for a handler's statements, after the outcome is recorded."""
+    return q(
+        "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at < ?",
+        at,
+        message_id,
+        at,
     )
 
 
@@ -162,9 +177,9 @@ async def remembered(key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
     lender = _LENDER.get()
     if lender is None:
         return await load()
-    if key not in lender.memo:
-        lender.memo[key] = await load()
-    return lender.memo[key]
+    if key not in lender.memo:  # the load itself is kept, so rows delivered at once share one read
+        lender.memo[key] = asyncio.ensure_future(load())
+    return await lender.memo[key]
 
 
 @asynccontextmanager

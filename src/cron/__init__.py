@@ -28,6 +28,9 @@ from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
 from tasks import recurring as recurring_tasks  # issue 23
 from tasks import report_emails  # issue 23
+from webhooks import delivery as webhook_delivery  # registers the outbox's webhook handlers (issue 22)
+from webhooks import jobs_feed as webhook_jobs
+from webhooks import leads_feed as webhook_leads
 
 # A job is called as job(bindings, now); a job in RENEWED also gets lease=<its Lease>.
 Job = Callable[..., Awaitable[dict[str, int]]]
@@ -41,6 +44,11 @@ async def _lead_indexes(bindings: Bindings, now: datetime) -> dict[str, int]:
         report_rollups.count_pending(bindings.db, limit=LEAD_INDEX_BUDGET),
     )
     return {"leads_indexed": indexed, "leads_counted": counted}
+
+
+async def _webhook_events(bindings: Bindings, now: datetime) -> dict[str, int]:
+    """Issue 22: both webhook feeds under one lease (each is safe alone: its own guarded cursor)."""
+    return {**await webhook_leads.tick(bindings, now), **await webhook_jobs.tick(bindings, now)}
 
 
 async def _jobs_auto_status(bindings: Bindings, now: datetime) -> dict[str, int]:
@@ -64,14 +72,19 @@ JOBS: dict[str, Job] = {
     # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
     "automation-events": automations_fire.events_tick,
     "automation-times": automations_fire.timed_tick,
+    # issue 22: the webhook delivery log is kept 30 days (its daily counters for ever)
+    "webhooks-purge": webhook_delivery.purge,
+    # issue 22: lead and job events (written in each change's batch) into webhook deliveries, before the outbox drains
+    "webhooks-events": _webhook_events,
 }
 
 # Keep in step with [triggers].crons in wrangler.toml (tests/cron/test_cron.py checks both directions).
 SCHEDULE: dict[str, tuple[str, ...]] = {
-    "*/10 * * * *": ("housekeeping", "quickbooks-sync"),
+    "*/10 * * * *": ("housekeeping", "quickbooks-sync", "webhooks-purge"),
     # New leads into the search index and the report rollups in bulk; searches and reports also
     # catch up first (src/leads/search.py, src/reports/rollups.py).
-    "* * * * *": ("lead-indexes", "outbox", "automation-events"),
+    # issue 22: lead and job events into webhook deliveries before the outbox drains
+    "* * * * *": ("lead-indexes", "webhooks-events", "outbox", "automation-events"),
     "*/5 * * * *": (
         "automation-times",
     ),  # issue 22: AUT-6's 5-minute tick  # outbox: issue 21, delivery of everything that leaves

@@ -149,7 +149,8 @@ def _status_plan(
         params=[target, next_text, kept_reason, iso(now)],
         rows=[
             _entry(now, user, row, "status", body, previous=row["status"]),
-            *lead_events.status_moved(now, row["id"], row["office_id"], target, row["status"]),  # issue 22
+            # issue 22: automations and webhooks react to it; the reason as it was (WHO-5's IrrelevantReason)
+            *lead_events.status_moved(now, row["id"], row["office_id"], target, row["status"], reason=kept_reason),
             _audit(
                 now,
                 user,

@@ -4,7 +4,11 @@ adds exactly one per committed change. Readers keep their own cursor over `lead_
 
 Types: `lead_created` (every intake path: manual, import, source webhooks, booking) and
 `lead_status_changed` (payload `{"status", "previous"}`, only when the status really moves; a
-BookBack reactivation is a change to Fresh, AUT-9)."""
+BookBack reactivation is a change to Fresh, AUT-9; a move into Irrelevant also carries the
+`reason` given, which the Cancelled Leads webhook sends as it was, WHO-5).
+
+Readers: automations (`automations/fire.py`) and the webhook fan-out (`webhooks/leads_feed.py`),
+each past its own guarded cursor on the minute tick."""
 
 from __future__ import annotations
 
@@ -35,8 +39,13 @@ def event(
     )
 
 
-def status_moved(now: datetime, lead_id: int, office_id: int | None, status: str, previous: str) -> list[Statement]:
+def status_moved(
+    now: datetime, lead_id: int, office_id: int | None, status: str, previous: str, reason: str | None = None
+) -> list[Statement]:
     """The status event for the caller's batch, or nothing when the status does not move."""
     if status == previous:
         return []
-    return [event(now, STATUS_CHANGED, lead_id, office_id, {"status": status, "previous": previous})]
+    payload = {"status": status, "previous": previous}
+    if reason:
+        payload["reason"] = reason
+    return [event(now, STATUS_CHANGED, lead_id, office_id, payload)]

@@ -43,6 +43,7 @@ from ops import (
     demo_technicians,
     demo_tickets,
     demo_tracking,
+    demo_webhooks,
 )
 from quickbooks import identity, oauth, objects
 from reports import rollups
@@ -691,4 +692,5 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     if automations:
         seeder.summary.extra.append(automations[0])
         seeder.summary.leads += automations[1]
+    seeder.summary.extra.append(await demo_webhooks.seed(bindings, now, seeder.owner.actor) or "")  # issue 22
     return seeder.summary

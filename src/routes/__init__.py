@@ -84,10 +84,13 @@ from routes import (
     tickets,
     timeline,  # issue 23
     tracking_sources,
+    webhooks_api,  # issue 22
+    webhooks_dev,  # issue 22: the development receiver
+    webhooks_page,  # issue 22
 )
 
 # Plain Starlette routes matched before any router (see `guard.public_routes`), and their OpenAPI paths.
-PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES]
+PLAIN_ROUTES = [*intake.WEBHOOK_ROUTES, *sms_webhooks.WEBHOOK_ROUTES, *webhooks_dev.ROUTES]
 PLAIN_OPENAPI = {**intake.OPENAPI_PATHS, **sms_webhooks.OPENAPI_PATHS}
 
 ROUTERS = [
@@ -166,6 +169,8 @@ ROUTERS = [
     account.router,
     account_security.router,  # issue 17: account security
     people.router,  # issue 17: account security
+    webhooks_page.router,  # issue 22: before maintenance (/maintenance/webhooks is its own page)
+    webhooks_api.router,  # issue 22
     maintenance.router,
     api.router,
 ]

@@ -20,6 +20,7 @@ from leads.intake import Delivery, Outcome
 from routes import guard
 from routes.guard import bindings_of
 from routes.pages import render
+from webhooks import partner_urls
 
 router = APIRouter(tags=["intake"])
 
@@ -105,7 +106,9 @@ def _shared_secret_ok(request: Request) -> bool:
     return secrets.compare_digest(sent.encode(), expected.encode())
 
 
-async def _webhook(request: Request, source: lead_sources.Source | None, channel: str) -> Response:
+async def _webhook(
+    request: Request, source: lead_sources.Source | None, channel: str, partner: str | None = None
+) -> Response:
     b = bindings_of(request)
     try:
         payload, raw, content_type = await read_body(request)
@@ -116,6 +119,8 @@ async def _webhook(request: Request, source: lead_sources.Source | None, channel
         source = await lead_sources.by_key(b.db, str(named or "manual").strip().lower()[:40])
         source = source or await lead_sources.by_key(b.db, "manual")
         assert source is not None
+    if partner is not None:  # WHI-4: the partner is whoever owns the URL, whatever the body says
+        payload = {**(payload if isinstance(payload, dict) else {}), "partner_name": partner}
     delivery = Delivery(channel, content_type, raw, request.headers.get("idempotency-key"))
     return answer(await intake.receive(b.db, b.clock.now(), source, payload, delivery))
 
@@ -139,6 +144,14 @@ async def webhook_source(request: Request) -> Response:
     return await _webhook(request, source, "webhook:source")
 
 
+async def webhook_partner(request: Request) -> Response:
+    """A Job Partner's own lead URL (WHI-4, issue 22): the token names the partner."""
+    partner = await partner_urls.partner_for(bindings_of(request).db, str(request.path_params["token"]))
+    if partner is None:
+        return _refuse(401, "Unknown partner token.")
+    return await _webhook(request, None, "webhook:partner", partner=str(partner["name"]))
+
+
 # Partner webhooks are the busiest public path, and each handler reads its own request (no
 # dependencies, no session), so they are plain routes served ahead of the FastAPI routers
 # (`guard.public_routes`): docs/performance.md, "Webhook intake".
@@ -147,6 +160,7 @@ WEBHOOK_ROUTES = guard.public_routes(
         Route("/webhook/leads", webhook_leads, methods=["POST"]),
         Route("/webhook/facebook", webhook_facebook, methods=["POST"]),
         Route("/webhook/s/{token}", webhook_source, methods=["POST"]),
+        Route("/webhook/partner/{token}", webhook_partner, methods=["POST"]),  # issue 22, WHI-4
     ]
 )
 
@@ -184,6 +198,14 @@ OPENAPI_PATHS = {
     "/webhook/s/{token}": {
         "post": {
             **_operation("Inbound lead for one source (per-source token)", secret=False)["post"],
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+        }
+    },
+    "/webhook/partner/{token}": {
+        "post": {
+            **_operation("Inbound lead from one Job Partner (per-partner token; stamps the partner)", secret=False)[
+                "post"
+            ],
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
         }
     },

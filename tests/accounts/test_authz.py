@@ -71,6 +71,8 @@ def _concrete(path: str, people) -> str:
         "entry_id": "1",
         "summary_id": "1",
         "conversation_id": "1",
+        "job_id": "1",  # issue 24: a ticket's linked job
+        "mailbox_id": "1",  # issue 24: a development-mailbox attachment
         # The contractor network (issue 19).
         "value_id": "1",
         "area_id": "1",
@@ -87,8 +89,9 @@ def _concrete(path: str, people) -> str:
         "import_id": "00000000-0000-0000-0000-000000000000",
         "task_id": "999999",  # issue 23
         "rule_id": "1",  # issue 22: an automation rule
-        "job_id": "999999",  # issue 24: a job linked to a ticket
-        "mailbox_id": "999999",  # issue 24: a development-mailbox message's attachment
+        # issue 22: webhooks
+        "endpoint_id": "1",
+        "partner_id": "1",
     }
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
 

@@ -39,12 +39,14 @@ ALLOWED: dict[str, set[str]] = {
     | {"tickets", "jobs"},
     # issue 23: tasks sit above customers, jobs and messaging (links, emailed reports through the outbox)
     "tasks": {"core", "accounts", "leads", "customers", "network", "jobs", "reports", "messaging"},
+    # issue 22: outbound webhooks sit above jobs, leads and the network
+    "webhooks": {"core", "accounts", "leads", "customers", "network", "jobs"},
     "ops": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "messaging"}
-    | {"tickets", "assistant", "jobs", "tasks", "automations"},
+    | {"tickets", "assistant", "jobs", "tasks", "automations", "webhooks"},
     "cron": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations", "webhooks"},
     "routes": {"core", "accounts", "leads", "customers", "booking", "network", "quickbooks", "reports", "ops"}
-    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations"},
+    | {"messaging", "tickets", "assistant", "jobs", "tasks", "automations", "webhooks"},
 }
 TOP_LEVEL = {"app", "cli", "entry"}
 

@@ -73,6 +73,12 @@ OWNERS = {
     # issue 21: the outbox and email
     "outbox": "core.outbox",
     "outbox_attempts": "core.outbox",
+    # issue 22: outbound webhooks (lead_events is the automations block's, below)
+    "webhook_endpoints": "webhooks.endpoints",
+    "webhook_deliveries": "webhooks.delivery",
+    "webhook_daily": "webhooks.delivery",
+    "webhook_cursors": "webhooks.jobs_feed",
+    "partner_lead_urls": "webhooks.partner_urls",
     "email_identities": "messaging.identities",
     # issue 24: tickets and the assistant
     "tickets": "tickets.record",

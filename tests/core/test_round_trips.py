@@ -96,9 +96,11 @@ ROUTES = (
     Route("POST /webhook/leads", "webhook", WEBHOOK),
     Route("POST /webhook/facebook", "webhook", WEBHOOK),
     # issue 21: the outbox tick shares the expression (its idle run: lease, claim, release)
-    Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK),
-    # issue 22: automation-events shares it too (its lease, one read of state + events + rules, the cursor)
-    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK + 2),
+    # issue 22: webhooks-events shares it too; idle: its lease, one read per feed (leads, jobs), release
+    Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK + 4),
+    # issue 22: automation-events shares it too (its lease, one read of state + events + rules, the cursor);
+    # webhooks-events with 3 new leads: + the lead feed's endpoints read (once a tick) and its cursor batch
+    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK + 2 + 6),
     Route("cron */2 * * * * (quickbooks-import), not connected", "tick", TICK),
     Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", 2 * TICK),
 )

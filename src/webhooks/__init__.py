@@ -1,0 +1,1 @@
+"""Outbound webhooks (issue 22, BEHAVIOUR §D): slots, fan-outs, payloads, signed delivery through the outbox."""
