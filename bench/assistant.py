@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import secrets
 import statistics
 import sys
 import tempfile
@@ -46,7 +48,7 @@ from tickets import summaries  # noqa: E402
 NOW = "2026-11-22T15:00:00Z"
 ENV = {
     "PORCHLIGHT_ENV": "test",
-    "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
     "WEBHOOK_SECRET": "bench-webhook-secret-value",
 }
 

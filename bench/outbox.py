@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing
 import os
 import resource
+import secrets
 import signal
 import sys
 import tempfile
@@ -45,7 +47,7 @@ TARGET = 200  # messages/s (issue 21)
 KEY = "bench-email-api-key"
 ENV = {
     "PORCHLIGHT_ENV": "test",
-    "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
     "WEBHOOK_SECRET": "bench-webhook-secret",
 }
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -152,7 +154,7 @@ async def _setup(db_path: Path, env: dict[str, str]) -> tuple[Any, Any]:
     settings = config.load(
         {
             "PORCHLIGHT_ENV": "test",
-            "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
             "WEBHOOK_SECRET": "bench-webhook-secret",
             **env,
         }

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -45,7 +47,7 @@ sys.path.insert(0, str(report.REPO / "src"))
 
 ENV = {
     "PORCHLIGHT_ENV": "test",
-    "ENCRYPTION_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
     "WEBHOOK_SECRET": "bench-webhook-secret",
 }
 TARGET_RATE = 200
