@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
 import secrets
 import statistics
 import sys
@@ -48,7 +49,8 @@ from tickets import summaries  # noqa: E402
 NOW = "2026-11-22T15:00:00Z"
 ENV = {
     "PORCHLIGHT_ENV": "test",
-    "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
+    "ENCRYPTION_KEY": os.environ.setdefault("BENCH_ENCRYPTION_KEY", base64.b64encode(secrets.token_bytes(32)).decode()),
+    # a fresh key per run, shared through the environment with the processes this one spawns
     "WEBHOOK_SECRET": "bench-webhook-secret-value",
 }
 

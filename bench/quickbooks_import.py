@@ -20,6 +20,7 @@ import asyncio
 import base64
 import json
 import multiprocessing
+import os
 import resource
 import secrets
 import sys
@@ -154,7 +155,10 @@ async def _setup(db_path: Path, env: dict[str, str]) -> tuple[Any, Any]:
     settings = config.load(
         {
             "PORCHLIGHT_ENV": "test",
-            "ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),  # a fresh key per run
+            "ENCRYPTION_KEY": os.environ.setdefault(
+                "BENCH_ENCRYPTION_KEY", base64.b64encode(secrets.token_bytes(32)).decode()
+            ),
+            # a fresh key per run, shared through the environment with the processes this one spawns
             "WEBHOOK_SECRET": "bench-webhook-secret",
             **env,
         }
