@@ -1,5 +1,6 @@
 // The top bar's 📱 (SMS-8): the unresolved inbound count, pulsing red while there is any. Polls the
-// cheap change stamp every few seconds; on the SMS panel, the panel's own one-second poll feeds it.
+// cheap change stamp every few seconds; while the inbox is open (the /sms page or the 📱 slide-over),
+// the inbox's own one-second poll feeds it instead.
 (function () {
   "use strict";
   var link = document.querySelector("[data-sms-badge]");
@@ -13,7 +14,8 @@
   }
   window.addEventListener("sms:unread", function (e) { show(e.detail); });
   function poll() {
-    if (document.hidden) return;
+    var panel = document.getElementById("sms-panel");  // an open inbox polls each second and feeds the badge
+    if (document.hidden || (panel && !panel.closest("[hidden]"))) return;
     fetch("/api/last-change", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (d) { if (d) show(d.unread); })

@@ -1,10 +1,11 @@
 // The 📱 SMS panel (SMS-4, SMS-9): Enter sends, Shift+Enter adds a line; the segment counter;
 // templates; and the live sync — /api/last-change each second, and when its stamp moves the
 // thread list and the open conversation are fetched again (the draft in the reply box is kept).
+// The inbox is either the /sms page or the 📱 slide-over (sms-panel.js), which loads it later and
+// starts and stops the poll with the "sms:open" / "sms:close" events: it polls only while open.
 (function () {
   "use strict";
-  var panel = document.getElementById("sms-panel");
-  if (!panel) return;
+  function current() { return document.getElementById("sms-panel"); }
 
   function segments(text) {
     var gsm = !/[^\x00-\x7f]/.test(text);
@@ -57,7 +58,7 @@
       return r.ok ? r.text() : Promise.reject(r.status);
     });
   }
-  function refresh() {
+  function refresh(panel) {
     var query = panel.dataset.query, selected = panel.dataset.selected;
     var list = fetchText("/sms/threads?" + query + (query ? "&" : "") + "selected=" + selected).then(function (html) {
       document.getElementById("sms-list").innerHTML = html;
@@ -86,11 +87,13 @@
   scrollDown();
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target && e.detail.target.id === "sms-thread") { scrollDown(); poll(); }
+    if (e.detail.target && e.detail.target.id === "sms-overlay-body") scrollDown();
   });
 
-  var busy = false;
+  var busy = false, timer = null;
   function poll() {
-    if (busy || document.hidden) return;
+    var panel = current();
+    if (busy || document.hidden || !panel || panel.closest("[hidden]")) return;
     busy = true;
     fetch("/api/last-change", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
@@ -98,10 +101,14 @@
         window.dispatchEvent(new CustomEvent("sms:unread", { detail: data.unread }));
         if (String(data.stamp) === panel.dataset.stamp) return;
         panel.dataset.stamp = String(data.stamp);
-        return refresh();
+        return refresh(panel);
       })
       .catch(function () {})
       .then(function () { busy = false; });
   }
-  setInterval(poll, 1000);
+  function start() { if (!timer) timer = setInterval(poll, 1000); poll(); }
+  function stop() { clearInterval(timer); timer = null; }
+  window.addEventListener("sms:open", start);
+  window.addEventListener("sms:close", stop);
+  if (current()) start();  // the /sms page
 })();

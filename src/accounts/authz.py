@@ -455,6 +455,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from
     ("HEAD", "/sms/media/{uid}/{index}"): PUBLIC,
     ("GET", "/sms"): "sms.view",
+    ("GET", "/sms/panel"): "sms.view",  # the 📱 slide-over's fragment (issue 21, panel)
     ("GET", "/sms/threads"): "sms.view",
     ("GET", "/sms/threads/{thread_id}"): "sms.view",
     ("GET", "/sms/attachments/{uid}/{index}"): "sms.view",

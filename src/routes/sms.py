@@ -1,4 +1,5 @@
-"""The 📱 SMS panel (SMS-1…SMS-9, SMS-11): the thread list and one conversation, server-rendered;
+"""The 📱 SMS panel (SMS-1…SMS-9, SMS-11): the thread list and one conversation, server-rendered, as
+the /sms page and as the fragment of the slide-over the top bar's 📱 opens over any page (sms-panel.js);
 `public/static/sms.js` polls `/api/last-change` each second and reloads the two fragments when the
 stamp moves. Replies and attachments are a multipart form (works without JS too)."""
 
@@ -72,15 +73,30 @@ async def _list_context(request: Request) -> dict[str, Any]:
     return {"page": page, "filters": filters, "offices": all_offices, "query": _query(filters)}
 
 
-@router.get("/sms", include_in_schema=False)
-async def panel(request: Request, thread: Id | None = None) -> Response:
+async def _inbox_context(request: Request, thread: Id | None) -> dict[str, Any]:
+    """The thread list, the chosen conversation (else the newest) and the change stamp the poll starts from."""
     context = await _list_context(request)
     chosen = await lookup.sms_thread(request, thread) if thread else None
     if chosen is None and context["page"].threads:
         chosen = await lookup.sms_thread(request, context["page"].threads[0]["id"])
     pane = await thread_context(request, chosen) if chosen else {}
     stamp = await inbox.last_change(bindings_of(request).db, current_user(request))
-    return render(request, "sms/panel.html", title="SMS", chosen=chosen, stamp=stamp, **context, **pane)
+    return {"chosen": chosen, "stamp": stamp, **context, **pane}
+
+
+@router.get("/sms", include_in_schema=False)
+async def panel(request: Request, thread: Id | None = None) -> Response:
+    return render(request, "sms/panel.html", title="SMS", **await _inbox_context(request, thread))
+
+
+@router.get("/sms/panel", include_in_schema=False)
+async def overlay(request: Request, thread: Id | None = None) -> Response:
+    """The same inbox as a fragment for the slide-over the top bar's 📱 opens on any page; the full page
+    without htmx (a bookmarked or opened-in-a-new-tab fragment URL)."""
+    if request.headers.get("hx-request") != "true":
+        query = request.url.query
+        return redirect("/sms" + (f"?{query}" if query else ""))
+    return render(request, "sms/_inbox.html", overlay=True, **await _inbox_context(request, thread))
 
 
 @router.get("/sms/threads", include_in_schema=False)
