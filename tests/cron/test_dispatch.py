@@ -117,9 +117,7 @@ async def test_a_dead_runs_lease_runs_out_and_a_live_one_is_respected(bindings, 
     assert ran == {"t-dead": 2, "t-live": 1}
 
 
-async def test_a_job_that_waited_too_long_renews_or_leaves_the_work_to_the_run_that_took_it(
-    bindings, clock, registry
-):
+async def test_a_job_that_waited_too_long_renews_or_leaves_the_work_to_the_run_that_took_it(bindings, clock, registry):
     job, schedule, ran, monkeypatch = registry
 
     async def slow(bindings, now):  # a first job that takes 6 minutes, the others' leases run out
