@@ -11,8 +11,12 @@ from datetime import timedelta
 import pytest
 
 import cron
+from automations import rules
 from core.clock import iso
+from core.records import SYSTEM
 from core.storage import q
+from jobs import auto_status as jobs_auto_status
+from tasks import recurring, report_emails
 from tests.fakes.webhook_receiver import Receiver
 from tests.webhooks.test_delivery import add, new_lead
 
@@ -194,3 +198,43 @@ async def test_a_new_leads_webhook_leaves_in_the_same_minute_tick_once(local, pe
     assert all(r == {"job": r["job"], "result": "nothing to do"} for r in await cron.dispatch(b, "* * * * *"))
     assert len(receiver.at("/hook")) == 1
     assert (await lease(b, "webhooks-events"))["last_result"] == "nothing to do"
+
+
+async def test_each_slow_ticks_probe_sees_work_once_its_job_is_configured(bindings, people, clock):
+    """A probe that wrongly says "nothing to do" would switch a feature off in silence: each 5- and
+    15-minute job is idle on a fresh database and probed as due once the owner turns it on."""
+    now, owner = clock.now(), people.owner
+    idle = {
+        r["job"] for r in await cron.dispatch(bindings, "*/15 * * * *") + await cron.dispatch(bindings, "*/5 * * * *")
+    }
+    assert idle == {"jobs-auto-status", "recurring-tasks", "report-emails", "automation-times"}
+    assert all(r["last_result"] == "nothing to do" for r in await bindings.db.all("SELECT * FROM cron_leases"))
+    await jobs_auto_status.configure(bindings.db, now, owner, True, [people.office_a.id], None)
+    await recurring.create(
+        bindings.db,
+        now,
+        owner,
+        {"title": "Count the van stock", "cadence": "daily", "time_of_day": "09:00", "assignee_office_id": 1},
+    )
+    await report_emails.save(bindings.db, now, owner.actor, ["a@example.test"], {"daily": True})
+    await rules.create(
+        bindings.db,
+        now,
+        SYSTEM,
+        {
+            "name": "Follow up",
+            "trigger": "after_lead_created",
+            "offset": 2,
+            "offset_unit": "hours",
+            "recipient": "client",
+            "channel": "sms",
+            "body": "Hi",
+            "quiet_hours": True,
+            "enabled": True,
+        },
+    )
+    clock.advance(minutes=15)
+    ran = await cron.dispatch(bindings, "*/15 * * * *") + await cron.dispatch(bindings, "*/5 * * * *")
+    assert [r["job"] for r in ran if "result" in r or r.get("skipped") == "another run holds the lease"] == []
+    for row in await bindings.db.all("SELECT * FROM cron_leases"):
+        assert row["last_result"] != "nothing to do", row
