@@ -35,4 +35,7 @@ class Default(WorkerEntrypoint):
 
     async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
         _, b = _runtime(env)
-        await cron.dispatch(b, controller.cron, holder="worker")
+        results = await cron.dispatch(b, controller.cron, holder="worker")
+        failed = [str(r["job"]) for r in results if "error" in r]
+        if failed:  # every job ran and was recorded; raising marks the invocation failed in Cloudflare's cron log
+            raise RuntimeError(f"cron {controller.cron}: {', '.join(failed)} failed (System page has the errors)")

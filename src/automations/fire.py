@@ -262,6 +262,12 @@ def _new_events(budget: int) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
+def events_probe() -> Statement:
+    """A row when `process_events` has events to evaluate (the cron dispatcher's probe)."""
+    sql, params = _new_events(1)
+    return q(f"SELECT 1 AS due FROM ({sql}) LIMIT 1", *params)
+
+
 async def process_events(db: Database, now: datetime, budget: int = EVENT_BUDGET) -> dict[str, int]:
     """Evaluate the new events. Its reads go together (one D1 round trip): the state, the events
     behind the stored cursors and the enabled event rules; then one batch moves the cursors."""
@@ -321,12 +327,28 @@ TIME_QUERIES = {
 }
 
 
+def timed_probe(now: datetime) -> Statement:
+    """A row when `timed_tick` may have work: an enabled time rule, or the daily prune's window (the
+    cron dispatcher's probe)."""
+    if _prune_due(now):
+        return q("SELECT 1 AS due")
+    return q(
+        "SELECT 1 AS due FROM automation_rules WHERE enabled = 1 AND trigger IN (SELECT value FROM json_each(?))"
+        " LIMIT 1",
+        json.dumps(sorted(TIME_QUERIES)),
+    )
+
+
+def _prune_due(now: datetime) -> bool:
+    return now.minute < 5 and now.hour == 3  # once a day: old log rows go
+
+
 async def time_tick(db: Database, now: datetime, budget: int = TIME_BUDGET) -> dict[str, int]:
     """AUT-6/7: each enabled time rule's records whose due instant (anchor ± offset) lies in
     [max(enabled_at, now − 24 h), now], not yet stamped; at most BUDGET records per rule per tick."""
     counts = {"rules": 0, "sent": 0, "failed": 0, "skipped": 0, "waiting": 0}
-    is_paused = await rules.paused(db)
-    for rule in await rules.enabled_rules(db):
+    is_paused, enabled = await asyncio.gather(rules.paused(db), rules.enabled_rules(db))  # one D1 round trip
+    for rule in enabled:
         query = TIME_QUERIES.get(rule["trigger"])
         if query is None or counts["sent"] + counts["failed"] + counts["skipped"] >= TICK_CAP:
             continue
@@ -359,6 +381,6 @@ async def events_tick(bindings: Any, now: datetime) -> dict[str, int]:
 
 async def timed_tick(bindings: Any, now: datetime) -> dict[str, int]:
     counts = await time_tick(bindings.db, now)
-    if now.minute < 5 and now.hour == 3:  # once a day: old log rows go
+    if _prune_due(now):
         await bindings.db.batch([prune(now)])
     return counts

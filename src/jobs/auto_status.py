@@ -120,6 +120,11 @@ def statements(now: datetime, pairs: str) -> list[Statement]:
     ]  # fmt: skip
 
 
+def due_probe() -> Statement:
+    """A row when the rule is on, so `tick` may have work (the cron dispatcher's probe)."""
+    return q("SELECT 1 AS due FROM job_auto_rules WHERE rule = ? AND enabled = 1", RULE)
+
+
 async def tick(db: Database, now: datetime, budget: int = BUDGET) -> dict[str, int]:
     """One run: per ticked office with Jobs on, advance what is due; at most BUDGET jobs in all."""
     current = await rule(db)

@@ -8,7 +8,7 @@ always covers every lead, and the queue itself never waits on the index.
 
 from __future__ import annotations
 
-from core.storage import Database, Statement, drain_noted, q
+from core.storage import Database, Statement, drain_noted, noted_probe, q
 
 CHUNK = 5_000  # leads per batch: one FTS5 segment each, well inside D1's per-statement time
 
@@ -23,6 +23,11 @@ _TERMS = (
 async def pending(db: Database) -> int:
     row = await db.first("SELECT COUNT(*) AS n FROM lead_terms_pending")
     return int(row["n"]) if row else 0
+
+
+def pending_probe() -> Statement:
+    """A row when `index_pending` has something to do (the cron dispatcher's probe)."""
+    return noted_probe("lead_terms_pending")
 
 
 async def index_pending(db: Database, *, limit: int | None = None) -> int:

@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 
 from core.clock import iso
-from core.storage import Database, Param, Statement, drain_noted, q
+from core.storage import Database, Param, Statement, drain_noted, noted_probe, q
 from reports import periods as report_periods
 
 # The SQL of the local day an instant falls on in an office, as the triggers compute it.
@@ -149,6 +149,11 @@ def _lead_counts(where: str, param: Param, *, upsert: bool) -> list[Statement]:
 
 
 CHUNK = 5_000  # noted leads counted per batch
+
+
+def pending_probe() -> Statement:
+    """A row when `count_pending` has something to do (the cron dispatcher's probe)."""
+    return noted_probe("report_leads_pending")
 
 
 async def count_pending(db: Database, *, limit: int | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -15,7 +16,7 @@ from core.inputs import Id
 from core.storage import migrations
 from leads import intake
 from leads import sources as lead_sources
-from ops import backups
+from ops import backups, scheduled_jobs
 from routes import lookup
 from routes.guard import actor_of, bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, refusals_show, render
@@ -48,11 +49,13 @@ async def index(request: Request) -> Response:
 @router.get("/system")
 async def system(request: Request) -> Response:
     b = bindings_of(request)
+    applied, jobs = await asyncio.gather(migrations.applied_count(b.db), scheduled_jobs.last_runs(b.db, b.clock.now()))
     return render(
         request,
         "maintenance/system.html",
         backup=backups.status(b.backups, b.clock.now()),
-        migrations=await migrations.applied_count(b.db),
+        migrations=applied,
+        jobs=jobs,  # the cron jobs' last runs (cron_leases)
         describe_age=backups.describe_age,
         human_size=backups.human_size,
         time_travel=backups.TIME_TRAVEL_DOCS,

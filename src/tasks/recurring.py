@@ -198,6 +198,11 @@ def _occurrence(now: datetime, template: Row, day: date, due: datetime) -> list[
     ]
 
 
+def due_probe() -> Statement:
+    """A row when any template is active, so `tick` may have work (the cron dispatcher's probe)."""
+    return q("SELECT 1 AS due FROM task_templates WHERE active = 1 LIMIT 1")
+
+
 async def tick(db: Database, now: datetime, actor: Actor = SYSTEM) -> dict[str, int]:
     """RTK-3: one pass over the active templates for today in New York. Returns how many fired."""
     today = now.astimezone(ZONE).date()

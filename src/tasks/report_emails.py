@@ -365,6 +365,15 @@ async def send_now(db: Database, now: datetime, actor: Actor, period: str) -> in
     return len(config["recipients"])
 
 
+def due_probe() -> Statement:
+    """A row when some period is on and has recipients, so `tick` may have work (the cron dispatcher's
+    probe; the same test as the start of `tick`)."""
+    return q(
+        "SELECT 1 AS due FROM report_email_settings WHERE id = 1 AND json_array_length(recipients) > 0"
+        " AND (daily = 1 OR weekly = 1 OR monthly = 1)"
+    )
+
+
 async def tick(db: Database, now: datetime) -> dict[str, int]:
     """Send each enabled period's latest window once (the stamp and the outbox rows are one batch)."""
     config = await settings(db)

@@ -47,6 +47,17 @@ def cursor_guard(source: str, last: int) -> list[Statement]:
     ]
 
 
+def events_probe(*sources: str) -> Statement:
+    """A row when any of the feeds' SOURCES (event tables) has events behind its cursor: the cron
+    dispatcher's probe, so an idle minute reads one row instead of running the feeds."""
+    parts = [
+        f"SELECT 1 AS due FROM (SELECT id FROM {source} WHERE id > coalesce("
+        "(SELECT last_id FROM webhook_cursors WHERE source = ?), 0) LIMIT 1)"
+        for source in sources
+    ]
+    return q(" UNION ALL ".join(parts), *sources)
+
+
 def cursor_move(source: str, last_id: int) -> Statement:
     return q("UPDATE webhook_cursors SET last_id = ? WHERE source = ?", last_id, source)
 

@@ -27,7 +27,8 @@ from tests.customers_support import make_customer
 from tests.fakes.d1 import FakeD1Binding
 from tests.leads.test_leads_queue import make_lead
 
-PAGE, ACTION, WEBHOOK, TICK = 5, 5, 3, 5
+PAGE, ACTION, WEBHOOK = 5, 5, 3
+IDLE_TICK = 2  # a cron tick whose jobs have nothing to do: the claim batch (with the probes) and the release
 DOC = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
 
 
@@ -95,14 +96,19 @@ ROUTES = (
     Route("POST /request-help (website form)", "webhook", WEBHOOK),
     Route("POST /webhook/leads", "webhook", WEBHOOK),
     Route("POST /webhook/facebook", "webhook", WEBHOOK),
-    # issue 21: the outbox tick shares the expression (its idle run: lease, claim, release)
-    # issue 22: webhooks-events shares it too; idle: its lease, one read per feed (leads, jobs), release
-    Route("cron * * * * * (lead-indexes, outbox), idle", "tick", 2 * TICK + 4),
-    # issue 22: automation-events shares it too (its lease, one read of state + events + rules, the cursor);
-    # webhooks-events with 3 new leads: + the lead feed's endpoints read (once a tick) and its cursor batch
-    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", 2 * TICK + 2 + 6),
-    Route("cron */2 * * * * (quickbooks-import), not connected", "tick", TICK),
-    Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", 2 * TICK),
+    # Cron ticks (src/cron/__init__.py, dispatch): one batch claims every job of the expression and asks
+    # each job's probe whether it has work, one batch releases them all, so an idle tick is 2 whatever
+    # its jobs; a job with work adds its own reads and writes. (Before: 2 a job plus each job's own look.)
+    Route("cron * * * * * (lead-indexes, outbox), idle", "tick", IDLE_TICK),  # was 13
+    # 3 new leads, on top: lead-indexes (its two "noted?" reads together, two batches), webhooks-events
+    # (both feeds' reads together, the lead slot's endpoints, the deliveries batch), automation-events
+    # (its reads together, the cursor batch), the outbox it feeds (its claim): 3 + 3 + 2 + 1
+    Route("cron * * * * * (lead-indexes, outbox), 3 new leads", "tick", IDLE_TICK + 9),  # was 18
+    Route("cron */2 * * * * (quickbooks-import), not connected", "tick", IDLE_TICK + 1),  # no probe: its run read
+    # housekeeping's two deletes, quickbooks-sync's connection read, webhooks-purge's delete (no probes)
+    Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", IDLE_TICK + 4),  # was 10
+    Route("cron */5 * * * * (automation-times)", "tick", IDLE_TICK),  # was 4
+    Route("cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails)", "tick", IDLE_TICK),  # was 9
 )
 
 
@@ -197,6 +203,8 @@ async def measured(client, bindings, people, db_path, real_d1) -> dict[str, int]
     await tick("cron * * * * * (lead-indexes, outbox), idle", "* * * * *")
     await tick("cron */2 * * * * (quickbooks-import), not connected", "*/2 * * * *")
     await tick("cron */10 * * * * (housekeeping, quickbooks-sync)", "*/10 * * * *")
+    await tick("cron */5 * * * * (automation-times)", "*/5 * * * *")
+    await tick("cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails)", "*/15 * * * *")
     conn.close()
     return found
 

@@ -101,3 +101,20 @@ async def test_fetch_serves_the_app_through_the_worker_entry(entry):
     response = await worker.fetch(workers_runtime.Request("https://porchlight.test/healthz"))
     assert response.status_code == 200
     assert response.json()["ok"] is True
+
+
+async def test_a_failed_job_fails_the_worker_invocation_after_every_job_ran(entry, monkeypatch):
+    """Cloudflare's cron log shows an invocation failed only when scheduled() raises: it does, once the
+    tick has run (and recorded) every job."""
+    module, env, conn = entry
+
+    async def broken(bindings, now):
+        raise RuntimeError("quickbooks said no")
+
+    monkeypatch.setitem(cron.JOBS, "quickbooks-sync", broken)
+    worker = module.Default(SimpleNamespace(), env)
+    with pytest.raises(RuntimeError, match="quickbooks-sync failed"):
+        await worker.scheduled(workers_runtime.Controller(cron="*/10 * * * *"), env, SimpleNamespace())
+    results = dict(conn.execute("SELECT job, last_result FROM cron_leases").fetchall())
+    assert "sessions_removed" in results["housekeeping"]
+    assert results["quickbooks-sync"].startswith("error: RuntimeError: quickbooks said no")

@@ -3,6 +3,7 @@ good backup is older than two days (decided on the Clock), and the Worker's D1 T
 
 from __future__ import annotations
 
+import cron
 from core import config
 from ops import backup_ops, backups
 from tests.conftest import sign_in
@@ -68,3 +69,18 @@ async def test_only_the_owner_sees_it(client, bindings, people):
         client.cookies.clear()
         await sign_in(client, bindings, getattr(people, persona))
         assert (await client.get("/maintenance/system")).status_code in (403, 404), persona
+
+
+async def test_it_shows_each_scheduled_jobs_last_run_and_result(client, bindings, people, clock):
+    """The cron dispatcher's record in cron_leases: idle jobs say so, a failed one is marked."""
+    await sign_in(client, bindings, people.owner)
+    assert "No scheduled job has run yet." in (await client.get("/maintenance/system")).text
+    await cron.dispatch(bindings, "*/15 * * * *")
+    await bindings.db.run(
+        "UPDATE cron_leases SET last_result = 'error: RuntimeError: boom' WHERE job = 'report-emails'"
+    )
+    page = (await client.get("/maintenance/system")).text
+    assert "Scheduled jobs" in page
+    assert "<code>jobs-auto-status</code>" in page and "<code>recurring-tasks</code>" in page
+    assert page.count("nothing to do") == 2 and "error: RuntimeError: boom" in page and "Failed</span>" in page
+    assert "Nov 22, 2026" in page  # when it ran, in the owner's zone

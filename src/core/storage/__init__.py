@@ -129,6 +129,12 @@ class Database(Protocol):
     async def batch(self, statements: Sequence[Statement]) -> list[Result]: ...
 
 
+def noted_probe(table: str) -> Statement:
+    """The "anything noted?" read of `drain_noted` as a statement (a row when there is work), for a
+    caller that puts it in a batch of its own (the cron dispatcher's probes)."""
+    return q(f"SELECT 1 AS noted FROM {table} LIMIT 1")
+
+
 async def drain_noted(
     db: Database,
     table: str,
@@ -142,7 +148,8 @@ async def drain_noted(
     there) and forgetting those notes happen together, so two drains at once never count one twice.
     Stops when fewer than a chunk were left (or LIMIT were handled); writes nothing when none are
     noted. Returns how many notes were forgotten."""
-    if not await db.first(f"SELECT 1 AS noted FROM {table} LIMIT 1"):
+    probe = noted_probe(table)
+    if not await db.first(probe.sql, *probe.params):
         return 0
     ids = f"SELECT lead_id FROM {table} ORDER BY lead_id LIMIT ?"
     done = 0
