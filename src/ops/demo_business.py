@@ -277,7 +277,7 @@ class _Seeder:
         if source_key in ("angi", "thumbtack", "yelp"):
             payload["fee"] = self.rnd.choice(("18.50", "24.00", "32.75"))
         if source_key == "angi" and self.rnd.random() < 0.5:
-            payload["partner_name"] = "GDQ"
+            payload["partner_name"] = "GDQ Leads"  # the demo partner user's and a job partner's name
         if source_key == "website" and self.rnd.random() < 0.5:
             payload["bb_source"] = "Website form"
         if self.rnd.random() < 0.3:
