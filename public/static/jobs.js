@@ -70,6 +70,7 @@
         .then(function (data) { if (data && data.marker !== marker) { marker = data.marker; refresh(); } })
         .catch(function () {});
     }, 15000);
+    document.body.addEventListener("jobs-restored", refresh);  // the Archived Jobs modal (archived.js)
     document.addEventListener("click", function (ev) {
       var all = ev.target.closest("[data-toggle-all]");
       if (!all) return;
