@@ -132,3 +132,16 @@ async def test_another_offices_archived_job_is_not_listed_nor_restorable(client,
     refused = await client.post(f"/jobs/archived/{theirs['display_id']}/restore", headers={"HX-Request": "true"})
     assert refused.status_code == 404 and "HX-Trigger" not in refused.headers
     assert snapshot_file(db_path) == before
+
+
+async def test_the_demo_has_archived_jobs_to_restore(client, bindings, people, net):
+    from ops import demo_archived
+
+    await sign_in_api(client, bindings, people.owner)
+    await new_job(client, net)  # the demo archives only beside its other jobs
+    assert await demo_archived.seed(bindings, bindings.clock.now()) == len(demo_archived.ARCHIVED)
+    assert await demo_archived.seed(bindings, bindings.clock.now()) == 0
+    listing = await client.get("/jobs/archived", headers={"HX-Request": "true"})
+    assert listing.text.count("data-archived-job=") == 2 and "Whitfield" in listing.text
+    notes = await bindings.db.first("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'job.archived'")
+    assert notes["n"] == 2
