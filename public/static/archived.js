@@ -42,6 +42,11 @@
   dialog.querySelector("[data-archived-search]").addEventListener("submit", function (ev) { ev.preventDefault(); });
 
   document.body.addEventListener("jobs-restored", function () { restored = true; });
+  dialog.addEventListener("htmx:afterSettle", function () {  // the last row restored: say so
+    if (list.querySelector("table") && !list.querySelector("tr[data-archived-job], .load-more-row")) {
+      list.innerHTML = '<p class="empty-row">No archived jobs left here.</p>';
+    }
+  });
   document.body.addEventListener("htmx:responseError", function (evt) {
     if (!dialog.contains(evt.detail.elt)) return;
     var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
