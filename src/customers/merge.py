@@ -108,6 +108,50 @@ def _describe(moved: dict[str, int], names: dict[str, tuple[str, str]] = _NAMES)
     return ", ".join(parts) or "nothing attached"
 
 
+def _records(
+    now: datetime,
+    user: User,
+    keeper: Row,
+    other: Row,
+    moved: dict[str, int],
+    summary: str,
+    also: str,
+    labels: list[str],
+) -> list[Statement]:
+    """The merge's two timeline lines ("Merged into", "Merged from" with what moved) and its audit row."""
+    return [
+        customers.timeline(
+            now,
+            user.actor,
+            other["id"],
+            other["office_id"],
+            "merge",
+            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
+            f" secure-access items and history moved there{also}",
+            keeper=keeper["display_id"],
+        ),
+        customers.timeline(
+            now,
+            user.actor,
+            keeper["id"],
+            keeper["office_id"],
+            "merge",
+            f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
+            merged=other["display_id"],
+            moved=moved,
+            secure_access=labels,  # the items' names; their secrets never reach a timeline
+        ),
+        records.audit(
+            now,
+            user.actor,
+            "customer.merged",
+            f"{other['display_id']} merged into {keeper['display_id']}",
+            office_id=keeper["office_id"],
+            meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
+        ),
+    ]
+
+
 async def merge_customers(
     db: Database,
     now: datetime,
@@ -145,35 +189,7 @@ async def merge_customers(
         *handover.statements,
         *customers.fill_blanks_from(now, keeper["id"], other["id"]),
         customers.retire_into(now, keeper["id"], other["id"]),
-        customers.timeline(
-            now,
-            user.actor,
-            other["id"],
-            other["office_id"],
-            "merge",
-            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
-            f" secure-access items and history moved there{also}",
-            keeper=keeper["display_id"],
-        ),
-        customers.timeline(
-            now,
-            user.actor,
-            keeper["id"],
-            keeper["office_id"],
-            "merge",
-            f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
-            merged=other["display_id"],
-            moved=moved,
-            secure_access=handover.labels,  # the items' names; their secrets never reach a timeline
-        ),
-        records.audit(
-            now,
-            user.actor,
-            "customer.merged",
-            f"{other['display_id']} merged into {keeper['display_id']}",
-            office_id=keeper["office_id"],
-            meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
-        ),
+        *_records(now, user, keeper, other, moved, summary, also, handover.labels),
     ]
     await customers.run(
         db,

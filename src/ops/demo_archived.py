@@ -26,9 +26,9 @@ async def seed(bindings: Bindings, now: datetime) -> int:
         return 0
     garage = await offices.by_name(db, "Garage")
     people = [u for u in await users.all_users(db) if u.active]
-    archiver = next((u for u in people if u.role == "admin"), None) or next(
-        (u for u in people if authz.can(u, "jobs.archive")), None
-    )
+    archivers = [u for u in people if authz.can(u, "jobs.archive")]
+    # an admin rather than the owner (who may also delete): the first archiver who cannot delete
+    archiver = next((u for u in archivers if not authz.can(u, "jobs.delete")), archivers[0] if archivers else None)
     types = await db.all("SELECT id FROM job_types ORDER BY id")
     partners = await db.all("SELECT id FROM job_partners WHERE active = 1 ORDER BY id")
     area = await db.first("SELECT id FROM service_areas ORDER BY label = 'Brooklyn' DESC, id LIMIT 1")
