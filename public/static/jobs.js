@@ -61,6 +61,9 @@
           var count = doc.querySelector("[data-attention-count]");
           var here = document.querySelector("[data-attention-count]");
           if (count && here) here.replaceWith(count);
+          var counts = doc.querySelector("[data-status-counts]");
+          var shown = document.querySelector("[data-status-counts]");
+          if (counts && shown) shown.replaceWith(counts);  // BRD-14's counters, e.g. after a restore
         }).catch(function () {});
     };
     setInterval(function () {
@@ -70,6 +73,7 @@
         .then(function (data) { if (data && data.marker !== marker) { marker = data.marker; refresh(); } })
         .catch(function () {});
     }, 15000);
+    document.body.addEventListener("jobs-restored", refresh);  // the Archived Jobs modal (archived.js)
     document.addEventListener("click", function (ev) {
       var all = ev.target.closest("[data-toggle-all]");
       if (!all) return;

@@ -673,6 +673,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/jobs/{display_id}/contractor"): "jobs.edit",
     ("POST", "/api/jobs/{display_id}/archive"): "jobs.archive",
     ("POST", "/api/jobs/{display_id}/restore"): "jobs.archive",
+    # The Archived Jobs modal on the board and on Finance (ARC-3, ARC-4): admin and above.
+    ("GET", "/jobs/archived"): "jobs.archive",
+    ("POST", "/jobs/archived/{display_id}/restore"): "jobs.archive",
     # Finance, the Workiz import, the reminders (issue 20, second half).
     ("GET", "/finance"): "finance.view",
     ("GET", "/api/finance"): "finance.view",

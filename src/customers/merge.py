@@ -7,6 +7,10 @@ blank fields on the keeper are filled from the other. The other customer is arch
 with `merged_into_id` set and a "Merged into C-…" entry, so its display id still leads somewhere;
 the keeper gets "Merged from C-…". Nothing is lost and there is no undo.
 
+Records of the packages above customers that point at a customer (tickets, jobs) are `Carried`: the
+caller above (tickets/customer_merge.py, which the routes call) counts them and hands over the
+owning module's UPDATE, which runs in the same batch, and the timeline lines name their counts.
+
 Secure-access secrets are sealed with the customer's id in their associated data, so they are opened
 and sealed again for the keeper (`secure_access.hand_over`) before the batch, and the new
 ciphertexts travel in it. An item that cannot be opened (a retired key no longer in the ring, a
@@ -16,6 +20,7 @@ it, and leaving it on the archived record would hide it where nobody looks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +50,18 @@ _NAMES = {
     "files": ("file", "files"),
     "secure_access": ("secure-access item", "secure-access items"),
 }
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Rows of a package above customers that belong to the other customer and move to the keeper:
+    `count` of them (read by the caller), moved by `statement` (built by the table's owner)."""
+
+    key: str  # its key in `Merged.moved`, e.g. "tickets"
+    one: str
+    many: str
+    count: int
+    statement: Statement
 
 
 @dataclass(frozen=True)
@@ -86,14 +103,68 @@ def _moves(now: datetime, keeper: Row, loser: Row) -> list[Statement]:
     ]
 
 
-def _describe(moved: dict[str, int]) -> str:
-    parts = [f"{n} {_NAMES[what][n != 1]}" for what, n in moved.items() if n and what in _NAMES]
+def _describe(moved: dict[str, int], names: dict[str, tuple[str, str]] = _NAMES) -> str:
+    parts = [f"{n} {names[what][n != 1]}" for what, n in moved.items() if n and what in names]
     return ", ".join(parts) or "nothing attached"
 
 
-async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, other: Row, *, ring: KeyRing) -> Merged:
+def _records(
+    now: datetime,
+    user: User,
+    keeper: Row,
+    other: Row,
+    moved: dict[str, int],
+    summary: str,
+    also: str,
+    labels: list[str],
+) -> list[Statement]:
+    """The merge's two timeline lines ("Merged into", "Merged from" with what moved) and its audit row."""
+    return [
+        customers.timeline(
+            now,
+            user.actor,
+            other["id"],
+            other["office_id"],
+            "merge",
+            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
+            f" secure-access items and history moved there{also}",
+            keeper=keeper["display_id"],
+        ),
+        customers.timeline(
+            now,
+            user.actor,
+            keeper["id"],
+            keeper["office_id"],
+            "merge",
+            f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
+            merged=other["display_id"],
+            moved=moved,
+            secure_access=labels,  # the items' names; their secrets never reach a timeline
+        ),
+        records.audit(
+            now,
+            user.actor,
+            "customer.merged",
+            f"{other['display_id']} merged into {keeper['display_id']}",
+            office_id=keeper["office_id"],
+            meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
+        ),
+    ]
+
+
+async def merge_customers(
+    db: Database,
+    now: datetime,
+    user: User,
+    keeper: Row,
+    other: Row,
+    *,
+    ring: KeyRing,
+    carried: Sequence[Carried] = (),
+) -> Merged:
     """Fold `other` into `keeper`. Both rows come from the access function, so the user sees both;
-    `ring` opens the other's secure-access items and seals them for the keeper."""
+    `ring` opens the other's secure-access items and seals them for the keeper; `carried` are the
+    other's records of the packages above (its tickets and jobs) that move in the same batch."""
     if keeper["id"] == other["id"]:
         raise Invalid("Choose two different customers to merge.")
     for row in (keeper, other):
@@ -106,43 +177,19 @@ async def merge_customers(db: Database, now: datetime, user: User, keeper: Row, 
     except secure_access.Unreadable as exc:
         raise Conflict(str(exc)) from None
     moved = await _counts(db, other["id"]) | {"secure_access": len(handover.labels)}
-    summary = _describe(moved)
+    moved |= {c.key: c.count for c in carried}
+    summary = _describe(moved, _NAMES | {c.key: (c.one, c.many) for c in carried})
+    also = _describe({c.key: c.count for c in carried}, {c.key: (c.one, c.many) for c in carried})
+    also = f"; so did {also}" if any(c.count for c in carried) else ""
     statements = [
         customers.still_at("customers", keeper),
         customers.still_at("customers", other),
         *_moves(now, keeper, other),
+        *(c.statement for c in carried),
         *handover.statements,
         *customers.fill_blanks_from(now, keeper["id"], other["id"]),
         customers.retire_into(now, keeper["id"], other["id"]),
-        customers.timeline(
-            now,
-            user.actor,
-            other["id"],
-            other["office_id"],
-            "merge",
-            f"Merged into {keeper['display_id']} by {user.name}; its contacts, addresses, notes, leads, files,"
-            " secure-access items and history moved there",
-            keeper=keeper["display_id"],
-        ),
-        customers.timeline(
-            now,
-            user.actor,
-            keeper["id"],
-            keeper["office_id"],
-            "merge",
-            f"Merged from {other['display_id']} ({other['name']}) by {user.name}: {summary}",
-            merged=other["display_id"],
-            moved=moved,
-            secure_access=handover.labels,  # the items' names; their secrets never reach a timeline
-        ),
-        records.audit(
-            now,
-            user.actor,
-            "customer.merged",
-            f"{other['display_id']} merged into {keeper['display_id']}",
-            office_id=keeper["office_id"],
-            meta={"keeper": keeper["display_id"], "merged": other["display_id"], "moved": moved},
-        ),
+        *_records(now, user, keeper, other, moved, summary, also, handover.labels),
     ]
     await customers.run(
         db,

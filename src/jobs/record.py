@@ -81,6 +81,16 @@ def update(row: Row, now: datetime, columns: dict[str, Param]) -> Statement:
     )
 
 
+def move_customer(now: datetime, from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: every job of one customer now links to another (JOB-5); office and all else stay."""
+    return q(
+        "UPDATE jobs SET customer_id = ?, version = version + 1, updated_at = ? WHERE customer_id = ?",
+        to_customer_id,
+        iso(now),
+        from_customer_id,
+    )
+
+
 def delete(row: Row) -> Statement:
     return q("DELETE FROM jobs WHERE id = ? AND version = ?", row["id"], row["version"])
 

@@ -23,7 +23,7 @@ DEMO_USERS = (
     ("finance@porchlight.test", "Fiona Finance", "finance_admin", None),
     ("agent@porchlight.test", "Ava Agent", "agent", None),
     ("viewer@porchlight.test", "Victor Viewer", "viewer", None),
-    ("partner@porchlight.test", "Paula Partner", "partner", "GDQ"),
+    ("partner@porchlight.test", "Paula Partner", "partner", "GDQ Leads"),
 )
 # Each demo user's offices: every office, both demo offices (the default), or the garage office only.
 DEMO_OFFICES = {"owner@porchlight.test": "all", "agent@porchlight.test": "garage", "partner@porchlight.test": "garage"}

@@ -33,6 +33,7 @@ from customers import record as customers
 from leads import actions as lead_actions
 from leads import intake, queue, sources
 from ops import (
+    demo_archived,
     demo_automations,
     demo_jobs,
     demo_jobs_finance,
@@ -277,7 +278,7 @@ class _Seeder:
         if source_key in ("angi", "thumbtack", "yelp"):
             payload["fee"] = self.rnd.choice(("18.50", "24.00", "32.75"))
         if source_key == "angi" and self.rnd.random() < 0.5:
-            payload["partner_name"] = "GDQ"
+            payload["partner_name"] = "GDQ Leads"  # the demo partner user's and a job partner's name
         if source_key == "website" and self.rnd.random() < 0.5:
             payload["bb_source"] = "Website form"
         if self.rnd.random() < 0.3:
@@ -687,6 +688,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
     await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
+    await demo_archived.seed(bindings, now)  # two archived jobs for the 📦 Archived modal (issue 20, ARC-3)
     seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
     automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
     if automations:

@@ -43,6 +43,7 @@ from routes import (
     help_pages,
     intake,
     job_api,
+    job_archive,
     job_auto_status,
     job_board,
     job_import,
@@ -160,6 +161,7 @@ ROUTERS = [
     job_auto_status.router,  # these fixed paths before /api/jobs/{display_id} and /jobs/{display_id}
     job_reminders.router,
     job_import.router,
+    job_archive.router,  # issue 20, ARC-3/ARC-4: /jobs/archived before /jobs/{display_id}
     job_api.router,
     job_board.router,
     # Finance, the Workiz import, the reminders (issue 20, second half).

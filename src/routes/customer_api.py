@@ -19,7 +19,6 @@ from core.inputs import Id, Int
 from core.storage import Row
 from core.vault import KeyRing
 from customers import actions as customer_actions
-from customers import merge as customer_merge
 from customers import record as customers
 from customers import tags as customer_tags
 from leads import actions as lead_actions
@@ -27,6 +26,7 @@ from routes import lookup
 from routes.customer_parts_api import AddressIn, ContactIn
 from routes.guard import bindings_of, current_user
 from routes.patching import Patch
+from tickets import customer_merge
 
 router = APIRouter(tags=["customers"])
 

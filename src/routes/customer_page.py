@@ -23,7 +23,6 @@ from core.storage import Row
 from core.vault import KeyRing
 from customers import actions as customer_actions
 from customers import contacts as customer_contacts
-from customers import merge as customer_merge
 from customers import notes as customer_notes
 from customers import record as customers
 from customers import tags as customer_tags
@@ -33,6 +32,7 @@ from quickbooks import billing as quickbooks_billing
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
+from tickets import customer_merge
 
 router = APIRouter(include_in_schema=False)
 

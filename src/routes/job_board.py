@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from accounts import authz
 from core import records
+from core.errors import Forbidden
 from core.inputs import Id
 from customers import record as customers
 from jobs import actions, attention, board, dispatch, inputs, record, schedule
@@ -106,6 +107,8 @@ async def _board(
     now = b.clock.now()
     today = schedule.today_in(choices["offices"][0]["time_zone"], now)  # BRD-5: the user's first office's days
     f = filters(params.values)
+    if f.archived and not authz.can(user, "jobs.archive"):  # as GET /api/jobs?archived=1 (ARC-3)
+        raise Forbidden("Only admins and above see archived jobs.")
     if not (f.date_from or f.date_to):
         f.date_from, f.date_to = board.window(preset, today)
     sort = sort if sort in SORTS else "default"

@@ -258,6 +258,18 @@ async def rename(
     return True
 
 
+def move_customer(now: datetime, from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: every ticket of one customer now belongs to another. The one-time form keys
+    are dropped (they are unique per customer and only ever answer a double click)."""
+    return q(
+        "UPDATE tickets SET customer_id = ?, create_key = NULL, version = version + 1, updated_at = ?"
+        " WHERE customer_id = ?",
+        to_customer_id,
+        iso(now),
+        from_customer_id,
+    )
+
+
 def touch(now: datetime, ticket_id: int) -> Statement:
     """For other ticket modules' batches: the ticket changed (entries, summaries)."""
     return q("UPDATE tickets SET updated_at = ? WHERE id = ?", iso(now), ticket_id)
