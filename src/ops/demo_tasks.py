@@ -1,4 +1,4 @@
-"""Demo rows for tasks (issue 23): a handful of open and done tasks on demo leads and customers (one
+"""Demo rows for tasks (issue 23): a handful of open and done tasks on demo leads, customers and a ticket (one
 overdue, one due today, so the 📋 badge pulses), a daily and a monthly recurring template, and the
 emailed-report settings. Through the owning verbs; idempotent (nothing is added once any task or
 template exists)."""
@@ -27,6 +27,7 @@ TASKS = (
     ("Order rollers for the Thursday job", "", 30, "office", None),
     ("Check the van's stock of cables", "", 50, "person", None),
     ("Follow up on the review request", "", -4, "person", "lead"),
+    ("Send the opener manual", "The customer asked for the PDF on the ticket.", 74, "person", "ticket"),
 )
 
 
@@ -49,11 +50,22 @@ async def seed(bindings: Bindings, now: datetime) -> str:
     customer = await db.first(
         "SELECT id, display_id, office_id FROM customers WHERE office_id = ? ORDER BY id LIMIT 1", garage.id
     )
+    ticket = await db.first(
+        "SELECT t.id, t.number AS display_id, t.customer_id, c.office_id FROM tickets t"
+        " JOIN customers c ON c.id = t.customer_id WHERE c.office_id = ? ORDER BY t.id LIMIT 1",
+        garage.id,
+    )
     made = 0
     for n, (title, description, hours, who, link_kind) in enumerate(TASKS):
-        record = lead if link_kind == "lead" else customer if link_kind == "customer" else None
+        record = {"lead": lead, "customer": customer, "ticket": ticket}.get(link_kind or "")
         link = (
-            tasks.Link(link_kind, record["id"], record["office_id"], record["display_id"])
+            tasks.Link(
+                link_kind,
+                record["id"],
+                record["office_id"],
+                record["display_id"],
+                ("customer", record["customer_id"]) if link_kind == "ticket" else None,
+            )
             if record and link_kind
             else None
         )
