@@ -173,10 +173,11 @@ async def api_create(request: Request, body: TaskIn) -> dict[str, Any]:
     b, user = bindings_of(request), current_user(request)
     if body.link and body.ticket_id:
         raise Invalid("A task links to one record: send link or ticket_id, not both.", "ticket_id")
+    link: tasks.Link | None = None
     if body.ticket_id:
         link = await lookup.task_link(request, "ticket", body.ticket_id, "ticket_id")
-    else:
-        link = await lookup.task_link(request, body.link.kind, body.link.id) if body.link else None
+    elif body.link:
+        link = await lookup.task_link(request, body.link.kind, body.link.id)
     values = body.model_dump(exclude={"link", "ticket_id"})
     task_id = await tasks.create(b.db, b.clock.now(), user, values, link)
     return tasks.public(await lookup.task(request, task_id))
