@@ -407,9 +407,9 @@ def markdown(results: dict[str, Any]) -> str:
             f" 0034's trigger wrote their {rep['job_rollup_rows']:,} `report_job_days` rows as the app's writes"
             f" do), window {rep['window']} ({rep['jobs_in_window']:,} jobs in it): first build {rep['first_s']} s,"
             f" median of 5 {rep['median_s']} s (target ≤ {TARGETS['report_s']:.0f} s); {rep['html_bytes']:,} bytes"
-            " of HTML. The first build includes the rollups' catch-up of a freshly generated file"
-            " (`reports.rollups.prepare`), which the one-minute cron keeps done in a running workspace; the"
-            " median is the email built from the rollups. Its Jobs section (`report_emails.job_figures`) reads"
+            " of HTML. The first build includes whatever catch-up of the rollups the file still needs"
+            " (`reports.rollups.prepare`; none when an earlier run already built them), which the one-minute"
+            " cron keeps done in a running workspace; the median is the email built from the rollups. Its Jobs section (`report_emails.job_figures`) reads"
             f" the window's jobs over `jobs_office_created`: {rep['jobs_section_ms']} ms of the median.",
         ]
     lines += ["", f"Seeding the entries took {results['entries_seconds']} s. {results['load']}", end]
