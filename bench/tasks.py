@@ -409,8 +409,10 @@ def markdown(results: dict[str, Any]) -> str:
             f" median of 5 {rep['median_s']} s (target ≤ {TARGETS['report_s']:.0f} s); {rep['html_bytes']:,} bytes"
             " of HTML. The first build includes whatever catch-up of the rollups the file still needs"
             " (`reports.rollups.prepare`; none when an earlier run already built them), which the one-minute"
-            " cron keeps done in a running workspace; the median is the email built from the rollups. Its Jobs section (`report_emails.job_figures`) reads"
-            f" the window's jobs over `jobs_office_created`: {rep['jobs_section_ms']} ms of the median.",
+            " cron keeps done in a running workspace; the median is the email built from the rollups. Its Jobs"
+            " section (`report_emails.job_figures`) is the one part not from a rollup: it reads the window's jobs"
+            f" over `jobs_office_created` (deposits and parts are not in `report_job_days`),"
+            f" {rep['jobs_section_ms']} ms of the build.",
         ]
     lines += ["", f"Seeding the entries took {results['entries_seconds']} s. {results['load']}", end]
     return "\n".join(lines) + "\n"
