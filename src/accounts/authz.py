@@ -1019,17 +1019,31 @@ def task_scope(user: User, scope: str, alias: str = "t") -> tuple[str, list[Para
     if user.role == _PARTNER:
         return "0 = 1", []
     mine_office, office_params = sql_in(f"{alias}.assignee_office_id", _my_office_ids(user))
+    tickets, ticket_params = task_ticket_scope(user, alias)
     if scope == "office":
-        return mine_office, office_params
+        return f"{mine_office} AND {tickets}", [*office_params, *ticket_params]
     if scope == "all" and can(user, "tasks.all"):
         if user.role == "owner":
             return "1 = 1", []
         condition, params = office_filter(user, f"{alias}.office_id")
         return (
-            f"({condition} OR {mine_office} OR {alias}.assignee_user_id = ? OR {alias}.created_by = ?)",
-            [*params, *office_params, user.id, user.id],
+            f"({condition} OR {mine_office} OR {alias}.assignee_user_id = ? OR {alias}.created_by = ?) AND {tickets}",
+            [*params, *office_params, user.id, user.id, *ticket_params],
         )
-    return f"({alias}.assignee_user_id = ? OR {mine_office})", [user.id, *office_params]
+    return f"({alias}.assignee_user_id = ? OR {mine_office}) AND {tickets}", [user.id, *office_params, *ticket_params]
+
+
+def task_ticket_scope(user: User, alias: str = "t") -> tuple[str, list[Param]]:
+    """Issue 23: a ticket-linked task is seen only by who sees the ticket, i.e. its customer
+    (`customer_scope`); tasks linked to anything else are untouched by this condition."""
+    if user.role == "owner" or (user.all_offices and sees_customers(user)):
+        return "1 = 1", []
+    condition, params = customer_scope(user, "tkc")
+    return (
+        f"({alias}.link_kind IS NULL OR {alias}.link_kind != 'ticket' OR EXISTS (SELECT 1 FROM tickets tkt"
+        f" JOIN customers tkc ON tkc.id = tkt.customer_id WHERE tkt.id = {alias}.link_id AND {condition}))",
+        params,
+    )
 
 
 def badge_offices(user: User) -> list[int]:
@@ -1040,7 +1054,11 @@ def badge_offices(user: User) -> list[int]:
 def sees_task(user: User, task: Mapping[str, Any]) -> bool:
     if user.role == _PARTNER:
         return False
-    if user.role == "owner" or task["assignee_user_id"] == user.id or task["created_by"] == user.id:
+    if user.role == "owner":
+        return True
+    if task["link_kind"] == "ticket" and not (sees_customers(user) and user.sees_office(task.get("link_office_id"))):
+        return False  # issue 23: only who sees the ticket (its customer's office) sees its tasks
+    if task["assignee_user_id"] == user.id or task["created_by"] == user.id:
         return True
     if task["assignee_office_id"] is not None and task["assignee_office_id"] in user.office_ids:
         return True

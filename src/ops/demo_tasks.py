@@ -1,4 +1,4 @@
-"""Demo rows for tasks (issue 23): a handful of open and done tasks on demo leads and customers (one
+"""Demo rows for tasks (issue 23): a handful of open and done tasks on demo leads, customers and a ticket (one
 overdue, one due today, so the 📋 badge pulses), a daily and a monthly recurring template, and the
 emailed-report settings. Through the owning verbs; idempotent (nothing is added once any task or
 template exists)."""
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from accounts import authz, offices, users
 from core.bindings import Bindings
 from core.clock import iso
+from core.storage import Database, Row
 from core.vault import KeyRing
 from messaging import identities
 from tasks import recurring, report_emails, tasks
@@ -27,7 +28,34 @@ TASKS = (
     ("Order rollers for the Thursday job", "", 30, "office", None),
     ("Check the van's stock of cables", "", 50, "person", None),
     ("Follow up on the review request", "", -4, "person", "lead"),
+    ("Send the opener manual", "The customer asked for the PDF on the ticket.", 74, "person", "ticket"),
 )
+
+
+async def _records(db: Database, office_id: int) -> dict[str, Row | None]:
+    """The office's first lead, customer and ticket (a ticket's scope is its customer's office)."""
+    return {
+        "lead": await db.first(
+            "SELECT id, display_id, office_id FROM leads WHERE office_id = ? ORDER BY id LIMIT 1", office_id
+        ),
+        "customer": await db.first(
+            "SELECT id, display_id, office_id FROM customers WHERE office_id = ? ORDER BY id LIMIT 1", office_id
+        ),
+        "ticket": await db.first(
+            "SELECT t.id, t.number AS display_id, t.customer_id, c.office_id FROM tickets t"
+            " JOIN customers c ON c.id = t.customer_id WHERE c.office_id = ? ORDER BY t.id LIMIT 1",
+            office_id,
+        ),
+    }
+
+
+def _link(kind: str | None, records: dict[str, Row | None]) -> tasks.Link | None:
+    """A demo task's link; none when the workspace has no such record (the task is made unlinked)."""
+    record = records.get(kind or "")
+    if not kind or record is None:
+        return None
+    on = ("customer", record["customer_id"]) if kind == "ticket" else None
+    return tasks.Link(kind, record["id"], record["office_id"], record["display_id"], on)
 
 
 async def seed(bindings: Bindings, now: datetime) -> str:
@@ -43,20 +71,10 @@ async def seed(bindings: Bindings, now: datetime) -> str:
     workers = [u for u in everyone if authz.can(u, "tasks.work") and authz.may_assign_office(u, garage.id)]
     workers.sort(key=lambda u: authz.can(u, "tasks.all"))
     worker = workers[0] if workers else owner
-    lead = await db.first(
-        "SELECT id, display_id, office_id FROM leads WHERE office_id = ? ORDER BY id LIMIT 1", garage.id
-    )
-    customer = await db.first(
-        "SELECT id, display_id, office_id FROM customers WHERE office_id = ? ORDER BY id LIMIT 1", garage.id
-    )
+    records = await _records(db, garage.id)
     made = 0
     for n, (title, description, hours, who, link_kind) in enumerate(TASKS):
-        record = lead if link_kind == "lead" else customer if link_kind == "customer" else None
-        link = (
-            tasks.Link(link_kind, record["id"], record["office_id"], record["display_id"])
-            if record and link_kind
-            else None
-        )
+        link = _link(link_kind, records)
         values = {
             "title": title,
             "description": description,

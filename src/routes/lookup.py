@@ -183,8 +183,17 @@ async def task(request: Request, task_id: int) -> Row:
     return await tasks.get(bindings_of(request).db, current_user(request), task_id)
 
 
-async def task_link(request: Request, kind: str, display_id: str) -> tasks.Link:
-    """The record a new task links to (TSK-5), looked up with the record's own access function."""
+async def task_link(request: Request, kind: str, display_id: str, field: str = "link") -> tasks.Link:
+    """The record a new task links to (TSK-5), looked up with the record's own access function. A ticket
+    the user can't see (or none by that number) is a 422 on `field`, the body's name for it."""
+    if kind == "ticket":
+        db, user = bindings_of(request).db, current_user(request)
+        found_ticket = await tickets.ticket_for_user(db, user, display_id)
+        if found_ticket is None:
+            raise Invalid("Choose a ticket you can see, e.g. T-1001.", field)
+        office = found_ticket["customer_office_id"]
+        on = ("customer", found_ticket["customer_id"])
+        return tasks.Link("ticket", found_ticket["id"], office, found_ticket["number"], on)
     if kind == "lead":
         row = await lead(request, display_id, named=True)
     elif kind == "customer":
@@ -192,5 +201,5 @@ async def task_link(request: Request, kind: str, display_id: str) -> tasks.Link:
     elif kind == "job":
         row = await job(request, display_id, named=True)
     else:
-        raise Invalid("Link a task to a lead, a customer or a job.", "link_kind")
+        raise Invalid("Link a task to a lead, a customer, a job or a ticket.", "link_kind")
     return tasks.Link(kind, row["id"], row["office_id"], row["display_id"])

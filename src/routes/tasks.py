@@ -1,5 +1,5 @@
 """Tasks (issue 23, TSK-1…TSK-10): the 📋 page with its three tabs, the create form (pre-linked from a
-lead or customer), done / re-open / delete, the badge's count, and `/api/tasks`."""
+lead, job, customer or ticket), done / re-open / delete, the badge's count, and `/api/tasks`."""
 
 from __future__ import annotations
 
@@ -136,6 +136,9 @@ class TaskIn(BaseModel):
     assignee_user_id: Id | None = None
     assignee_office_id: Id | None = None
     link: LinkIn | None = None
+    ticket_id: str | None = Field(
+        None, min_length=1, max_length=20, description="A ticket's number (T-1001): the same as link kind ticket"
+    )
 
 
 class TaskPatch(BaseModel):
@@ -168,8 +171,14 @@ async def api_badge(request: Request) -> dict[str, int]:
 @router.post("/api/tasks", tags=["tasks"], summary="Create a task (TSK-1, TSK-9)", status_code=201)
 async def api_create(request: Request, body: TaskIn) -> dict[str, Any]:
     b, user = bindings_of(request), current_user(request)
-    link = await lookup.task_link(request, body.link.kind, body.link.id) if body.link else None
-    values = body.model_dump(exclude={"link"})
+    if body.link and body.ticket_id:
+        raise Invalid("A task links to one record: send link or ticket_id, not both.", "ticket_id")
+    link: tasks.Link | None = None
+    if body.ticket_id:
+        link = await lookup.task_link(request, "ticket", body.ticket_id, "ticket_id")
+    elif body.link:
+        link = await lookup.task_link(request, body.link.kind, body.link.id)
+    values = body.model_dump(exclude={"link", "ticket_id"})
     task_id = await tasks.create(b.db, b.clock.now(), user, values, link)
     return tasks.public(await lookup.task(request, task_id))
 

@@ -32,6 +32,9 @@ class Link:
     id: int
     office_id: int | None
     display_id: str = ""
+    # the record whose timeline carries the task's lines: the link itself, except a ticket's, which
+    # go on its customer's timeline (tickets keep notes, not a timeline) naming the ticket
+    on: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,12 @@ async def _office_active(db: Database, office_id: int) -> bool:
 
 def _entry(now: datetime, actor: Actor, link: Link | None, what: str, title: str) -> list[Statement]:
     """TSK-4: the linked record's timeline line (none when the task links nothing)."""
-    if link is None or link.kind == "ticket":
+    if link is None:
         return []
-    body = f"{ICON[what]}: “{title}”"
-    return [records.timeline(now, actor, link.kind, link.id, "task", body, office_id=link.office_id)]
+    subject, subject_id = link.on or (link.kind, link.id)
+    where = f" on {link.display_id}" if link.kind == "ticket" else ""
+    body = f"{ICON[what]}{where}: “{title}”"
+    return [records.timeline(now, actor, subject, subject_id, "task", body, office_id=link.office_id)]
 
 
 async def create(db: Database, now: datetime, creator: User, values: dict[str, Any], link: Link | None = None) -> int:
@@ -186,11 +191,15 @@ _SELECT = (
     "SELECT t.*, au.name AS assignee_user_name, ao.name AS assignee_office_name,"
     " l.display_id AS lead_display_id, l.name AS lead_name, c.display_id AS customer_display_id,"
     " c.name AS customer_name, j.display_id AS job_display_id, trim(j.first_name || ' ' || j.last_name) AS job_name,"
-    " coalesce(l.office_id, c.office_id, j.office_id) AS link_office_id FROM tasks t"
+    " tk.number AS ticket_display_id, tk.title AS ticket_name, tk.customer_id AS ticket_customer_id,"
+    " coalesce(l.office_id, c.office_id, j.office_id, tc.office_id) AS link_office_id FROM tasks t"
     " LEFT JOIN users au ON au.id = t.assignee_user_id LEFT JOIN offices ao ON ao.id = t.assignee_office_id"
     " LEFT JOIN leads l ON t.link_kind = 'lead' AND l.id = t.link_id"
     " LEFT JOIN customers c ON t.link_kind = 'customer' AND c.id = t.link_id"
     " LEFT JOIN jobs j ON t.link_kind = 'job' AND j.id = t.link_id"
+    # a ticket's scope is its customer's office (tickets.record), never the ticket row's copy
+    " LEFT JOIN tickets tk ON t.link_kind = 'ticket' AND tk.id = t.link_id"
+    " LEFT JOIN customers tc ON tc.id = tk.customer_id"
 )
 
 
@@ -239,14 +248,17 @@ async def badge_count(db: Database, user: User, now: datetime) -> int:
     until = end_of_today(now, user.time_zone)
     offices = authz.badge_offices(user)
     marks = ", ".join("?" * len(offices)) or "NULL"
+    tickets, ticket_params = authz.task_ticket_scope(user, "t")  # ticket-linked: only if the ticket is seen
     row = await db.first(
-        "SELECT (SELECT count(*) FROM tasks WHERE assignee_user_id = ? AND done_at IS NULL AND due_at <= ?)"
-        f" + (SELECT count(*) FROM tasks WHERE assignee_office_id IN ({marks}) AND done_at IS NULL AND due_at <= ?)"
-        " AS n",
+        "SELECT (SELECT count(*) FROM tasks t WHERE assignee_user_id = ? AND done_at IS NULL AND due_at <= ?"
+        f" AND {tickets}) + (SELECT count(*) FROM tasks t WHERE assignee_office_id IN ({marks})"
+        f" AND done_at IS NULL AND due_at <= ? AND {tickets}) AS n",
         user.id,
         until,
+        *ticket_params,
         *offices,
         until,
+        *ticket_params,
     )
     return int(row["n"]) if row else 0
 
@@ -306,6 +318,9 @@ def _linked(task: Row) -> Link | None:
     if not task["link_kind"]:
         return None
     office = task.get("link_office_id")
+    if task["link_kind"] == "ticket":
+        on = ("customer", task["ticket_customer_id"]) if task.get("ticket_customer_id") else None
+        return Link("ticket", task["link_id"], office, task.get("ticket_display_id") or "", on)
     return Link(task["link_kind"], task["link_id"], office)
 
 
@@ -392,6 +407,7 @@ def public(row: Row) -> dict[str, Any]:
         "created_at": row["created_at"],
         "done_at": row["done_at"],
         "done_by": row["done_by_label"] or None,
+        "ticket_id": row.get("ticket_display_id") if row["link_kind"] == "ticket" else None,
         "recurring_template_id": row["template_id"],
         "version": row["version"],
     }

@@ -121,3 +121,37 @@ def test_send_a_report_now_and_read_it_in_the_development_mailbox(browser, serve
         shot(page, "email-390")
     finally:
         context.close()
+
+
+def test_create_from_a_ticket_and_see_it_in_my_tasks(browser, server: LiveServer) -> None:  # noqa: F811
+    context = new_context(browser, server)
+    page = context.new_page()
+    try:
+        sign_in(page, "agent@porchlight.test", "agent-demo-pass")
+        page.goto("/tickets")
+        href = page.locator("a[href^='/tickets/T-']").first.get_attribute("href")
+        assert href
+        number = href.removeprefix("/tickets/").split("#")[0]
+        page.goto(href)
+        ticket_url = page.url
+        expect(page.locator("[data-new-task]")).to_be_visible()
+        shot(page, "ticket-1280")
+        page.locator("[data-new-task]").click()
+        expect(page.locator("#new-task")).to_contain_text(f"Linked to ticket {number}")
+        page.get_by_label("Title", exact=True).fill("Mail the wiring diagram")
+        page.get_by_role("button", name="Create task").click()
+        page.wait_for_url(ticket_url)
+        page.goto("/tasks")
+        item = page.locator(".task-item", has_text="Mail the wiring diagram")
+        pill = item.locator("[data-task-ticket]")
+        expect(pill).to_contain_text(number)
+        item.scroll_into_view_if_needed()
+        shot(page, "ticket-task-1280")
+        page.set_viewport_size(PHONE)
+        item.scroll_into_view_if_needed()
+        shot(page, "ticket-task-390")
+        pill.click()
+        page.wait_for_url(f"**/tickets/{number}")
+        shot(page, "ticket-390")
+    finally:
+        context.close()

@@ -22,6 +22,7 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from core.storage import (
     Database,
@@ -85,12 +86,23 @@ def _execute(conn: sqlite3.Connection, st: Statement) -> Result:
     _guard(st.sql)
     before = conn.total_changes
     cur = conn.execute(st.sql, check_params(st.params))
-    rows = [dict(r) for r in cur.fetchall()] if cur.description else []
+    rows = _dicts(cur) if cur.description else []
     # D1's meta.changes is total_changes() before and after, so it counts the rows that triggers and
     # ON DELETE CASCADE wrote too (a lead's DELETE reports 1 + its cascades + its trigger writes);
     # counted the same way here, a check that wants "exactly one row" fails locally, not only on D1.
     changes = conn.total_changes - before
     return Result(rows=rows, changes=changes, last_row_id=cur.lastrowid)
+
+
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """The rows as dicts, built from plain tuples: `dict(sqlite3.Row)` per row was a third of a page
+    read's time (the global timeline's 51 rows: 0.07 ms of 0.2; docs/performance.md, "Tasks"). A
+    statement naming one column twice (in any case) keeps `dict(Row)`'s answer (the first column's value)."""
+    names = [d[0] for d in cur.description]
+    if len({n.lower() for n in names}) != len(names):  # Row matches names ignoring case
+        return [dict(r) for r in cur.fetchall()]
+    cur.row_factory = None
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _run_batch(conn: sqlite3.Connection, statements: Sequence[Statement]) -> list[Result]:
