@@ -170,5 +170,5 @@ def _by_day(sel: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for d in report_periods.dates(first, last):
         r = days.get(d.isoformat(), empty)
-        out.append({"date": d.isoformat(), "done": _int(r, "done"), "open": _int(r, "open"), "cancelled": _int(r, "cancelled")})
+        out.append({"date": d.isoformat(), **{k: _int(r, k) for k in ("done", "open", "cancelled")}})
     return out
