@@ -146,7 +146,7 @@ def _facet(facets: list[dict[str, Any]], facet: str, total: int) -> list[dict[st
 
 def _contractors(facets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The contractors with the most jobs created in the period (unassigned jobs are not a contractor)."""
-    out = [
+    out: list[dict[str, Any]] = [
         {
             "contractor_id": int(r["key"]),
             "name": r["name"] or f"Contractor #{r['key']}",
