@@ -37,7 +37,8 @@ from reports import summary as reports
 
 NOW = jobs_board.NOW
 START, END = "<!-- bench:report-jobs:start -->", "<!-- bench:report-jobs:end -->"
-TARGETS = {"p95_ms": 50.0, "ratio": 3.0}
+# the default period (this month) as the board's targets; a year as the whole summary's (bench/reports_summary.py)
+TARGETS = {"month": {"p95_ms": 50.0, "ratio": 3.0}, "year": {"p95_ms": 500.0, "ratio": 3.0}}
 TYPES = ("Garage Door Repair", "Garage Door Install", "Sliding Door Repair", "Gate Repair", "Locksmith")
 SOURCES = ("GDQ Leads", "Nehoray Leads", "Raful", "Angi")
 
@@ -216,15 +217,19 @@ async def measure(path: Path, runs: int) -> dict[str, Any]:
     return out
 
 
+def _good(r: dict[str, Any], kind: str) -> bool:
+    x, target = r[kind], TARGETS[kind]
+    return bool(x["same"]) and x["p95_ms"] <= target["p95_ms"] and x["ratio"] <= target["ratio"]
+
+
 def markdown(r: dict[str, Any], args: argparse.Namespace) -> str:
-    def ok(x: dict[str, Any]) -> str:
-        good = x["p95_ms"] <= TARGETS["p95_ms"] and x["ratio"] <= TARGETS["ratio"] and x["same"]
-        return "✅" if good else "❌"
+    def ok(kind: str) -> str:
+        return "✅" if _good(r, kind) else "❌"
 
     m = r["machine"]
     rows = [
         f"| {label} | {r[k]['jobs']:,} | {r[k]['p50_ms']} | {r[k]['p95_ms']} | {r[k]['raw_p95_ms']} |"
-        f" {r[k]['ratio']}× | {'yes' if r[k]['same'] else 'NO'} | {ok(r[k])} |"
+        f" {r[k]['ratio']}× | {'yes' if r[k]['same'] else 'NO'} | {ok(k)} |"
         for k, label in (("month", "This month"), ("year", "This year"))
     ]
     return f"""{START}
@@ -239,7 +244,9 @@ as an owner who sees every office. **App** is the Jobs tab: `summary.select` + `
 rollups `report_job_days` and `report_job_facets` gathered into one D1 round trip. **Raw** is a script
 of plain SELECTs over `jobs` (index `jobs_office_created`) computing the same figures; “same” compares
 every figure. First build of the rollups from the base table (`prepare`, once after deploying
-migration 0036): {r["build_s"]:.1f} s. Targets: p95 ≤ {TARGETS["p95_ms"]:.0f} ms and ≤ {TARGETS["ratio"]:.0f}× raw.
+migration 0036): {r["build_s"]:.1f} s. Targets: p95 ≤ {TARGETS["month"]["p95_ms"]:.0f} ms for this month (the
+default period), ≤ {TARGETS["year"]["p95_ms"]:.0f} ms for a year (the whole summary's target), each
+≤ {TARGETS["month"]["ratio"]:.0f}× raw.
 
 | period | jobs in it | p50 ms | p95 ms | raw p95 ms | ratio | same | |
 |---|---:|---:|---:|---:|---:|---|---|
@@ -275,8 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:6} {results[kind]}")
     if not args.no_doc:
         write_doc(markdown(results, args))
-    bad = [k for k in ("month", "year") if not results[k]["same"] or results[k]["p95_ms"] > TARGETS["p95_ms"]]
-    return 1 if bad or any(results[k]["ratio"] > TARGETS["ratio"] for k in ("month", "year")) else 0
+    return 0 if all(_good(results, k) for k in ("month", "year")) else 1
 
 
 if __name__ == "__main__":
