@@ -237,8 +237,9 @@ def markdown(r: dict[str, Any], args: argparse.Namespace) -> str:
 
 `bench/report_jobs.py`, {report.now_utc()}, {m.get("cpu", "?")} ({m.get("nproc", "?")} cores). {r["load"]}
 {args.jobs:,} jobs over 3 offices on three calendars (New York, Chicago, Los Angeles; the book of
-`bench/jobs_board.py`, created up to nine days before each window, 5 types, 4 sources, 300
-contractors, 1 in 97 archived), {args.runs} timed calls per case and side, interleaved, in-process SQLite,
+`bench/jobs_board.py`, created up to nine days before each window but never after the bench day
+(December 6, so "this month" is six days holding every job booked further ahead), 5 types, 4 sources,
+300 contractors, 1 in 97 archived), {args.runs} timed calls per case and side, interleaved, in-process SQLite,
 as an owner who sees every office. **App** is the Jobs tab: `summary.select` + `jobs_section.rows` +
 `.section` (tiles, the four breakdowns, the daily chart, the top contractors), three reads of the
 rollups `report_job_days` and `report_job_facets` gathered into one D1 round trip. **Raw** is a script
