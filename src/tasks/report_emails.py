@@ -202,7 +202,7 @@ def jobs_section(s: dict[str, Any]) -> list[tuple[str, str]] | None:
         ("Completed", f"{t['done']:,}{share(t['done_rate'])}"),
         ("Cancelled", f"{t['cancelled']:,}{share(t['cancel_rate'])}"),
         ("Revenue", _money(t["revenue_cents"])),
-        ("Deposits", f"{_money(t['deposit_cents'])} ({t['deposits']:,} jobs)"),
+        ("Deposits", f"{_money(t['deposit_cents'])} ({t['deposits']:,} job{'' if t['deposits'] == 1 else 's'})"),
         ("Rebooked", f"{t['rebooked']:,}"),
         ("K-accepted", f"{t['k_accepted']:,}"),
         ("Parts cost", _money(t["parts_cents"])),
