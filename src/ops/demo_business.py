@@ -39,6 +39,7 @@ from ops import (
     demo_jobs_finance,
     demo_messaging,
     demo_network,
+    demo_report_jobs,
     demo_sms,
     demo_tasks,
     demo_technicians,
@@ -689,6 +690,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
     await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
     await demo_archived.seed(bindings, now)  # two archived jobs for the 📦 Archived modal (issue 20, ARC-3)
+    await demo_report_jobs.seed(bindings, now)  # the reports' Jobs tab: five weeks of finished jobs (issue 20)
     seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
     automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
     if automations:

@@ -153,7 +153,24 @@ def charts(s: dict[str, Any]) -> dict[str, Bars | Columns]:
             stacked=False,
         ),
         # the Jobs tab (issue 20): empty when the user has none
-        "jobs_by_status": bars(
-            [(r["label"], r["jobs"], share(r, "jobs")) for r in (s["jobs"] or {}).get("jobs_by_status", [])]
-        ),
+        **job_charts(s.get("jobs")),
+    }
+
+
+JOB_SERIES = [("done", "Done"), ("open", "Open"), ("cancelled", "Cancelled")]
+
+
+def job_charts(jobs: dict[str, Any] | None) -> dict[str, Bars | Columns]:
+    """The Jobs tab's charts (issue 20): bars by status, office, type and source, and jobs per day."""
+    j = jobs or {}
+
+    def share(r: dict[str, Any]) -> str:
+        return f"{r['jobs']:,}" + (f" ({r['share']:.0f}%)" if r.get("share") is not None else "")
+
+    return {
+        "jobs_by_status": bars([(r["label"], r["jobs"], share(r)) for r in j.get("jobs_by_status", [])]),
+        "jobs_by_office": bars([(r["office"], r["jobs"], share(r)) for r in j.get("jobs_by_office", [])]),
+        "jobs_by_type": bars([(r["label"], r["jobs"], share(r)) for r in j.get("jobs_by_type", [])]),
+        "jobs_by_source": bars([(r["label"], r["jobs"], share(r)) for r in j.get("jobs_by_source", [])]),
+        "jobs_by_day": columns(j.get("jobs_by_day", []), JOB_SERIES, stacked=True),
     }

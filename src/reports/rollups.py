@@ -36,6 +36,7 @@ ROLLUPS = (
     "report_activity_days",
     "report_customer_days",
     "report_job_days",  # migration 0034: the Jobs tab
+    "report_job_facets",  # migration 0036: the Jobs tab by type, source and contractor
 )
 
 
@@ -100,11 +101,31 @@ def rebuild_statements(offices: list[tuple[int, str]], now: datetime) -> list[St
             " GROUP BY c.office_id, day, c.source",
             ids,
         ),
+        *_jobs(ids),
+    ]
+
+
+def _jobs(ids: str) -> list[Statement]:
+    """The Jobs tab's rollups (migrations 0034 and 0036), as their triggers count them."""
+    job_day = day_sql("j.office_id", "j.created_at")
+    return [
         q(
-            "INSERT INTO report_job_days (office_id, day, status, jobs, k_accepted, rebooked, revenue_cents)"
-            f" SELECT j.office_id, {day_sql('j.office_id', 'j.created_at')} AS day, j.status, COUNT(*),"
-            " SUM(j.k_confirmed), COUNT(j.rebooked_at), SUM(coalesce(j.closing_cents, 0))"
+            "INSERT INTO report_job_days (office_id, day, status, jobs, k_accepted, rebooked, revenue_cents,"
+            " deposits, deposit_cents, parts_cents)"
+            f" SELECT j.office_id, {job_day} AS day, j.status, COUNT(*),"
+            " SUM(j.k_confirmed), COUNT(j.rebooked_at), SUM(coalesce(j.closing_cents, 0)),"
+            " SUM(coalesce(j.deposit_cents, 0) > 0), SUM(coalesce(j.deposit_cents, 0)), SUM(coalesce(j.parts_cents, 0))"
             f" FROM jobs j WHERE j.office_id IN {_IDS} AND j.archived_at IS NULL GROUP BY j.office_id, day, j.status",
+            ids,
+        ),
+        q(
+            "INSERT INTO report_job_facets (office_id, day, facet, key, jobs, done, cancelled, revenue_cents)"
+            f" SELECT j.office_id, {job_day} AS day, f.facet, CASE f.facet WHEN 'type' THEN j.job_type_label"
+            " WHEN 'source' THEN j.partner_label ELSE coalesce(CAST(j.contractor_id AS TEXT), '') END AS facet_key,"
+            " COUNT(*), SUM(j.status = 'done'), SUM(j.status = 'cancelled'),"
+            " SUM(CASE WHEN j.status = 'done' THEN coalesce(j.closing_cents, 0) ELSE 0 END)"
+            " FROM jobs j CROSS JOIN (SELECT 'type' AS facet UNION ALL SELECT 'source' UNION ALL SELECT 'contractor') f"
+            f" WHERE j.office_id IN {_IDS} AND j.archived_at IS NULL GROUP BY j.office_id, day, f.facet, facet_key",
             ids,
         ),
     ]

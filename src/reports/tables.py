@@ -122,13 +122,20 @@ def _jobs_figures(s: dict[str, Any]) -> list[tuple[Cell, ...]]:
         ("Cancelled", t["cancelled"]),
         ("Cancel rate", percent(t["cancel_rate"])),
         ("Revenue (closing of Done jobs)", money(t["revenue_cents"])),
+        ("Deposits (jobs with a deposit)", t["deposits"]),
+        ("Deposit amounts", money(t["deposit_cents"])),
         ("Rebooked", t["rebooked"]),
         ("K-accepted", t["k_accepted"]),
+        ("Parts cost", money(t["parts_cents"])),
     ]
 
 
 def _jobs_rows(key: str, build: Callable[[dict[str, Any]], tuple[Cell, ...]]) -> Callable[..., list[tuple[Cell, ...]]]:
     return lambda s: [build(r) for r in s["jobs"][key]] if s.get("jobs") is not None else []
+
+
+def _facet_row(r: dict[str, Any]) -> tuple[Cell, ...]:
+    return (r["label"], r["jobs"], r["share"], r["done"], r["cancelled"], money(r["revenue_cents"]))
 
 
 SPECS: tuple[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], list[tuple[Cell, ...]]]], ...] = (
@@ -209,8 +216,36 @@ SPECS: tuple[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any]], list[tu
     (
         "jobs_by_office",
         "Jobs by office",
-        ("Office", "Jobs", "Done", "Revenue"),
-        _jobs_rows("jobs_by_office", lambda r: (r["office"], r["jobs"], r["done"], money(r["revenue_cents"]))),
+        ("Office", "Jobs", "Done", "Cancelled", "Revenue"),
+        _jobs_rows(
+            "jobs_by_office", lambda r: (r["office"], r["jobs"], r["done"], r["cancelled"], money(r["revenue_cents"]))
+        ),
+    ),
+    (
+        "jobs_by_type",
+        "Jobs by type",
+        ("Type", "Jobs", "Share %", "Done", "Cancelled", "Revenue"),
+        _jobs_rows("jobs_by_type", _facet_row),
+    ),
+    (
+        "jobs_by_source",
+        "Jobs by source",
+        ("Source", "Jobs", "Share %", "Done", "Cancelled", "Revenue"),
+        _jobs_rows("jobs_by_source", _facet_row),
+    ),
+    (
+        "jobs_by_day",
+        "Jobs created per day",
+        ("Date", "Done", "Open", "Cancelled"),
+        _jobs_rows("jobs_by_day", lambda r: (r["date"], r["done"], r["open"], r["cancelled"])),
+    ),
+    (
+        "top_contractors",
+        "Top contractors",
+        ("Contractor", "Jobs", "Done", "Cancelled", "Revenue"),
+        _jobs_rows(
+            "top_contractors", lambda r: (r["name"], r["jobs"], r["done"], r["cancelled"], money(r["revenue_cents"]))
+        ),
     ),
 )
 NAMES = ("tiles", *(name for name, *_ in SPECS))

@@ -98,6 +98,19 @@ async def export(request: Request, table: str, f: Filters = Depends()) -> Respon
     )
 
 
-@router.get("/api/reports/summary", tags=["reports"], summary="Every figure of the reports page")
+_SUMMARY_DOC = (
+    "Every figure of `/reports` for the period and offices asked (definitions: docs/reports.md). Money is"
+    " integer cents (`*_cents`). `jobs` (null without the Jobs tab: no selected office with Jobs on, or a"
+    " partner) has `tiles` (`jobs`, `done`, `done_rate`, `cancelled`, `cancel_rate`, `revenue_cents`,"
+    " `deposits`, `deposit_cents`, `rebooked`, `k_accepted`, `parts_cents`), `jobs_by_status`,"
+    " `jobs_by_office`, `jobs_by_type`, `jobs_by_source`, `jobs_by_day` (`date`, `done`, `open`,"
+    " `cancelled`) and `top_contractors` (`contractor_id`, `name`, `jobs`, `done`, `cancelled`,"
+    " `revenue_cents`, `done_rate`)."
+)
+
+
+@router.get(
+    "/api/reports/summary", tags=["reports"], summary="Every figure of the reports page", description=_SUMMARY_DOC
+)
 async def api_summary(request: Request, f: Filters = Depends()) -> dict[str, Any]:
     return await _summary(request, f)

@@ -152,7 +152,6 @@ async def build(db: Database, now: datetime, window: Window) -> tuple[str, str, 
     if reader is None:
         raise Invalid("There is no active owner to build the report for.")
     s = await report_summary.summary(db, reader, now, "custom", start=window.start, end=window.end)
-    s = {**s, "jobs": await job_figures(db, window)}
     subject = f"Porchlight {window.period} report — {window.label}"
     return subject, _text(s, window), _html(s, window)
 
@@ -183,49 +182,42 @@ def _breakdowns(s: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
     ]
 
 
-async def job_figures(db: Database, window: Window) -> dict[str, int] | None:
-    """The Jobs tab's tiles for the window (seed 002 "Jobs tab"): jobs created in it, by outcome, with
-    revenue (closing totals of done jobs), deposits, parts, rebooked and K-accepted. One read over
-    `jobs_office_created`; None when the workspace has no jobs at all."""
-    starts = iso(datetime.combine(window.start, time(0), ZONE))
-    ends = iso(datetime.combine(window.end + timedelta(days=1), time(0), ZONE))
-    row = await db.first(
-        "SELECT count(*) AS total, sum(status = 'done') AS done, sum(status = 'cancelled') AS cancelled,"
-        " coalesce(sum(CASE WHEN status = 'done' THEN closing_cents END), 0) AS revenue,"
-        " coalesce(sum(deposit_cents), 0) AS deposits, coalesce(sum(parts_cents), 0) AS parts,"
-        " sum(rebooked_at IS NOT NULL) AS rebooked, sum(k_confirmed = 1) AS k_accepted"
-        " FROM jobs WHERE office_id IN (SELECT id FROM offices) AND created_at >= ? AND created_at < ?",
-        starts,
-        ends,
-    )
-    if row is None or (not row["total"] and not await db.first("SELECT 1 FROM jobs LIMIT 1")):
-        return None
-    keys = ("total", "done", "cancelled", "revenue", "deposits", "parts", "rebooked", "k_accepted")
-    return {k: int(row[k] or 0) for k in keys}
-
-
 def _money(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 
 
 def jobs_section(s: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The Jobs KPIs (`job_figures`) as the email shows them; None without jobs."""
+    """The Jobs tab's tiles (the summary's `jobs`, seed 002 "Jobs tab") as the email shows them; None
+    when no office has Jobs on."""
     j = s.get("jobs")
     if not j:
         return None
+    t = j["tiles"]
 
-    def share(n: int) -> str:
-        return f" ({n * 100 / j['total']:.0f}%)" if j["total"] else ""
+    def share(rate: float | None) -> str:
+        return f" ({rate:.0f}%)" if rate is not None else ""
 
     return [
-        ("Total jobs", f"{j['total']:,}"),
-        ("Completed", f"{j['done']:,}{share(j['done'])}"),
-        ("Cancelled", f"{j['cancelled']:,}{share(j['cancelled'])}"),
-        ("Revenue", _money(j["revenue"])),
-        ("Deposits", _money(j["deposits"])),
-        ("Rebooked", f"{j['rebooked']:,}"),
-        ("K-accepted", f"{j['k_accepted']:,}"),
-        ("Parts cost", _money(j["parts"])),
+        ("Total jobs", f"{t['jobs']:,}"),
+        ("Completed", f"{t['done']:,}{share(t['done_rate'])}"),
+        ("Cancelled", f"{t['cancelled']:,}{share(t['cancel_rate'])}"),
+        ("Revenue", _money(t["revenue_cents"])),
+        ("Deposits", f"{_money(t['deposit_cents'])} ({t['deposits']:,} job{'' if t['deposits'] == 1 else 's'})"),
+        ("Rebooked", f"{t['rebooked']:,}"),
+        ("K-accepted", f"{t['k_accepted']:,}"),
+        ("Parts cost", _money(t["parts_cents"])),
+    ]
+
+
+def _job_breakdowns(s: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
+    j = s.get("jobs") or {}
+    if not j:
+        return []
+    return [
+        ("Jobs by status", [(r["label"], r["jobs"]) for r in j["jobs_by_status"]]),
+        ("Jobs by office", [(r["office"], r["jobs"]) for r in j["jobs_by_office"]]),
+        ("Jobs by type", [(r["label"], r["jobs"]) for r in j["jobs_by_type"]]),
+        ("Jobs by source", [(r["label"], r["jobs"]) for r in j["jobs_by_source"]]),
     ]
 
 
@@ -237,11 +229,25 @@ def _text(s: dict[str, Any], w: Window) -> str:
     lines += ["", "Agent performance (calls / claims / conversions)"]
     lines += [f"  {a['name']}: {a['calls']:,} / {a['claims']:,} / {a['conversions']:,}" for a in s["agents"]] or ["  —"]
     jobs = jobs_section(s)
-    lines += ["", "Jobs"] + ([f"  {k}: {v}" for k, v in jobs] if jobs else ["  No job figures in this workspace yet."])
+    lines += ["", "Jobs"] + ([f"  {k}: {v}" for k, v in jobs] if jobs else ["  No office has Jobs turned on."])
+    for title, rows in _job_breakdowns(s):
+        lines += ["", title] + [f"  {label}: {n:,}" for label, n in rows]
+    if jobs:
+        lines += ["", "Top contractors (jobs / done / cancelled / revenue)"]
+        lines += [
+            f"  {c['name']}: {c['jobs']:,} / {c['done']:,} / {c['cancelled']:,} / {_money(c['revenue_cents'])}"
+            for c in s["jobs"]["top_contractors"]
+        ] or ["  —"]
     return "\n".join(lines)
 
 
-_COLORS = {"converted": (30, 142, 90), "open": (36, 86, 201), "irrelevant": (160, 167, 180)}
+_COLORS = {
+    "converted": (30, 142, 90),
+    "open": (36, 86, 201),
+    "irrelevant": (160, 167, 180),
+    "done": (30, 142, 90),  # the Jobs section's daily chart (issue 20), as app.css's .s-done / .s-cancelled
+    "cancelled": (194, 65, 12),
+}
 _HEX = {k: "#{:02x}{:02x}{:02x}".format(*v) for k, v in _COLORS.items()}
 _H2 = "<h2 style='font-size:16px;margin:20px 0 6px'>"
 _TABLE = "<table style='border-collapse:collapse;font-size:14px'>"
@@ -261,7 +267,7 @@ def _bars_html(rows: list[tuple[str, int]]) -> str:
     return '<table style="border-collapse:collapse;font-size:14px">' + "".join(out) + "</table>"
 
 
-def _column_svg(chart: report_charts.Columns) -> str:
+def _column_svg(chart: report_charts.Columns, label: str = "Lead status by day") -> str:
     rects = "".join(
         f'<rect x="{g.x:.1f}" y="{g.y:.1f}" width="{g.width:.1f}" height="{g.height:.1f}"'
         f' fill="{_HEX.get(g.series, "#2456c9")}"/>'
@@ -274,7 +280,7 @@ def _column_svg(chart: report_charts.Columns) -> str:
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="600" viewBox="0 0 {chart.width} {chart.height}"'
-        f' aria-label="Lead status by day">{rects}<line x1="0" x2="{chart.width}" y1="{chart.plot_height}"'
+        f' aria-label="{escape(label)}">{rects}<line x1="0" x2="{chart.width}" y1="{chart.plot_height}"'
         f' y2="{chart.plot_height}" stroke="#9aa1ad"/>{ticks}</svg>'
     )
 
@@ -287,6 +293,51 @@ def _column_png(chart: report_charts.Columns) -> str:
     return canvas.data_uri()
 
 
+def _daily(chart: report_charts.Bars | report_charts.Columns, label: str) -> str:
+    """A daily chart as inline SVG, with its PNG for Outlook (which blocks SVG)."""
+    assert isinstance(chart, report_charts.Columns)
+    legend = " ".join(
+        f'<span style="display:inline-block;width:10px;height:10px;background:{_HEX[k]}"></span> {name}'
+        for k, name in chart.series
+    )
+    if chart.empty:
+        return f"<p style='font-size:12px'>{legend}</p><p style='color:#5b6475'>Nothing in this period.</p>"
+    return (
+        f"<p style='font-size:12px'>{legend}</p><!--[if !mso]><!-->{_column_svg(chart, label)}<!--<![endif]-->"
+        f'<!--[if mso]><img src="{_column_png(chart)}" width="500" alt="{escape(label)}"><![endif]-->'
+    )
+
+
+def _jobs_html(s: dict[str, Any]) -> str:
+    """The full Jobs section: tiles, the four breakdowns, the daily chart and the top contractors."""
+    jobs = jobs_section(s)
+    if not jobs:
+        return f"{_H2}Jobs</h2><p style='color:#5b6475'>No office has Jobs turned on.</p>"
+    tiles = "".join(
+        f"<tr><td style='{_CELL}'>{escape(k)}</td><td style='{_CELL}text-align:right'>{escape(v)}</td></tr>"
+        for k, v in jobs
+    )
+    bars = "".join(f"{_H2}{escape(t)}</h2>{_bars_html(rows)}" for t, rows in _job_breakdowns(s))
+    chart = report_charts.job_charts(s["jobs"])["jobs_by_day"]
+    head = "".join(
+        f"<th style='{_CELL}text-align:left'>{h}</th>" for h in ("Contractor", "Jobs", "Done", "Cancelled", "Revenue")
+    )
+    right = f"{_CELL}text-align:right"
+    rows = (
+        "".join(
+            f'<tr><td style="{_CELL}">{escape(c["name"])}</td><td style="{right}">{c["jobs"]:,}</td>'
+            f'<td style="{right}">{c["done"]:,}</td><td style="{right}">{c["cancelled"]:,}</td>'
+            f'<td style="{right}">{_money(c["revenue_cents"])}</td></tr>'
+            for c in s["jobs"]["top_contractors"]
+        )
+        or f'<tr><td style="{_CELL}" colspan="5">No job with a contractor.</td></tr>'
+    )
+    return (
+        f"{_H2}Jobs</h2>{_TABLE}{tiles}</table>{bars}{_H2}Daily jobs created</h2>{_daily(chart, 'Daily jobs created')}"
+        f"{_H2}Top contractors</h2>{_TABLE}<tr>{head}</tr>{rows}</table>"
+    )
+
+
 def _html(s: dict[str, Any], w: Window) -> str:
     tiles = [
         f'<td style="padding:8px 10px;border:1px solid #e3e6ec;border-radius:6px;width:33%">'
@@ -296,18 +347,7 @@ def _html(s: dict[str, Any], w: Window) -> str:
     ]
     kpis = "</tr><tr>".join("".join(tiles[i : i + 3]) for i in range(0, len(tiles), 3))  # three to a row
     sections = [f"{_H2}{escape(t)}</h2>{_bars_html(rows)}" for t, rows in _breakdowns(s)]
-    chart = report_charts.charts(s)["status_by_day"]
-    assert isinstance(chart, report_charts.Columns)
-    legend = " ".join(
-        f'<span style="display:inline-block;width:10px;height:10px;background:{_HEX[k]}"></span> {label}'
-        for k, label in chart.series
-    )
-    daily = (
-        "<p style='color:#5b6475'>Nothing in this period.</p>"
-        if chart.empty
-        else f"<!--[if !mso]><!-->{_column_svg(chart)}<!--<![endif]-->"
-        f'<!--[if mso]><img src="{_column_png(chart)}" width="500" alt="Lead status by day"><![endif]-->'
-    )
+    daily = _daily(report_charts.charts(s)["status_by_day"], "Lead status by day")
     agents = (
         "".join(
             f'<tr><td style="{_CELL}">{escape(a["name"])}</td><td style="{_CELL}text-align:right">{a["calls"]:,}</td>'
@@ -317,15 +357,6 @@ def _html(s: dict[str, Any], w: Window) -> str:
         )
         or f'<tr><td style="{_CELL}" colspan="4">No agent activity.</td></tr>'
     )
-    jobs = jobs_section(s)
-    jobs_html = (
-        "".join(
-            f"<tr><td style='{_CELL}'>{escape(k)}</td><td style='{_CELL}text-align:right'>{escape(v)}</td></tr>"
-            for k, v in jobs
-        )
-        if jobs
-        else f"<tr><td style='{_CELL}'>No job figures in this workspace yet.</td></tr>"
-    )
     head = "".join(f"<th style='{_CELL}text-align:left'>{h}</th>" for h in ("Agent", "Calls", "Claims", "Conversions"))
     return (
         '<!doctype html><html><body style="font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#1d2430;'
@@ -334,9 +365,9 @@ def _html(s: dict[str, Any], w: Window) -> str:
         f"<p style='color:#5b6475;margin:0 0 16px'>{escape(w.label)} · America/New_York</p>"
         f'<table style="border-collapse:separate;border-spacing:6px;width:100%"><tr>{kpis}</tr></table>'
         + "".join(sections)
-        + f"{_H2}Lead status by day</h2><p style='font-size:12px'>{legend}</p>{daily}"
+        + f"{_H2}Lead status by day</h2>{daily}"
         + f"{_H2}Agent performance</h2>{_TABLE}"
-        f"<tr>{head}</tr>{agents}</table>" + f"{_H2}Jobs</h2>{_TABLE}{jobs_html}</table>" + "</body></html>"
+        f"<tr>{head}</tr>{agents}</table>" + _jobs_html(s) + "</body></html>"
     )
 
 

@@ -109,6 +109,7 @@ OWNERS = {
     "report_attempt_days": "reports.rollups",
     "report_customer_days": "reports.rollups",
     "report_job_days": "reports.rollups",  # the Jobs tab (issue 20)
+    "report_job_facets": "reports.rollups",  # the Jobs tab's by type / source / contractor (issue 20, 0036)
     "report_lead_days": "reports.rollups",
     "report_leads_pending": "reports.rollups",
     "report_pipeline": "reports.rollups",
@@ -160,6 +161,7 @@ DYNAMIC: dict[tuple[str, str], tuple[str, ...] | str] = {
         "report_activity_days",
         "report_customer_days",
         "report_job_days",
+        "report_job_facets",
     ),
     ("core.storage.__init__", "{table}"): CALLER,
     ("network.settings", "{kind.table}"): ("job_types", "job_partners", "cancel_reasons", "job_tags"),

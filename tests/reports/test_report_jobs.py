@@ -67,7 +67,15 @@ async def test_figures_follow_every_job_change(client, bindings, people, net):
     by_status = {r["status"]: r["jobs"] for r in s["jobs"]["jobs_by_status"]}
     assert by_status == {"submitted": 1, "in_progress": 0, "deposit": 0, "pending": 0, "done": 1, "cancelled": 1}
     assert s["jobs"]["jobs_by_office"] == [
-        {"office_id": people.office_a.id, "office": "Garage", "jobs": 3, "done": 1, "revenue_cents": 99950}
+        {
+            "office_id": people.office_a.id,
+            "office": "Garage",
+            "jobs": 3,
+            "done": 1,
+            "cancelled": 1,
+            "revenue_cents": 99950,
+            "share": 100.0,
+        }
     ]
 
     # a rebuild from the base tables gives the same rows; a hard delete and an unarchive count too
@@ -115,8 +123,9 @@ async def test_csv_exports_of_the_jobs_tab(client, bindings, people, net):
     assert figures.status_code == 200
     assert "Revenue (closing of Done jobs),$50.00" in figures.text and "Jobs,1" in figures.text
     offices = await client.get("/reports/export/jobs_by_office.csv")
-    assert offices.text.splitlines() == ["Office,Jobs,Done,Revenue", "Garage,1,1,$50.00"]
+    assert offices.text.splitlines() == ["Office,Jobs,Done,Cancelled,Revenue", "Garage,1,1,0,$50.00"]
     by_status = await client.get("/reports/export/jobs_by_status.csv")
     assert "Done,1,100.0" in by_status.text
     await sign_in_api(client, bindings, people.agent_b)
-    assert (await client.get("/reports/export/jobs_by_office.csv")).text.splitlines() == ["Office,Jobs,Done,Revenue"]
+    hidden = await client.get("/reports/export/jobs_by_office.csv")
+    assert hidden.text.splitlines() == ["Office,Jobs,Done,Cancelled,Revenue"]
