@@ -28,6 +28,7 @@ from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
 from tasks import recurring as recurring_tasks  # issue 23
+from tasks import payment_summaries  # FIN-8: weekly payment summaries
 from tasks import report_emails  # issue 23
 from webhooks import delivery as webhook_delivery  # registers the outbox's webhook handlers (issue 22)
 from webhooks import jobs_feed as webhook_jobs
@@ -77,6 +78,8 @@ JOBS: dict[str, Job] = {
     # issue 23: recurring tasks (RTK-3) and the emailed reports, each idempotent per occurrence/window
     "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
     "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
+    # FIN-8: the weekly per-contractor / per-partner payment summaries, once per (week, recipient)
+    "payment-summaries": lambda bindings, now: payment_summaries.tick(bindings.db, now),
     # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
     "automation-events": automations_fire.events_tick,
     "automation-times": automations_fire.timed_tick,
@@ -101,7 +104,8 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/2 * * * *": ("quickbooks-import",),
     # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local; issue 23:
     # recurring tasks and the emailed reports.
-    "*/15 * * * *": ("jobs-auto-status", "recurring-tasks", "report-emails"),
+    # FIN-8: the weekly payment summaries (Sunday 23:00 New York; bounded per tick).
+    "*/15 * * * *": ("jobs-auto-status", "recurring-tasks", "report-emails", "payment-summaries"),
 }
 
 LEASE = timedelta(minutes=5)
