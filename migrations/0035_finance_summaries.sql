@@ -23,7 +23,7 @@ INSERT INTO finance_settings (id, updated_at) VALUES (1, '2026-12-06T13:10:00Z')
 
 CREATE TABLE finance_summary_sends (
     week_key        TEXT NOT NULL,
-    recipient_kind  TEXT NOT NULL CHECK (recipient_kind IN ('contractor', 'partner')),
+    recipient_kind  TEXT NOT NULL CHECK (recipient_kind IN ('contractor', 'job_partner')),
     recipient_id    INTEGER NOT NULL,
     recipient_name  TEXT NOT NULL DEFAULT '',
     email           TEXT NOT NULL DEFAULT '',

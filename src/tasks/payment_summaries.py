@@ -101,7 +101,7 @@ def current_week(now: datetime) -> Week:
 
 @dataclass
 class Summary:
-    kind: str  # contractor | partner
+    kind: str  # contractor | job_partner
     id: int
     name: str
     email: str
@@ -154,7 +154,7 @@ async def gather(db: Database, week: Week) -> list[Summary]:
         for job in rows:
             for kind, key, found, address in (
                 ("contractor", "contractor_id", contractors, "email"),
-                ("partner", "partner_id", partners, "report_email"),
+                ("job_partner", "partner_id", partners, "report_email"),
             ):
                 who = found.get(job[key])
                 if who is None:

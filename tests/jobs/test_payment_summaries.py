@@ -104,7 +104,7 @@ async def test_summary_lines_in_exact_cents_with_reimbursements(client, bindings
     assert "To reclaim: $0.00 (not paid)" in text
     assert "Questions? Text Finance at (305) 555-0100." in text
     assert "$999.00" not in text and "<td style" in html
-    partner = found[("partner", "GDQ")]
+    partner = found[("job_partner", "GDQ")]
     _, ptext, _ = ps.build(partner, week, None)
     assert "To reclaim: — (partner paid: no)" in ptext and "Questions?" not in ptext
 
