@@ -277,12 +277,13 @@ _H2 = "<h2 style='font-size:16px;margin:20px 0 6px'>"
 def _table(head: tuple[str, ...], rows: list[list[str]]) -> str:
     th = "".join(f"<th style='{_CELL}'>{escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td style='{_CELL}'>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table style='border-collapse:collapse;font-size:13px'><tr>{th}</tr>{body}</table>"
+    table = f"<table style='border-collapse:collapse;font-size:13px'><tr>{th}</tr>{body}</table>"
+    return f"<div style='overflow-x:auto'>{table}</div>"  # a phone scrolls the wide job table
 
 
 def _html(s: Summary, week: Week, who: str, contact: str) -> str:
     jobs = _table(JOB_HEAD, [_job_cells(j) for j in s.jobs]) if s.jobs else "<p>None this week.</p>"
-    totals = _table(("Totals", ""), [[k.strip(), v] for k, v in _total_lines(s)])
+    totals = _table(("", "Amount"), [[k.strip(), v] for k, v in _total_lines(s)])
     reimb = (
         f"{_H2}Reimbursements</h2><p style='color:#5b6475'>Jobs finance-cancelled this week.</p>"
         + _table(REIMB_HEAD, [_reimbursement_cells(s, j) for j in s.reimbursements])
