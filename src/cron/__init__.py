@@ -27,8 +27,8 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
+from tasks import payment_summaries as finance_summaries  # FIN-8: weekly payment summaries
 from tasks import recurring as recurring_tasks  # issue 23
-from tasks import payment_summaries  # FIN-8: weekly payment summaries
 from tasks import report_emails  # issue 23
 from webhooks import delivery as webhook_delivery  # registers the outbox's webhook handlers (issue 22)
 from webhooks import jobs_feed as webhook_jobs
@@ -79,7 +79,7 @@ JOBS: dict[str, Job] = {
     "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
     "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
     # FIN-8: the weekly per-contractor / per-partner payment summaries, once per (week, recipient)
-    "payment-summaries": lambda bindings, now: payment_summaries.tick(bindings.db, now),
+    "payment-summaries": lambda bindings, now: finance_summaries.tick(bindings.db, now),
     # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
     "automation-events": automations_fire.events_tick,
     "automation-times": automations_fire.timed_tick,
