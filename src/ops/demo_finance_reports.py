@@ -23,7 +23,7 @@ async def seed(bindings: Bindings, now: datetime, owner: User | None) -> str:
     named = 0
     for row in await job_settings.all_values(db, partners, active_only=True):
         if not row["report_email"]:
-            slug = "".join(ch for ch in row["name"].lower() if ch.isalnum())[:30] or f"partner{row['id']}"
+            slug = "".join(ch for ch in row["name"].lower() if ch.isalnum())[:30] or f"payouts{row['id']}"
             await job_settings.update_value(
                 db, now, owner.actor, partners, row, {"report_email": f"payouts@{slug}.example"}
             )

@@ -9,10 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from core import email as mail
-from core.inputs import Id, parse_id
+from core.inputs import Count, Id, parse_id
 from messaging import identities, lines
 from network import settings as job_settings
 from routes import lookup, outbox_kick
@@ -99,9 +99,9 @@ async def send_form(
 
 class FinanceSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sms_line_id: StrictInt | None = Field(None, description="One of the synced SMS lines (not toll-free, not no-reply)")
+    sms_line_id: Id | None = Field(None, description="One of the synced SMS lines (not toll-free, not no-reply)")
     weekly_enabled: StrictBool | None = Field(None, description="Send the weekly payment summaries (FIN-8)")
-    version: int | None = Field(None, description="The version you read; a newer one is a 409")
+    version: Count | None = Field(None, description="The version you read; a newer one is a 409")
 
 
 class SendNowIn(BaseModel):
@@ -132,9 +132,7 @@ async def api_get(request: Request) -> dict[str, Any]:
 @router.put("/api/finance-settings", tags=["finance"], summary="Set the Finance SMS line and the weekly summaries")
 async def api_put(request: Request, body: FinanceSettingsIn) -> dict[str, Any]:
     b = bindings_of(request)
-    fields = body.model_dump(exclude_unset=True)
-    if fields.get("weekly_enabled", False) is None:
-        fields.pop("weekly_enabled")
+    fields = body.model_dump(exclude_unset=True)  # an explicit null weekly_enabled is a 422, not ignored
     await finance_settings.save(b.db, b.clock.now(), current_user(request).actor, fields)
     return await _out(request)
 

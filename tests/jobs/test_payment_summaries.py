@@ -162,6 +162,7 @@ async def test_bad_input_is_422_naming_the_field(client, bindings, people):
         ({"sms_line_id": made.no_reply["id"]}, "sms_line_id"),  # NUM-4
         ({"sms_line_id": 999999}, "sms_line_id"),
         ({"weekly_enabled": "yes"}, "weekly_enabled"),
+        ({"weekly_enabled": None}, "weekly_enabled"),
         ({"colour": "red"}, "colour"),
     ):
         r = await client.put("/api/finance-settings", json=body)
