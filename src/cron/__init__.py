@@ -128,6 +128,7 @@ PROBES: dict[str, Probe] = {
     "jobs-auto-status": lambda now: (jobs_auto_status.due_probe(),),
     "recurring-tasks": lambda now: (recurring_tasks.due_probe(),),
     "report-emails": lambda now: (report_emails.due_probe(),),
+    "payment-summaries": lambda now: (finance_summaries.due_probe(),),  # FIN-8
 }
 # A job whose work makes work for later jobs of the same tick: when it is due, they run too, whatever
 # their probe said before it ran (webhook deliveries and automated messages leave in the same minute).

@@ -320,6 +320,12 @@ def _missing(s: Summary) -> str:
     return "" if mail.valid_address(s.email) else BAD_EMAIL
 
 
+def due_probe() -> Statement:
+    """A row when the weekly summaries are on, so `tick` may have work (the cron dispatcher's probe; the
+    same test as the start of `tick`)."""
+    return q("SELECT 1 AS due FROM finance_settings WHERE id = 1 AND weekly_enabled = 1")
+
+
 async def tick(db: Database, now: datetime) -> dict[str, int]:
     """Send the latest week's summaries once per recipient, at most BATCH a tick."""
     config = await finance_settings.settings(db)
