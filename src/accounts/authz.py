@@ -147,6 +147,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "finance.edit": frozenset({"owner", "finance_admin"}),
     "jobs.import": frozenset({"owner", "admin", "finance_admin"}),
     "jobs.reminders": frozenset({"owner", "admin", "finance_admin", "agent"}),
+    # FIN-8/FIN-10: CP → Finance settings (the Finance SMS line, the weekly payment summaries) is the owner's
+    "finance.settings": OWNER,
 }
 
 # Every route the app registers. Keys are (method, path template) exactly as FastAPI knows them.
@@ -450,6 +452,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/maintenance/email-reports"): "reports.email",
     ("POST", "/maintenance/email-reports"): "reports.email",
     ("POST", "/maintenance/email-reports/send"): "reports.email",
+    # FIN-8/FIN-10: Finance settings and the weekly payment summaries (owner)
+    ("GET", "/maintenance/finance"): "finance.settings",
+    ("POST", "/maintenance/finance"): "finance.settings",
+    ("POST", "/maintenance/finance/partners/{partner_id}"): "finance.settings",
+    ("POST", "/maintenance/finance/send"): "finance.settings",
+    ("GET", "/api/finance-settings"): "finance.settings",
+    ("PUT", "/api/finance-settings"): "finance.settings",
+    ("POST", "/api/finance-settings/send-now"): "finance.settings",
     ("POST", "/webhook/sms/{provider}"): PUBLIC,
     ("POST", "/webhook/sms/{provider}/status"): PUBLIC,
     ("GET", "/sms/media/{uid}/{index}"): PUBLIC,  # signed URL the provider fetches an MMS file from

@@ -27,6 +27,7 @@ from messaging import sms_delivery  # noqa: F401 - registers the outbox's sms ha
 from quickbooks import importer as quickbooks_import
 from quickbooks import sync as quickbooks_sync
 from reports import rollups as report_rollups
+from tasks import payment_summaries as finance_summaries  # FIN-8: weekly payment summaries
 from tasks import recurring as recurring_tasks  # issue 23
 from tasks import report_emails  # issue 23
 from webhooks import delivery as webhook_delivery  # registers the outbox's webhook handlers (issue 22)
@@ -77,6 +78,8 @@ JOBS: dict[str, Job] = {
     # issue 23: recurring tasks (RTK-3) and the emailed reports, each idempotent per occurrence/window
     "recurring-tasks": lambda bindings, now: recurring_tasks.tick(bindings.db, now),
     "report-emails": lambda bindings, now: report_emails.tick(bindings.db, now),
+    # FIN-8: the weekly per-contractor / per-partner payment summaries, once per (week, recipient)
+    "payment-summaries": lambda bindings, now: finance_summaries.tick(bindings.db, now),
     # issue 22: automations — events each minute (after commit), time triggers every 5 minutes
     "automation-events": automations_fire.events_tick,
     "automation-times": automations_fire.timed_tick,
@@ -101,7 +104,8 @@ SCHEDULE: dict[str, tuple[str, ...]] = {
     "*/2 * * * *": ("quickbooks-import",),
     # Auto Status Change (ASC-7): a transition lands within ~15 minutes of 19:00 local; issue 23:
     # recurring tasks and the emailed reports.
-    "*/15 * * * *": ("jobs-auto-status", "recurring-tasks", "report-emails"),
+    # FIN-8: the weekly payment summaries (Sunday 23:00 New York; bounded per tick).
+    "*/15 * * * *": ("jobs-auto-status", "recurring-tasks", "report-emails", "payment-summaries"),
 }
 
 LEASE = timedelta(minutes=5)
@@ -124,6 +128,7 @@ PROBES: dict[str, Probe] = {
     "jobs-auto-status": lambda now: (jobs_auto_status.due_probe(),),
     "recurring-tasks": lambda now: (recurring_tasks.due_probe(),),
     "report-emails": lambda now: (report_emails.due_probe(),),
+    "payment-summaries": lambda now: (finance_summaries.due_probe(),),  # FIN-8
 }
 # A job whose work makes work for later jobs of the same tick: when it is due, they run too, whatever
 # their probe said before it ran (webhook deliveries and automated messages leave in the same minute).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core import email as mail
 from core import records
 from core.clock import iso
 from core.errors import Conflict, Invalid, NotFound
@@ -27,12 +28,12 @@ class Kind:
     table: str
     name_col: str  # "label" or "name"
     noun: str  # "job type"
-    extra: tuple[str, ...] = ()  # keep_rate_bp, color
+    extra: tuple[str, ...] = ()  # keep_rate_bp, report_email, color
 
 
 KINDS: dict[str, Kind] = {
     "job_types": Kind("job_types", "label", "job type"),
-    "job_partners": Kind("job_partners", "name", "job partner", ("keep_rate_bp",)),
+    "job_partners": Kind("job_partners", "name", "job partner", ("keep_rate_bp", "report_email")),
     "cancel_reasons": Kind("cancel_reasons", "label", "cancel reason"),
     "job_tags": Kind("job_tags", "label", "job tag", ("color",)),
 }
@@ -67,7 +68,16 @@ def _checked(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
         out["keep_rate_bp"] = 0 if keep is None else keep
     if "color" in kind.extra and "color" in fields:
         out["color"] = values.color(fields["color"])
+    if "report_email" in kind.extra and "report_email" in fields:  # FIN-8: where its weekly summary goes
+        out["report_email"] = _report_email(fields["report_email"])
     return out
+
+
+def _report_email(raw: Any) -> str:
+    text = str(raw or "").strip().lower()
+    if text and (len(text) > 254 or not mail.valid_address(text)):
+        raise Invalid("report_email: an email address like payouts@partner.com, or blank for none.", "report_email")
+    return text
 
 
 def _taken(kind: Kind, name: str) -> Conflict:

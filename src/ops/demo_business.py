@@ -35,6 +35,7 @@ from leads import intake, queue, sources
 from ops import (
     demo_archived,
     demo_automations,
+    demo_finance_reports,
     demo_jobs,
     demo_jobs_finance,
     demo_messaging,
@@ -692,6 +693,7 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     await demo_archived.seed(bindings, now)  # two archived jobs for the 📦 Archived modal (issue 20, ARC-3)
     await demo_report_jobs.seed(bindings, now)  # the reports' Jobs tab: five weeks of finished jobs (issue 20)
     seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
+    seeder.summary.extra.append(await demo_finance_reports.seed(bindings, now, seeder.owner))  # FIN-8/FIN-10
     automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
     if automations:
         seeder.summary.extra.append(automations[0])

@@ -40,6 +40,7 @@ from routes import (
     exports,
     finance_api,
     finance_page,
+    finance_settings,  # FIN-8/FIN-10: before maintenance: /maintenance/finance
     help_pages,
     intake,
     job_api,
@@ -148,6 +149,7 @@ ROUTERS = [
     assistant_settings.router,  # before maintenance: /maintenance/assistant is its own page
     tasks.router,  # issue 23: /tasks, /api/tasks
     task_settings.router,  # issue 23: before maintenance: /maintenance/recurring-tasks, /email-reports
+    finance_settings.router,  # FIN-8/FIN-10: before maintenance: /maintenance/finance, /api/finance-settings
     timeline.router,  # issue 23: /timeline, /api/timeline
     # The contractor network (issue 19). Job settings before maintenance: its own page.
     job_settings_api.router,

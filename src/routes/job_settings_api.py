@@ -24,6 +24,8 @@ def public(kind: job_settings.Kind, row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row["id"], kind.name_col: row[kind.name_col]}
     if "keep_rate_bp" in kind.extra:
         out["keep_rate_percent"] = bp_percent(row["keep_rate_bp"])
+    if "report_email" in kind.extra:
+        out["report_email"] = row["report_email"]
     if "color" in kind.extra:
         out["color"] = row["color"]
     return out | {"position": row["position"], "active": bool(row["active"]), "version": row["version"]}
@@ -46,6 +48,7 @@ class JobPartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=200)
     keep_rate_percent: float = Field(0, description="0–100, at most two decimals")
+    report_email: str = Field("", max_length=300, description="Where its weekly payment summary goes (FIN-8)")
     position: int | None = Field(None, ge=0, le=10_000)
     active: bool = True
 
@@ -53,6 +56,7 @@ class JobPartnerIn(BaseModel):
 class JobPartnerPatch(Patch):
     name: str | None = Field(None, max_length=200)
     keep_rate_percent: float | None = None
+    report_email: str | None = Field(None, max_length=300)
     position: int | None = Field(None, ge=0, le=10_000)
     active: bool | None = None
 

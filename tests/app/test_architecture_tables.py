@@ -97,6 +97,9 @@ OWNERS = {
     "task_occurrences": "tasks.recurring",
     "report_email_settings": "tasks.report_emails",
     "report_email_sends": "tasks.report_emails",
+    # FIN-8/FIN-10: Finance settings and the weekly payment summaries' stamps
+    "finance_settings": "tasks.finance_settings",
+    "finance_summary_sends": "tasks.payment_summaries",
     "quickbooks_changes": "quickbooks.webhook",
     "quickbooks_connection": "quickbooks.oauth",
     "quickbooks_import_runs": "quickbooks.importer",

@@ -108,7 +108,9 @@ ROUTES = (
     # housekeeping's two deletes, quickbooks-sync's connection read, webhooks-purge's delete (no probes)
     Route("cron */10 * * * * (housekeeping, quickbooks-sync)", "tick", IDLE_TICK + 4),  # was 10
     Route("cron */5 * * * * (automation-times)", "tick", IDLE_TICK),  # was 4
-    Route("cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails)", "tick", IDLE_TICK),  # was 9
+    Route(
+        "cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails, payment-summaries)", "tick", IDLE_TICK
+    ),  # was 9
 )
 
 
@@ -204,7 +206,9 @@ async def measured(client, bindings, people, db_path, real_d1) -> dict[str, int]
     await tick("cron */2 * * * * (quickbooks-import), not connected", "*/2 * * * *")
     await tick("cron */10 * * * * (housekeeping, quickbooks-sync)", "*/10 * * * *")
     await tick("cron */5 * * * * (automation-times)", "*/5 * * * *")
-    await tick("cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails)", "*/15 * * * *")
+    await tick(
+        "cron */15 * * * * (jobs-auto-status, recurring-tasks, report-emails, payment-summaries)", "*/15 * * * *"
+    )
     conn.close()
     return found
 

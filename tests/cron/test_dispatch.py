@@ -16,7 +16,7 @@ from core.clock import iso
 from core.records import SYSTEM
 from core.storage import q
 from jobs import auto_status as jobs_auto_status
-from tasks import recurring, report_emails
+from tasks import finance_settings, recurring, report_emails
 from tests.fakes.webhook_receiver import Receiver
 from tests.webhooks.test_delivery import add, new_lead
 
@@ -207,7 +207,7 @@ async def test_each_slow_ticks_probe_sees_work_once_its_job_is_configured(bindin
     idle = {
         r["job"] for r in await cron.dispatch(bindings, "*/15 * * * *") + await cron.dispatch(bindings, "*/5 * * * *")
     }
-    assert idle == {"jobs-auto-status", "recurring-tasks", "report-emails", "automation-times"}
+    assert idle == {"jobs-auto-status", "recurring-tasks", "report-emails", "payment-summaries", "automation-times"}
     assert all(r["last_result"] == "nothing to do" for r in await bindings.db.all("SELECT * FROM cron_leases"))
     await jobs_auto_status.configure(bindings.db, now, owner, True, [people.office_a.id], None)
     await recurring.create(
@@ -217,6 +217,7 @@ async def test_each_slow_ticks_probe_sees_work_once_its_job_is_configured(bindin
         {"title": "Count the van stock", "cadence": "daily", "time_of_day": "09:00", "assignee_office_id": 1},
     )
     await report_emails.save(bindings.db, now, owner.actor, ["a@example.test"], {"daily": True})
+    await finance_settings.save(bindings.db, now, owner.actor, {"weekly_enabled": True})  # FIN-8
     await rules.create(
         bindings.db,
         now,
