@@ -690,8 +690,9 @@ async def seed_business(bindings: Bindings, now: datetime) -> Summary | None:
     seeder.summary.extra.append(await demo_sms.seed(bindings, now) or "")  # SMS lines and threads (issue 21)
     await demo_tickets.seed_tickets(bindings, now)  # issue 24
     await demo_jobs_finance.seed_jobs_finance(bindings, now, seeder.owner)  # finance, auto status (issue 20)
-    await demo_archived.seed(bindings, now)  # two archived jobs for the 📦 Archived modal (issue 20, ARC-3)
     await demo_report_jobs.seed(bindings, now)  # the reports' Jobs tab: five weeks of finished jobs (issue 20)
+    # after the report history: its once-only check looks for any job created over a week ago
+    await demo_archived.seed(bindings, now)  # two archived jobs for the 📦 Archived modal (issue 20, ARC-3)
     seeder.summary.extra.append(await demo_tasks.seed(bindings, now))  # tasks, recurring, report emails (issue 23)
     seeder.summary.extra.append(await demo_finance_reports.seed(bindings, now, seeder.owner))  # FIN-8/FIN-10
     automations = await demo_automations.seed(bindings, now, seeder.owner)  # issue 22: rules, and their log
