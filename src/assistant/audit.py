@@ -18,7 +18,7 @@ from accounts import authz
 from accounts.users import User
 from core import cardcheck
 from core.clock import iso
-from core.storage import Database, Row, q
+from core.storage import Database, Row, Statement, q
 
 BUDGET_ZONE = ZoneInfo("America/New_York")
 MAX_TITLE = 80
@@ -202,3 +202,10 @@ async def transcript(db: Database, conversation_id: int) -> str:
         if t["answer"]:
             parts.append(f"A: {t['answer']}")
     return "\n\n".join(parts)
+
+
+def move_customer(from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: ticket chats about one customer now name the keeper (ops/customer_merge.py)."""
+    return q(
+        "UPDATE assistant_conversations SET customer_id = ? WHERE customer_id = ?", to_customer_id, from_customer_id
+    )

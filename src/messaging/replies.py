@@ -23,7 +23,7 @@ from core import phones
 from core.clock import iso
 from core.errors import Invalid
 from core.records import Actor
-from core.storage import Database, Row, Statement, sql_in
+from core.storage import Database, Row, Statement, q, sql_in
 from leads import record as lead_record
 from messaging import email as messaging_email
 from messaging import lines, sms
@@ -208,3 +208,8 @@ async def customer_history(db: Database, user: User, customer: Row, contacts: li
         cond, more = sql_in("lower(e.to_address)", addresses)
         where, params = f"(e.customer_id = ? OR {cond})", [customer["id"], *more]
     return _merge(await _texts(db, user, numbers), await _emails(db, where, *params))
+
+
+def move_customer(from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: emails sent from one customer's record show on the keeper's (ops/customer_merge.py)."""
+    return q("UPDATE lead_emails SET customer_id = ? WHERE customer_id = ?", to_customer_id, from_customer_id)

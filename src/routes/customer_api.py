@@ -22,11 +22,11 @@ from customers import actions as customer_actions
 from customers import record as customers
 from customers import tags as customer_tags
 from leads import actions as lead_actions
+from ops import customer_merge
 from routes import lookup
 from routes.customer_parts_api import AddressIn, ContactIn
 from routes.guard import bindings_of, current_user
 from routes.patching import Patch
-from tickets import customer_merge
 
 router = APIRouter(tags=["customers"])
 

@@ -28,11 +28,11 @@ from customers import record as customers
 from customers import tags as customer_tags
 from jobs import board as job_board
 from leads import sources as lead_sources
+from ops import customer_merge
 from quickbooks import billing as quickbooks_billing
 from routes import lookup
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
-from tickets import customer_merge
 
 router = APIRouter(include_in_schema=False)
 

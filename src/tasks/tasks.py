@@ -415,3 +415,10 @@ def public(row: Row) -> dict[str, Any]:
 
 def is_overdue(row: Row, now: datetime) -> bool:
     return row["done_at"] is None and row["due_at"] is not None and parse(row["due_at"]) < now
+
+
+def move_customer(from_customer_id: int, to_customer_id: int) -> Statement:
+    """Customer merge: the tasks linked to one customer now link to the keeper (ops/customer_merge.py)."""
+    return q(
+        "UPDATE tasks SET link_id = ? WHERE link_kind = 'customer' AND link_id = ?", to_customer_id, from_customer_id
+    )
