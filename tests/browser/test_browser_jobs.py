@@ -79,6 +79,7 @@ def test_a_converted_lead_becomes_a_job_worked_to_done(browser, server: LiveServ
     expect(page.locator(".k-question")).to_contain_text("Did Five Boroughs Garage Doors accept the job at 135 Court St")
     page.get_by_role("button", name="Mark as Accepted").click()
     expect(page.locator(".timeline")).to_contain_text("✅ K-confirmed — Five Boroughs Garage Doors accepted the job.")
+    page.wait_for_load_state()  # the reloaded page's deferred scripts bind the status picker (slow under load)
 
     # Deposit, refused without its fields, then with them; then Done
     page.locator("[data-status-pick=deposit]").click()
