@@ -68,6 +68,7 @@ def test_a_converted_lead_becomes_a_job_worked_to_done(browser, server: LiveServ
     modal.get_by_role("button", name="Create Job").click()
     expect(page).to_have_url(re.compile(r"/jobs/JOB-\d+$"))
     expect(page.locator("h1")).to_contain_text("Jobwalk")
+    page.wait_for_load_state()
     expect(page.locator(".pill-find")).to_contain_text("FIND CONTRACTOR")
 
     # Find Contractor, then K
@@ -77,6 +78,7 @@ def test_a_converted_lead_becomes_a_job_worked_to_done(browser, server: LiveServ
     page.locator("form[data-api$='/contractor']").get_by_role("button", name="Assign").click()
     expect(page.locator("#find-contractor")).to_contain_text("Five Boroughs Garage Doors")
     expect(page.locator(".k-question")).to_contain_text("Did Five Boroughs Garage Doors accept the job at 135 Court St")
+    page.wait_for_load_state()  # each action reloads the page: its deferred scripts bind the next form
     page.get_by_role("button", name="Mark as Accepted").click()
     expect(page.locator(".timeline")).to_contain_text("✅ K-confirmed — Five Boroughs Garage Doors accepted the job.")
     page.wait_for_load_state()  # the reloaded page's deferred scripts bind the status picker (slow under load)
@@ -90,6 +92,7 @@ def test_a_converted_lead_becomes_a_job_worked_to_done(browser, server: LiveServ
     page.locator("input[name=expected_completion_date]").fill("2026-11-28")
     page.get_by_role("button", name="Save status").click()
     expect(page.locator(".timeline")).to_contain_text("Status: Submitted → Deposit · deposit $150.00")
+    page.wait_for_load_state()
     _shot(page, "job-deposit-1280")
     page.locator("[data-status-pick=done]").click()
     page.locator("input[name=closing_cents]").fill("485")
