@@ -30,7 +30,7 @@ from jobs import board as job_board
 from leads import sources as lead_sources
 from ops import customer_merge
 from quickbooks import billing as quickbooks_billing
-from routes import lookup
+from routes import lookup, record_tasks
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
 
@@ -62,7 +62,19 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         return None
 
     # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
-    contacts, addresses, notes, merged_from, qb, merged_into, tags, works, timeline, sources = await asyncio.gather(
+    (
+        contacts,
+        addresses,
+        notes,
+        merged_from,
+        qb,
+        merged_into,
+        tags,
+        works,
+        timeline,
+        sources,
+        linked,
+    ) = await asyncio.gather(
         customers.contacts_of(db, row["id"]),
         customers.addresses_of(db, row["id"]),
         customers.notes_of(db, row["id"]),
@@ -73,6 +85,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         _works(db, user, row["id"]),
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
+        record_tasks.rows(db, user, "customer", row["id"]),  # issue 23, TSK-5
     )
     leads_of, jobs_of = works
     return {
@@ -106,6 +119,10 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         "sources": [s for s in sources if s.active or s.key == row["source"]],
         "brands": customer_actions.CARD_BRANDS,
         "editable": authz.can(user, "clients.edit") and not row["merged_into_id"],
+        "record_tasks": record_tasks.card(
+            user, bindings_of(request).clock.now(), linked, f"/clients/{row['display_id']}#tasks"
+        ),
+        "task_email": next((e for e in [row.get("email")] + [c.get("email") for c in contacts] if e), ""),
     }
 
 
