@@ -41,12 +41,23 @@ def _money(cents: int | None) -> str:
     return "—" if cents is None else f"${cents / 100:,.2f}"
 
 
-async def _works(db: Any, user: Any, customer_id: int) -> tuple[Any, Any]:
-    """The customer's leads and jobs (issue 20), read together with the record's other reads."""
-    leads_of, jobs_of = await asyncio.gather(
-        customers.leads_of(db, customer_id), job_board.jobs_of_customer(db, user, customer_id)
+async def _works(db: Any, user: Any, customer_id: int) -> tuple[Any, Any, Any]:
+    """The customer's leads and jobs (issue 20) and linked tasks (issue 23, TSK-5), read together
+    with the record's other reads."""
+    return await asyncio.gather(
+        customers.leads_of(db, customer_id),
+        job_board.jobs_of_customer(db, user, customer_id),
+        record_tasks.rows(db, user, "customer", customer_id),
     )
-    return leads_of, jobs_of
+
+
+def _tasks_card(request: Request, row: Row, contacts: list[Row], linked: list[Any]) -> dict[str, Any]:
+    """Issue 23, TSK-5: the Tasks card and the address "✉ Email client" writes to."""
+    now = bindings_of(request).clock.now()
+    return {
+        "record_tasks": record_tasks.card(current_user(request), now, linked, f"/clients/{row['display_id']}#tasks"),
+        "task_email": next((e for e in [row.get("email")] + [c.get("email") for c in contacts] if e), ""),
+    }
 
 
 async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, Any]:
@@ -62,19 +73,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         return None
 
     # independent reads, gathered: on D1 they go out as one batch (one round trip, docs/performance.md)
-    (
-        contacts,
-        addresses,
-        notes,
-        merged_from,
-        qb,
-        merged_into,
-        tags,
-        works,
-        timeline,
-        sources,
-        linked,
-    ) = await asyncio.gather(
+    contacts, addresses, notes, merged_from, qb, merged_into, tags, works, timeline, sources = await asyncio.gather(
         customers.contacts_of(db, row["id"]),
         customers.addresses_of(db, row["id"]),
         customers.notes_of(db, row["id"]),
@@ -85,9 +84,8 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         _works(db, user, row["id"]),
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
-        record_tasks.rows(db, user, "customer", row["id"]),  # issue 23, TSK-5
     )
-    leads_of, jobs_of = works
+    leads_of, jobs_of, linked = works
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)
@@ -119,10 +117,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         "sources": [s for s in sources if s.active or s.key == row["source"]],
         "brands": customer_actions.CARD_BRANDS,
         "editable": authz.can(user, "clients.edit") and not row["merged_into_id"],
-        "record_tasks": record_tasks.card(
-            user, bindings_of(request).clock.now(), linked, f"/clients/{row['display_id']}#tasks"
-        ),
-        "task_email": next((e for e in [row.get("email")] + [c.get("email") for c in contacts] if e), ""),
+        **_tasks_card(request, row, contacts, linked),
     }
 
 
