@@ -30,7 +30,7 @@ from jobs import board as job_board
 from leads import sources as lead_sources
 from ops import customer_merge
 from quickbooks import billing as quickbooks_billing
-from routes import lookup
+from routes import lookup, record_tasks
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_show, render
 
@@ -41,12 +41,23 @@ def _money(cents: int | None) -> str:
     return "—" if cents is None else f"${cents / 100:,.2f}"
 
 
-async def _works(db: Any, user: Any, customer_id: int) -> tuple[Any, Any]:
-    """The customer's leads and jobs (issue 20), read together with the record's other reads."""
-    leads_of, jobs_of = await asyncio.gather(
-        customers.leads_of(db, customer_id), job_board.jobs_of_customer(db, user, customer_id)
+async def _works(db: Any, user: Any, customer_id: int) -> tuple[Any, Any, Any]:
+    """The customer's leads and jobs (issue 20) and linked tasks (issue 23, TSK-5), read together
+    with the record's other reads."""
+    return await asyncio.gather(
+        customers.leads_of(db, customer_id),
+        job_board.jobs_of_customer(db, user, customer_id),
+        record_tasks.rows(db, user, "customer", customer_id),
     )
-    return leads_of, jobs_of
+
+
+def _tasks_card(request: Request, row: Row, contacts: list[Row], linked: list[Any]) -> dict[str, Any]:
+    """Issue 23, TSK-5: the Tasks card and the address "✉ Email client" writes to."""
+    now = bindings_of(request).clock.now()
+    return {
+        "record_tasks": record_tasks.card(current_user(request), now, linked, f"/clients/{row['display_id']}#tasks"),
+        "task_email": next((e for e in [row.get("email")] + [c.get("email") for c in contacts] if e), ""),
+    }
 
 
 async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, Any]:
@@ -74,7 +85,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         customers.timeline_of(db, row["id"], timeline_type),
         lead_sources.all_sources(db),
     )
-    leads_of, jobs_of = works
+    leads_of, jobs_of, linked = works
     return {
         "title": f"{row['display_id']} · {row['name']}",
         "customer": customers.public(row)
@@ -106,6 +117,7 @@ async def _context(request: Request, row: Row, timeline_type: str) -> dict[str, 
         "sources": [s for s in sources if s.active or s.key == row["source"]],
         "brands": customer_actions.CARD_BRANDS,
         "editable": authz.can(user, "clients.edit") and not row["merged_into_id"],
+        **_tasks_card(request, row, contacts, linked),
     }
 
 

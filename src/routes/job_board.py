@@ -20,7 +20,7 @@ from core.inputs import Id
 from customers import record as customers
 from jobs import actions, attention, board, dispatch, inputs, record, schedule
 from network import areas
-from routes import lookup
+from routes import lookup, record_tasks
 from routes.guard import bindings_of, current_user
 from routes.job_api import ListParams, filters
 from routes.pages import redirect, render
@@ -151,8 +151,11 @@ async def job_page(request: Request, display_id: str) -> Response:
     row = await lookup.job(request, display_id)
     now = b.clock.now()
     job = (await board.public_many(b.db, user, now, [row]))[0]
-    timeline, offered, choices = await asyncio.gather(
-        records.timeline_for(b.db, "job", row["id"]), dispatch.offered(b.db, row), _choices(request)
+    timeline, offered, choices, linked = await asyncio.gather(
+        records.timeline_for(b.db, "job", row["id"]),
+        dispatch.offered(b.db, row),
+        _choices(request),
+        record_tasks.rows(b.db, user, "job", row["id"]),  # issue 23, TSK-5
     )
     banners = [attention.BANNERS[f] for f in job["attention"] if f in attention.BANNERS]
     return render(
@@ -166,6 +169,7 @@ async def job_page(request: Request, display_id: str) -> Response:
         labels=record.STATUS_LABELS,
         flag_labels=attention.LABELS,
         tickets=await job_links.tickets_of_job(b.db, row["id"]) if authz.can(user, "tickets.view") else [],
+        record_tasks=record_tasks.card(user, now, linked, f"/jobs/{row['display_id']}#tasks"),
         **choices,
     )
 

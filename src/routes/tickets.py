@@ -8,6 +8,7 @@ first (the page's confirm step), and refusals come back as a flash message (post
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from fastapi import APIRouter, Form, Query, Request
@@ -20,7 +21,7 @@ from core.errors import NotFound
 from core.inputs import Id
 from core.storage import Row
 from customers import record as customers
-from routes import lookup
+from routes import lookup, record_tasks
 from routes.guard import bindings_of, current_user
 from routes.pages import redirect, refusals_go_back_to, render
 from tickets import entries as ticket_entries
@@ -94,10 +95,13 @@ async def create(
 async def ticket_page(request: Request, number: str):
     ticket = await lookup.ticket(request, number)
     b = bindings_of(request)
-    entries = await ticket_entries.entries_of(b.db, ticket["id"])
-    summaries = await ticket_summaries.summaries_of(b.db, ticket["id"])
-    contact = await customers.primary_contact(b.db, ticket["customer_id"])
     user = current_user(request)
+    entries, summaries, contact, linked = await asyncio.gather(
+        ticket_entries.entries_of(b.db, ticket["id"]),
+        ticket_summaries.summaries_of(b.db, ticket["id"]),
+        customers.primary_contact(b.db, ticket["customer_id"]),
+        record_tasks.rows(b.db, user, "ticket", ticket["id"]),  # issue 23, TSK-5
+    )
     return render(
         request,
         "tickets/ticket.html",
@@ -114,6 +118,7 @@ async def ticket_page(request: Request, number: str):
         choose=ticket_summaries.CHOOSE,
         linked_jobs=await job_links.jobs_of(b.db, user, ticket["id"]),
         linkable_jobs=await job_links.linkable(b.db, user, ticket),
+        record_tasks=record_tasks.card(user, b.clock.now(), linked, f"/tickets/{ticket['number']}#tasks"),
     )
 
 

@@ -234,6 +234,24 @@ async def listing(
     return await db.all(f"{_SELECT.replace('FROM tasks t', f'FROM ({picked}) t')} ORDER BY {order}", *params, LISTED)
 
 
+ON_RECORD = 50
+
+
+async def for_link(db: Database, user: User, kind: str, link_id: int) -> list[Row]:
+    """TSK-5: one record's Tasks card (customer, job or ticket): the linked tasks the viewer's widest
+    scope sees, open ones first by due time (none last), then the done ones newest first. Picked
+    over the tasks_link (link_kind, link_id) index, then joined like `listing`."""
+    condition, params = authz.task_scope(user, "all")
+    order = (
+        "t.done_at IS NOT NULL, CASE WHEN t.done_at IS NULL THEN t.due_at IS NULL END,"
+        " CASE WHEN t.done_at IS NULL THEN t.due_at END, t.done_at DESC, t.id"
+    )
+    picked = f"SELECT t.* FROM tasks t WHERE t.link_kind = ? AND t.link_id = ? AND {condition} ORDER BY {order} LIMIT ?"
+    return await db.all(
+        f"{_SELECT.replace('FROM tasks t', f'FROM ({picked}) t')} ORDER BY {order}", kind, link_id, *params, ON_RECORD
+    )
+
+
 def end_of_today(now: datetime, zone: str) -> str:
     """TSK-3: "today" in the user's first office's zone; due at or before its end counts."""
     local = now.astimezone(ZoneInfo(zone))
