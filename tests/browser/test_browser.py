@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from accounts import authz, login, users
 from tests.browser_support import DEMO_LOGINS, LiveServer, chromium, live_server, require_chromium
@@ -23,6 +23,25 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 360, "height": 740}
 TIMEOUT_MS = 10_000
+
+
+def _settling(click):
+    """A click that loads another page returns once the new page is committed, before its deferred
+    scripts bind its forms; the next fill or click could then act on a form no script handles yet
+    (seen under libfaketime, which slows the browser). Every click here also waits for the page's
+    load event, which is immediate when nothing navigated."""
+
+    def click_and_settle(self, *args, **kwargs):
+        click(self, *args, **kwargs)
+        page = self if isinstance(self, Page) else self.page
+        if not page.is_closed():
+            page.wait_for_load_state()
+
+    return click_and_settle
+
+
+Locator.click = _settling(Locator.click)  # type: ignore[method-assign]
+Page.click = _settling(Page.click)  # type: ignore[method-assign]
 expect.set_options(timeout=TIMEOUT_MS)
 
 
